@@ -1,0 +1,38 @@
+# Kontext — run `make help` for the targets.
+SHELL := /bin/bash
+GO ?= go
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BIN := bin/kontext
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+
+.DEFAULT_GOAL := help
+.PHONY: help db build migrate run test lint bench
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+db: ## install and start PostgreSQL with pgvector and create the kontext database (idempotent)
+	@bash scripts/db.sh
+
+build: ## build the kontext binary into bin/
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/kontext
+
+migrate: db build ## apply database migrations
+	$(BIN) migrate
+
+run: db build ## set up the database, migrate and serve the API on :8080 with the offline provider
+	$(BIN) serve
+
+test: db ## set up the database, then go vet and go test -race over every package
+	$(GO) vet ./...
+	$(GO) test -race ./...
+
+lint: ## go vet, gofmt check and staticcheck
+	$(GO) vet ./...
+	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [[ -n "$$unformatted" ]]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
+	$(GO) run $(STATICCHECK) ./...
+
+bench: db ## run the Go benchmarks
+	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -1,0 +1,110 @@
+// Package api is Kontext's HTTP interface: the Gin router, its middleware
+// (request ids, access log, metrics, panic recovery, body limits), the one
+// place where errors become HTTP responses, and the route handlers. It is
+// the only package that imports Gin; handlers call domain packages with a
+// context.Context and plain types.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// DefaultMaxBodyBytes is the request body limit when Options leaves it zero.
+const DefaultMaxBodyBytes = 10 << 20
+
+// Options configure a Server. The zero value serves health and metrics with
+// sensible defaults.
+type Options struct {
+	// Logger receives the access log and server errors; nil uses slog.Default.
+	Logger *slog.Logger
+	// MaxBodyBytes limits every request body; beyond it the request fails
+	// with 413. Zero means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Ready reports whether the service can take traffic (database reachable,
+	// migrations current). Nil means always ready.
+	Ready func(ctx context.Context) error
+	// Registry collects the service's metrics; nil creates one with the Go
+	// runtime and process collectors.
+	Registry *prometheus.Registry
+	// Version is reported by /healthz.
+	Version string
+}
+
+// Server is the HTTP handler for the whole API.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	engine  *gin.Engine
+	metrics *httpMetrics
+}
+
+func init() {
+	gin.SetMode(gin.ReleaseMode)
+}
+
+// New builds the router with its middleware and routes.
+func New(opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.Registry == nil {
+		opts.Registry = prometheus.NewRegistry()
+		opts.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	s := &Server{opts: opts, log: opts.Logger, metrics: newHTTPMetrics(opts.Registry)}
+
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.ContextWithFallback = true
+	e.RemoveExtraSlash = true
+	_ = e.SetTrustedProxies(nil)
+	e.Use(s.requestID, s.accessLog, s.recover, s.observe, s.limitBody)
+	e.NoRoute(func(c *gin.Context) {
+		writeError(c, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "no route for " + c.Request.Method + " " + c.Request.URL.Path})
+	})
+	e.NoMethod(func(c *gin.Context) {
+		writeError(c, &Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed", Message: c.Request.Method + " is not allowed on " + c.Request.URL.Path})
+	})
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	metricsHandler := promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{ErrorLog: slogPrinter{s.log}})
+	e.GET("/metrics", gin.WrapH(metricsHandler))
+	s.engine = e
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.engine.ServeHTTP(w, r)
+}
+
+func (s *Server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "version": s.opts.Version})
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	if s.opts.Ready != nil {
+		if err := s.opts.Ready(c.Request.Context()); err != nil {
+			s.log.WarnContext(c.Request.Context(), "not ready", "err", err, "request_id", requestIDOf(c))
+			writeError(c, &Error{Status: http.StatusServiceUnavailable, Code: "not_ready", Message: err.Error()})
+			return
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+// slogPrinter adapts slog to promhttp's error logger.
+type slogPrinter struct{ log *slog.Logger }
+
+func (p slogPrinter) Println(v ...any) { p.log.Error("metrics", "err", v) }

@@ -1,0 +1,97 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"kontext"
+)
+
+// Error is an error with the HTTP status and machine-readable code it should
+// be answered with. Handlers return it for failures that have no domain
+// sentinel; Message is shown to the client as is.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+	// Details, when set, is returned beside the message (for example the
+	// reasons a brief was rejected).
+	Details any
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// errorBody is the one error format of every response:
+// {"error":{"code":"...","message":"...","request_id":"..."}}.
+type errorBody struct {
+	Error errorFields `json:"error"`
+}
+
+type errorFields struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id"`
+	Details   any    `json:"details,omitempty"`
+}
+
+// sentinels maps the domain's sentinel errors to statuses and codes. The
+// message of such an error is written for the caller and is returned as is.
+var sentinels = []struct {
+	err    error
+	status int
+	code   string
+}{
+	{kontext.ErrNotFound, http.StatusNotFound, "not_found"},
+	{kontext.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
+	{kontext.ErrForbidden, http.StatusForbidden, "forbidden"},
+	{kontext.ErrConflict, http.StatusConflict, "conflict"},
+	{kontext.ErrInvalid, http.StatusBadRequest, "invalid_request"},
+	{kontext.ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
+	{kontext.ErrUnavailable, http.StatusServiceUnavailable, "unavailable"},
+}
+
+// writeError answers the request with err in the standard error body and
+// aborts the handler chain. It is the one place errors become responses:
+// 5xx are logged with the request's fields and the client gets a plain
+// message and the request id, never internals.
+func writeError(c *gin.Context, err error) {
+	status, body := http.StatusInternalServerError, errorFields{Code: "internal", Message: "internal error"}
+	var apiErr *Error
+	var maxErr *http.MaxBytesError
+	switch {
+	case errors.As(err, &apiErr):
+		status, body.Code, body.Message, body.Details = apiErr.Status, apiErr.Code, apiErr.Message, apiErr.Details
+	case errors.As(err, &maxErr):
+		status, body.Code = http.StatusRequestEntityTooLarge, "too_large"
+		body.Message = "request body exceeds the limit"
+	default:
+		for _, s := range sentinels {
+			if errors.Is(err, s.err) {
+				status, body.Code, body.Message = s.status, s.code, err.Error()
+				break
+			}
+		}
+	}
+	body.RequestID = requestIDOf(c)
+	if status >= 500 {
+		logger(c).ErrorContext(c.Request.Context(), "request failed",
+			slog.String("request_id", body.RequestID),
+			slog.String("method", c.Request.Method),
+			slog.String("route", c.FullPath()),
+			slog.Int("status", status),
+			slog.Any("err", err))
+	}
+	c.Header("Cache-Control", "no-store")
+	c.AbortWithStatusJSON(status, errorBody{Error: body})
+}
+
+// logger returns the server's logger stored on the context by New's middleware.
+func logger(c *gin.Context) *slog.Logger {
+	if l, ok := c.Get(loggerKey); ok {
+		return l.(*slog.Logger)
+	}
+	return slog.Default()
+}

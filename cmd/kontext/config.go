@@ -1,0 +1,319 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Defaults match the roles and database that scripts/db.sh creates.
+const (
+	defaultAppURL   = "postgres://kontext:kontext@localhost:5432/kontext?sslmode=disable"
+	defaultOwnerURL = "postgres://kontext_owner:kontext@localhost:5432/kontext?sslmode=disable"
+)
+
+// Config is every setting of the binary, read once from flags with
+// environment fallbacks and validated before anything starts.
+type Config struct {
+	DatabaseURL      string
+	OwnerDatabaseURL string
+	DBMaxConns       int32
+	Addr             string
+	MigrateOnStart   bool
+	MaxBodyBytes     int64
+
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	ShutdownTimeout   time.Duration
+
+	LLMBaseURL string
+	LLMAPIKey  string
+	LLMModel   string
+
+	LogLevel  slog.Level
+	LogFormat string
+}
+
+// setting is one configuration value: a flag, its environment variable and
+// its default. Values are read as strings and parsed in one place so that a
+// bad environment value is reported like a bad flag.
+type setting struct {
+	flag, env, def, help string
+	secret               bool
+	registered           bool
+	value                string
+}
+
+type settings struct {
+	list  []*setting
+	byKey map[string]*setting
+}
+
+func newSettings() *settings {
+	s := &settings{byKey: map[string]*setting{}}
+	add := func(st setting) {
+		p := &st
+		p.value = p.def
+		if v, ok := os.LookupEnv(p.env); ok {
+			p.value = v
+		}
+		s.list = append(s.list, p)
+		s.byKey[p.flag] = p
+	}
+	add(setting{flag: "database-url", env: "DATABASE_URL", def: defaultAppURL,
+		help: "PostgreSQL URL of the application role (row-level security applies to it)", secret: true})
+	add(setting{flag: "owner-database-url", env: "KONTEXT_OWNER_DATABASE_URL",
+		help: "PostgreSQL URL of the schema owner, used for migrations (default: DATABASE_URL if set, else the local owner role)", secret: true})
+	add(setting{flag: "db-max-conns", env: "KONTEXT_DB_MAX_CONNS", def: "10", help: "maximum connections in the application pool"})
+	add(setting{flag: "addr", env: "KONTEXT_ADDR", def: ":8080", help: "HTTP listen address"})
+	add(setting{flag: "migrate", env: "KONTEXT_MIGRATE", def: "true", help: "apply pending migrations when serving starts"})
+	add(setting{flag: "max-body-bytes", env: "KONTEXT_MAX_BODY_BYTES", def: strconv.Itoa(10 << 20), help: "request body limit in bytes (413 beyond)"})
+	add(setting{flag: "read-header-timeout", env: "KONTEXT_READ_HEADER_TIMEOUT", def: "5s", help: "time to read request headers"})
+	add(setting{flag: "read-timeout", env: "KONTEXT_READ_TIMEOUT", def: "60s", help: "time to read a whole request"})
+	add(setting{flag: "write-timeout", env: "KONTEXT_WRITE_TIMEOUT", def: "180s", help: "time to write a response (streams extend it as they progress)"})
+	add(setting{flag: "idle-timeout", env: "KONTEXT_IDLE_TIMEOUT", def: "120s", help: "keep-alive idle time"})
+	add(setting{flag: "shutdown-timeout", env: "KONTEXT_SHUTDOWN_TIMEOUT", def: "30s", help: "time in-flight requests get to finish after SIGINT/SIGTERM"})
+	add(setting{flag: "llm-base-url", env: "KONTEXT_LLM_BASE_URL", help: "OpenAI-compatible API base URL; empty uses the offline provider"})
+	add(setting{flag: "llm-api-key", env: "KONTEXT_LLM_API_KEY", help: "API key for the LLM provider", secret: true})
+	add(setting{flag: "llm-model", env: "KONTEXT_LLM_MODEL", help: "chat model name at the LLM provider"})
+	add(setting{flag: "log-level", env: "KONTEXT_LOG_LEVEL", def: "info", help: "debug, info, warn or error"})
+	add(setting{flag: "log-format", env: "KONTEXT_LOG_FORMAT", def: "json", help: "json or text"})
+	return s
+}
+
+// register adds the named settings as flags to fs; the flag's default is the
+// environment variable's value when set.
+func (s *settings) register(fs *flag.FlagSet, names ...string) {
+	for _, n := range names {
+		st := s.byKey[n]
+		if st == nil {
+			panic("unknown setting " + n)
+		}
+		st.registered = true
+		def := st.def
+		if st.secret && def != "" {
+			def = mask(st.flag, def)
+		}
+		fs.Func(st.flag, fmt.Sprintf("%s (env %s, default %q)", st.help, st.env, def), func(v string) error {
+			st.value = v
+			return nil
+		})
+	}
+}
+
+var (
+	serveSettings = []string{"database-url", "owner-database-url", "db-max-conns", "addr", "migrate", "max-body-bytes",
+		"read-header-timeout", "read-timeout", "write-timeout", "idle-timeout", "shutdown-timeout",
+		"llm-base-url", "llm-api-key", "llm-model", "log-level", "log-format"}
+	migrateSettings = []string{"database-url", "owner-database-url", "log-level", "log-format"}
+)
+
+// config parses and validates the settings, reporting every bad value of the
+// command's registered settings at once, one line each.
+func (s *settings) config() (Config, error) {
+	var c Config
+	var errs []error
+	get := func(name string) (string, *setting) {
+		st := s.byKey[name]
+		return strings.TrimSpace(st.value), st
+	}
+	bad := func(st *setting, v, why string) {
+		if !st.registered {
+			return // not a setting of this command: its default applies
+		}
+		shown := v
+		if st.secret {
+			shown = mask(st.flag, v)
+		}
+		errs = append(errs, fmt.Errorf("--%s / %s = %q: %s", st.flag, st.env, shown, why))
+	}
+	dur := func(name string) time.Duration {
+		v, st := get(name)
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			bad(st, v, "want a positive duration such as 30s or 2m")
+		}
+		return d
+	}
+	pgURL := func(name string) string {
+		v, st := get(name)
+		if v == "" {
+			return ""
+		}
+		if _, err := pgxpool.ParseConfig(v); err != nil {
+			bad(st, v, "not a PostgreSQL connection string: "+firstLine(err.Error()))
+		}
+		return v
+	}
+
+	c.DatabaseURL = pgURL("database-url")
+	if c.DatabaseURL == "" {
+		_, st := get("database-url")
+		bad(st, "", "must not be empty")
+	}
+	c.OwnerDatabaseURL = pgURL("owner-database-url")
+	if c.OwnerDatabaseURL == "" {
+		if _, set := os.LookupEnv("DATABASE_URL"); set || c.DatabaseURL != defaultAppURL {
+			c.OwnerDatabaseURL = c.DatabaseURL
+		} else {
+			c.OwnerDatabaseURL = defaultOwnerURL
+		}
+	}
+	{
+		v, st := get("db-max-conns")
+		n, err := strconv.ParseInt(v, 10, 32)
+		if err != nil || n < 1 || n > 1000 {
+			bad(st, v, "want an integer from 1 to 1000")
+		}
+		c.DBMaxConns = int32(n)
+	}
+	{
+		v, st := get("addr")
+		if _, port, err := net.SplitHostPort(v); err != nil {
+			bad(st, v, "want host:port such as :8080 or 127.0.0.1:8080")
+		} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+			bad(st, v, "port must be a number from 0 to 65535")
+		}
+		c.Addr = v
+	}
+	{
+		v, st := get("migrate")
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad(st, v, "want true or false")
+		}
+		c.MigrateOnStart = b
+	}
+	{
+		v, st := get("max-body-bytes")
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 {
+			bad(st, v, "want a number of bytes, at least 1024")
+		}
+		c.MaxBodyBytes = n
+	}
+	c.ReadHeaderTimeout = dur("read-header-timeout")
+	c.ReadTimeout = dur("read-timeout")
+	c.WriteTimeout = dur("write-timeout")
+	c.IdleTimeout = dur("idle-timeout")
+	c.ShutdownTimeout = dur("shutdown-timeout")
+
+	c.LLMBaseURL, _ = get("llm-base-url")
+	c.LLMAPIKey, _ = get("llm-api-key")
+	c.LLMModel, _ = get("llm-model")
+	if c.LLMBaseURL != "" {
+		u, err := url.Parse(c.LLMBaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			_, st := get("llm-base-url")
+			bad(st, c.LLMBaseURL, "want an http or https URL such as https://api.openai.com/v1")
+		}
+		if c.LLMModel == "" {
+			_, st := get("llm-model")
+			bad(st, "", "required when --llm-base-url is set")
+		}
+	}
+
+	{
+		v, st := get("log-level")
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			bad(st, v, "want debug, info, warn or error")
+		}
+	}
+	{
+		v, st := get("log-format")
+		if v != "json" && v != "text" {
+			bad(st, v, "want json or text")
+		}
+		c.LogFormat = v
+	}
+	if len(errs) > 0 {
+		lines := make([]string, len(errs))
+		for i, e := range errs {
+			lines[i] = "  " + e.Error()
+		}
+		return c, fmt.Errorf("%w: invalid configuration:\n%s", errUsage, strings.Join(lines, "\n"))
+	}
+	return c, nil
+}
+
+// logAttrs returns the configuration for the start-up log, secrets masked.
+func (c Config) logAttrs() []any {
+	return []any{
+		slog.String("database_url", maskURL(c.DatabaseURL)),
+		slog.String("owner_database_url", maskURL(c.OwnerDatabaseURL)),
+		slog.Int("db_max_conns", int(c.DBMaxConns)),
+		slog.String("addr", c.Addr),
+		slog.Bool("migrate", c.MigrateOnStart),
+		slog.Int64("max_body_bytes", c.MaxBodyBytes),
+		slog.Duration("read_header_timeout", c.ReadHeaderTimeout),
+		slog.Duration("read_timeout", c.ReadTimeout),
+		slog.Duration("write_timeout", c.WriteTimeout),
+		slog.Duration("idle_timeout", c.IdleTimeout),
+		slog.Duration("shutdown_timeout", c.ShutdownTimeout),
+		slog.String("llm_provider", c.providerName()),
+		slog.String("llm_base_url", c.LLMBaseURL),
+		slog.String("llm_model", c.LLMModel),
+		slog.String("llm_api_key", mask("llm-api-key", c.LLMAPIKey)),
+	}
+}
+
+func (c Config) providerName() string {
+	if c.LLMBaseURL == "" {
+		return "offline"
+	}
+	return "openai-compatible"
+}
+
+// mask hides a secret: URLs keep everything but the password, keys keep
+// their last four characters.
+func mask(name, v string) string {
+	if v == "" {
+		return ""
+	}
+	if strings.Contains(name, "url") {
+		return maskURL(v)
+	}
+	if len(v) <= 8 {
+		return "****"
+	}
+	return "****" + v[len(v)-4:]
+}
+
+func maskURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.User == nil {
+		if strings.Contains(v, "password=") {
+			return "(connection string with password)"
+		}
+		return v
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func newLogger(c Config, w *os.File) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}

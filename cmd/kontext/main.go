@@ -1,0 +1,107 @@
+// Command kontext is Kontext's one binary: the HTTP service, the migrator and
+// the command-line tools. Run `kontext --help` for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// command is one subcommand of the binary.
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the HTTP API (migrates first unless --migrate=false)", runServe},
+		{"migrate", "apply pending database migrations and exit", runMigrate},
+		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
+			_, err := fmt.Fprintln(stdout, "kontext", version)
+			return err
+		}},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// errUsage marks errors whose message is a usage hint: exit code 2.
+var errUsage = errors.New("usage")
+
+// run executes one command line and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmds := commands()
+	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
+	usage := func(w io.Writer) {
+		fmt.Fprintf(w, "Kontext: privacy-first, cited, checked content drafts from your own knowledge.\n\n")
+		fmt.Fprintf(w, "Usage: kontext <command> [flags]\n\nCommands:\n")
+		for _, c := range cmds {
+			fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		}
+		fmt.Fprintf(w, "\nRun `kontext <command> --help` for a command's flags. Every flag also reads an\nenvironment variable, shown in its help.\n")
+	}
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "-h", "--help", "-help", "help":
+		usage(stdout)
+		return 0
+	case "--version", "-version":
+		args[0] = "version"
+	}
+	for _, c := range cmds {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, args[1:], stdout, stderr)
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.Is(err, errUsage):
+			fmt.Fprintf(stderr, "kontext %s: %s\n", c.name, strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
+			return 2
+		default:
+			fmt.Fprintf(stderr, "kontext %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "kontext: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+// parseFlags parses a command's flags; a bad flag is a usage error.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	return nil
+}

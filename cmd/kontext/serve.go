@@ -1,0 +1,237 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"kontext/api"
+	"kontext/migrations"
+)
+
+// Main is the running service: its pool, router and HTTP server. Run starts
+// it and returns once it listens; Close shuts it down gracefully. Tests use
+// it the way main does.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+
+	// wrap, when set, wraps the router (tests add routes through it).
+	wrap func(http.Handler) http.Handler
+
+	pool     *pgxpool.Pool
+	server   *http.Server
+	listener net.Listener
+	serveErr chan error
+}
+
+// NewMain returns a Main for the configuration.
+func NewMain(cfg Config, log *slog.Logger) *Main {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Main{Config: cfg, Logger: log, serveErr: make(chan error, 1)}
+}
+
+// Run migrates (unless disabled), opens the application pool and starts
+// serving HTTP. It returns once the listener is open.
+func (m *Main) Run(ctx context.Context) error {
+	cfg := m.Config
+	m.Logger.Info("starting kontext", append([]any{slog.String("version", version)}, cfg.logAttrs()...)...)
+	if cfg.MigrateOnStart {
+		if err := migrate(ctx, cfg, m.Logger); err != nil {
+			return err
+		}
+	}
+
+	poolCfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("database url: %w", err)
+	}
+	poolCfg.MaxConns = cfg.DBMaxConns
+	if m.pool, err = pgxpool.NewWithConfig(ctx, poolCfg); err != nil {
+		return fmt.Errorf("open database pool: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := m.pool.Ping(pingCtx); err != nil {
+		return fmt.Errorf("connect to database as %s: %w (is it running? `make db` starts a local one)", poolCfg.ConnConfig.User, err)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		api.NewPoolCollector(m.pool, "app"))
+	var handler http.Handler = api.New(api.Options{
+		Logger:       m.Logger,
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		Ready:        m.ready,
+		Registry:     reg,
+		Version:      version,
+	})
+	if m.wrap != nil {
+		handler = m.wrap(handler)
+	}
+	m.server = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	if m.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	m.Logger.Info("listening", slog.String("addr", m.listener.Addr().String()), slog.String("provider", cfg.providerName()))
+	go func() {
+		err := m.server.Serve(m.listener)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		m.serveErr <- err
+	}()
+	return nil
+}
+
+// Addr returns the address the server listens on.
+func (m *Main) Addr() string {
+	if m.listener == nil {
+		return ""
+	}
+	return m.listener.Addr().String()
+}
+
+// Wait blocks until ctx is done (a signal) or the server fails.
+func (m *Main) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-m.serveErr:
+		return err
+	}
+}
+
+// Close stops accepting connections, lets in-flight requests finish up to
+// the shutdown timeout, then closes the pool.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		m.Logger.Info("shutting down", slog.Duration("deadline", m.Config.ShutdownTimeout))
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+		defer cancel()
+		if err := m.server.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shutdown: %w", err))
+			_ = m.server.Close()
+		}
+	}
+	if m.pool != nil {
+		m.pool.Close()
+	}
+	if len(errs) == 0 {
+		m.Logger.Info("stopped")
+	}
+	return errors.Join(errs...)
+}
+
+// ready reports whether the service can take traffic. Its messages are
+// shown to callers of /readyz, so they name the condition, not internals.
+func (m *Main) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := m.pool.Ping(ctx); err != nil {
+		m.Logger.Warn("readiness: database ping failed", "err", err)
+		return errors.New("database unreachable")
+	}
+	if err := migrations.Current(ctx, m.pool); err != nil {
+		if errors.Is(err, migrations.ErrPending) {
+			return err
+		}
+		m.Logger.Warn("readiness: migration check failed", "err", err)
+		return errors.New("cannot read the migration state")
+	}
+	return nil
+}
+
+// testWrap lets this package's tests add routes to a served process; it is
+// nil outside tests.
+var testWrap func(http.Handler) http.Handler
+
+func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
+	fs := flag.NewFlagSet("kontext serve", flag.ContinueOnError)
+	s := newSettings()
+	s.register(fs, serveSettings...)
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	cfg, err := s.config()
+	if err != nil {
+		return err
+	}
+	m := NewMain(cfg, newLogger(cfg, os.Stderr))
+	m.wrap = testWrap
+	if err := m.Run(ctx); err != nil {
+		_ = m.Close()
+		return err
+	}
+	werr := m.Wait(ctx)
+	cerr := m.Close()
+	return errors.Join(werr, cerr)
+}
+
+func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
+	poolCfg, err := pgxpool.ParseConfig(cfg.OwnerDatabaseURL)
+	if err != nil {
+		return fmt.Errorf("owner database url: %w", err)
+	}
+	poolCfg.MaxConns = 2
+	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
+	if err != nil {
+		return fmt.Errorf("open owner pool: %w", err)
+	}
+	defer pool.Close()
+	appCfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("database url: %w", err)
+	}
+	appRole := appCfg.ConnConfig.User
+	if appRole == poolCfg.ConnConfig.User {
+		log.Warn("the application connects as the schema owner; set KONTEXT_OWNER_DATABASE_URL to a separate role so that the application role owns nothing (row-level security is forced on the owner too)")
+		appRole = ""
+	}
+	applied, err := migrations.Migrate(ctx, pool, migrations.Options{AppRole: appRole, Logger: log})
+	if err != nil {
+		return fmt.Errorf("migrate as %s: %w", poolCfg.ConnConfig.User, err)
+	}
+	log.Info("migrations current", slog.Int("applied", len(applied)), slog.Int("version", migrations.Latest()))
+	return nil
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("kontext migrate", flag.ContinueOnError)
+	s := newSettings()
+	s.register(fs, migrateSettings...)
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	cfg, err := s.config()
+	if err != nil {
+		return err
+	}
+	if err := migrate(ctx, cfg, newLogger(cfg, os.Stderr)); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(stdout, "database at migration version %d\n", migrations.Latest())
+	return err
+}
