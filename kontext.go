@@ -5,8 +5,11 @@
 package kontext
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 )
 
 // Sentinel errors that callers branch on. Stores translate database errors
@@ -93,5 +96,121 @@ type Principal struct {
 	User      string         `json:"user"`
 	Groups    []string       `json:"groups"`
 	Clearance Classification `json:"clearance"`
-	Role      string         `json:"role,omitempty"`
+	Role      Role           `json:"role,omitempty"`
+}
+
+// Role is what a principal may do. Roles are cumulative: each includes the
+// rights of the ones before it.
+type Role string
+
+// The roles, from least to most privileged.
+const (
+	// Viewer may search and read documents.
+	Viewer Role = "viewer"
+	// Editor may also ingest, generate and run batches.
+	Editor Role = "editor"
+	// Reviewer may also approve and reject drafts.
+	Reviewer Role = "reviewer"
+	// Admin may also manage keys, erase data subjects and verify the audit log.
+	Admin Role = "admin"
+)
+
+// ParseRole returns the role named s, or an error matching ErrInvalid.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(s); r {
+	case Viewer, Editor, Reviewer, Admin:
+		return r, nil
+	}
+	return "", Invalidf("role", "%q is not one of viewer, editor, reviewer, admin", s)
+}
+
+func (r Role) rank() int {
+	switch r {
+	case Viewer:
+		return 0
+	case Editor:
+		return 1
+	case Reviewer:
+		return 2
+	case Admin:
+		return 3
+	}
+	return -1
+}
+
+// Allows reports whether a principal with role r may do what needs role min.
+func (r Role) Allows(min Role) bool {
+	return r.rank() >= 0 && min.rank() >= 0 && r.rank() >= min.rank()
+}
+
+var (
+	tenantPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+	namePattern   = regexp.MustCompile(`^[\p{L}\p{N}._@+-]{1,128}$`)
+)
+
+// ValidateTenant checks a tenant id: lower-case letters, digits, '-' and
+// '_', starting with a letter or digit, at most 63 characters.
+func ValidateTenant(id string) error {
+	if !tenantPattern.MatchString(id) {
+		return Invalidf("tenant", "%q must be 1-63 lower-case letters, digits, '-' or '_', starting with a letter or digit", id)
+	}
+	return nil
+}
+
+// ValidateName checks a user or group name: letters, digits and . _ @ + -,
+// at most 128 characters (no commas or spaces, so that lists stay unambiguous).
+func ValidateName(field, name string) error {
+	if !namePattern.MatchString(name) {
+		return Invalidf(field, "%q must be 1-128 letters, digits or . _ @ + -", name)
+	}
+	return nil
+}
+
+// Validate checks every field of the principal.
+func (p Principal) Validate() error {
+	if err := ValidateTenant(p.Tenant); err != nil {
+		return err
+	}
+	if p.User != "" {
+		if err := ValidateName("user", p.User); err != nil {
+			return err
+		}
+	}
+	for _, g := range p.Groups {
+		if err := ValidateName("groups", g); err != nil {
+			return err
+		}
+	}
+	if p.Clearance.Rank() < 0 {
+		return Invalidf("clearance", "%q is not one of public, internal, confidential", p.Clearance)
+	}
+	if p.Role != "" {
+		if _, err := ParseRole(string(p.Role)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SessionSQL returns a statement and its arguments that declare the
+// principal for the current transaction: row-level security policies read
+// kontext.tenant, kontext.user, kontext.groups (comma-separated) and
+// kontext.clearance. The settings end with the transaction.
+func (p Principal) SessionSQL() (string, []any) {
+	return `SELECT set_config('kontext.tenant', $1, true), set_config('kontext.user', $2, true),
+		set_config('kontext.groups', $3, true), set_config('kontext.clearance', $4, true)`,
+		[]any{p.Tenant, p.User, strings.Join(p.Groups, ","), string(p.Clearance)}
+}
+
+type principalKey struct{}
+
+// NewContext returns a context carrying the principal.
+func NewContext(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// FromContext returns the principal carried by ctx, if any.
+func FromContext(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
 }

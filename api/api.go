@@ -14,6 +14,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"kontext"
 )
 
 // DefaultMaxBodyBytes is the request body limit when Options leaves it zero.
@@ -35,6 +37,8 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Version is reported by /healthz.
 	Version string
+	// Auth authenticates the API keys of /v1 requests; nil refuses them.
+	Auth Authenticator
 }
 
 // Server is the HTTP handler for the whole API.
@@ -80,6 +84,10 @@ func New(opts Options) *Server {
 	e.GET("/readyz", s.readyz)
 	metricsHandler := promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{ErrorLog: slogPrinter{s.log}})
 	e.GET("/metrics", gin.WrapH(metricsHandler))
+
+	v1 := e.Group("/v1", s.authenticate)
+	v1.GET("/whoami", requireRole(kontext.Viewer), s.whoami)
+
 	s.engine = e
 	return s
 }

@@ -28,6 +28,8 @@ func commands() []command {
 	return []command{
 		{"serve", "run the HTTP API (migrates first unless --migrate=false)", runServe},
 		{"migrate", "apply pending database migrations and exit", runMigrate},
+		{"tenants", "create a tenant: tenants create ID [--name NAME]", runTenants},
+		{"keys", "manage API keys: keys create|list|revoke", runKeys},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
 			_, err := fmt.Fprintln(stdout, "kontext", version)
 			return err

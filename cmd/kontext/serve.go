@@ -78,6 +78,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Ready:        m.ready,
 		Registry:     reg,
 		Version:      version,
+		Auth:         api.NewKeys(m.pool),
 	})
 	if m.wrap != nil {
 		handler = m.wrap(handler)
