@@ -63,8 +63,13 @@ CREATE TABLE chunks (
     start_offset    integer NOT NULL DEFAULT 0,
     end_offset      integer NOT NULL DEFAULT 0,
     token_count     integer NOT NULL CHECK (token_count >= 0),
-    ts_config       regconfig NOT NULL DEFAULT 'simple',
-    tsv             tsvector GENERATED ALWAYS AS (to_tsvector(ts_config, text)) STORED,
+    language        text NOT NULL DEFAULT 'simple' CHECK (language IN ('de', 'en', 'simple')),
+    -- The chunk's language picks the text search configuration: German
+    -- and English stemming, or none.
+    tsv             tsvector GENERATED ALWAYS AS (to_tsvector(
+                        CASE language WHEN 'de' THEN 'german'::regconfig
+                                      WHEN 'en' THEN 'english'::regconfig
+                                      ELSE 'simple'::regconfig END, text)) STORED,
     embedding       vector NOT NULL,
     embedding_model text NOT NULL,
     classification  classification NOT NULL,

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"kontext"
 	"kontext/internal/dbtest"
 	"kontext/migrations"
 )
@@ -158,6 +159,9 @@ func TestRowLevelSecurity(t *testing.T) {
 	insert := func(tenant string) {
 		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 			dbtest.SetTenant(t, tx, tenant)
+			if _, err := tx.Exec(ctx, "SELECT set_config('kontext.scope', 'tenant', true)"); err != nil {
+				return err
+			}
 			if _, err := tx.Exec(ctx, "INSERT INTO tenants (id) VALUES ($1)", tenant); err != nil {
 				return err
 			}
@@ -201,7 +205,10 @@ func TestRowLevelSecurity(t *testing.T) {
 				}
 				err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 					if tc.tenant != "" {
-						dbtest.SetTenant(t, tx, tc.tenant)
+						sql, args := kontext.Principal{Tenant: tc.tenant, Groups: []string{"marketing"}, Clearance: kontext.Internal}.SessionSQL()
+						if _, err := tx.Exec(ctx, sql, args...); err != nil {
+							return err
+						}
 					}
 					// No WHERE clause: only the policies decide.
 					rows, err := tx.Query(ctx, "SELECT "+col+" FROM "+table)
@@ -233,9 +240,54 @@ func TestRowLevelSecurity(t *testing.T) {
 		})
 	}
 
+	t.Run("outside the access list sees no documents", func(t *testing.T) {
+		for _, p := range []kontext.Principal{
+			{Tenant: "rls-a", Groups: []string{"legal"}, Clearance: kontext.Confidential},
+			{Tenant: "rls-a", Groups: []string{"marketing"}, Clearance: kontext.Public},
+		} {
+			err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+				sql, args := p.SessionSQL()
+				if _, err := tx.Exec(ctx, sql, args...); err != nil {
+					return err
+				}
+				var docs, chunks int
+				if err := tx.QueryRow(ctx, "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks)").Scan(&docs, &chunks); err != nil {
+					return err
+				}
+				if docs != 0 || chunks != 0 {
+					t.Errorf("principal %+v sees %d documents and %d chunks; want 0", p, docs, chunks)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+
+	t.Run("a reader cannot delete", func(t *testing.T) {
+		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			sql, args := kontext.Principal{Tenant: "rls-a", Groups: []string{"marketing"}, Clearance: kontext.Internal}.SessionSQL()
+			if _, err := tx.Exec(ctx, sql, args...); err != nil {
+				return err
+			}
+			tag, err := tx.Exec(ctx, "DELETE FROM documents")
+			if err == nil && tag.RowsAffected() != 0 {
+				t.Errorf("a reader's DELETE removed %d documents; want 0", tag.RowsAffected())
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("cannot write into another tenant", func(t *testing.T) {
 		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 			dbtest.SetTenant(t, tx, "rls-a")
+			if _, err := tx.Exec(ctx, "SELECT set_config('kontext.scope', 'tenant', true)"); err != nil {
+				return err
+			}
 			_, err := tx.Exec(ctx, `INSERT INTO documents (tenant, external_id, content_hash, classification, tenant_wide)
 				VALUES ('rls-b', 'doc-x', '\x00', 'public', true)`)
 			return err

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	pgxvec "github.com/pgvector/pgvector-go/pgx"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
@@ -60,6 +61,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("database url: %w", err)
 	}
 	poolCfg.MaxConns = cfg.DBMaxConns
+	poolCfg.AfterConnect = pgxvec.RegisterTypes
 	if m.pool, err = pgxpool.NewWithConfig(ctx, poolCfg); err != nil {
 		return fmt.Errorf("open database pool: %w", err)
 	}

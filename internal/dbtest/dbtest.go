@@ -31,6 +31,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	pgxvec "github.com/pgvector/pgvector-go/pgx"
 
 	"kontext/migrations"
 )
@@ -88,6 +89,8 @@ func configs() (owner, app *pgxpool.Config, err error) {
 		return nil, nil, fmt.Errorf("dbtest: DATABASE_URL: %w", err)
 	}
 	owner.MaxConns, app.MaxConns = 8, 8
+	owner.AfterConnect = pgxvec.RegisterTypes
+	app.AfterConnect = pgxvec.RegisterTypes
 	return owner, app, nil
 }
 
@@ -254,6 +257,18 @@ func ensureTemplate(ctx context.Context, ownerCfg *pgxpool.Config, appRole strin
 	}
 	if exists {
 		return name, nil
+	}
+	// Templates of older migration sets are of no further use.
+	rows, err := conn.Query(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'kontext\\_tmpl\\_%' AND datname <> $1", name)
+	if err != nil {
+		return "", err
+	}
+	stale, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return "", err
+	}
+	for _, db := range stale {
+		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{db}.Sanitize()+" WITH (FORCE)")
 	}
 	// Build under a temporary name and rename when complete, so that a
 	// crashed build never leaves a half-migrated template behind.
