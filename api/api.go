@@ -39,6 +39,14 @@ type Options struct {
 	Version string
 	// Auth authenticates the API keys of /v1 requests; nil refuses them.
 	Auth Authenticator
+	// Ingester, Documents and Eraser serve /v1/documents and /v1/erasure;
+	// nil leaves those routes out.
+	Ingester  Ingester
+	Documents Documents
+	Eraser    Eraser
+	// MaxDocumentBytes limits an uploaded document (default 20 MiB); the
+	// document routes accept bodies up to this size plus form overhead.
+	MaxDocumentBytes int64
 }
 
 // Server is the HTTP handler for the whole API.
@@ -60,6 +68,9 @@ func New(opts Options) *Server {
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.MaxDocumentBytes <= 0 {
+		opts.MaxDocumentBytes = 20 << 20
 	}
 	if opts.Registry == nil {
 		opts.Registry = prometheus.NewRegistry()
@@ -87,6 +98,15 @@ func New(opts Options) *Server {
 
 	v1 := e.Group("/v1", s.authenticate)
 	v1.GET("/whoami", requireRole(kontext.Viewer), s.whoami)
+	if opts.Ingester != nil && opts.Documents != nil {
+		v1.POST("/documents", requireRole(kontext.Editor), s.createDocument)
+		v1.GET("/documents", requireRole(kontext.Viewer), s.listDocuments)
+		v1.GET("/documents/:id", requireRole(kontext.Viewer), s.getDocument)
+		v1.DELETE("/documents/:id", requireRole(kontext.Editor), s.deleteDocument)
+	}
+	if opts.Eraser != nil {
+		v1.POST("/erasure", requireRole(kontext.Admin), s.erase)
+	}
 
 	s.engine = e
 	return s

@@ -97,16 +97,27 @@ func (s *Server) recover(c *gin.Context) {
 // limitBody rejects declared oversized bodies at once and caps the rest, so
 // that a handler reading past the limit gets an *http.MaxBytesError.
 func (s *Server) limitBody(c *gin.Context) {
-	if c.Request.ContentLength > s.opts.MaxBodyBytes {
+	limit := s.bodyLimit(c.FullPath())
+	if c.Request.ContentLength > limit {
 		writeError(c, &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
 			Message: "request body of " + strconv.FormatInt(c.Request.ContentLength, 10) +
-				" bytes exceeds the limit of " + strconv.FormatInt(s.opts.MaxBodyBytes, 10)})
+				" bytes exceeds the limit of " + strconv.FormatInt(limit, 10)})
 		return
 	}
 	if c.Request.Body != nil && c.Request.Body != http.NoBody {
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.MaxBodyBytes)
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	}
 	c.Next()
+}
+
+// bodyLimit returns the body limit of a route: document uploads may be as
+// large as a document may be (plus room for the form); everything else
+// gets the general limit.
+func (s *Server) bodyLimit(route string) int64 {
+	if route == "/v1/documents" {
+		return max(s.opts.MaxBodyBytes, s.opts.MaxDocumentBytes+1<<20)
+	}
+	return s.opts.MaxBodyBytes
 }
 
 // IsTooLarge reports whether err came from reading past the body limit.

@@ -40,6 +40,15 @@ type Config struct {
 	LLMAPIKey  string
 	LLMModel   string
 
+	EmbeddingBaseURL    string
+	EmbeddingAPIKey     string
+	EmbeddingModel      string
+	EmbeddingDimensions int
+
+	Secret           string
+	SecretFile       string
+	MaxDocumentBytes int64
+
 	LogLevel  slog.Level
 	LogFormat string
 }
@@ -86,6 +95,13 @@ func newSettings() *settings {
 	add(setting{flag: "llm-base-url", env: "KONTEXT_LLM_BASE_URL", help: "OpenAI-compatible API base URL; empty uses the offline provider"})
 	add(setting{flag: "llm-api-key", env: "KONTEXT_LLM_API_KEY", help: "API key for the LLM provider", secret: true})
 	add(setting{flag: "llm-model", env: "KONTEXT_LLM_MODEL", help: "chat model name at the LLM provider"})
+	add(setting{flag: "embedding-base-url", env: "KONTEXT_EMBEDDING_BASE_URL", help: "OpenAI-compatible embeddings base URL; empty uses the offline hashing embedder"})
+	add(setting{flag: "embedding-api-key", env: "KONTEXT_EMBEDDING_API_KEY", help: "API key for the embeddings endpoint", secret: true})
+	add(setting{flag: "embedding-model", env: "KONTEXT_EMBEDDING_MODEL", help: "embedding model name at the endpoint"})
+	add(setting{flag: "embedding-dimensions", env: "KONTEXT_EMBEDDING_DIMENSIONS", def: "384", help: "embedding dimensions (offline embedder, or requested from the endpoint)"})
+	add(setting{flag: "secret", env: "KONTEXT_SECRET", help: "server secret keying the personal data index (at least 32 characters); overrides --secret-file", secret: true})
+	add(setting{flag: "secret-file", env: "KONTEXT_SECRET_FILE", def: defaultSecretFile(), help: "file holding the server secret; created on first use"})
+	add(setting{flag: "max-document-bytes", env: "KONTEXT_MAX_DOCUMENT_BYTES", def: strconv.Itoa(20 << 20), help: "largest document accepted, in bytes"})
 	add(setting{flag: "log-level", env: "KONTEXT_LOG_LEVEL", def: "info", help: "debug, info, warn or error"})
 	add(setting{flag: "log-format", env: "KONTEXT_LOG_FORMAT", def: "json", help: "json or text"})
 	return s
@@ -114,7 +130,9 @@ func (s *settings) register(fs *flag.FlagSet, names ...string) {
 var (
 	serveSettings = []string{"database-url", "owner-database-url", "db-max-conns", "addr", "migrate", "max-body-bytes",
 		"read-header-timeout", "read-timeout", "write-timeout", "idle-timeout", "shutdown-timeout",
-		"llm-base-url", "llm-api-key", "llm-model", "log-level", "log-format"}
+		"llm-base-url", "llm-api-key", "llm-model", "log-level", "log-format",
+		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions", "secret", "secret-file",
+		"max-document-bytes"}
 	migrateSettings = []string{"database-url", "owner-database-url", "log-level", "log-format"}
 )
 
@@ -223,6 +241,44 @@ func (s *settings) config() (Config, error) {
 		}
 	}
 
+	c.EmbeddingBaseURL, _ = get("embedding-base-url")
+	c.EmbeddingAPIKey, _ = get("embedding-api-key")
+	c.EmbeddingModel, _ = get("embedding-model")
+	{
+		v, st := get("embedding-dimensions")
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 8 || n > 16000 {
+			bad(st, v, "want a number of dimensions from 8 to 16000")
+		}
+		c.EmbeddingDimensions = n
+	}
+	if c.EmbeddingBaseURL != "" {
+		u, err := url.Parse(c.EmbeddingBaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			_, st := get("embedding-base-url")
+			bad(st, c.EmbeddingBaseURL, "want an http or https URL")
+		}
+		if c.EmbeddingModel == "" {
+			_, st := get("embedding-model")
+			bad(st, "", "required when --embedding-base-url is set")
+		}
+	}
+	{
+		v, st := get("secret")
+		if v != "" && len(v) < 32 {
+			bad(st, v, "must be at least 32 characters")
+		}
+		c.Secret = v
+	}
+	c.SecretFile, _ = get("secret-file")
+	{
+		v, st := get("max-document-bytes")
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 {
+			bad(st, v, "want a number of bytes, at least 1024")
+		}
+		c.MaxDocumentBytes = n
+	}
 	{
 		v, st := get("log-level")
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
@@ -264,7 +320,22 @@ func (c Config) logAttrs() []any {
 		slog.String("llm_base_url", c.LLMBaseURL),
 		slog.String("llm_model", c.LLMModel),
 		slog.String("llm_api_key", mask("llm-api-key", c.LLMAPIKey)),
+		slog.String("embedding_provider", c.embeddingName()),
+		slog.String("embedding_base_url", c.EmbeddingBaseURL),
+		slog.String("embedding_model", c.EmbeddingModel),
+		slog.Int("embedding_dimensions", c.EmbeddingDimensions),
+		slog.String("embedding_api_key", mask("embedding-api-key", c.EmbeddingAPIKey)),
+		slog.String("secret", mask("secret", c.Secret)),
+		slog.String("secret_file", c.SecretFile),
+		slog.Int64("max_document_bytes", c.MaxDocumentBytes),
 	}
+}
+
+func (c Config) embeddingName() string {
+	if c.EmbeddingBaseURL == "" {
+		return "offline"
+	}
+	return "openai-compatible"
 }
 
 func (c Config) providerName() string {

@@ -28,6 +28,9 @@ func commands() []command {
 	return []command{
 		{"serve", "run the HTTP API (migrates first unless --migrate=false)", runServe},
 		{"migrate", "apply pending database migrations and exit", runMigrate},
+		{"ingest", "load documents: ingest PATH... --tenant T --classification C --groups G", runIngest},
+		{"erase", "erase a data subject: erase --tenant T --subject VALUE", runErase},
+		{"retention", "delete documents past their retention date: retention sweep", runRetention},
 		{"tenants", "create a tenant: tenants create ID [--name NAME]", runTenants},
 		{"keys", "manage API keys: keys create|list|revoke", runKeys},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {

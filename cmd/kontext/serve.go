@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"kontext/api"
+	"kontext/ingest"
 	"kontext/migrations"
 )
 
@@ -71,6 +72,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("connect to database as %s: %w (is it running? `make db` starts a local one)", poolCfg.ConnConfig.User, err)
 	}
 
+	ingester, err := newIngester(ctx, cfg, m.pool, m.Logger)
+	if err != nil {
+		return err
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		api.NewPoolCollector(m.pool, "app"))
@@ -81,6 +87,11 @@ func (m *Main) Run(ctx context.Context) error {
 		Registry:     reg,
 		Version:      version,
 		Auth:         api.NewKeys(m.pool),
+
+		Ingester:         ingester,
+		Documents:        ingest.NewStore(m.pool),
+		Eraser:           ingester,
+		MaxDocumentBytes: cfg.MaxDocumentBytes,
 	})
 	if m.wrap != nil {
 		handler = m.wrap(handler)

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"kontext/ingest"
+	"kontext/llm"
+)
+
+// providerSettings are what every command that embeds or ingests needs.
+var providerSettings = []string{"database-url", "log-level", "log-format", "embedding-base-url", "embedding-api-key",
+	"embedding-model", "embedding-dimensions", "secret", "secret-file", "max-document-bytes"}
+
+// newEmbedder returns the configured embedder: the offline hashing embedder
+// unless an OpenAI-compatible endpoint is configured.
+func newEmbedder(cfg Config) (llm.Embedder, error) {
+	if cfg.EmbeddingBaseURL == "" {
+		return llm.NewHashEmbedder(cfg.EmbeddingDimensions), nil
+	}
+	return llm.NewOpenAIEmbedder(llm.OpenAIConfig{
+		BaseURL:    cfg.EmbeddingBaseURL,
+		APIKey:     cfg.EmbeddingAPIKey,
+		Model:      cfg.EmbeddingModel,
+		Dimensions: cfg.EmbeddingDimensions,
+	})
+}
+
+// newIngester wires the ingest pipeline with the configured embedder and
+// the guard's detectors.
+func newIngester(_ context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger) (*ingest.Ingester, error) {
+	emb, err := newEmbedder(cfg)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := loadSecret(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return ingest.New(pool, ingest.Options{
+		Embedder: emb,
+		Secret:   secret,
+		MaxBytes: int(cfg.MaxDocumentBytes),
+		Logger:   log,
+		Scanners: guardScanners(),
+	})
+}
+
+// guardScanners returns the guard checks ingest runs on every document.
+func guardScanners() ingest.Scanners {
+	return ingest.Scanners{}
+}
+
+// loadSecret returns the server secret that keys the personal data index:
+// KONTEXT_SECRET if set, else the secret file, created with 32 random bytes
+// on first use so that a fresh installation works and keeps its index
+// across restarts.
+func loadSecret(cfg Config, log *slog.Logger) ([]byte, error) {
+	if cfg.Secret != "" {
+		return []byte(cfg.Secret), nil
+	}
+	path := cfg.SecretFile
+	b, err := os.ReadFile(path)
+	if err == nil {
+		s := strings.TrimSpace(string(b))
+		if len(s) < 32 {
+			return nil, fmt.Errorf("secret file %s holds fewer than 32 characters", path)
+		}
+		return []byte(s), nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read secret file: %w", err)
+	}
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create secret file: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return loadSecret(cfg, log) // created concurrently
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create secret file: %w", err)
+	}
+	s := hex.EncodeToString(raw[:])
+	if _, err := f.WriteString(s + "\n"); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("write secret file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	log.Warn("created a new server secret for the personal data index; back it up: erasure by data subject needs it", "path", path)
+	return []byte(s), nil
+}
+
+func defaultSecretFile() string {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		dir = "."
+	}
+	return filepath.Join(dir, "kontext", "secret")
+}
