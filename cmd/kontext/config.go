@@ -133,7 +133,8 @@ var (
 		"llm-base-url", "llm-api-key", "llm-model", "log-level", "log-format",
 		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions", "secret", "secret-file",
 		"max-document-bytes"}
-	migrateSettings = []string{"database-url", "owner-database-url", "log-level", "log-format"}
+	migrateSettings = []string{"database-url", "owner-database-url", "log-level", "log-format",
+		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions"}
 )
 
 // config parses and validates the settings, reporting every bad value of the

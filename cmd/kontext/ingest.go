@@ -105,6 +105,9 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		*t.dst = &ts
 	}
+	if len(req.AllowedGroups) == 0 && len(req.AllowedUsers) == 0 && !req.TenantWide {
+		return fmt.Errorf("%w: no access list: give --groups or --users, or --tenant-wide to let the whole tenant read them", errUsage)
+	}
 	if *workers < 1 {
 		return fmt.Errorf("%w: --workers must be at least 1", errUsage)
 	}

@@ -229,6 +229,26 @@ func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("migrate as %s: %w", poolCfg.ConnConfig.User, err)
 	}
 	log.Info("migrations current", slog.Int("applied", len(applied)), slog.Int("version", migrations.Latest()))
+	return ensureIndex(ctx, cfg, pool, log)
+}
+
+// ensureIndex creates the HNSW index of the configured embedding model.
+func ensureIndex(ctx context.Context, cfg Config, owner *pgxpool.Pool, log *slog.Logger) error {
+	emb, err := newEmbedder(cfg)
+	if err != nil {
+		return err
+	}
+	dims := emb.Dimensions()
+	if dims == 0 {
+		dims = cfg.EmbeddingDimensions
+	}
+	created, err := ingest.EnsureIndex(ctx, owner, emb.Model(), dims)
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Info("vector index created", slog.String("model", emb.Model()), slog.Int("dimensions", dims), slog.String("index", ingest.IndexName(emb.Model())))
+	}
 	return nil
 }
 
