@@ -1,0 +1,620 @@
+package guard
+
+import (
+	"encoding/base64"
+	"fmt"
+	"math"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// Source says where a scanned text comes from. Briefs are written to the
+// model on purpose, so phrasing addressed to an AI is expected there;
+// documents and retrieved chunks are data, and any instruction addressed to
+// an AI inside them is suspicious.
+type Source int
+
+const (
+	// Brief is a request a user writes for a draft.
+	Brief Source = iota
+	// Document is ingested content or a retrieved chunk of it.
+	Document
+)
+
+// String returns "brief" or "document".
+func (s Source) String() string {
+	if s == Document {
+		return "document"
+	}
+	return "brief"
+}
+
+// ParseSource reads "brief" or "document" (as given to kontext scan --as).
+func ParseSource(s string) (Source, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "brief", "":
+		return Brief, nil
+	case "document", "doc", "chunk":
+		return Document, nil
+	}
+	return Brief, fmt.Errorf("guard: unknown source %q (want brief or document)", s)
+}
+
+// Default thresholds of the injection score at or above which a text counts as
+// an injection. Documents get a higher threshold because they are long and
+// varied and a false alarm quarantines real knowledge.
+const (
+	DefaultBriefThreshold    = 0.5
+	DefaultDocumentThreshold = 0.6
+)
+
+// InjectionOptions configures an InjectionScanner. The zero value is usable.
+type InjectionOptions struct {
+	// BriefThreshold is the score at or above which a brief is an injection;
+	// zero means DefaultBriefThreshold.
+	BriefThreshold float64
+	// DocumentThreshold is the score at or above which a document is an
+	// injection; zero means DefaultDocumentThreshold.
+	DocumentThreshold float64
+	// AllowedDomains lists hosts that links may point to without counting as
+	// unknown URLs; a host also allows its subdomains ("acme.de" allows
+	// "shop.acme.de").
+	AllowedDomains []string
+}
+
+// InjectionResult is the verdict of InjectionScanner.Scan.
+type InjectionResult struct {
+	// Injection reports whether Score reached the threshold for the source.
+	Injection bool `json:"injection"`
+	// Score in [0,1] combines the strongest evidence of each kind.
+	Score float64 `json:"score"`
+	// Reasons describe the evidence, strongest first.
+	Reasons []string `json:"reasons"`
+	// Spans locate the evidence in the scanned text.
+	Spans []InjectionSpan `json:"spans,omitempty"`
+}
+
+// InjectionSpan is one piece of evidence: byte offsets into the scanned text
+// (End exclusive) and the kind of signal found there.
+type InjectionSpan struct {
+	Start  int    `json:"start"`
+	End    int    `json:"end"`
+	Signal string `json:"signal"`
+}
+
+// InjectionScanner detects prompt injection in briefs and documents, in
+// German and English. It is safe for concurrent use.
+type InjectionScanner struct {
+	opts    InjectionOptions
+	index   *patternIndex
+	signals []int // pattern id → signal index
+	allowed []string
+}
+
+// NewInjectionScanner builds a scanner. It panics only if the built-in
+// vocabulary fails to compile, which tests rule out.
+func NewInjectionScanner(opts InjectionOptions) *InjectionScanner {
+	if opts.BriefThreshold <= 0 {
+		opts.BriefThreshold = DefaultBriefThreshold
+	}
+	if opts.DocumentThreshold <= 0 {
+		opts.DocumentThreshold = DefaultDocumentThreshold
+	}
+	pc := &patternCompiler{lang: langAny, sets: map[string][][]patElem{}}
+	for _, set := range injectionSets {
+		var alts [][]patElem
+		for _, e := range set.entries {
+			seq, err := pc.sequence(e)
+			if err != nil {
+				panic(fmt.Sprintf("guard: injection set %s: %v", set.name, err))
+			}
+			alts = append(alts, seq)
+		}
+		pc.sets[set.name] = alts
+	}
+	s := &InjectionScanner{opts: opts}
+	var pats []*tokenPattern
+	for si, sig := range injectionSignals {
+		for _, src := range sig.patterns {
+			p, err := pc.compile(src)
+			if err != nil {
+				panic(fmt.Sprintf("guard: injection signal %s: %v", sig.category, err))
+			}
+			pats = append(pats, p)
+			s.signals = append(s.signals, si)
+		}
+	}
+	s.index = newPatternIndex(pats)
+	for _, d := range opts.AllowedDomains {
+		d = strings.ToLower(strings.Trim(strings.TrimSpace(d), "."))
+		d = strings.TrimPrefix(d, "www.")
+		if d != "" {
+			s.allowed = append(s.allowed, d)
+		}
+	}
+	return s
+}
+
+// evidence is one signal found in the text.
+type evidence struct {
+	category string
+	reason   string
+	weight   float64
+	start    int // original offsets
+	end      int
+}
+
+// Scan scores text for prompt injection as a brief or a document.
+func (s *InjectionScanner) Scan(text string, as Source) InjectionResult {
+	ev := s.collect(text, as, 0)
+	return s.verdict(text, ev, as)
+}
+
+// maxScanDepth bounds recursion into decoded base64 payloads.
+const maxScanDepth = 2
+
+func (s *InjectionScanner) collect(text string, as Source, depth int) []evidence {
+	ft := foldText(text)
+	toks := tokenizeFolded(ft.s, nil)
+	m := &matchState{s: ft.s, toks: toks, lang: langAny}
+	var ev []evidence
+	lastEnd := make(map[int]int32)
+	s.index.scan(m, func(h hit) {
+		if end, ok := lastEnd[int(h.pat)]; ok && h.start < end {
+			return
+		}
+		lastEnd[int(h.pat)] = h.end
+		if negatedBefore(m, int(h.start)) {
+			return
+		}
+		sig := injectionSignals[s.signals[h.pat]]
+		w := sig.brief
+		if as == Document {
+			w = sig.document
+		}
+		start := ft.orig(int(toks[h.start].start))
+		end := ft.orig(int(toks[h.end-1].end))
+		ev = append(ev, evidence{sig.category, fmt.Sprintf("%s: %q", sig.reason, snippet(text, start, end)), w, start, end})
+	})
+	ev = append(ev, s.roleMarkers(text, &ft, as)...)
+	ev = append(ev, s.urls(text, &ft, m, as)...)
+	if ft.zeroWidth > 0 {
+		ev = append(ev, evidence{catObfuscation, fmt.Sprintf("%d zero-width characters inside words", ft.zeroWidth), 0.3, ft.zeroWidthAt, ft.zeroWidthAt + 1})
+	}
+	if ft.homoglyphs > 0 {
+		ev = append(ev, evidence{catObfuscation, fmt.Sprintf("%d look-alike characters from other scripts inside Latin words", ft.homoglyphs), 0.3, ft.homoglyphAt, ft.homoglyphAt + 1})
+	}
+	if hidden := hiddenRegions(text); len(hidden) > 0 {
+		for _, e := range ev {
+			if e.category == catObfuscation || e.category == catURL {
+				continue
+			}
+			if inRegions(hidden, e.start) {
+				ev = append(ev, evidence{catObfuscation, "instructions hidden from human readers (HTML comment or invisible element)", 0.4, e.start, e.end})
+				break
+			}
+		}
+	}
+	if depth < maxScanDepth {
+		ev = append(ev, s.encoded(text, as, depth)...)
+	}
+	return ev
+}
+
+// negatedBefore reports whether one of the two words before token i negates
+// what follows ("never reveal your password", "do not ignore").
+func negatedBefore(m *matchState, i int) bool {
+	for j := i - 1; j >= 0 && j >= i-2; j-- {
+		switch m.word(j) {
+		case "never", "not", "don't", "dont", "nie", "niemals", "nicht", "keinesfalls", "no", "keine", "kein", "nobody":
+			return true
+		}
+		if m.toks[j+1].flags&tokSentStart != 0 {
+			break
+		}
+	}
+	return false
+}
+
+// verdict combines evidence into a result: per category the strongest
+// weight, then a noisy-or across categories.
+func (s *InjectionScanner) verdict(text string, ev []evidence, as Source) InjectionResult {
+	res := InjectionResult{Reasons: []string{}}
+	best := map[string]float64{}
+	for _, e := range ev {
+		best[e.category] = max(best[e.category], e.weight)
+	}
+	p := 1.0
+	for _, w := range best {
+		p *= 1 - w
+	}
+	res.Score = math.Round((1-p)*1000) / 1000
+	threshold := s.opts.BriefThreshold
+	if as == Document {
+		threshold = s.opts.DocumentThreshold
+	}
+	res.Injection = res.Score >= threshold
+	slices.SortStableFunc(ev, func(a, b evidence) int {
+		if a.weight != b.weight {
+			if a.weight > b.weight {
+				return -1
+			}
+			return 1
+		}
+		return a.start - b.start
+	})
+	seen := map[string]bool{}
+	for _, e := range ev {
+		if e.weight <= 0 {
+			continue
+		}
+		if !seen[e.reason] && len(res.Reasons) < 12 {
+			seen[e.reason] = true
+			res.Reasons = append(res.Reasons, e.reason)
+		}
+		start, end := clampSpan(e.start, e.end, len(text))
+		res.Spans = append(res.Spans, InjectionSpan{Start: start, End: end, Signal: e.category})
+	}
+	slices.SortFunc(res.Spans, func(a, b InjectionSpan) int { return a.Start - b.Start })
+	return res
+}
+
+func clampSpan(start, end, n int) (int, int) {
+	start = min(max(start, 0), n)
+	end = min(max(end, start), n)
+	return start, end
+}
+
+// snippet returns text[start:end] shortened for a reason string.
+func snippet(text string, start, end int) string {
+	start, end = clampSpan(start, end, len(text))
+	s := text[start:end]
+	const limit = 80
+	if len(s) > limit {
+		cut := limit
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// roleMarkers finds chat-template control tokens anywhere and role labels at
+// the start of a line ("SYSTEM:", "### Assistant", "[user]").
+func (s *InjectionScanner) roleMarkers(text string, ft *foldedText, as Source) []evidence {
+	var ev []evidence
+	low := ft.s
+	if strings.Contains(low, "<|") || strings.Contains(low, "[inst") || strings.Contains(low, "[/inst") || strings.Contains(low, "<<") || strings.Contains(low, "_of_turn>") {
+		for _, tok := range injectionSpecialTokens {
+			if i := strings.Index(low, tok); i >= 0 {
+				start, end := ft.orig(i), ft.orig(i+len(tok))
+				ev = append(ev, evidence{catRoleMarker, fmt.Sprintf("chat template control token %q", tok), 0.85, start, end})
+			}
+		}
+	}
+	for off := 0; off < len(low); {
+		nl := strings.IndexByte(low[off:], '\n')
+		line := low[off:]
+		if nl >= 0 {
+			line = low[off : off+nl]
+		}
+		if e, ok := roleLine(line); ok {
+			start, end := ft.orig(off), ft.orig(off+len(line))
+			ev = append(ev, evidence{catRoleMarker, fmt.Sprintf("fake role marker %q", snippet(text, start, end)), e, start, end})
+		}
+		if nl < 0 {
+			break
+		}
+		off += nl + 1
+	}
+	return ev
+}
+
+// roleLine reports whether a folded line opens like a turn of a chat
+// transcript and how strongly that counts.
+func roleLine(line string) (float64, bool) {
+	marked := false
+	i := 0
+	for i < len(line) {
+		c := line[i]
+		if c == ' ' || c == '\t' || c == '\r' {
+			i++
+			continue
+		}
+		if c == '#' || c == '*' || c == '>' || c == '[' || c == '<' || c == '|' || c == '=' || c == '-' || c == '(' || c == '_' {
+			marked = marked || c == '#' || c == '[' || c == '<' || c == '|'
+			i++
+			continue
+		}
+		break
+	}
+	rest := line[i:]
+	if rest == "" || rest[0] < 'a' || rest[0] > 'z' {
+		return 0, false
+	}
+	j := 0
+	for j < len(rest) && j < 24 && (rest[j] >= 'a' && rest[j] <= 'z' || rest[j] == ' ') {
+		j++
+	}
+	word := strings.TrimSpace(rest[:j])
+	w, ok := injectionRoleWords[word]
+	if !ok {
+		return 0, false
+	}
+	after := strings.TrimLeft(rest[j:], " ")
+	switch {
+	case strings.HasPrefix(after, ":"):
+	case marked && (after == "" || after[0] == ']' || after[0] == '>' || after[0] == '|' || after[0] == '#' || after[0] == '*' || after[0] == '\r'):
+	default:
+		return 0, false
+	}
+	if marked {
+		switch word {
+		case "assistant", "ai", "bot", "chatgpt", "gpt", "model", "assistent", "ki":
+			w += 0.2
+		}
+	}
+	body := strings.TrimLeft(after, ":]>|#* ")
+	if roleLineImperative(body) {
+		w = max(w, 0.7)
+	} else if body != "" && !marked && w < 0.6 {
+		// "System: Android 14" in a spec sheet: a label, not a turn.
+		w /= 2
+	}
+	return w, true
+}
+
+// roleLineImperative reports whether the text after a role label speaks to
+// the model ("you are", "ignore", "du bist").
+func roleLineImperative(body string) bool {
+	for _, cue := range []string{"you ", "you'", "your ", "ignore", "du ", "dein", "ignorier", "always", "never", "immer", "from now", "ab sofort", "act as", "respond", "answer", "antworte", "must ", "musst"} {
+		if strings.Contains(body, cue) {
+			return true
+		}
+	}
+	return false
+}
+
+// urls finds links to hosts outside the allowed domains, weighted up when a
+// call to action or a markdown image points at them.
+func (s *InjectionScanner) urls(text string, ft *foldedText, m *matchState, as Source) []evidence {
+	low := ft.s
+	var ev []evidence
+	count := 0
+	for off := 0; off < len(low) && count < 50; {
+		i := indexURL(low[off:])
+		if i < 0 {
+			break
+		}
+		i += off
+		j := i
+		for j < len(low) && !urlStop(low[j]) {
+			j++
+		}
+		raw := strings.TrimRight(low[i:j], ".,;:!?'\"")
+		off = max(j, i+1)
+		if len(raw) < 8 {
+			continue
+		}
+		count++
+		host := urlHost(raw)
+		if host == "" || s.allowedHost(host) {
+			continue
+		}
+		w := 0.15
+		reason := "link to an unknown domain"
+		image := i >= 2 && low[i-1] == '(' && strings.LastIndex(low[max(0, i-200):i], "![") >= 0
+		placeholder := strings.ContainsAny(raw, "{$") || strings.Contains(raw, "%7b")
+		if image && placeholder {
+			w, reason = 0.8, "markdown image that sends data to an unknown domain"
+		} else if image {
+			w, reason = 0.5, "markdown image from an unknown domain (possible data exfiltration)"
+		} else if placeholder {
+			w, reason = 0.5, "link with a placeholder in its query (possible data exfiltration)"
+		} else if ctaBefore(m, i) {
+			w, reason = 0.4, "call to action with a link to an unknown domain"
+		}
+		if as == Brief {
+			w /= 2
+		}
+		start, end := ft.orig(i), ft.orig(i+len(raw))
+		ev = append(ev, evidence{catURL, fmt.Sprintf("%s: %s", reason, host), w, start, end})
+	}
+	return ev
+}
+
+func indexURL(s string) int {
+	a := strings.Index(s, "http")
+	for a >= 0 && !(strings.HasPrefix(s[a:], "http://") || strings.HasPrefix(s[a:], "https://")) {
+		n := strings.Index(s[a+4:], "http")
+		if n < 0 {
+			a = -1
+			break
+		}
+		a += 4 + n
+	}
+	b := strings.Index(s, "www.")
+	switch {
+	case a < 0:
+		return b
+	case b < 0:
+		return a
+	}
+	return min(a, b)
+}
+
+func urlStop(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '"' || c == '<' || c == '>' || c == ')' || c == ']' || c == '`'
+}
+
+func urlHost(raw string) string {
+	if strings.HasPrefix(raw, "www.") {
+		raw = "http://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(u.Hostname(), "www.")
+}
+
+func (s *InjectionScanner) allowedHost(host string) bool {
+	for _, d := range s.allowed {
+		if host == d || strings.HasSuffix(host, "."+d) {
+			return true
+		}
+	}
+	return false
+}
+
+// ctaBefore reports whether a call-to-action word stands within six words
+// before folded offset i.
+func ctaBefore(m *matchState, i int) bool {
+	k, _ := slices.BinarySearchFunc(m.toks, int32(i), func(t wordToken, off int32) int { return int(t.start - off) })
+	for j := k - 1; j >= 0 && j >= k-6; j-- {
+		switch w := m.word(j); {
+		case w == "click" || w == "visit" || w == "open" || w == "download" || w == "login" || w == "register" ||
+			w == "verify" || w == "confirm" || w == "follow" || w == "go" || w == "sign" || w == "log" || w == "send":
+			return true
+		case strings.HasPrefix(w, "klick") || strings.HasPrefix(w, "besuch") || strings.HasPrefix(w, "öffne") ||
+			strings.HasPrefix(w, "herunterlad") || strings.HasPrefix(w, "anmeld") || strings.HasPrefix(w, "einlogg") ||
+			strings.HasPrefix(w, "registrier") || strings.HasPrefix(w, "bestätig") || strings.HasPrefix(w, "verifizier") ||
+			strings.HasPrefix(w, "folge") || strings.HasPrefix(w, "gehe") || strings.HasPrefix(w, "schick") ||
+			strings.HasPrefix(w, "sende") || strings.HasPrefix(w, "lade"):
+			return true
+		}
+	}
+	return false
+}
+
+// hiddenRegions returns original-offset ranges a browser would not show: HTML
+// comments and elements styled invisible.
+func hiddenRegions(text string) [][2]int {
+	var out [][2]int
+	for off := 0; off < len(text); {
+		i := strings.Index(text[off:], "<!--")
+		if i < 0 {
+			break
+		}
+		i += off
+		j := strings.Index(text[i+4:], "-->")
+		end := len(text)
+		if j >= 0 {
+			end = i + 4 + j
+		}
+		out = append(out, [2]int{i, end})
+		off = end
+	}
+	if strings.Contains(text, "display") || strings.Contains(text, "visibility") || strings.Contains(text, "font-size") {
+		low := strings.ToLower(text)
+		for _, marker := range []string{"display:none", "display: none", "visibility:hidden", "visibility: hidden", "font-size:0", "font-size: 0"} {
+			for off := 0; off < len(low); {
+				i := strings.Index(low[off:], marker)
+				if i < 0 {
+					break
+				}
+				i += off
+				end := strings.Index(low[i:], "</")
+				if end < 0 {
+					end = len(low)
+				} else {
+					end += i
+				}
+				out = append(out, [2]int{i, end})
+				off = i + len(marker)
+			}
+		}
+	}
+	return out
+}
+
+func inRegions(regions [][2]int, off int) bool {
+	for _, r := range regions {
+		if off >= r[0] && off < r[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// encoded decodes base64 runs and scans what they hide.
+func (s *InjectionScanner) encoded(text string, as Source, depth int) []evidence {
+	var ev []evidence
+	found := 0
+	for i := 0; i < len(text) && found < 8; {
+		if !base64Byte(text[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && base64Byte(text[j]) {
+			j++
+		}
+		for j < len(text) && text[j] == '=' && j-i < 4096+2 {
+			j++
+		}
+		if j-i >= 24 {
+			found++
+			if dec, ok := decodeBase64Text(text[i:j]); ok {
+				sub := s.collect(dec, as, depth+1)
+				inner := s.verdict(dec, sub, as)
+				if inner.Score >= 0.5 {
+					ev = append(ev, evidence{catEncoded, fmt.Sprintf("base64 text that decodes to instructions (%s)", firstReason(inner)), max(0.85, inner.Score), i, j})
+				}
+			}
+		}
+		i = j + 1
+	}
+	return ev
+}
+
+func firstReason(r InjectionResult) string {
+	if len(r.Reasons) == 0 {
+		return ""
+	}
+	return r.Reasons[0]
+}
+
+func base64Byte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '-' || c == '_'
+}
+
+// decodeBase64Text decodes s in any common base64 alphabet and returns it when
+// it is mostly printable UTF-8 text.
+func decodeBase64Text(s string) (string, bool) {
+	if len(s) > 64<<10 {
+		s = s[:64<<10]
+	}
+	trimmed := strings.TrimRight(s, "=")
+	var dec []byte
+	var err error
+	for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+		n := len(trimmed) / 4 * 4
+		if len(trimmed)%4 >= 2 {
+			n = len(trimmed)
+		}
+		dec, err = enc.DecodeString(trimmed[:n])
+		if err == nil {
+			break
+		}
+	}
+	if err != nil || len(dec) < 12 || !utf8.Valid(dec) {
+		return "", false
+	}
+	printable, letters := 0, 0
+	for _, r := range string(dec) {
+		if r >= 0x20 && r != 0x7f || r == '\n' || r == '\t' || r == '\r' {
+			printable++
+		}
+		if r == ' ' {
+			letters++
+		}
+	}
+	if printable*10 < utf8.RuneCount(dec)*9 || letters == 0 {
+		return "", false
+	}
+	return string(dec), true
+}

@@ -1,0 +1,585 @@
+package guard
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Severity says what a policy violation does to a draft.
+type Severity string
+
+const (
+	// SeverityReview sends the draft to a human reviewer.
+	SeverityReview Severity = "review"
+	// SeverityBlock stops the draft from being published.
+	SeverityBlock Severity = "block"
+)
+
+// Decision is the outcome of a policy check.
+type Decision string
+
+const (
+	// Approved means no rule was violated.
+	Approved Decision = "approved"
+	// NeedsReview means at least one review-level rule was violated and no
+	// block-level rule.
+	NeedsReview Decision = "needs_review"
+	// Blocked means at least one block-level rule was violated.
+	Blocked Decision = "blocked"
+)
+
+// Violation is one place where a draft breaks a rule.
+type Violation struct {
+	// Rule is the id of the violated rule, for example "health.cure".
+	Rule string `json:"rule"`
+	// Category groups rules, for example "health_claim" or "green_claim".
+	Category string `json:"category"`
+	// Severity is the rule's severity.
+	Severity Severity `json:"severity"`
+	// Span holds byte offsets into the checked text, end exclusive. A
+	// violation about something missing from the draft (a required term, a
+	// disclaimer, an AI-disclosure label) has the span [0, 0].
+	Span [2]int `json:"span"`
+	// Message explains the violation to the reviewer.
+	Message string `json:"message"`
+}
+
+// Result is the verdict of a policy check.
+type Result struct {
+	Decision   Decision    `json:"decision"`
+	Violations []Violation `json:"violations"`
+}
+
+// Rule checks a pack can name in its "check" field instead of patterns.
+const (
+	checkCompetitor   = "competitor"    // a competitor of the brand is named (brand pack)
+	checkPriceFloor   = "price_floor"   // a product's price is below its floor (brand pack)
+	checkPersonalData = "personal_data" // the PII detector finds personal data
+	checkAIDisclosure = "ai_disclosure" // none of the patterns (the label) occurs on a channel that needs it
+)
+
+var knownChecks = []string{checkCompetitor, checkPriceFloor, checkPersonalData, checkAIDisclosure}
+
+//go:embed packs/*.yaml
+var builtinPacks embed.FS
+
+// BuiltinPacks lists the names of the policy packs compiled into Kontext.
+func BuiltinPacks() []string {
+	entries, _ := fs.ReadDir(builtinPacks, "packs")
+	var names []string
+	for _, e := range entries {
+		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
+	}
+	return names
+}
+
+// Pack is a compiled policy pack: a named, versioned set of rules for one
+// language. Packs are immutable and safe for concurrent use.
+type Pack struct {
+	// ID names the pack, for example "de-marketing".
+	ID string
+	// Version is recorded with every checked draft.
+	Version string
+	// Lang is the language the pack is written for: "de", "en" or "".
+	Lang string
+	// Description says what the pack covers.
+	Description string
+
+	lang    patternLang
+	rules   []*policyRule
+	index   *patternIndex
+	patRule []int // pattern id → rule index
+}
+
+// policyRule is one compiled rule of a pack.
+type policyRule struct {
+	id, category, message string
+	severity              Severity
+	check                 string
+	channels              []string
+	except                []patElem
+	ignore                []*tokenPattern // harmless phrases that contain a hit ("all the best")
+	notAfter              []patElem
+	near, unlessNear      *nearClause
+	unlessText            *patternIndex
+	regex                 []*regexp.Regexp
+	labels                *patternIndex // ai_disclosure: patterns that satisfy the rule
+	patterned             bool          // the rule has patterns in the pack's index
+	types                 []string      // personal_data: finding types, all when empty
+}
+
+type nearClause struct {
+	patterns []*tokenPattern
+	window   int
+	notAfter []patElem
+}
+
+// YAML shapes of a pack file.
+type packFile struct {
+	ID          string              `yaml:"id"`
+	Version     string              `yaml:"version"`
+	Lang        string              `yaml:"lang"`
+	Description string              `yaml:"description"`
+	Sets        map[string][]string `yaml:"sets"`
+	Rules       []ruleFile          `yaml:"rules"`
+}
+
+type ruleFile struct {
+	ID         string    `yaml:"id"`
+	Category   string    `yaml:"category"`
+	Severity   string    `yaml:"severity"`
+	Message    string    `yaml:"message"`
+	Check      string    `yaml:"check"`
+	Patterns   []string  `yaml:"patterns"`
+	Regex      []string  `yaml:"regex"`
+	Except     []string  `yaml:"except"`
+	Ignore     []string  `yaml:"ignore"`
+	NotAfter   []string  `yaml:"not_after"`
+	Near       *nearFile `yaml:"near"`
+	UnlessNear *nearFile `yaml:"unless_near"`
+	UnlessText []string  `yaml:"unless_text"`
+	Channels   []string  `yaml:"channels"`
+	Types      []string  `yaml:"types"`
+}
+
+type nearFile struct {
+	Patterns []string `yaml:"patterns"`
+	Window   int      `yaml:"window"`
+	NotAfter []string `yaml:"not_after"`
+}
+
+// LoadPack loads a built-in pack by name ("de-marketing", "en-marketing") or
+// a pack file by path.
+func LoadPack(nameOrPath string) (*Pack, error) {
+	var data []byte
+	var err error
+	if !strings.ContainsAny(nameOrPath, `/\`) && !strings.HasSuffix(nameOrPath, ".yaml") && !strings.HasSuffix(nameOrPath, ".yml") {
+		data, err = builtinPacks.ReadFile(path.Join("packs", nameOrPath+".yaml"))
+		if err != nil {
+			return nil, fmt.Errorf("guard: load pack %q: no built-in pack of that name (built-in: %s)", nameOrPath, strings.Join(BuiltinPacks(), ", "))
+		}
+	} else {
+		data, err = os.ReadFile(nameOrPath)
+		if err != nil {
+			return nil, fmt.Errorf("guard: load pack: %w", err)
+		}
+	}
+	p, err := ParsePack(data)
+	if err != nil {
+		return nil, fmt.Errorf("guard: load pack %s: %w", nameOrPath, err)
+	}
+	return p, nil
+}
+
+// ParsePack compiles a pack from its YAML source. Unknown fields, missing ids,
+// unknown severities, checks or languages, bad patterns and bad regular
+// expressions are reported together, each with the rule it belongs to.
+func ParsePack(data []byte) (*Pack, error) {
+	var pf packFile
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&pf); err != nil {
+		return nil, fmt.Errorf("parse pack: %w", err)
+	}
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if strings.TrimSpace(pf.ID) == "" {
+		bad("pack: missing id")
+	}
+	if strings.TrimSpace(pf.Version) == "" {
+		bad("pack %s: missing version", pf.ID)
+	}
+	lang, err := parsePatternLang(pf.Lang)
+	if err != nil {
+		bad("pack %s: %v", pf.ID, err)
+	}
+	p := &Pack{ID: pf.ID, Version: pf.Version, Lang: strings.ToLower(pf.Lang), Description: pf.Description, lang: lang}
+	pc := &patternCompiler{lang: lang, sets: map[string][][]patElem{}}
+	for _, e := range compileSets(pc, pf.Sets) {
+		bad("pack %s: %v", pf.ID, e)
+	}
+
+	var pats []*tokenPattern
+	seen := map[string]bool{}
+	for i, rf := range pf.Rules {
+		where := fmt.Sprintf("pack %s: rule %d", pf.ID, i+1)
+		if rf.ID != "" {
+			where = fmt.Sprintf("pack %s: rule %s", pf.ID, rf.ID)
+		}
+		r, rulePats, problems := compileRule(pc, rf)
+		for _, pr := range problems {
+			bad("%s: %s", where, pr)
+		}
+		if rf.ID != "" && seen[rf.ID] {
+			bad("%s: duplicate rule id", where)
+		}
+		seen[rf.ID] = true
+		if r == nil {
+			continue
+		}
+		for _, tp := range rulePats {
+			pats = append(pats, tp)
+			p.patRule = append(p.patRule, len(p.rules))
+		}
+		p.rules = append(p.rules, r)
+	}
+	if len(pf.Rules) == 0 {
+		bad("pack %s: no rules", pf.ID)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	p.index = newPatternIndex(pats)
+	return p, nil
+}
+
+// compileSets compiles named sets; a set may use other sets of the pack.
+func compileSets(pc *patternCompiler, sets map[string][]string) []error {
+	names := make([]string, 0, len(sets))
+	for n := range sets {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	pending := names
+	var lastErrs []error
+	for len(pending) > 0 {
+		var next []string
+		lastErrs = nil
+		for _, n := range pending {
+			var alts [][]patElem
+			var err error
+			for _, e := range sets[n] {
+				var seq []patElem
+				if seq, err = pc.sequence(e); err != nil {
+					err = fmt.Errorf("set %s: entry %q: %w", n, e, err)
+					break
+				}
+				if len(seq) == 0 {
+					err = fmt.Errorf("set %s: empty entry", n)
+					break
+				}
+				alts = append(alts, seq)
+			}
+			if err != nil {
+				next = append(next, n)
+				lastErrs = append(lastErrs, err)
+				continue
+			}
+			if len(alts) == 0 {
+				lastErrs = append(lastErrs, fmt.Errorf("set %s: no entries", n))
+				continue
+			}
+			pc.sets[n] = alts
+		}
+		if len(next) == len(pending) {
+			return lastErrs
+		}
+		pending = next
+	}
+	return lastErrs
+}
+
+var categoryRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+func parseSeverity(s string) (Severity, error) {
+	switch Severity(strings.ToLower(strings.TrimSpace(s))) {
+	case SeverityReview:
+		return SeverityReview, nil
+	case SeverityBlock:
+		return SeverityBlock, nil
+	case "":
+		return "", fmt.Errorf("missing severity (want review or block)")
+	}
+	return "", fmt.Errorf("unknown severity %q (want review or block)", s)
+}
+
+func compileRule(pc *patternCompiler, rf ruleFile) (*policyRule, []*tokenPattern, []string) {
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if strings.TrimSpace(rf.ID) == "" {
+		bad("missing id")
+	}
+	if !categoryRE.MatchString(rf.Category) {
+		bad("category %q must be lower-case snake_case", rf.Category)
+	}
+	sev, err := parseSeverity(rf.Severity)
+	if err != nil {
+		bad("%v", err)
+	}
+	if strings.TrimSpace(rf.Message) == "" {
+		bad("missing message")
+	}
+	r := &policyRule{id: rf.ID, category: rf.Category, severity: sev, message: rf.Message, check: rf.Check, types: rf.Types}
+	for _, c := range rf.Channels {
+		r.channels = append(r.channels, strings.ToLower(strings.TrimSpace(c)))
+	}
+	compileAll := func(field string, srcs []string) []*tokenPattern {
+		var out []*tokenPattern
+		for _, src := range srcs {
+			compile := pc.compile
+			if field == "ignore" || strings.HasSuffix(field, "near") {
+				compile = pc.compileFree
+			}
+			tp, err := compile(src)
+			if err != nil {
+				bad("%s: %v", field, err)
+				continue
+			}
+			out = append(out, tp)
+		}
+		return out
+	}
+	singles := func(field string, srcs []string) []patElem {
+		var out []patElem
+		for _, src := range srcs {
+			els, err := pc.element(src)
+			if err != nil || len(els) != 1 {
+				if err == nil {
+					err = fmt.Errorf("must match one word")
+				}
+				bad("%s: %q: %v", field, src, err)
+				continue
+			}
+			out = append(out, els[0])
+		}
+		return out
+	}
+	near := func(field string, nf *nearFile) *nearClause {
+		if nf == nil {
+			return nil
+		}
+		if nf.Window <= 0 || nf.Window > 50 {
+			bad("%s: window %d out of range (want 1 to 50 words)", field, nf.Window)
+		}
+		if len(nf.Patterns) == 0 {
+			bad("%s: no patterns", field)
+		}
+		return &nearClause{patterns: compileAll(field, nf.Patterns), window: nf.Window, notAfter: singles(field+".not_after", nf.NotAfter)}
+	}
+	var pats []*tokenPattern
+	switch rf.Check {
+	case "":
+		if len(rf.Patterns) == 0 && len(rf.Regex) == 0 {
+			bad("needs patterns, regex or a check")
+		}
+		pats = compileAll("patterns", rf.Patterns)
+	case checkAIDisclosure:
+		if len(rf.Patterns) == 0 {
+			bad("check %s needs patterns (the labels that satisfy it)", rf.Check)
+		}
+		r.labels = newPatternIndex(compileAll("patterns", rf.Patterns))
+	case checkCompetitor, checkPriceFloor, checkPersonalData:
+		if len(rf.Patterns) > 0 {
+			bad("check %s takes no patterns", rf.Check)
+		}
+	default:
+		bad("unknown check %q (want one of %s)", rf.Check, strings.Join(knownChecks, ", "))
+	}
+	for _, src := range rf.Regex {
+		re, err := regexp.Compile("(?i)" + src)
+		if err != nil {
+			bad("bad regex %q: %v", src, err)
+			continue
+		}
+		r.regex = append(r.regex, re)
+	}
+	r.except = singles("except", rf.Except)
+	r.ignore = compileAll("ignore", rf.Ignore)
+	r.notAfter = singles("not_after", rf.NotAfter)
+	r.near = near("near", rf.Near)
+	r.unlessNear = near("unless_near", rf.UnlessNear)
+	if len(rf.UnlessText) > 0 {
+		r.unlessText = newPatternIndex(compileAll("unless_text", rf.UnlessText))
+	}
+	r.patterned = len(pats) > 0
+	if len(problems) > 0 {
+		return nil, nil, problems
+	}
+	return r, pats, nil
+}
+
+// BrandPack holds one brand's rules. Load it with LoadBrand or ParseBrand;
+// the fields are exported for reading.
+type BrandPack struct {
+	// ID names the brand; Version is recorded with every checked draft.
+	ID      string `yaml:"id"`
+	Version string `yaml:"version"`
+	// Name is the brand's display name.
+	Name string `yaml:"name"`
+	// AddressForm is "du" or "sie" (German texts address readers informally
+	// or formally); empty means either.
+	AddressForm string `yaml:"address_form"`
+	// BannedWords must not appear; entries are token patterns ("billig~").
+	BannedWords []string `yaml:"banned_words"`
+	// RequiredTerms must each appear at least once.
+	RequiredTerms []string `yaml:"required_terms"`
+	// Competitors are names whose mention makes a comparative claim.
+	Competitors []string `yaml:"competitors"`
+	// MaxLength limits a draft's length in characters per channel.
+	MaxLength map[string]int `yaml:"max_length"`
+	// Disclaimers must appear verbatim (case and spacing aside) per channel.
+	Disclaimers map[string]string `yaml:"disclaimers"`
+	// PriceFloors maps product names to their lowest allowed price in EUR.
+	PriceFloors map[string]float64 `yaml:"price_floors"`
+	// Severities overrides the severity of the brand's own checks, keyed by
+	// banned_word, required_term, address_form, max_length and disclaimer.
+	Severities map[string]Severity `yaml:"severities"`
+
+	banned, competitors          []*tokenPattern
+	required                     []*patternIndex
+	floors                       []productFloor
+	floorIndex                   *patternIndex
+	bannedIndex, competitorIndex *patternIndex
+}
+
+type productFloor struct {
+	name  string
+	floor float64
+}
+
+// Brand-check categories; their rule ids are "brand." followed by the
+// category.
+const (
+	brandBannedWord   = "banned_word"
+	brandRequiredTerm = "required_term"
+	brandAddressForm  = "address_form"
+	brandMaxLength    = "max_length"
+	brandDisclaimer   = "disclaimer"
+)
+
+var brandSeverityDefaults = map[string]Severity{
+	brandBannedWord:   SeverityBlock,
+	brandRequiredTerm: SeverityReview,
+	brandAddressForm:  SeverityReview,
+	brandMaxLength:    SeverityBlock,
+	brandDisclaimer:   SeverityReview,
+}
+
+// LoadBrand reads and validates a brand pack file.
+func LoadBrand(path string) (*BrandPack, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("guard: load brand: %w", err)
+	}
+	b, err := ParseBrand(data)
+	if err != nil {
+		return nil, fmt.Errorf("guard: load brand %s: %w", path, err)
+	}
+	return b, nil
+}
+
+// ParseBrand compiles a brand pack from its YAML source and reports every
+// problem it finds.
+func ParseBrand(data []byte) (*BrandPack, error) {
+	var b BrandPack
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&b); err != nil {
+		return nil, fmt.Errorf("parse brand: %w", err)
+	}
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("brand %s: "+format, append([]any{b.ID}, args...)...))
+	}
+	if strings.TrimSpace(b.ID) == "" {
+		bad("missing id")
+	}
+	if strings.TrimSpace(b.Version) == "" {
+		bad("missing version")
+	}
+	b.AddressForm = strings.ToLower(strings.TrimSpace(b.AddressForm))
+	switch b.AddressForm {
+	case "", "du", "sie":
+	default:
+		bad("unknown address_form %q (want du or Sie)", b.AddressForm)
+	}
+	for ch, n := range b.MaxLength {
+		if n <= 0 {
+			bad("max_length for %s must be positive, got %d", ch, n)
+		}
+	}
+	for prod, f := range b.PriceFloors {
+		if f <= 0 {
+			bad("price floor for %q must be positive, got %v", prod, f)
+		}
+	}
+	for k, s := range b.Severities {
+		if _, ok := brandSeverityDefaults[k]; !ok {
+			bad("severities: unknown check %q (want banned_word, required_term, address_form, max_length or disclaimer)", k)
+		}
+		if _, err := parseSeverity(string(s)); err != nil {
+			bad("severities: %s: %v", k, err)
+		}
+	}
+	pc := &patternCompiler{lang: langAny}
+	compile := func(field string, list []string) []*tokenPattern {
+		var out []*tokenPattern
+		for _, src := range list {
+			tp, err := pc.compile(src)
+			if err != nil {
+				bad("%s: %v", field, err)
+				continue
+			}
+			out = append(out, tp)
+		}
+		return out
+	}
+	b.banned = compile("banned_words", b.BannedWords)
+	for _, tp := range compile("required_terms", b.RequiredTerms) {
+		b.required = append(b.required, newPatternIndex([]*tokenPattern{tp}))
+	}
+	b.competitors = compile("competitors", b.Competitors)
+	products := make([]string, 0, len(b.PriceFloors))
+	for prod := range b.PriceFloors {
+		products = append(products, prod)
+	}
+	slices.Sort(products)
+	var floorPats []*tokenPattern
+	for _, prod := range products {
+		tp, err := pc.compile(literalPattern(prod))
+		if err != nil {
+			bad("price_floors: product %q: %v", prod, err)
+			continue
+		}
+		floorPats = append(floorPats, tp)
+		b.floors = append(b.floors, productFloor{name: prod, floor: b.PriceFloors[prod]})
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	b.floorIndex = newPatternIndex(floorPats)
+	b.bannedIndex = newPatternIndex(b.banned)
+	b.competitorIndex = newPatternIndex(b.competitors)
+	return &b, nil
+}
+
+// literalPattern escapes a product name so that pattern syntax in it (an
+// asterisk, a tilde, a question mark) is read as text.
+func literalPattern(name string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '*', '~', '?', '(', ')', '|', '@', '!', '{', '}', '_':
+			return ' '
+		}
+		return r
+	}, name)
+}
+
+func (b *BrandPack) severity(check string) Severity {
+	if s, ok := b.Severities[check]; ok {
+		if sev, err := parseSeverity(string(s)); err == nil {
+			return sev
+		}
+	}
+	return brandSeverityDefaults[check]
+}

@@ -1,0 +1,533 @@
+package guard
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// piiDetector finds personal data in text; *Detector satisfies it.
+type piiDetector interface {
+	Detect(text string) []Finding
+}
+
+// Checker checks drafts against a policy pack and, per call, a brand pack.
+// It is safe for concurrent use.
+type Checker struct {
+	pack *Pack
+	pii  piiDetector
+}
+
+// CheckerOption configures a Checker.
+type CheckerOption func(*Checker)
+
+// WithPersonalData lets the pack's personal_data rules run with the given
+// detector (a *Detector). Without it those rules are skipped.
+func WithPersonalData(d piiDetector) CheckerOption {
+	return func(c *Checker) { c.pii = d }
+}
+
+// NewChecker returns a Checker for pack.
+func NewChecker(pack *Pack, opts ...CheckerOption) *Checker {
+	c := &Checker{pack: pack}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Pack returns the pack the Checker applies, for provenance.
+func (c *Checker) Pack() *Pack { return c.pack }
+
+// CheckOptions describes the draft being checked.
+type CheckOptions struct {
+	// Channel is where the draft will be published ("newsletter", "social",
+	// "product_page", …). Rules limited to channels, maximum lengths and
+	// disclaimers apply by channel.
+	Channel string
+	// Lang is the draft's language, "de" or "en"; empty means the pack's
+	// language, or a guess from the text when the pack has none.
+	Lang string
+	// Brand adds the brand's rules; nil checks the pack's rules only.
+	Brand *BrandPack
+	// AIDisclosed reports that the caller attaches an AI-disclosure label
+	// outside the text (as metadata or a visible badge), which satisfies the
+	// ai_disclosure rules.
+	AIDisclosed bool
+}
+
+// checkRun holds the per-call state of Check.
+type checkRun struct {
+	c          *Checker
+	text       string
+	ft         foldedText
+	m          *matchState
+	opts       CheckOptions
+	lang       string
+	out        []Violation
+	unlessText map[*policyRule]bool
+}
+
+// Check checks text and returns the decision with every violation, ordered by
+// position.
+func (c *Checker) Check(text string, opts CheckOptions) Result {
+	r := &checkRun{c: c, text: text, opts: opts}
+	r.opts.Channel = strings.ToLower(strings.TrimSpace(opts.Channel))
+	r.ft = foldText(text)
+	toks := tokenizeFolded(r.ft.s, nil)
+	r.m = &matchState{s: r.ft.s, toks: toks, lang: c.pack.lang}
+	r.lang = strings.ToLower(opts.Lang)
+	if r.lang == "" {
+		r.lang = c.pack.Lang
+	}
+	if r.lang == "" {
+		r.lang = guessLang(r.m)
+	}
+
+	r.patternRules()
+	for _, rule := range c.pack.rules {
+		if !r.applies(rule) {
+			continue
+		}
+		switch rule.check {
+		case checkAIDisclosure:
+			r.aiDisclosure(rule)
+		case checkPersonalData:
+			r.personalData(rule)
+		case checkCompetitor:
+			if opts.Brand != nil && opts.Brand.competitorIndex != nil {
+				r.indexHits(rule, opts.Brand.competitorIndex, nil)
+			}
+		case checkPriceFloor:
+			if opts.Brand != nil && opts.Brand.floorIndex != nil {
+				r.priceFloors(rule, opts.Brand)
+			}
+		case "":
+			if len(rule.regex) > 0 && !rule.patterned {
+				r.regexRule(rule)
+			}
+		}
+	}
+	if opts.Brand != nil {
+		r.brand(opts.Brand)
+	}
+	return r.result()
+}
+
+func (r *checkRun) applies(rule *policyRule) bool {
+	return len(rule.channels) == 0 || slices.Contains(rule.channels, r.opts.Channel)
+}
+
+// patternRules runs the pack's indexed patterns once over the tokens and
+// validates each candidate against its rule's conditions.
+func (r *checkRun) patternRules() {
+	p := r.c.pack
+	lastEnd := make(map[int]int32)
+	p.index.scan(r.m, func(h hit) {
+		ri := p.patRule[h.pat]
+		rule := p.rules[ri]
+		if end, ok := lastEnd[ri]; ok && h.start < end {
+			return
+		}
+		if !r.applies(rule) || !r.valid(rule, int(h.start), int(h.end)) {
+			return
+		}
+		lastEnd[ri] = h.end
+		r.add(rule, int(h.start), int(h.end), nil)
+	})
+}
+
+// valid checks a candidate hit against except, not_after, near, unless_near,
+// regex and unless_text.
+func (r *checkRun) valid(rule *policyRule, s, e int) bool {
+	m := r.m
+	if len(rule.except) > 0 && m.matchElems(rule.except, s) {
+		return false
+	}
+	if len(rule.notAfter) > 0 && s > 0 && m.toks[s].flags&tokSentStart == 0 && m.matchElems(rule.notAfter, s-1) {
+		return false
+	}
+	for _, ip := range rule.ignore {
+		for j := max(0, s-3); j <= s; j++ {
+			if end := m.match(ip, j); end >= e {
+				return false
+			}
+		}
+	}
+	if rule.near != nil && !r.nearMatch(rule.near, s, e) {
+		return false
+	}
+	if rule.unlessNear != nil && r.nearMatch(rule.unlessNear, s, e) {
+		return false
+	}
+	if len(rule.regex) > 0 {
+		a, b := r.sentence(s, e)
+		ok := false
+		for _, re := range rule.regex {
+			if re.MatchString(r.text[a:b]) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	if rule.unlessText != nil && r.textHas(rule) {
+		return false
+	}
+	return true
+}
+
+// nearMatch reports whether one of the clause's patterns starts within
+// window words of the hit [s,e), outside the hit itself.
+func (r *checkRun) nearMatch(n *nearClause, s, e int) bool {
+	m := r.m
+	lo := max(0, s-n.window)
+	hi := min(len(m.toks), e+n.window)
+	for i := lo; i < hi; i++ {
+		if i >= s && i < e {
+			continue
+		}
+		if len(n.notAfter) > 0 {
+			prev := i - 1
+			for prev >= 0 && m.toks[prev].flags&tokCurrency != 0 {
+				prev--
+			}
+			if prev >= 0 && m.matchElems(n.notAfter, prev) {
+				continue
+			}
+		}
+		for _, p := range n.patterns {
+			if end := m.match(p, i); end > i {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// textHas reports whether any unless_text pattern occurs anywhere in the text.
+func (r *checkRun) textHas(rule *policyRule) bool {
+	if v, ok := r.unlessText[rule]; ok {
+		return v
+	}
+	if r.unlessText == nil {
+		r.unlessText = map[*policyRule]bool{}
+	}
+	found := rule.unlessText.any(r.m)
+	r.unlessText[rule] = found
+	return found
+}
+
+// sentence returns the original byte range of the sentence around tokens [s,e).
+func (r *checkRun) sentence(s, e int) (int, int) {
+	m := r.m
+	for s > 0 && m.toks[s].flags&tokSentStart == 0 {
+		s--
+	}
+	for e < len(m.toks) && m.toks[e].flags&tokSentStart == 0 {
+		e++
+	}
+	return r.ft.orig(int(m.toks[s].start)), r.ft.orig(int(m.toks[e-1].end))
+}
+
+func (r *checkRun) span(s, e int) [2]int {
+	a, b := clampSpan(r.ft.orig(int(r.m.toks[s].start)), r.ft.orig(int(r.m.toks[e-1].end)), len(r.text))
+	return [2]int{a, b}
+}
+
+// add records a violation of rule over tokens [s,e) with message
+// placeholders {match} and extra ones filled in.
+func (r *checkRun) add(rule *policyRule, s, e int, extra map[string]string) {
+	sp := r.span(s, e)
+	r.addSpan(rule.id, rule.category, rule.severity, sp, rule.message, extra)
+}
+
+func (r *checkRun) addSpan(id, category string, sev Severity, sp [2]int, msg string, extra map[string]string) {
+	if strings.Contains(msg, "{") {
+		for k, v := range extra {
+			msg = strings.ReplaceAll(msg, "{"+k+"}", v)
+		}
+		if strings.Contains(msg, "{match}") {
+			msg = strings.ReplaceAll(msg, "{match}", collapseSpace(r.text[sp[0]:sp[1]]))
+		}
+	}
+	r.out = append(r.out, Violation{Rule: id, Category: category, Severity: sev, Span: sp, Message: msg})
+}
+
+func (r *checkRun) indexHits(rule *policyRule, ix *patternIndex, extra map[string]string) {
+	var lastEnd int32
+	ix.scan(r.m, func(h hit) {
+		if h.start < lastEnd {
+			return
+		}
+		lastEnd = h.end
+		r.add(rule, int(h.start), int(h.end), extra)
+	})
+}
+
+func (r *checkRun) regexRule(rule *policyRule) {
+	for _, re := range rule.regex {
+		for _, loc := range re.FindAllStringIndex(r.text, 100) {
+			if loc[1] > loc[0] {
+				r.addSpan(rule.id, rule.category, rule.severity, [2]int{loc[0], loc[1]}, rule.message, nil)
+			}
+		}
+	}
+}
+
+func (r *checkRun) aiDisclosure(rule *policyRule) {
+	if r.opts.AIDisclosed || len(rule.channels) == 0 && r.opts.Channel == "" {
+		return
+	}
+	if !rule.labels.any(r.m) {
+		r.addSpan(rule.id, rule.category, rule.severity, [2]int{0, 0}, rule.message, map[string]string{"channel": r.opts.Channel})
+	}
+}
+
+func (r *checkRun) personalData(rule *policyRule) {
+	if r.c.pii == nil {
+		return
+	}
+	for _, f := range r.c.pii.Detect(r.text) {
+		if len(rule.types) > 0 && !slices.Contains(rule.types, f.Type) {
+			continue
+		}
+		a, b := clampSpan(f.Start, f.End, len(r.text))
+		if b <= a {
+			continue
+		}
+		r.addSpan(rule.id, rule.category, rule.severity, [2]int{a, b}, rule.message, map[string]string{"type": f.Type, "match": "[" + f.Type + "]"})
+	}
+}
+
+// priceFloors flags prices below the floor of the product they are offered
+// for: the nearest product name up to 15 words before the price, or else up
+// to 8 words after it. Struck-through and "statt"/"was" prices are former
+// prices, not offers, and are left to the strike-price rules.
+func (r *checkRun) priceFloors(rule *policyRule, b *BrandPack) {
+	m := r.m
+	type prodHit struct{ start, end, floor int }
+	var prods []prodHit
+	b.floorIndex.scan(m, func(h hit) { prods = append(prods, prodHit{int(h.start), int(h.end), int(h.pat)}) })
+	if len(prods) == 0 {
+		return
+	}
+	for i, t := range m.toks {
+		if t.flags&tokPrice == 0 || t.flags&tokStruck != 0 || formerPriceCue(m, i) {
+			continue
+		}
+		best, dist := -1, 1<<30
+		for _, p := range prods {
+			switch {
+			case p.end <= i && i-p.end < 15 && i-p.end < dist:
+				best, dist = p.floor, i-p.end
+			case p.start > i && p.start-i <= 8 && p.start-i+15 < dist:
+				best, dist = p.floor, p.start-i+15
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		pf := b.floors[best]
+		if t.value < pf.floor {
+			s, e := i, i+1
+			if i > 0 && m.toks[i-1].flags&tokCurrency != 0 && int(t.start-m.toks[i-1].end) <= 2 {
+				s = i - 1
+			} else if i+1 < len(m.toks) && m.toks[i+1].flags&tokCurrency != 0 {
+				e = i + 2
+			}
+			r.add(rule, s, e, map[string]string{"product": pf.name, "floor": formatEUR(pf.floor)})
+		}
+	}
+}
+
+// formerPriceCue reports whether the words before price token i mark it as a
+// former or reference price ("statt 199 €", "was €49", "UVP 249 €").
+func formerPriceCue(m *matchState, i int) bool {
+	for j := i - 1; j >= 0 && j >= i-3; j-- {
+		switch m.word(j) {
+		case "statt", "anstatt", "was", "vorher", "ursprünglich", "bisher", "uvp", "rrp", "msrp", "previously", "originally", "regular", "regulär", "normalpreis", "früher":
+			return true
+		}
+	}
+	return false
+}
+
+func formatEUR(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 2, 64)
+	return strings.TrimSuffix(s, ".00")
+}
+
+// brand applies the brand pack's own checks.
+func (r *checkRun) brand(b *BrandPack) {
+	if b.bannedIndex != nil {
+		sev := b.severity(brandBannedWord)
+		var lastEnd int32
+		b.bannedIndex.scan(r.m, func(h hit) {
+			if h.start < lastEnd {
+				return
+			}
+			lastEnd = h.end
+			r.addSpan("brand."+brandBannedWord, brandBannedWord, sev, r.span(int(h.start), int(h.end)), "Banned word for "+b.label()+": {match}.", nil)
+		})
+	}
+	for i, ix := range b.required {
+		if !ix.any(r.m) {
+			r.addSpan("brand."+brandRequiredTerm, brandRequiredTerm, b.severity(brandRequiredTerm), [2]int{0, 0},
+				fmt.Sprintf("Required term %q is missing.", b.RequiredTerms[i]), nil)
+		}
+	}
+	if r.lang == "de" && b.AddressForm != "" {
+		r.addressForm(b)
+	}
+	if limit, ok := b.MaxLength[r.opts.Channel]; ok {
+		if n := utf8.RuneCountInString(r.text); n > limit {
+			cut := len(r.text)
+			for i := range r.text {
+				if limit == 0 {
+					cut = i
+					break
+				}
+				limit--
+			}
+			r.addSpan("brand."+brandMaxLength, brandMaxLength, b.severity(brandMaxLength), [2]int{cut, len(r.text)},
+				fmt.Sprintf("The draft has %d characters; %s allows %d on %s.", n, b.label(), b.MaxLength[r.opts.Channel], r.opts.Channel), nil)
+		}
+	}
+	if d, ok := b.Disclaimers[r.opts.Channel]; ok && strings.TrimSpace(d) != "" {
+		if !strings.Contains(collapseSpace(r.ft.s), collapseSpace(foldText(d).s)) {
+			r.addSpan("brand."+brandDisclaimer, brandDisclaimer, b.severity(brandDisclaimer), [2]int{0, 0},
+				fmt.Sprintf("The %s disclaimer %q is missing.", r.opts.Channel, d), nil)
+		}
+	}
+}
+
+func (b *BrandPack) label() string {
+	if b.Name != "" {
+		return b.Name
+	}
+	return b.ID
+}
+
+// collapseSpace turns every run of white space into one space and trims the ends.
+func collapseSpace(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// addressForm flags the address form the brand does not use. For "Sie" the
+// informal pronouns and unambiguous second-person-singular verb forms are
+// flagged; for "du" the capitalised formal pronouns inside a sentence (a
+// capitalised "Sie" at a sentence start may mean "they" and is left alone).
+func (r *checkRun) addressForm(b *BrandPack) {
+	m := r.m
+	sev := b.severity(brandAddressForm)
+	for i := range m.toks {
+		w := m.word(i)
+		wrong := false
+		if b.AddressForm == "sie" {
+			switch w {
+			case "du", "dich", "dir", "dein", "deine", "deinen", "deinem", "deiner", "deines", "euch", "euer", "eure", "euren", "eurem", "eurer",
+				"bist", "hast", "kannst", "willst", "musst", "sollst", "wirst", "darfst", "möchtest", "weißt", "brauchst", "bekommst", "findest", "sparst", "entdeckst", "gönn":
+				wrong = true
+			}
+		} else {
+			switch w {
+			case "sie", "ihnen", "ihr", "ihre", "ihren", "ihrem", "ihrer", "ihres":
+				o := r.ft.orig(int(m.toks[i].start))
+				if o < len(r.text) && (r.text[o] == 'S' || r.text[o] == 'I') && m.toks[i].flags&tokSentStart == 0 && !afterQuote(r.text, o) {
+					wrong = true
+				}
+			}
+		}
+		if wrong {
+			want := "Sie"
+			if b.AddressForm == "du" {
+				want = "du"
+			}
+			r.addSpan("brand."+brandAddressForm, brandAddressForm, sev, r.span(i, i+1),
+				fmt.Sprintf("%s addresses readers with %q; {match} uses the other form.", b.label(), want), nil)
+		}
+	}
+}
+
+// afterQuote reports whether offset o follows an opening quote or a colon,
+// where a capital letter starts a new sentence.
+func afterQuote(text string, o int) bool {
+	for j := o - 1; j >= 0 && j >= o-3; j-- {
+		switch text[j] {
+		case ' ':
+			continue
+		case '"', ':', '(', '\n':
+			return true
+		}
+		if j >= 2 && (text[j-2:j+1] == "„" || text[j-2:j+1] == "“" || text[j-2:j+1] == "–") {
+			return true
+		}
+		return false
+	}
+	return false
+}
+
+// guessLang tells German from English by counting frequent function words.
+func guessLang(m *matchState) string {
+	de, en := 0, 0
+	for i := range m.toks {
+		if i > 400 {
+			break
+		}
+		switch m.word(i) {
+		case "der", "die", "das", "und", "ist", "nicht", "mit", "für", "sie", "ein", "eine", "auf", "zu", "den", "im", "wir", "ihr", "unser", "unsere":
+			de++
+		case "the", "and", "is", "not", "with", "for", "you", "a", "an", "on", "to", "of", "we", "your", "our", "in":
+			en++
+		}
+	}
+	if de > en {
+		return "de"
+	}
+	return "en"
+}
+
+// result orders violations and derives the decision.
+func (r *checkRun) result() Result {
+	slices.SortStableFunc(r.out, func(a, b Violation) int {
+		if a.Span[0] != b.Span[0] {
+			return a.Span[0] - b.Span[0]
+		}
+		return strings.Compare(a.Rule, b.Rule)
+	})
+	res := Result{Decision: Approved, Violations: r.out}
+	if res.Violations == nil {
+		res.Violations = []Violation{}
+	}
+	for _, v := range res.Violations {
+		switch v.Severity {
+		case SeverityBlock:
+			res.Decision = Blocked
+		case SeverityReview:
+			if res.Decision == Approved {
+				res.Decision = NeedsReview
+			}
+		}
+	}
+	return res
+}

@@ -1,0 +1,393 @@
+package guard_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"kontext/guard"
+)
+
+func mustPack(t testing.TB, name string) *guard.Pack {
+	t.Helper()
+	p, err := guard.LoadPack(name)
+	if err != nil {
+		t.Fatalf("LoadPack(%q): %v", name, err)
+	}
+	return p
+}
+
+func mustBrand(t testing.TB) *guard.BrandPack {
+	t.Helper()
+	b, err := guard.LoadBrand("testdata/policy/brand.yaml")
+	if err != nil {
+		t.Fatalf("LoadBrand: %v", err)
+	}
+	return b
+}
+
+func categories(r guard.Result) []string {
+	var out []string
+	for _, v := range r.Violations {
+		if !slices.Contains(out, v.Category) {
+			out = append(out, v.Category)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestCheckCategories(t *testing.T) {
+	t.Parallel()
+	de := guard.NewChecker(mustPack(t, "de-marketing"))
+	en := guard.NewChecker(mustPack(t, "en-marketing"))
+	brand := mustBrand(t)
+	tests := []struct {
+		name    string
+		checker *guard.Checker
+		text    string
+		opts    guard.CheckOptions
+		want    []string // categories
+		dec     guard.Decision
+	}{
+		{"de heilt", de, "Die Salbe heilt Wunden.", guard.CheckOptions{}, []string{"health_claim"}, guard.Blocked},
+		{"de geheilt", de, "Viele Kunden wurden geheilt.", guard.CheckOptions{}, []string{"health_claim"}, guard.Blocked},
+		{"de heilende", de, "Heilende Kräuter aus den Alpen.", guard.CheckOptions{}, []string{"health_claim"}, guard.Blocked},
+		{"de heilen", de, "Unsere Öle heilen.", guard.CheckOptions{}, []string{"health_claim"}, guard.Blocked},
+		{"de gegen krankheit", de, "Hilft gegen Migräne.", guard.CheckOptions{}, []string{"health_claim"}, guard.Blocked},
+		{"de garantiert abnehmen", de, "Garantiert abnehmen ohne Sport.", guard.CheckOptions{}, []string{"health_claim"}, guard.Blocked},
+		{"de heil negative", de, "Die Tassen kommen heil an.", guard.CheckOptions{}, nil, guard.Approved},
+		{"de spülmaschinenfest", de, "Unsere Flasche ist spülmaschinenfest.", guard.CheckOptions{}, nil, guard.Approved},
+		{"en cures", en, "It cures acne.", guard.CheckOptions{}, []string{"health_claim"}, guard.Blocked},
+		{"en treats", en, "Treats psoriasis fast.", guard.CheckOptions{}, []string{"health_claim"}, guard.Blocked},
+		{"en prevents", en, "Prevents heart disease.", guard.CheckOptions{}, []string{"health_claim"}, guard.Blocked},
+		{"en cured ham negative", en, "Cured ham from Parma.", guard.CheckOptions{}, nil, guard.Approved},
+		{"de klimaneutral", de, "Klimaneutral geröstet.", guard.CheckOptions{}, []string{"green_claim"}, guard.Blocked},
+		{"de klimaneutralen", de, "Mit klimaneutralen Kapseln.", guard.CheckOptions{}, []string{"green_claim"}, guard.Blocked},
+		{"de klimaneutrales", de, "Ein klimaneutrales Paket.", guard.CheckOptions{}, []string{"green_claim"}, guard.Blocked},
+		{"de co2-neutral", de, "CO₂-neutraler Versand.", guard.CheckOptions{}, []string{"green_claim"}, guard.Blocked},
+		{"en eco-friendly", en, "An eco-friendly cup.", guard.CheckOptions{}, []string{"green_claim"}, guard.Blocked},
+		{"en carbon neutral", en, "Carbon neutral delivery.", guard.CheckOptions{}, []string{"green_claim"}, guard.Blocked},
+		{"de competitor", de, "Besser als Tchibo.", guard.CheckOptions{Brand: brand}, []string{"comparative_claim", "required_term"}, guard.NeedsReview},
+		{"de competitor without brand", de, "Besser als Tchibo.", guard.CheckOptions{}, nil, guard.Approved},
+		{"de nr 1", de, "Die Nr. 1 für Espresso.", guard.CheckOptions{}, []string{"superlative_claim"}, guard.NeedsReview},
+		{"en the best", en, "The best beans.", guard.CheckOptions{}, []string{"superlative_claim"}, guard.NeedsReview},
+		{"en best regards negative", en, "Best regards, the team", guard.CheckOptions{}, nil, guard.Approved},
+		{"de statt", de, "Nur 19 € statt 29 €.", guard.CheckOptions{}, []string{"price_claim"}, guard.Blocked},
+		{"de statt with 30 days", de, "Nur 19 € statt 29 €. Niedrigster Preis der letzten 30 Tage: 21 €.", guard.CheckOptions{}, nil, guard.Approved},
+		{"en was", en, "Was €29, now €19.", guard.CheckOptions{}, []string{"price_claim"}, guard.Blocked},
+		{"en strike-through", en, "<del>€29</del> €19", guard.CheckOptions{}, []string{"price_claim"}, guard.Blocked},
+		{"de price floor", de, "Röstwerk: Barista Pro 3000 für 99 €. Bestellen Sie.", guard.CheckOptions{Brand: brand}, []string{"price_claim"}, guard.Blocked},
+		{"de price above floor", de, "Röstwerk: Barista Pro 3000 für 249 €.", guard.CheckOptions{Brand: brand}, nil, guard.Approved},
+		{"de kostenlos mit kosten", de, "Kostenlose Tasse, zzgl. 3,95 € Versand.", guard.CheckOptions{}, []string{"free_claim"}, guard.NeedsReview},
+		{"de kostenlos mit bedingung", de, "Kostenloser Versand ab 40 €.", guard.CheckOptions{}, nil, guard.Approved},
+		// A stated threshold is a condition, not a cost: "free shipping from
+		// 50 €" is a legitimate free claim and passes.
+		{"en free shipping from", en, "Free shipping from €50.", guard.CheckOptions{}, nil, guard.Approved},
+		{"en free then monthly", en, "Free for 30 days, then €4.99 monthly.", guard.CheckOptions{}, []string{"free_claim"}, guard.NeedsReview},
+		{"de nur heute", de, "Nur heute 10 % Rabatt.", guard.CheckOptions{}, []string{"false_urgency"}, guard.NeedsReview},
+		{"en only 2 left", en, "Only 2 left!", guard.CheckOptions{}, []string{"false_urgency"}, guard.NeedsReview},
+		{"de einkommen", de, "Garantiertes Einkommen ab dem ersten Monat.", guard.CheckOptions{}, []string{"guaranteed_success"}, guard.Blocked},
+		{"en money-back negative", en, "Money-back guarantee for 30 days.", guard.CheckOptions{}, nil, guard.Approved},
+		{"personal data", en, "Call Jana at 0171 2345678.", guard.CheckOptions{}, nil, guard.Approved},
+		{"ai disclosure missing", en, "Fresh roast!", guard.CheckOptions{Channel: "social"}, []string{"ai_disclosure"}, guard.NeedsReview},
+		{"ai disclosure present", en, "Fresh roast! (AI-generated)", guard.CheckOptions{Channel: "social"}, nil, guard.Approved},
+		{"ai disclosure by caller", en, "Fresh roast!", guard.CheckOptions{Channel: "social", AIDisclosed: true}, nil, guard.Approved},
+		{"ai disclosure other channel", en, "Fresh roast!", guard.CheckOptions{Channel: "product_page"}, nil, guard.Approved},
+		{"de du form", de, "Röstwerk: Gönn dir deine Pause.", guard.CheckOptions{Brand: brand}, []string{"address_form"}, guard.NeedsReview},
+		{"de sie form", de, "Röstwerk: Gönnen Sie sich Ihre Pause.", guard.CheckOptions{Brand: brand}, nil, guard.Approved},
+		{"en du form ignored", en, "Röstwerk: treat yourself, du!", guard.CheckOptions{Brand: brand, Lang: "en"}, nil, guard.Approved},
+		{"banned word inflected", de, "Röstwerk: billigere Bohnen.", guard.CheckOptions{Brand: brand}, []string{"banned_word"}, guard.Blocked},
+		{"max length", de, "Röstwerk " + strings.Repeat("a", 300), guard.CheckOptions{Brand: brand, Channel: "social"}, []string{"ai_disclosure", "max_length"}, guard.Blocked},
+		{"disclaimer", de, "Röstwerk Kaffee", guard.CheckOptions{Brand: brand, Channel: "newsletter"}, []string{"disclaimer"}, guard.NeedsReview},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := tc.checker.Check(tc.text, tc.opts)
+			if cats := categories(got); !slices.Equal(cats, tc.want) || got.Decision != tc.dec {
+				t.Errorf("Check(%q) = %s %v (%+v); want %s %v", tc.text, got.Decision, cats, got.Violations, tc.dec, tc.want)
+			}
+			for _, v := range got.Violations {
+				if v.Span[0] < 0 || v.Span[1] < v.Span[0] || v.Span[1] > len(tc.text) {
+					t.Errorf("Check(%q) violation %+v has a span outside the text", tc.text, v)
+				}
+				if v.Message == "" || v.Rule == "" {
+					t.Errorf("Check(%q) violation %+v lacks rule or message", tc.text, v)
+				}
+			}
+		})
+	}
+}
+
+// fakeDetector reports every "0171 2345678" as a phone number.
+type fakeDetector struct{}
+
+func (fakeDetector) Detect(text string) []guard.Finding {
+	var out []guard.Finding
+	const phone = "0171 2345678"
+	for off := 0; ; {
+		i := strings.Index(text[off:], phone)
+		if i < 0 {
+			return out
+		}
+		out = append(out, guard.Finding{Type: "PHONE", Start: off + i, End: off + i + len(phone), Score: 0.9, Value: phone})
+		off += i + len(phone)
+	}
+}
+
+func TestCheckPersonalData(t *testing.T) {
+	t.Parallel()
+	c := guard.NewChecker(mustPack(t, "en-marketing"), guard.WithPersonalData(fakeDetector{}))
+	text := "Call Jana at 0171 2345678."
+	got := c.Check(text, guard.CheckOptions{})
+	if got.Decision != guard.Blocked || len(got.Violations) != 1 || got.Violations[0].Category != "personal_data" {
+		t.Fatalf("Check(%q) = %+v; want one blocking personal_data violation", text, got)
+	}
+	if sp := got.Violations[0].Span; text[sp[0]:sp[1]] != "0171 2345678" {
+		t.Errorf("span %v covers %q; want the phone number", sp, text[sp[0]:sp[1]])
+	}
+	if strings.Contains(got.Violations[0].Message, "2345678") {
+		t.Errorf("message %q repeats the personal data", got.Violations[0].Message)
+	}
+}
+
+func TestResultJSON(t *testing.T) {
+	t.Parallel()
+	c := guard.NewChecker(mustPack(t, "de-marketing"))
+	b, err := json.Marshal(c.Check("Heilt alles.", guard.CheckOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"decision":"blocked","violations":[{"rule":"health.cure","category":"health_claim","severity":"block","span":[0,5],"message":`
+	if !strings.HasPrefix(string(b), want) {
+		t.Errorf("json = %s; want prefix %s", b, want)
+	}
+	b, _ = json.Marshal(c.Check("Guten Tag.", guard.CheckOptions{}))
+	if got := string(b); got != `{"decision":"approved","violations":[]}` {
+		t.Errorf("json = %s; want approved with an empty list", got)
+	}
+}
+
+func TestLoadPackErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"missing id", "version: 1\nrules:\n- {id: a, category: x, severity: block, message: m, patterns: [a]}", "missing id"},
+		{"unknown severity", "id: p\nversion: 1\nrules:\n- {id: a, category: x, severity: bloc, message: m, patterns: [a]}", `unknown severity "bloc"`},
+		{"bad regex", "id: p\nversion: 1\nrules:\n- {id: a, category: x, severity: block, message: m, regex: ['(']}", "bad regex"},
+		{"bad pattern", "id: p\nversion: 1\nrules:\n- {id: a, category: x, severity: block, message: m, patterns: ['_ foo']}", "must begin with"},
+		{"unknown set", "id: p\nversion: 1\nrules:\n- {id: a, category: x, severity: block, message: m, patterns: ['a @nope']}", "unknown set"},
+		{"unknown check", "id: p\nversion: 1\nrules:\n- {id: a, category: x, severity: block, message: m, check: magic}", "unknown check"},
+		{"unknown field", "id: p\nversion: 1\nrulez: []", "rulez"},
+		{"missing rule id", "id: p\nversion: 1\nrules:\n- {category: x, severity: review, message: m, patterns: [a]}", "missing id"},
+		{"duplicate", "id: p\nversion: 1\nrules:\n- {id: a, category: x, severity: review, message: m, patterns: [a]}\n- {id: a, category: x, severity: review, message: m, patterns: [b]}", "duplicate rule id"},
+		{"bad category", "id: p\nversion: 1\nrules:\n- {id: a, category: Health Claim, severity: review, message: m, patterns: [a]}", "snake_case"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := guard.ParsePack([]byte(tc.yaml))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("ParsePack(%q) error = %v; want it to mention %q", tc.yaml, err, tc.want)
+			}
+		})
+	}
+	if _, err := guard.LoadPack("fr-marketing"); err == nil || !strings.Contains(err.Error(), "de-marketing") {
+		t.Errorf("LoadPack(fr-marketing) error = %v; want the list of built-in packs", err)
+	}
+}
+
+func TestLoadPackFromFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "custom.yaml")
+	src := "id: custom\nversion: \"7\"\nlang: de\nrules:\n- id: no-rabatt\n  category: tone\n  severity: review\n  message: kein {match}\n  patterns: [rabatt~]\n"
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := guard.LoadPack(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ID != "custom" || p.Version != "7" {
+		t.Errorf("LoadPack(%s) = %s %s; want custom 7", path, p.ID, p.Version)
+	}
+	got := guard.NewChecker(p).Check("Mit Rabatten!", guard.CheckOptions{})
+	if len(got.Violations) != 1 || got.Violations[0].Message != "kein Rabatten" {
+		t.Errorf("Check = %+v; want one violation with message %q", got, "kein Rabatten")
+	}
+}
+
+func TestLoadBrandErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, yaml, want string }{
+		{"address form", "id: b\nversion: 1\naddress_form: ihr", "address_form"},
+		{"severity", "id: b\nversion: 1\nseverities: {banned_word: stop}", `unknown severity "stop"`},
+		{"floor", "id: b\nversion: 1\nprice_floors: {X: -1}", "must be positive"},
+		{"missing id", "version: 1", "missing id"},
+		{"unknown field", "id: b\nversion: 1\ncompetitor: [X]", "competitor"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := guard.ParseBrand([]byte(tc.yaml))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("ParseBrand(%q) error = %v; want it to mention %q", tc.yaml, err, tc.want)
+			}
+		})
+	}
+}
+
+type policyItem struct {
+	Text       string   `json:"text"`
+	Lang       string   `json:"lang"`
+	Channel    string   `json:"channel"`
+	Brand      bool     `json:"brand"`
+	Categories []string `json:"categories"`
+	Decision   string   `json:"decision"`
+}
+
+func readPolicySet(t testing.TB) []policyItem {
+	t.Helper()
+	f, err := os.Open("testdata/policy/labelled.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var items []policyItem
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		var it policyItem
+		if err := json.Unmarshal(sc.Bytes(), &it); err != nil {
+			t.Fatalf("labelled.jsonl: %v", err)
+		}
+		items = append(items, it)
+	}
+	return items
+}
+
+// TestPolicyLabelledSet reports per-category precision and recall and the
+// decision accuracy on the labelled drafts, and fails below the floors.
+func TestPolicyLabelledSet(t *testing.T) {
+	t.Parallel()
+	const minRecall, minPrecision, minDecision = 0.95, 0.95, 0.95
+	items := readPolicySet(t)
+	if len(items) < 80 {
+		t.Fatalf("labelled set has %d drafts; want at least 80", len(items))
+	}
+	checkers := map[string]*guard.Checker{
+		"de": guard.NewChecker(mustPack(t, "de-marketing")),
+		"en": guard.NewChecker(mustPack(t, "en-marketing")),
+	}
+	brand := mustBrand(t)
+	type counts struct{ tp, fp, fn int }
+	per := map[string]*counts{}
+	get := func(c string) *counts {
+		if per[c] == nil {
+			per[c] = &counts{}
+		}
+		return per[c]
+	}
+	var total counts
+	decisions := 0
+	for _, it := range items {
+		opts := guard.CheckOptions{Channel: it.Channel, Lang: it.Lang}
+		if it.Brand {
+			opts.Brand = brand
+		}
+		got := checkers[it.Lang].Check(it.Text, opts)
+		cats := categories(got)
+		for _, c := range cats {
+			if slices.Contains(it.Categories, c) {
+				get(c).tp++
+				total.tp++
+			} else {
+				get(c).fp++
+				total.fp++
+				t.Logf("false %s: %q", c, it.Text)
+			}
+		}
+		for _, c := range it.Categories {
+			if !slices.Contains(cats, c) {
+				get(c).fn++
+				total.fn++
+				t.Logf("missed %s: %q", c, it.Text)
+			}
+		}
+		if string(got.Decision) == it.Decision {
+			decisions++
+		} else {
+			t.Logf("decision %s, want %s: %q", got.Decision, it.Decision, it.Text)
+		}
+	}
+	names := make([]string, 0, len(per))
+	for c := range per {
+		names = append(names, c)
+	}
+	slices.Sort(names)
+	var report strings.Builder
+	for _, c := range names {
+		n := per[c]
+		fmt.Fprintf(&report, "\n  %-20s precision %.2f recall %.2f (tp %d fp %d fn %d)", c,
+			float64(n.tp)/float64(max(n.tp+n.fp, 1)), float64(n.tp)/float64(max(n.tp+n.fn, 1)), n.tp, n.fp, n.fn)
+	}
+	precision := float64(total.tp) / float64(max(total.tp+total.fp, 1))
+	recall := float64(total.tp) / float64(max(total.tp+total.fn, 1))
+	accuracy := float64(decisions) / float64(len(items))
+	t.Logf("policy: %d drafts: precision %.3f, recall %.3f, decision accuracy %.3f%s", len(items), precision, recall, accuracy, report.String())
+	if precision < minPrecision || recall < minRecall || accuracy < minDecision {
+		t.Errorf("precision %.3f, recall %.3f, decision accuracy %.3f; want at least %.2f, %.2f, %.2f",
+			precision, recall, accuracy, minPrecision, minRecall, minDecision)
+	}
+}
+
+func FuzzCheck(f *testing.F) {
+	for _, seed := range []string{
+		"Heilt Akne! Nur 19 € statt 29 €", "~~19,99 €~~ 9,99 €", "Free trial, then €9.99 per month",
+		"Barista Pro 3000 für 1.299,99 €", "Nr. 1 #1 100 %", "\xff\x00€", "ẞ İ", "", "€€€ 1,2,3.4.5",
+	} {
+		f.Add(seed, "social")
+	}
+	b, err := guard.LoadBrand("testdata/policy/brand.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	de, err := guard.LoadPack("de-marketing")
+	if err != nil {
+		f.Fatal(err)
+	}
+	c := guard.NewChecker(de, guard.WithPersonalData(fakeDetector{}))
+	f.Fuzz(func(t *testing.T, text, channel string) {
+		got := c.Check(text, guard.CheckOptions{Channel: channel, Brand: b})
+		for _, v := range got.Violations {
+			if v.Span[0] < 0 || v.Span[1] < v.Span[0] || v.Span[1] > len(text) {
+				t.Fatalf("Check(%q) violation %+v has a span outside the text (len %d)", text, v, len(text))
+			}
+		}
+		switch got.Decision {
+		case guard.Approved, guard.NeedsReview, guard.Blocked:
+		default:
+			t.Fatalf("Check(%q) decision %q", text, got.Decision)
+		}
+	})
+}
+
+func BenchmarkCheck(b *testing.B) {
+	text := benchText(b)
+	brand := mustBrand(b)
+	c := guard.NewChecker(mustPack(b, "de-marketing"))
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Check(text, guard.CheckOptions{Channel: "newsletter", Brand: brand})
+	}
+}
