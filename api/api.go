@@ -44,6 +44,8 @@ type Options struct {
 	Ingester  Ingester
 	Documents Documents
 	Eraser    Eraser
+	// Guard serves /v1/guard/*; nil leaves those routes out.
+	Guard *Guard
 	// MaxDocumentBytes limits an uploaded document (default 20 MiB); the
 	// document routes accept bodies up to this size plus form overhead.
 	MaxDocumentBytes int64
@@ -103,6 +105,13 @@ func New(opts Options) *Server {
 		v1.GET("/documents", requireRole(kontext.Viewer), s.listDocuments)
 		v1.GET("/documents/:id", requireRole(kontext.Viewer), s.getDocument)
 		v1.DELETE("/documents/:id", requireRole(kontext.Editor), s.deleteDocument)
+	}
+	if opts.Guard != nil {
+		v1.POST("/guard/scan", requireRole(kontext.Viewer), s.guardScan)
+		v1.POST("/guard/check", requireRole(kontext.Viewer), s.guardCheck)
+		if opts.Guard.Redactor != nil {
+			v1.POST("/guard/redact", requireRole(kontext.Viewer), s.guardRedact)
+		}
 	}
 	if opts.Eraser != nil {
 		v1.POST("/erasure", requireRole(kontext.Admin), s.erase)

@@ -31,6 +31,8 @@ func commands() []command {
 		{"ingest", "load documents: ingest PATH... --tenant T --classification C --groups G", runIngest},
 		{"erase", "erase a data subject: erase --tenant T --subject VALUE", runErase},
 		{"retention", "delete documents past their retention date: retention sweep", runRetention},
+		{"scan", "scan text on standard input for prompt injection: scan --as brief|document [--json]", runScan},
+		{"check", "check a draft on standard input against policy packs: check --pack de-marketing [--brand FILE] [--json]", runCheck},
 		{"tenants", "create a tenant: tenants create ID [--name NAME]", runTenants},
 		{"keys", "manage API keys: keys create|list|revoke", runKeys},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {

@@ -56,11 +56,6 @@ func newIngester(_ context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Lo
 	})
 }
 
-// guardScanners returns the guard checks ingest runs on every document.
-func guardScanners() ingest.Scanners {
-	return ingest.Scanners{}
-}
-
 // loadSecret returns the server secret that keys the personal data index:
 // KONTEXT_SECRET if set, else the secret file, created with 32 random bytes
 // on first use so that a fresh installation works and keeps its index

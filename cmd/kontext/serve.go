@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"kontext/api"
+	"kontext/guard"
 	"kontext/ingest"
 	"kontext/migrations"
 )
@@ -92,6 +93,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Documents:        ingest.NewStore(m.pool),
 		Eraser:           ingester,
 		MaxDocumentBytes: cfg.MaxDocumentBytes,
+		Guard:            &api.Guard{Injection: guard.NewInjectionScanner(guard.InjectionOptions{})},
 	})
 	if m.wrap != nil {
 		handler = m.wrap(handler)

@@ -1,0 +1,157 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+	"gopkg.in/yaml.v3"
+
+	"kontext"
+	"kontext/guard"
+)
+
+// Guard holds the checks the /v1/guard routes run.
+type Guard struct {
+	// Injection scans briefs and documents for prompt injection.
+	Injection *guard.InjectionScanner
+	// Redactor finds personal data; nil leaves /v1/guard/redact out and the
+	// personal_data policy rule off.
+	Redactor Redactor
+
+	mu       sync.Mutex
+	checkers map[string]*guard.Checker
+}
+
+// Redactor replaces personal data in text by placeholders.
+type Redactor interface {
+	Detect(text string) []guard.Finding
+	Redact(text string) (string, []guard.Finding)
+}
+
+// checker returns the checker of a built-in pack. Packs are addressed by
+// name only: a request can never make the server read a file.
+func (g *Guard) checker(name string) (*guard.Checker, error) {
+	if !slices.Contains(guard.BuiltinPacks(), name) {
+		return nil, kontext.Invalidf("pack", "%q is not a built-in pack (%s)", name, strings.Join(guard.BuiltinPacks(), ", "))
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if c, ok := g.checkers[name]; ok {
+		return c, nil
+	}
+	p, err := guard.LoadPack(name)
+	if err != nil {
+		return nil, err
+	}
+	var opts []guard.CheckerOption
+	if g.Redactor != nil {
+		opts = append(opts, guard.WithPersonalData(g.Redactor))
+	}
+	c := guard.NewChecker(p, opts...)
+	if g.checkers == nil {
+		g.checkers = map[string]*guard.Checker{}
+	}
+	g.checkers[name] = c
+	return c, nil
+}
+
+// maxGuardText bounds the text of one guard call.
+const maxGuardText = 1 << 20
+
+func guardText(field, s string) error {
+	if strings.TrimSpace(s) == "" {
+		return kontext.Invalidf(field, "is required")
+	}
+	if len(s) > maxGuardText {
+		return kontext.Invalidf(field, "longer than %d bytes", maxGuardText)
+	}
+	return nil
+}
+
+func (s *Server) guardScan(c *gin.Context) {
+	var body struct {
+		Text string `json:"text"`
+		As   string `json:"as"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := guardText("text", body.Text); err != nil {
+		writeError(c, err)
+		return
+	}
+	if body.As == "" {
+		body.As = "brief"
+	}
+	src, err := guard.ParseSource(body.As)
+	if err != nil {
+		writeError(c, kontext.Invalidf("as", "%q is not brief or document", body.As))
+		return
+	}
+	c.JSON(http.StatusOK, s.opts.Guard.Injection.Scan(body.Text, src))
+}
+
+func (s *Server) guardCheck(c *gin.Context) {
+	var body struct {
+		Text        string         `json:"text"`
+		Pack        string         `json:"pack"`
+		Channel     string         `json:"channel"`
+		Lang        string         `json:"lang"`
+		Brand       map[string]any `json:"brand"`
+		AIDisclosed bool           `json:"ai_disclosed"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := guardText("text", body.Text); err != nil {
+		writeError(c, err)
+		return
+	}
+	if body.Pack == "" {
+		body.Pack = "de-marketing"
+	}
+	checker, err := s.opts.Guard.checker(body.Pack)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	opts := guard.CheckOptions{Channel: body.Channel, Lang: body.Lang, AIDisclosed: body.AIDisclosed}
+	if body.Brand != nil {
+		// The brand pack arrives as JSON; its loader reads YAML, of which
+		// JSON is a subset.
+		raw, err := yaml.Marshal(body.Brand)
+		if err != nil {
+			writeError(c, kontext.Invalidf("brand", "not a brand pack"))
+			return
+		}
+		if opts.Brand, err = guard.ParseBrand(raw); err != nil {
+			writeError(c, kontext.Invalidf("brand", "%v", err))
+			return
+		}
+	}
+	c.JSON(http.StatusOK, checker.Check(body.Text, opts))
+}
+
+func (s *Server) guardRedact(c *gin.Context) {
+	var body struct {
+		Text string `json:"text"`
+	}
+	if err := decodeJSON(c, &body); err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := guardText("text", body.Text); err != nil {
+		writeError(c, err)
+		return
+	}
+	text, findings := s.opts.Guard.Redactor.Redact(body.Text)
+	if findings == nil {
+		findings = []guard.Finding{}
+	}
+	c.JSON(http.StatusOK, gin.H{"text": text, "findings": findings})
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"kontext/guard"
+	"kontext/ingest"
+)
+
+// maxStdin bounds what the guard commands read from standard input.
+const maxStdin = 16 << 20
+
+func readStdin(stdin io.Reader) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(stdin, maxStdin+1))
+	if err != nil {
+		return "", fmt.Errorf("read standard input: %w", err)
+	}
+	if len(b) > maxStdin {
+		return "", fmt.Errorf("%w: standard input over %d bytes", errUsage, maxStdin)
+	}
+	return string(b), nil
+}
+
+// stdin is where the guard commands read text; tests replace it.
+var stdin io.Reader = os.Stdin
+
+// guardScanners returns the guard checks ingest runs on every document.
+func guardScanners() ingest.Scanners {
+	inj := guard.NewInjectionScanner(guard.InjectionOptions{})
+	return ingest.Scanners{
+		Injection: func(text string) (bool, float64, []string) {
+			r := inj.Scan(text, guard.Document)
+			return r.Injection, r.Score, r.Reasons
+		},
+	}
+}
+
+func runScan(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("kontext scan", flag.ContinueOnError)
+	as := fs.String("as", "brief", "what the text is: brief or document")
+	asJSON := fs.Bool("json", false, "print JSON")
+	threshold := fs.Float64("threshold", 0, "score from which text counts as an injection (default: 0.5 for briefs, 0.6 for documents)")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	src, err := guard.ParseSource(*as)
+	if err != nil {
+		return fmt.Errorf("%w: --as: %v", errUsage, err)
+	}
+	text, err := readStdin(stdin)
+	if err != nil {
+		return err
+	}
+	opts := guard.InjectionOptions{}
+	if *threshold > 0 {
+		opts.BriefThreshold, opts.DocumentThreshold = *threshold, *threshold
+	}
+	r := guard.NewInjectionScanner(opts).Scan(text, src)
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(r)
+	}
+	verdict := "no injection"
+	if r.Injection {
+		verdict = "INJECTION"
+	}
+	fmt.Fprintf(stdout, "%s (score %.2f)\n", verdict, r.Score)
+	for _, reason := range r.Reasons {
+		fmt.Fprintf(stdout, "  - %s\n", reason)
+	}
+	return nil
+}
+
+func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("kontext check", flag.ContinueOnError)
+	pack := fs.String("pack", "de-marketing", "policy pack: a built-in name ("+strings.Join(guard.BuiltinPacks(), ", ")+") or a YAML file")
+	brand := fs.String("brand", "", "brand pack YAML file")
+	channel := fs.String("channel", "", "channel the draft is for: newsletter, social_post, product_description, …")
+	lang := fs.String("lang", "", "language of the draft: de or en (default: the pack's)")
+	disclosed := fs.Bool("ai-disclosed", false, "the AI-disclosure label is attached outside the text")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	p, err := guard.LoadPack(*pack)
+	if err != nil {
+		return err
+	}
+	opts := guard.CheckOptions{Channel: *channel, Lang: *lang, AIDisclosed: *disclosed}
+	if *brand != "" {
+		if opts.Brand, err = guard.LoadBrand(*brand); err != nil {
+			return err
+		}
+	}
+	text, err := readStdin(stdin)
+	if err != nil {
+		return err
+	}
+	res := guard.NewChecker(p).Check(text, opts)
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(res)
+	}
+	fmt.Fprintf(stdout, "%s\n", res.Decision)
+	for _, v := range res.Violations {
+		excerpt := ""
+		if v.Span[1] > v.Span[0] && v.Span[1] <= len(text) {
+			excerpt = fmt.Sprintf(" %q", text[v.Span[0]:v.Span[1]])
+		}
+		fmt.Fprintf(stdout, "  [%s] %s (%s)%s: %s\n", v.Severity, v.Category, v.Rule, excerpt, v.Message)
+	}
+	return nil
+}
