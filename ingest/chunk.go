@@ -113,12 +113,18 @@ func Split(p *Parsed, opts ChunkOptions) ([]Chunk, error) {
 			return
 		}
 		start, end := units[0].start, units[len(units)-1].end
-		text := p.Text[start:end]
+		// The sum of the units' counts: BPE tokens do not span the
+		// whitespace between sentences and blocks, so this matches a count
+		// of the whole span but for the separators, at half the cost.
+		tokens := 0
+		for _, u := range units {
+			tokens += u.tokens
+		}
 		chunks = append(chunks, Chunk{
 			Ordinal:     len(chunks),
 			HeadingPath: headingPath(p.Title, path),
-			Text:        text,
-			Tokens:      len(e.EncodeOrdinary(text)),
+			Text:        p.Text[start:end],
+			Tokens:      tokens,
 			Start:       start,
 			End:         end,
 		})

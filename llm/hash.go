@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -20,9 +20,9 @@ import (
 // contributes a unigram feature (weight 1), each adjacent pair a bigram
 // feature (0.5), and each character 3-, 4- and 5-gram of the word padded
 // with boundary marks a feature (0.25, spread over the word's n-grams).
-// A feature is hashed with 64-bit FNV-1a: the low bits pick the
-// dimension, a high bit the sign, so collisions cancel in expectation
-// instead of piling up. Term frequencies are dampened (1 + log tf) and the
+// A feature is hashed with 64-bit FNV-1a and a splitmix finaliser: the
+// hash modulo the dimension picks the dimension, its top bit the sign, so
+// collisions cancel in expectation instead of piling up. Term frequencies are dampened (1 + log tf) and the
 // vector is L2-normalised, so cosine similarity is a dot product.
 //
 // Why it is a reasonable baseline: cosine similarity of these vectors
@@ -71,41 +71,158 @@ func (h *HashEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, 
 
 // Vector embeds one text.
 func (h *HashEmbedder) Vector(text string) []float32 {
-	acc := make([]float64, h.dim)
-	counts := map[uint64]float64{}
-	words := tokenize(text)
-	for i, w := range words {
-		counts[hash("w\x00"+w)] += 1
-		if i > 0 {
-			counts[hash("b\x00"+words[i-1]+"\x00"+w)] += 0.5
-		}
-		grams := ngrams(fold(w))
-		if len(grams) > 0 {
-			weight := 0.25 * 3 / float64(len(grams))
-			if weight > 0.25 {
-				weight = 0.25
+	f := featurePool.Get().(*features)
+	defer featurePool.Put(f)
+	f.reset()
+	text = norm.NFKC.String(text)
+	var prev uint64
+	havePrev := false
+	for len(text) > 0 {
+		// Next word: a run of letters and digits.
+		i := 0
+		for i < len(text) {
+			r, size := utf8.DecodeRuneInString(text[i:])
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				break
 			}
-			for _, g := range grams {
-				counts[hash("c\x00"+g)] += weight
+			i += size
+		}
+		text = text[i:]
+		j := 0
+		for j < len(text) {
+			r, size := utf8.DecodeRuneInString(text[j:])
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+				break
+			}
+			j += size
+		}
+		if j == 0 {
+			break
+		}
+		word := f.lower(text[:j])
+		text = text[j:]
+
+		wh := hashRunes(seedWord, word)
+		f.add(wh, 1)
+		if havePrev {
+			f.add(mix(prev^(wh<<1|wh>>63)^seedBigram), 0.5)
+		}
+		prev, havePrev = wh, true
+
+		folded := f.fold(word)
+		n := len(folded) + 2
+		if n < 4 {
+			continue // words of one letter carry no n-grams
+		}
+		padded := append(append(append(f.padded[:0], '<'), folded...), '>')
+		f.padded = padded
+		grams := 0
+		for g := 3; g <= 5; g++ {
+			if n >= g {
+				grams += n - g + 1
+			}
+		}
+		weight := min(0.25, 0.75/float64(grams))
+		for g := 3; g <= 5; g++ {
+			for k := 0; k+g <= n; k++ {
+				f.add(hashRunes(seedGram, padded[k:k+g]), weight)
 			}
 		}
 	}
-	for f, tf := range counts {
-		v := 1 + math.Log(1+tf) - math.Log(2)
-		if tf < 1 {
-			v = tf
+	return f.vector(h.dim)
+}
+
+// features accumulates hashed feature counts; pooled to spare the
+// allocator on the hot path.
+type features struct {
+	keys   []uint64
+	counts map[uint64]float64
+	word   []rune
+	folded []rune
+	padded []rune
+}
+
+var featurePool = sync.Pool{New: func() any { return &features{counts: make(map[uint64]float64, 512)} }}
+
+func (f *features) reset() {
+	clear(f.counts)
+	f.keys = f.keys[:0]
+}
+
+func (f *features) add(k uint64, w float64) {
+	if _, ok := f.counts[k]; !ok {
+		f.keys = append(f.keys, k)
+	}
+	f.counts[k] += w
+}
+
+// lower case-folds a word into runes, ß as ss.
+func (f *features) lower(s string) []rune {
+	w := f.word[:0]
+	for _, r := range s {
+		r = unicode.ToLower(r)
+		if r == 'ß' {
+			w = append(w, 's', 's')
+			continue
 		}
-		idx := int(f % uint64(h.dim))
-		if f>>63 == 1 {
+		w = append(w, r)
+	}
+	f.word = w
+	return w
+}
+
+// fold removes the diacritics common in German and Romance languages and
+// spells ae/oe/ue as a/o/u, so that "Spülmaschine", "Spuelmaschine" and
+// "spulmaschine" share n-grams.
+func (f *features) fold(w []rune) []rune {
+	out := f.folded[:0]
+	for i := 0; i < len(w); i++ {
+		r := w[i]
+		switch r {
+		case 'ä', 'à', 'á', 'â':
+			r = 'a'
+		case 'ö', 'ó', 'ò', 'ô':
+			r = 'o'
+		case 'ü', 'ú', 'ù', 'û':
+			r = 'u'
+		case 'é', 'è', 'ê':
+			r = 'e'
+		case 'ç':
+			r = 'c'
+		case 'ñ':
+			r = 'n'
+		case 'a', 'o', 'u':
+			if i+1 < len(w) && w[i+1] == 'e' {
+				i++
+			}
+		}
+		out = append(out, r)
+	}
+	f.folded = out
+	return out
+}
+
+// vector turns the counts into a signed, dampened, L2-normalised vector.
+// Features are visited in insertion order so that the float sums, and so
+// the vectors, are identical from run to run.
+func (f *features) vector(dim int) []float32 {
+	acc := make([]float64, dim)
+	for _, k := range f.keys {
+		tf := f.counts[k]
+		v := tf
+		if tf >= 1 {
+			v = 1 + math.Log(tf)
+		}
+		if k>>63 == 1 {
 			v = -v
 		}
-		acc[idx] += v
+		acc[k%uint64(dim)] += v
 	}
 	var norm2 float64
 	for _, v := range acc {
 		norm2 += v * v
 	}
-	vec := make([]float32, h.dim)
+	vec := make([]float32, dim)
 	if norm2 == 0 {
 		return vec
 	}
@@ -116,51 +233,30 @@ func (h *HashEmbedder) Vector(text string) []float32 {
 	return vec
 }
 
-// tokenize returns the case-folded words of text (letters and digits).
-func tokenize(text string) []string {
-	text = norm.NFKC.String(text)
-	fields := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	out := fields[:0]
-	for _, f := range fields {
-		f = strings.ToLower(f)
-		f = strings.ReplaceAll(f, "ß", "ss")
-		out = append(out, f)
-	}
-	return out
-}
+// Seeds keep words, word pairs and n-grams in separate hash spaces.
+const (
+	seedWord   uint64 = 0x9e3779b97f4a7c15
+	seedBigram uint64 = 0xc2b2ae3d27d4eb4f
+	seedGram   uint64 = 0x165667b19e3779f9
+)
 
-var umlauts = strings.NewReplacer("ä", "a", "ö", "o", "ü", "u", "é", "e", "è", "e", "à", "a", "ç", "c", "ñ", "n")
-
-// fold removes diacritics common in German and Romance languages so that
-// "Spülmaschine" and "Spuelmaschine"/"spulmaschine" share n-grams.
-func fold(w string) string {
-	w = strings.ReplaceAll(w, "ae", "a")
-	w = strings.ReplaceAll(w, "oe", "o")
-	w = strings.ReplaceAll(w, "ue", "u")
-	return umlauts.Replace(w)
-}
-
-// ngrams returns the 3- to 5-grams of a word padded with '<' and '>'.
-func ngrams(w string) []string {
-	if utf8.RuneCountInString(w) < 2 {
-		return nil
-	}
-	r := []rune("<" + w + ">")
-	var out []string
-	for n := 3; n <= 5; n++ {
-		for i := 0; i+n <= len(r); i++ {
-			out = append(out, string(r[i:i+n]))
-		}
-	}
-	return out
-}
-
-// hash is 64-bit FNV-1a.
-func hash(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
+// hashRunes is 64-bit FNV-1a over the runes (as 32-bit values), started
+// from a seed, finished with a mixer so that the top bit is a fair sign.
+func hashRunes(seed uint64, rs []rune) uint64 {
+	h := uint64(14695981039346656037) ^ seed
+	for _, r := range rs {
+		h ^= uint64(r)
 		h *= 1099511628211
 	}
-	return h
+	return mix(h)
+}
+
+// mix is the splitmix64 finaliser.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
 }

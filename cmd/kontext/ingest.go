@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"kontext"
 	"kontext/ingest"
 )
@@ -68,9 +70,10 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	allowInstructions := fs.Bool("allow-instructions", false, "store documents with injection-like text as active instead of quarantining them")
 	prefix := fs.String("id-prefix", "", "prefix for the external ids (default: paths relative to each argument)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
-	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "documents processed at once")
+	workers := fs.Int("workers", 2*runtime.GOMAXPROCS(0), "documents processed at once")
+	bulk := fs.Bool("bulk", false, "first loads: drop the model's vector index, load, then rebuild it (faster; searches are exact meanwhile)")
 	s := newSettings()
-	s.register(fs, providerSettings...)
+	s.register(fs, append(providerSettings, "owner-database-url")...)
 	paths, err := positional(fs, args, stderr)
 	if err != nil {
 		return err
@@ -132,6 +135,32 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	in, err := newIngester(ctx, cfg, pool, log)
 	if err != nil {
 		return err
+	}
+
+	if *bulk {
+		owner, err := pgxpool.New(ctx, cfg.OwnerDatabaseURL)
+		if err != nil {
+			return fmt.Errorf("owner database url: %w", err)
+		}
+		defer owner.Close()
+		emb, err := newEmbedder(cfg)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "bulk load: dropping the vector index of %s\n", emb.Model())
+		if err := ingest.DropIndex(ctx, owner, emb.Model()); err != nil {
+			return err
+		}
+		defer func() {
+			fmt.Fprintf(stderr, "bulk load: building the vector index of %s\n", emb.Model())
+			start := time.Now()
+			// A fresh context: the index must come back even after an interrupt.
+			if err := ensureIndex(context.Background(), cfg, owner, log); err != nil {
+				fmt.Fprintf(stderr, "bulk load: rebuilding the index failed: %v; run kontext migrate to retry\n", err)
+				return
+			}
+			fmt.Fprintf(stderr, "bulk load: index built in %.1fs\n", time.Since(start).Seconds())
+		}()
 	}
 
 	sum := ingestSummary{Rejected: rejected, Quarantined: []quarantinedFile{}}
