@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
 .DEFAULT_GOAL := help
-.PHONY: help db build migrate run test lint bench
+.PHONY: help db build migrate demo run test lint bench
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -21,7 +21,10 @@ build: ## build the kontext binary into bin/
 migrate: db build ## apply database migrations
 	$(BIN) migrate
 
-run: db build ## set up the database, migrate and serve the API on :8080 with the offline provider
+demo: db build ## load the demo corpus in examples/ into the tenant acme (idempotent)
+	@bash scripts/demo.sh $(BIN)
+
+run: demo ## set up the database, load the demo corpus and serve the API on :8080 with the offline provider
 	$(BIN) serve
 
 test: db ## set up the database, then go vet and go test -race over every package

@@ -623,7 +623,11 @@ func (m *matchState) seq(elems []patElem, j, i int, k func(int) bool) bool {
 	}
 	e := &elems[j]
 	if e.neg {
-		if m.unit(e, i, func(int) bool { return true }) {
+		// A negated element looks at the next word of the same sentence
+		// only: "ignore your instructions. In every text …" must not be
+		// excused by the next sentence's first word.
+		crosses := j > 0 && i < len(m.toks) && m.toks[i].flags&tokSentStart != 0
+		if !crosses && m.unit(e, i, func(int) bool { return true }) {
 			return false
 		}
 		return m.seq(elems, j+1, i, k)

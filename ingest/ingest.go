@@ -324,11 +324,16 @@ func currentTx(ctx context.Context, tx pgx.Tx, tenant, externalID string) (*exis
 // prepare runs the guard checks, chunks and embeds.
 func (in *Ingester) prepare(ctx context.Context, p *prepared, parsed *Parsed) error {
 	if scan := in.opts.Scanners.Injection; scan != nil {
-		if flagged, score, reasons := scan(parsed.Text); flagged {
-			p.inj = &Injection{Score: score, Reasons: reasons}
-			if !p.req.AllowInstructions {
-				p.status = "quarantined"
+		// The raw source too: instructions hidden where parsing drops them
+		// (HTML comments, hidden elements) show intent just the same.
+		for _, text := range []string{parsed.Text, string(p.req.Data)} {
+			if flagged, score, reasons := scan(text); flagged {
+				p.inj = &Injection{Score: score, Reasons: reasons}
+				break
 			}
+		}
+		if p.inj != nil && !p.req.AllowInstructions {
+			p.status = "quarantined"
 		}
 	}
 	chunks, err := Split(parsed, in.opts.Chunking)

@@ -68,7 +68,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	validUntil := fs.String("valid-until", "", "RFC 3339 time or date after which they are no longer retrieved (promotions)")
 	retainUntil := fs.String("retain-until", "", "RFC 3339 time or date after which `kontext retention sweep` deletes them")
 	allowInstructions := fs.Bool("allow-instructions", false, "store documents with injection-like text as active instead of quarantining them")
-	prefix := fs.String("id-prefix", "", "prefix for the external ids (default: paths relative to each argument)")
+	prefix := fs.String("id-prefix", "", "prefix for the external ids, which are file names, or paths from a directory argument's name down")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	workers := fs.Int("workers", 2*runtime.GOMAXPROCS(0), "documents processed at once")
 	bulk := fs.Bool("bulk", false, "first loads: drop the model's vector index, load, then rebuild it (faster; searches are exact meanwhile)")
@@ -281,6 +281,9 @@ func walkFiles(paths []string, prefix string) ([]ingestFile, []rejectedFile, err
 			files = append(files, ingestFile{path: root, externalID: prefix + filepath.ToSlash(filepath.Base(root)), size: info.Size()})
 			continue
 		}
+		// External ids are paths relative to the directory's parent, so
+		// that "ingest products" gives "products/sheet.md".
+		base := filepath.Dir(absPath(root))
 		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				rejected = append(rejected, rejectedFile{Path: path, Reason: "error: " + err.Error()})
@@ -305,8 +308,7 @@ func walkFiles(paths []string, prefix string) ([]ingestFile, []rejectedFile, err
 				rejected = append(rejected, rejectedFile{Path: path, Reason: "error: " + err.Error()})
 				return nil
 			}
-			rel, _ := filepath.Rel(root, path)
-			files = append(files, ingestFile{path: path, externalID: prefix + filepath.ToSlash(rel), size: fi.Size()})
+			files = append(files, ingestFile{path: path, externalID: prefix + filepath.ToSlash(rel(base, path)), size: fi.Size()})
 			return nil
 		})
 		if err != nil {
@@ -359,6 +361,14 @@ func currentUser() string {
 		}
 	}
 	return "cli"
+}
+
+func rel(base, path string) string {
+	r, err := filepath.Rel(base, absPath(path))
+	if err != nil {
+		return filepath.Base(path)
+	}
+	return r
 }
 
 func absPath(p string) string {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -79,6 +80,7 @@ func runTenants(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fs := flag.NewFlagSet("kontext tenants create", flag.ContinueOnError)
 	name := fs.String("name", "", "display name")
+	existsOK := fs.Bool("exists-ok", false, "succeed if the tenant exists already")
 	s := newSettings()
 	s.register(fs, dbSettings...)
 	pos, err := positional(fs, args[1:], stderr)
@@ -94,6 +96,10 @@ func runTenants(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	defer pool.Close()
 	if err := api.NewKeys(pool).CreateTenant(ctx, pos[0], *name); err != nil {
+		if *existsOK && errors.Is(err, kontext.ErrConflict) {
+			_, err = fmt.Fprintf(stdout, "tenant %s exists\n", pos[0])
+			return err
+		}
 		return err
 	}
 	_, err = fmt.Fprintf(stdout, "tenant %s created\n", pos[0])
