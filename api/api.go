@@ -44,6 +44,8 @@ type Options struct {
 	Ingester  Ingester
 	Documents Documents
 	Eraser    Eraser
+	// Searcher serves /v1/search; nil leaves it out.
+	Searcher Searcher
 	// Guard serves /v1/guard/*; nil leaves those routes out.
 	Guard *Guard
 	// MaxDocumentBytes limits an uploaded document (default 20 MiB); the
@@ -105,6 +107,9 @@ func New(opts Options) *Server {
 		v1.GET("/documents", requireRole(kontext.Viewer), s.listDocuments)
 		v1.GET("/documents/:id", requireRole(kontext.Viewer), s.getDocument)
 		v1.DELETE("/documents/:id", requireRole(kontext.Editor), s.deleteDocument)
+	}
+	if opts.Searcher != nil {
+		v1.POST("/search", requireRole(kontext.Viewer), s.search)
 	}
 	if opts.Guard != nil {
 		v1.POST("/guard/scan", requireRole(kontext.Viewer), s.guardScan)

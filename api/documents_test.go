@@ -16,6 +16,7 @@ import (
 	"kontext/ingest"
 	"kontext/internal/dbtest"
 	"kontext/llm"
+	"kontext/retrieval"
 )
 
 // docServer returns a router with the document routes and keys for two
@@ -162,4 +163,60 @@ func TestDocumentRoutes(t *testing.T) {
 			t.Errorf("GET /v1/documents as docs-b = %d with %d documents; want 200 and none", rec.Code, len(page.Documents))
 		}
 	})
+}
+
+func TestSearchRoute(t *testing.T) {
+	t.Parallel()
+	keys := newKeys(t, "search-a")
+	if err := keys.CreateTenant(context.Background(), "search-b", ""); err != nil {
+		t.Fatal(err)
+	}
+	_, editorA := mustKey(t, keys, kontext.Principal{Tenant: "search-a", User: "ed", Groups: []string{"marketing"}, Clearance: kontext.Internal, Role: kontext.Editor})
+	_, viewerB := mustKey(t, keys, kontext.Principal{Tenant: "search-b", User: "vb", Groups: []string{"marketing"}, Clearance: kontext.Confidential, Role: kontext.Viewer})
+	emb := llm.NewHashEmbedder(384)
+	in, err := ingest.New(dbtest.Pool(t), ingest.Options{Embedder: emb, Secret: []byte("0123456789abcdef0123456789abcdef")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := retrieval.New(dbtest.Pool(t), emb, retrieval.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := api.New(api.Options{Logger: slog.New(slog.DiscardHandler), Auth: keys, Ingester: in,
+		Documents: ingest.NewStore(dbtest.Pool(t)), Searcher: store})
+	body, _ := json.Marshal(map[string]any{"external_id": "faq", "name": "faq.md", "content": "# FAQ\n\nDie Flasche ist spülmaschinenfest.\n",
+		"classification": "internal", "allowed_groups": []string{"marketing"}})
+	if rec := call(t, srv, editorA, http.MethodPost, "/v1/documents", "application/json", body); rec.Code != http.StatusCreated {
+		t.Fatalf("ingest: %d %s", rec.Code, rec.Body)
+	}
+	tests := []struct {
+		name, key, body string
+		want            int
+		results         int
+	}{
+		{"own tenant finds it", editorA, `{"query":"Ist die Flasche spülmaschinenfest?","k":5}`, http.StatusOK, 1},
+		{"other tenant finds nothing", viewerB, `{"query":"Ist die Flasche spülmaschinenfest?","k":5}`, http.StatusOK, 0},
+		{"body cannot name a tenant", viewerB, `{"query":"Flasche","tenant":"search-a"}`, http.StatusBadRequest, 0},
+		{"empty query", editorA, `{"query":""}`, http.StatusBadRequest, 0},
+		{"k out of range", editorA, `{"query":"x","k":1000}`, http.StatusBadRequest, 0},
+		{"unknown filter", editorA, `{"query":"x","filters":{"a":"b"}}`, http.StatusBadRequest, 0},
+		{"sql metacharacters are text", editorA, `{"query":"'; DROP TABLE chunks; --","k":5}`, http.StatusOK, -1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := call(t, srv, tc.key, http.MethodPost, "/v1/search", "application/json", []byte(tc.body))
+			if rec.Code != tc.want {
+				t.Fatalf("POST /v1/search %s = %d %s; want %d", tc.body, rec.Code, rec.Body, tc.want)
+			}
+			if tc.want != http.StatusOK {
+				decodeError(t, rec)
+				return
+			}
+			var resp struct{ Results []retrieval.Result }
+			json.Unmarshal(rec.Body.Bytes(), &resp)
+			if tc.results >= 0 && len(resp.Results) != tc.results {
+				t.Errorf("%d results; want %d", len(resp.Results), tc.results)
+			}
+		})
+	}
 }

@@ -29,6 +29,7 @@ func commands() []command {
 		{"serve", "run the HTTP API (migrates first unless --migrate=false)", runServe},
 		{"migrate", "apply pending database migrations and exit", runMigrate},
 		{"ingest", "load documents: ingest PATH... --tenant T --classification C --groups G", runIngest},
+		{"search", "search the chunks a principal may see: search \"QUERY\" --tenant T --groups G [--k N] [--json]", runSearch},
 		{"erase", "erase a data subject: erase --tenant T --subject VALUE", runErase},
 		{"retention", "delete documents past their retention date: retention sweep", runRetention},
 		{"scan", "scan text on standard input for prompt injection: scan --as brief|document [--json]", runScan},

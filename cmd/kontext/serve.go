@@ -21,6 +21,7 @@ import (
 	"kontext/guard"
 	"kontext/ingest"
 	"kontext/migrations"
+	"kontext/retrieval"
 )
 
 // Main is the running service: its pool, router and HTTP server. Run starts
@@ -78,6 +79,15 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 
+	emb, err := newEmbedder(cfg)
+	if err != nil {
+		return err
+	}
+	searcher, err := retrieval.New(m.pool, emb, retrieval.Options{})
+	if err != nil {
+		return err
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		api.NewPoolCollector(m.pool, "app"))
@@ -92,6 +102,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Ingester:         ingester,
 		Documents:        ingest.NewStore(m.pool),
 		Eraser:           ingester,
+		Searcher:         searcher,
 		MaxDocumentBytes: cfg.MaxDocumentBytes,
 		Guard:            &api.Guard{Injection: guard.NewInjectionScanner(guard.InjectionOptions{})},
 	})

@@ -1,0 +1,395 @@
+// Package retrieval finds the chunks that answer a query among those the
+// caller may see: a vector leg (pgvector cosine distance) and a full-text
+// leg (PostgreSQL text search in the chunk's language), fused by
+// reciprocal rank fusion, in one SQL round trip. Access control is in the
+// SQL and, independently, in the row-level security policies of the
+// transaction the search runs in.
+package retrieval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/pgvector/pgvector-go"
+
+	"kontext"
+	"kontext/ingest"
+	"kontext/llm"
+)
+
+// Defaults and limits of a Query.
+const (
+	DefaultK           = 10
+	MaxK               = 100
+	DefaultPerDocument = 3
+	DefaultRRFK        = 60
+	maxQueryBytes      = 4096
+)
+
+// Options configure a Store.
+type Options struct {
+	// ExactThreshold: when at most this many chunks are visible to the
+	// caller, the vector leg scans them exactly instead of using the HNSW
+	// index (which filters after its approximate scan and would come back
+	// short). Default 20,000.
+	ExactThreshold int
+	// EfSearch is hnsw.ef_search for the index path (default 100, raised
+	// to 2k when k is larger).
+	EfSearch int
+	// MaxScanTuples bounds the iterative index scan (default 40,000).
+	MaxScanTuples int
+}
+
+// Store searches chunks.
+type Store struct {
+	pool     *pgxpool.Pool
+	embedder llm.Embedder
+	opts     Options
+	model    string
+	dims     int
+}
+
+var modelName = regexp.MustCompile(`^[A-Za-z0-9._:/@+-]{1,200}$`)
+
+// New returns a Store searching the chunks embedded with embedder's model.
+func New(pool *pgxpool.Pool, embedder llm.Embedder, opts Options) (*Store, error) {
+	if !modelName.MatchString(embedder.Model()) {
+		return nil, fmt.Errorf("retrieval: model name %q is not usable in an index predicate", embedder.Model())
+	}
+	if embedder.Dimensions() < 1 {
+		return nil, errors.New("retrieval: the embedder must declare its dimensions")
+	}
+	if opts.ExactThreshold <= 0 {
+		opts.ExactThreshold = 20000
+	}
+	if opts.EfSearch <= 0 {
+		opts.EfSearch = 100
+	}
+	if opts.MaxScanTuples <= 0 {
+		opts.MaxScanTuples = 40000
+	}
+	return &Store{pool: pool, embedder: embedder, opts: opts, model: embedder.Model(), dims: embedder.Dimensions()}, nil
+}
+
+// Query is one search.
+type Query struct {
+	// Text is the query in natural language (required).
+	Text string `json:"query"`
+	// K is how many chunks to return, 1-100 (default 10).
+	K int `json:"k"`
+	// Language of the query: de, en or simple; empty detects it.
+	Language string `json:"language"`
+	// Metadata keeps chunks whose document metadata has these key/value pairs.
+	Metadata map[string]string `json:"metadata"`
+	// DocumentIDs, when set, limits the search to these documents.
+	DocumentIDs []string `json:"document_ids"`
+	// DocumentLanguage, when set, keeps chunks of documents in that language.
+	DocumentLanguage string `json:"document_language"`
+	// PerDocument caps the chunks from one document (default 3) so that one
+	// long document cannot crowd out the others.
+	PerDocument int `json:"per_document"`
+	// MinScore drops results whose fused score is below it.
+	MinScore float64 `json:"min_score"`
+	// VectorWeight and TextWeight weight the legs in the fusion (default 1 each).
+	VectorWeight *float64 `json:"vector_weight"`
+	TextWeight   *float64 `json:"text_weight"`
+	// RRFK is the k of reciprocal rank fusion (default 60).
+	RRFK int `json:"rrf_k"`
+}
+
+// Leg is one leg's view of a result.
+type Leg struct {
+	Rank  int     `json:"rank"`
+	Score float64 `json:"score"`
+}
+
+// Result is one retrieved chunk.
+type Result struct {
+	ChunkID     int64   `json:"chunk_id"`
+	DocumentID  string  `json:"document_id"`
+	ExternalID  string  `json:"external_id"`
+	Title       string  `json:"title"`
+	Version     int     `json:"version"`
+	HeadingPath string  `json:"heading_path"`
+	Ordinal     int     `json:"ordinal"`
+	Text        string  `json:"text"`
+	Language    string  `json:"language"`
+	Score       float64 `json:"score"`
+	Vector      *Leg    `json:"vector,omitempty"`
+	FullText    *Leg    `json:"full_text,omitempty"`
+	// Matched is "vector", "full_text" or "both".
+	Matched string `json:"matched"`
+}
+
+// Plan says how a search ran, for diagnostics and benchmarks.
+type Plan struct {
+	// Visible is the number of chunks visible to the caller, counted up to
+	// the exact-scan threshold (Visible > threshold means "more").
+	Visible int    `json:"visible"`
+	Path    string `json:"path"` // "exact" or "hnsw"
+}
+
+func (q *Query) normalise() error {
+	q.Text = strings.TrimSpace(q.Text)
+	if q.Text == "" {
+		return kontext.Invalidf("query", "is required")
+	}
+	if len(q.Text) > maxQueryBytes {
+		return kontext.Invalidf("query", "longer than %d bytes", maxQueryBytes)
+	}
+	if q.K == 0 {
+		q.K = DefaultK
+	}
+	if q.K < 1 || q.K > MaxK {
+		return kontext.Invalidf("k", "%d is out of range 1-%d", q.K, MaxK)
+	}
+	if q.PerDocument == 0 {
+		q.PerDocument = DefaultPerDocument
+	}
+	if q.PerDocument < 1 || q.PerDocument > MaxK {
+		return kontext.Invalidf("per_document", "%d is out of range 1-%d", q.PerDocument, MaxK)
+	}
+	if q.RRFK == 0 {
+		q.RRFK = DefaultRRFK
+	}
+	if q.RRFK < 1 || q.RRFK > 1000 {
+		return kontext.Invalidf("rrf_k", "%d is out of range 1-1000", q.RRFK)
+	}
+	for _, w := range []*float64{q.VectorWeight, q.TextWeight} {
+		if w != nil && (*w < 0 || *w > 10) {
+			return kontext.Invalidf("weight", "%g is out of range 0-10", *w)
+		}
+	}
+	switch q.Language {
+	case "":
+		q.Language = ingest.DetectLanguage(q.Text)
+	case "de", "en", "simple":
+	default:
+		return kontext.Invalidf("language", "%q is not one of de, en, simple", q.Language)
+	}
+	switch q.DocumentLanguage {
+	case "", "de", "en", "simple":
+	default:
+		return kontext.Invalidf("document_language", "%q is not one of de, en, simple", q.DocumentLanguage)
+	}
+	for _, id := range q.DocumentIDs {
+		if !uuidPattern.MatchString(id) {
+			return kontext.Invalidf("document_ids", "%q is not a document id", id)
+		}
+	}
+	for k := range q.Metadata {
+		if k == "" || len(k) > 128 {
+			return kontext.Invalidf("metadata", "keys must be 1-128 bytes")
+		}
+	}
+	return nil
+}
+
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// Search returns up to q.K chunks visible to p, best first.
+func (s *Store) Search(ctx context.Context, p kontext.Principal, q Query) ([]Result, Plan, error) {
+	if err := p.Validate(); err != nil {
+		return nil, Plan{}, err
+	}
+	if err := q.normalise(); err != nil {
+		return nil, Plan{}, err
+	}
+	vecs, err := s.embedder.Embed(ctx, []string{q.Text})
+	if err != nil {
+		return nil, Plan{}, fmt.Errorf("retrieval: embed query: %w", err)
+	}
+	return s.search(ctx, p, q, vecs[0], true)
+}
+
+// search runs the query; acl false leaves the access predicate out of the
+// SQL (tests use it to prove that row-level security alone holds).
+func (s *Store) search(ctx context.Context, p kontext.Principal, q Query, vec []float32, acl bool) ([]Result, Plan, error) {
+	var out []Result
+	var plan Plan
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		sql, args := p.SessionSQL()
+		if _, err := tx.Exec(ctx, sql, args...); err != nil {
+			return err
+		}
+		f := s.filters(p, q, acl)
+		// A bounded count decides the plan: exact scan over few visible
+		// rows, the HNSW index with iterative scanning over many.
+		countSQL := fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM chunks c WHERE %s LIMIT %d) x`, f.where, s.opts.ExactThreshold+1)
+		if err := tx.QueryRow(ctx, countSQL, f.args...).Scan(&plan.Visible); err != nil {
+			return fmt.Errorf("count visible: %w", err)
+		}
+		if plan.Visible == 0 {
+			return nil
+		}
+		plan.Path = "exact"
+		if plan.Visible > s.opts.ExactThreshold {
+			plan.Path = "hnsw"
+			ef := max(s.opts.EfSearch, 2*q.K*q.PerDocument)
+			if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL hnsw.ef_search = %d", min(ef, 1000))); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, "SET LOCAL hnsw.iterative_scan = relaxed_order"); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL hnsw.max_scan_tuples = %d", s.opts.MaxScanTuples)); err != nil {
+				return err
+			}
+		}
+		sqlText, args := s.query(q, f, vec, plan.Path == "exact")
+		rows, err := tx.Query(ctx, sqlText, args...)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, scanResult)
+		return err
+	})
+	if err != nil {
+		return nil, plan, fmt.Errorf("retrieval: search: %w", err)
+	}
+	if out == nil {
+		out = []Result{}
+	}
+	return out, plan, nil
+}
+
+// filter is the WHERE clause shared by both legs, with its arguments.
+type filter struct {
+	where string
+	args  []any
+}
+
+// filters builds the access and option predicates. Values are always bound
+// parameters; only the validated model name and the dimension appear in
+// the text, so that the partial index's predicate can be matched.
+func (s *Store) filters(p kontext.Principal, q Query, acl bool) filter {
+	f := filter{}
+	arg := func(v any) string {
+		f.args = append(f.args, v)
+		return fmt.Sprintf("$%d", len(f.args))
+	}
+	conds := []string{fmt.Sprintf("c.embedding_model = '%s'", s.model)}
+	if acl {
+		conds = append(conds,
+			"c.tenant = "+arg(p.Tenant),
+			fmt.Sprintf("(c.tenant_wide OR c.allowed_groups && %s::text[] OR %s = ANY (c.allowed_users))", arg(nonNil(p.Groups)), arg(p.User)),
+			"c.classification <= "+arg(string(p.Clearance))+"::classification",
+			"c.status = 'active'",
+			"(c.valid_from IS NULL OR c.valid_from <= now())",
+			"(c.valid_until IS NULL OR c.valid_until > now())",
+		)
+	}
+	if len(q.DocumentIDs) > 0 {
+		conds = append(conds, "c.document_id = ANY ("+arg(q.DocumentIDs)+"::uuid[])")
+	}
+	if q.DocumentLanguage != "" {
+		conds = append(conds, "c.language = "+arg(q.DocumentLanguage))
+	}
+	if len(q.Metadata) > 0 {
+		conds = append(conds, "EXISTS (SELECT 1 FROM documents md WHERE md.id = c.document_id AND md.metadata @> "+arg(q.Metadata)+"::jsonb)")
+	}
+	f.where = strings.Join(conds, " AND ")
+	return f
+}
+
+// query builds the one-round-trip hybrid search. The exact and the index
+// paths differ in their SQL text, so that a statement prepared and cached
+// under one path's settings is never reused under the other's.
+func (s *Store) query(q Query, f filter, vec []float32, exact bool) (string, []any) {
+	args := append([]any(nil), f.args...)
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	vw, tw := 1.0, 1.0
+	if q.VectorWeight != nil {
+		vw = *q.VectorWeight
+	}
+	if q.TextWeight != nil {
+		tw = *q.TextWeight
+	}
+	candidates := min(max(4*q.K*q.PerDocument, 40), 1000)
+	distance := fmt.Sprintf("(c.embedding::vector(%d) <=> %s)", s.dims, arg(pgvector.NewVector(vec)))
+	order := distance
+	if exact {
+		// "+ 0" keeps the planner from the HNSW index: the rows are few,
+		// and an exact scan returns every one of them.
+		order = distance + " + 0"
+	}
+	lang := arg(ingest.TextSearchConfig(q.Language))
+	text := arg(q.Text)
+	limit := arg(candidates)
+	sql := fmt.Sprintf(`WITH
+v AS MATERIALIZED (
+	SELECT c.id, %[1]s AS d FROM chunks c WHERE %[2]s ORDER BY %[3]s LIMIT %[4]s
+),
+vr AS (SELECT id, row_number() OVER (ORDER BY d) AS rank, 1 - d AS score FROM v),
+tq AS (
+	-- Terms ORed rather than ANDed: a question's words need not all appear.
+	SELECT nullif(replace(plainto_tsquery(%[5]s::regconfig, %[6]s)::text, '&', '|'), '')::tsquery AS lq,
+	       nullif(replace(plainto_tsquery('simple', %[6]s)::text, '&', '|'), '')::tsquery AS sq
+),
+t AS (
+	SELECT c.id, ts_rank_cd(c.tsv, coalesce(tq.lq, tq.sq)) + ts_rank_cd(c.tsv, coalesce(tq.sq, tq.lq)) AS s
+	FROM chunks c, tq
+	WHERE %[2]s AND (c.tsv @@ tq.lq OR c.tsv @@ tq.sq)
+	ORDER BY s DESC LIMIT %[4]s
+),
+tr AS (SELECT id, row_number() OVER (ORDER BY s DESC) AS rank, s AS score FROM t),
+fused AS (
+	SELECT coalesce(vr.id, tr.id) AS id, vr.rank AS vrank, vr.score AS vscore, tr.rank AS trank, tr.score AS tscore,
+	       coalesce(%[7]s::float8 / (%[9]s::float8 + vr.rank), 0) + coalesce(%[8]s::float8 / (%[9]s::float8 + tr.rank), 0) AS score
+	FROM vr FULL JOIN tr ON vr.id = tr.id
+),
+capped AS (
+	SELECT f.*, c.document_id, row_number() OVER (PARTITION BY c.document_id ORDER BY f.score DESC, f.id) AS nth
+	FROM fused f JOIN chunks c ON c.id = f.id
+)
+SELECT c.id, c.document_id::text, d.external_id, d.title, d.version, c.heading_path, c.ordinal, c.text, c.language,
+       k.score, k.vrank, k.vscore, k.trank, k.tscore
+FROM capped k JOIN chunks c ON c.id = k.id JOIN documents d ON d.id = c.document_id
+WHERE k.nth <= %[10]s::int AND k.score >= %[11]s::float8
+ORDER BY k.score DESC, c.id
+LIMIT %[12]s`,
+		distance, f.where, order, limit, lang, text,
+		arg(vw), arg(tw), arg(float64(q.RRFK)), arg(q.PerDocument), arg(q.MinScore), arg(q.K))
+	return sql, args
+}
+
+func scanResult(row pgx.CollectableRow) (Result, error) {
+	var r Result
+	var vrank, trank *int
+	var vscore, tscore *float64
+	err := row.Scan(&r.ChunkID, &r.DocumentID, &r.ExternalID, &r.Title, &r.Version, &r.HeadingPath, &r.Ordinal,
+		&r.Text, &r.Language, &r.Score, &vrank, &vscore, &trank, &tscore)
+	if err != nil {
+		return r, err
+	}
+	if vrank != nil {
+		r.Vector = &Leg{Rank: *vrank, Score: *vscore}
+	}
+	if trank != nil {
+		r.FullText = &Leg{Rank: *trank, Score: *tscore}
+	}
+	switch {
+	case r.Vector != nil && r.FullText != nil:
+		r.Matched = "both"
+	case r.Vector != nil:
+		r.Matched = "vector"
+	default:
+		r.Matched = "full_text"
+	}
+	return r, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
