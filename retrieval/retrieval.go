@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -38,8 +40,8 @@ type Options struct {
 	// index (which filters after its approximate scan and would come back
 	// short). Default 20,000.
 	ExactThreshold int
-	// EfSearch is hnsw.ef_search for the index path (default 100, raised
-	// to 2k when k is larger).
+	// EfSearch is hnsw.ef_search for the index path (default 200, raised
+	// to the number of candidates when that is larger).
 	EfSearch int
 	// MaxScanTuples bounds the iterative index scan (default 40,000).
 	MaxScanTuples int
@@ -52,7 +54,20 @@ type Store struct {
 	opts     Options
 	model    string
 	dims     int
+
+	mu     sync.Mutex
+	counts map[string]cachedCount // visible-chunk counts by principal and filters
 }
+
+// cachedCount is a bounded count of visible chunks; the plan only needs to
+// know on which side of the threshold a caller is, so a count a minute old
+// serves, and saves a scan of up to the threshold's rows per search.
+type cachedCount struct {
+	n  int
+	at time.Time
+}
+
+const countTTL = time.Minute
 
 var modelName = regexp.MustCompile(`^[A-Za-z0-9._:/@+-]{1,200}$`)
 
@@ -65,10 +80,10 @@ func New(pool *pgxpool.Pool, embedder llm.Embedder, opts Options) (*Store, error
 		return nil, errors.New("retrieval: the embedder must declare its dimensions")
 	}
 	if opts.ExactThreshold <= 0 {
-		opts.ExactThreshold = 20000
+		opts.ExactThreshold = 5000
 	}
 	if opts.EfSearch <= 0 {
-		opts.EfSearch = 100
+		opts.EfSearch = 200
 	}
 	if opts.MaxScanTuples <= 0 {
 		opts.MaxScanTuples = 40000
@@ -207,6 +222,85 @@ func (s *Store) Search(ctx context.Context, p kontext.Principal, q Query) ([]Res
 	return s.search(ctx, p, q, vecs[0], true)
 }
 
+// Statement is the SQL a search runs, for inspection and benchmarks: the
+// session settings of its path, then the query with its arguments.
+type Statement struct {
+	Plan     Plan
+	Settings []string
+	SQL      string
+	Args     []any
+}
+
+// Statement plans a search as Search would and returns its SQL without
+// running it; the principal is declared with p.SessionSQL() before.
+func (s *Store) Statement(ctx context.Context, p kontext.Principal, q Query, vec []float32) (Statement, error) {
+	if err := p.Validate(); err != nil {
+		return Statement{}, err
+	}
+	if err := q.normalise(); err != nil {
+		return Statement{}, err
+	}
+	var st Statement
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		sql, args := p.SessionSQL()
+		if _, err := tx.Exec(ctx, sql, args...); err != nil {
+			return err
+		}
+		f := s.filters(p, q, true)
+		var err error
+		if st.Plan, err = s.plan(ctx, tx, f); err != nil {
+			return err
+		}
+		st.Settings = s.settings(q, st.Plan)
+		st.SQL, st.Args = s.query(q, f, vec, st.Plan.Path == "exact")
+		return nil
+	})
+	return st, err
+}
+
+// plan counts the visible chunks, up to the threshold, and picks the path.
+func (s *Store) plan(ctx context.Context, tx pgx.Tx, f filter) (Plan, error) {
+	var plan Plan
+	key := fmt.Sprint(f.where, f.args)
+	s.mu.Lock()
+	c, ok := s.counts[key]
+	s.mu.Unlock()
+	if ok && time.Since(c.at) < countTTL {
+		plan.Visible = c.n
+	} else {
+		countSQL := fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM chunks c WHERE %s LIMIT %d) x`, f.where, s.opts.ExactThreshold+1)
+		if err := tx.QueryRow(ctx, countSQL, f.args...).Scan(&plan.Visible); err != nil {
+			return plan, fmt.Errorf("count visible: %w", err)
+		}
+		s.mu.Lock()
+		if s.counts == nil || len(s.counts) > 10000 {
+			s.counts = map[string]cachedCount{}
+		}
+		s.counts[key] = cachedCount{n: plan.Visible, at: time.Now()}
+		s.mu.Unlock()
+	}
+	plan.Path = "exact"
+	if plan.Visible > s.opts.ExactThreshold {
+		plan.Path = "hnsw"
+	}
+	return plan, nil
+}
+
+// settings are the SET LOCAL statements of the index path.
+func (s *Store) settings(q Query, plan Plan) []string {
+	// Parallel workers cost more to start than these queries take.
+	sets := []string{"SET LOCAL max_parallel_workers_per_gather = 0"}
+	if plan.Path != "hnsw" {
+		return sets
+	}
+	ef := min(max(s.opts.EfSearch, candidates(q)), 1000)
+	return append(sets,
+		fmt.Sprintf("SET LOCAL hnsw.ef_search = %d", ef),
+		"SET LOCAL hnsw.iterative_scan = relaxed_order",
+		fmt.Sprintf("SET LOCAL hnsw.max_scan_tuples = %d", s.opts.MaxScanTuples),
+	)
+}
+
 // search runs the query; acl false leaves the access predicate out of the
 // SQL (tests use it to prove that row-level security alone holds).
 func (s *Store) search(ctx context.Context, p kontext.Principal, q Query, vec []float32, acl bool) ([]Result, Plan, error) {
@@ -220,24 +314,15 @@ func (s *Store) search(ctx context.Context, p kontext.Principal, q Query, vec []
 		f := s.filters(p, q, acl)
 		// A bounded count decides the plan: exact scan over few visible
 		// rows, the HNSW index with iterative scanning over many.
-		countSQL := fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM chunks c WHERE %s LIMIT %d) x`, f.where, s.opts.ExactThreshold+1)
-		if err := tx.QueryRow(ctx, countSQL, f.args...).Scan(&plan.Visible); err != nil {
-			return fmt.Errorf("count visible: %w", err)
+		var err error
+		if plan, err = s.plan(ctx, tx, f); err != nil {
+			return err
 		}
 		if plan.Visible == 0 {
 			return nil
 		}
-		plan.Path = "exact"
-		if plan.Visible > s.opts.ExactThreshold {
-			plan.Path = "hnsw"
-			ef := max(s.opts.EfSearch, 2*q.K*q.PerDocument)
-			if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL hnsw.ef_search = %d", min(ef, 1000))); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, "SET LOCAL hnsw.iterative_scan = relaxed_order"); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, fmt.Sprintf("SET LOCAL hnsw.max_scan_tuples = %d", s.opts.MaxScanTuples)); err != nil {
+		for _, set := range s.settings(q, plan) {
+			if _, err := tx.Exec(ctx, set); err != nil {
 				return err
 			}
 		}
@@ -258,6 +343,9 @@ func (s *Store) search(ctx context.Context, p kontext.Principal, q Query, vec []
 	return out, plan, nil
 }
 
+// candidates is how many chunks each leg contributes to the fusion.
+func candidates(q Query) int { return min(max(4*q.K, 40), 1000) }
+
 // filter is the WHERE clause shared by both legs, with its arguments.
 type filter struct {
 	where string
@@ -277,7 +365,7 @@ func (s *Store) filters(p kontext.Principal, q Query, acl bool) filter {
 	if acl {
 		conds = append(conds,
 			"c.tenant = "+arg(p.Tenant),
-			fmt.Sprintf("(c.tenant_wide OR c.allowed_groups && %s::text[] OR %s = ANY (c.allowed_users))", arg(nonNil(p.Groups)), arg(p.User)),
+			"c.access && "+arg(AccessTokens(p))+"::text[]",
 			"c.classification <= "+arg(string(p.Clearance))+"::classification",
 			"c.status = 'active'",
 			"(c.valid_from IS NULL OR c.valid_from <= now())",
@@ -313,7 +401,13 @@ func (s *Store) query(q Query, f filter, vec []float32, exact bool) (string, []a
 	if q.TextWeight != nil {
 		tw = *q.TextWeight
 	}
-	candidates := min(max(4*q.K*q.PerDocument, 40), 1000)
+	candidates := candidates(q)
+	// A leg weighted 0 is not run: its constant predicate lets the planner
+	// skip it entirely.
+	textLeg := "true"
+	if tw == 0 {
+		textLeg = "false"
+	}
 	distance := fmt.Sprintf("(c.embedding::vector(%d) <=> %s)", s.dims, arg(pgvector.NewVector(vec)))
 	order := distance
 	if exact {
@@ -326,38 +420,41 @@ func (s *Store) query(q Query, f filter, vec []float32, exact bool) (string, []a
 	limit := arg(candidates)
 	sql := fmt.Sprintf(`WITH
 v AS MATERIALIZED (
-	SELECT c.id, %[1]s AS d FROM chunks c WHERE %[2]s ORDER BY %[3]s LIMIT %[4]s
+	SELECT c.id, c.document_id, %[1]s AS d FROM chunks c WHERE %[2]s ORDER BY %[3]s LIMIT %[4]s
 ),
-vr AS (SELECT id, row_number() OVER (ORDER BY d) AS rank, 1 - d AS score FROM v),
+vr AS (SELECT id, document_id, row_number() OVER (ORDER BY d) AS rank, 1 - d AS score FROM v),
 tq AS (
 	-- Terms ORed rather than ANDed: a question's words need not all appear.
 	SELECT nullif(replace(plainto_tsquery(%[5]s::regconfig, %[6]s)::text, '&', '|'), '')::tsquery AS lq,
 	       nullif(replace(plainto_tsquery('simple', %[6]s)::text, '&', '|'), '')::tsquery AS sq
 ),
-t AS (
-	SELECT c.id, ts_rank_cd(c.tsv, coalesce(tq.lq, tq.sq)) + ts_rank_cd(c.tsv, coalesce(tq.sq, tq.lq)) AS s
+t AS MATERIALIZED (
+	SELECT c.id, c.document_id, ts_rank_cd(c.tsv, coalesce(tq.lq, tq.sq)) + ts_rank_cd(c.tsv, coalesce(tq.sq, tq.lq)) AS s
 	FROM chunks c, tq
-	WHERE %[2]s AND (c.tsv @@ tq.lq OR c.tsv @@ tq.sq)
+	WHERE %[13]s AND %[2]s AND (c.tsv @@ tq.lq OR c.tsv @@ tq.sq)
 	ORDER BY s DESC LIMIT %[4]s
 ),
-tr AS (SELECT id, row_number() OVER (ORDER BY s DESC) AS rank, s AS score FROM t),
+tr AS (SELECT id, document_id, row_number() OVER (ORDER BY s DESC) AS rank, s AS score FROM t),
 fused AS (
-	SELECT coalesce(vr.id, tr.id) AS id, vr.rank AS vrank, vr.score AS vscore, tr.rank AS trank, tr.score AS tscore,
+	SELECT coalesce(vr.id, tr.id) AS id, coalesce(vr.document_id, tr.document_id) AS document_id,
+	       vr.rank AS vrank, vr.score AS vscore, tr.rank AS trank, tr.score AS tscore,
 	       coalesce(%[7]s::float8 / (%[9]s::float8 + vr.rank), 0) + coalesce(%[8]s::float8 / (%[9]s::float8 + tr.rank), 0) AS score
 	FROM vr FULL JOIN tr ON vr.id = tr.id
 ),
-capped AS (
-	SELECT f.*, c.document_id, row_number() OVER (PARTITION BY c.document_id ORDER BY f.score DESC, f.id) AS nth
-	FROM fused f JOIN chunks c ON c.id = f.id
+top AS MATERIALIZED (
+	SELECT * FROM (
+		SELECT f.*, row_number() OVER (PARTITION BY f.document_id ORDER BY f.score DESC, f.id) AS nth FROM fused f
+	) capped
+	WHERE nth <= %[10]s::int AND score >= %[11]s::float8
+	ORDER BY score DESC, id
+	LIMIT %[12]s
 )
 SELECT c.id, c.document_id::text, d.external_id, d.title, d.version, c.heading_path, c.ordinal, c.text, c.language,
        k.score, k.vrank, k.vscore, k.trank, k.tscore
-FROM capped k JOIN chunks c ON c.id = k.id JOIN documents d ON d.id = c.document_id
-WHERE k.nth <= %[10]s::int AND k.score >= %[11]s::float8
-ORDER BY k.score DESC, c.id
-LIMIT %[12]s`,
+FROM top k JOIN chunks c ON c.id = k.id JOIN documents d ON d.id = k.document_id
+ORDER BY k.score DESC, c.id`,
 		distance, f.where, order, limit, lang, text,
-		arg(vw), arg(tw), arg(float64(q.RRFK)), arg(q.PerDocument), arg(q.MinScore), arg(q.K))
+		arg(vw), arg(tw), arg(float64(q.RRFK)), arg(q.PerDocument), arg(q.MinScore), arg(q.K), textLeg)
 	return sql, args
 }
 
@@ -387,9 +484,16 @@ func scanResult(row pgx.CollectableRow) (Result, error) {
 	return r, nil
 }
 
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
+// AccessTokens returns the tokens a principal presents against a chunk's
+// access column (migration 004): tenant-wide, each group, the user. The
+// row-level security policy computes the same tokens in SQL.
+func AccessTokens(p kontext.Principal) []string {
+	out := []string{p.Tenant + "/*"}
+	for _, g := range p.Groups {
+		out = append(out, p.Tenant+"/g:"+g)
 	}
-	return s
+	if p.User != "" {
+		out = append(out, p.Tenant+"/u:"+p.User)
+	}
+	return out
 }

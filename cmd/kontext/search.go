@@ -74,8 +74,8 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func visibleText(n int) string {
-	if n > 20000 {
-		return "more than 20000"
+	if n > 5000 {
+		return "more than 5000"
 	}
 	return fmt.Sprint(n)
 }
