@@ -40,7 +40,7 @@ type Options struct {
 	// index (which filters after its approximate scan and would come back
 	// short). Default 20,000.
 	ExactThreshold int
-	// EfSearch is hnsw.ef_search for the index path (default 200, raised
+	// EfSearch is hnsw.ef_search for the index path (default 400, raised
 	// to the number of candidates when that is larger).
 	EfSearch int
 	// MaxScanTuples bounds the iterative index scan (default 40,000).
@@ -80,10 +80,10 @@ func New(pool *pgxpool.Pool, embedder llm.Embedder, opts Options) (*Store, error
 		return nil, errors.New("retrieval: the embedder must declare its dimensions")
 	}
 	if opts.ExactThreshold <= 0 {
-		opts.ExactThreshold = 5000
+		opts.ExactThreshold = 15000
 	}
 	if opts.EfSearch <= 0 {
-		opts.EfSearch = 200
+		opts.EfSearch = 400
 	}
 	if opts.MaxScanTuples <= 0 {
 		opts.MaxScanTuples = 40000
@@ -223,12 +223,58 @@ func (s *Store) Search(ctx context.Context, p kontext.Principal, q Query) ([]Res
 }
 
 // Statement is the SQL a search runs, for inspection and benchmarks: the
-// session settings of its path, then the query with its arguments.
+// session settings of its path, on the index path the vector leg's own
+// query, then the fused query with its arguments.
 type Statement struct {
 	Plan     Plan
 	Settings []string
-	SQL      string
-	Args     []any
+	// VectorSQL, on the index path, is the vector leg run on its own with
+	// bitmap scans off: the planner would otherwise rather combine the
+	// access index with an exact sort of every visible row. Its rows fill
+	// the three arguments of SQL from VectorSlot on.
+	VectorSQL  string
+	VectorArgs []any
+	VectorSlot int
+	SQL        string
+	Args       []any
+}
+
+// Run executes the statement in tx, which must have declared the
+// principal, and returns the fused rows.
+func (st Statement) Run(ctx context.Context, tx pgx.Tx) (pgx.Rows, error) {
+	for _, set := range st.Settings {
+		if _, err := tx.Exec(ctx, set); err != nil {
+			return nil, err
+		}
+	}
+	args := st.Args
+	if st.VectorSQL != "" {
+		if _, err := tx.Exec(ctx, "SET LOCAL enable_bitmapscan = off"); err != nil {
+			return nil, err
+		}
+		rows, err := tx.Query(ctx, st.VectorSQL, st.VectorArgs...)
+		if err != nil {
+			return nil, err
+		}
+		var ids []int64
+		var docs []string
+		var ds []float64
+		var id int64
+		var doc string
+		var d float64
+		if _, err := pgx.ForEachRow(rows, []any{&id, &doc, &d}, func() error {
+			ids, docs, ds = append(ids, id), append(docs, doc), append(ds, d)
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		if _, err := tx.Exec(ctx, "SET LOCAL enable_bitmapscan = on"); err != nil {
+			return nil, err
+		}
+		args = append([]any(nil), st.Args...)
+		args[st.VectorSlot], args[st.VectorSlot+1], args[st.VectorSlot+2] = ids, docs, ds
+	}
+	return tx.Query(ctx, st.SQL, args...)
 }
 
 // Statement plans a search as Search would and returns its SQL without
@@ -242,20 +288,29 @@ func (s *Store) Statement(ctx context.Context, p kontext.Principal, q Query, vec
 	}
 	var st Statement
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		sql, args := p.SessionSQL()
-		if _, err := tx.Exec(ctx, sql, args...); err != nil {
-			return err
-		}
-		f := s.filters(p, q, true)
 		var err error
-		if st.Plan, err = s.plan(ctx, tx, f); err != nil {
-			return err
-		}
-		st.Settings = s.settings(q, st.Plan)
-		st.SQL, st.Args = s.query(q, f, vec, st.Plan.Path == "exact")
-		return nil
+		st, err = s.prepare(ctx, tx, p, q, vec, true)
+		return err
 	})
 	return st, err
+}
+
+// prepare declares the principal in tx, plans the search and builds its
+// statement.
+func (s *Store) prepare(ctx context.Context, tx pgx.Tx, p kontext.Principal, q Query, vec []float32, acl bool) (Statement, error) {
+	var st Statement
+	sql, args := p.SessionSQL()
+	if _, err := tx.Exec(ctx, sql, args...); err != nil {
+		return st, err
+	}
+	f := s.filters(p, q, acl)
+	var err error
+	if st.Plan, err = s.plan(ctx, tx, f); err != nil {
+		return st, err
+	}
+	st.Settings = s.settings(q, st.Plan)
+	s.query(&st, q, f, vec)
+	return st, nil
 }
 
 // plan counts the visible chunks, up to the threshold, and picks the path.
@@ -307,27 +362,14 @@ func (s *Store) search(ctx context.Context, p kontext.Principal, q Query, vec []
 	var out []Result
 	var plan Plan
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		sql, args := p.SessionSQL()
-		if _, err := tx.Exec(ctx, sql, args...); err != nil {
-			return err
-		}
-		f := s.filters(p, q, acl)
 		// A bounded count decides the plan: exact scan over few visible
 		// rows, the HNSW index with iterative scanning over many.
-		var err error
-		if plan, err = s.plan(ctx, tx, f); err != nil {
+		st, err := s.prepare(ctx, tx, p, q, vec, acl)
+		plan = st.Plan
+		if err != nil || plan.Visible == 0 {
 			return err
 		}
-		if plan.Visible == 0 {
-			return nil
-		}
-		for _, set := range s.settings(q, plan) {
-			if _, err := tx.Exec(ctx, set); err != nil {
-				return err
-			}
-		}
-		sqlText, args := s.query(q, f, vec, plan.Path == "exact")
-		rows, err := tx.Query(ctx, sqlText, args...)
+		rows, err := st.Run(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -388,7 +430,8 @@ func (s *Store) filters(p kontext.Principal, q Query, acl bool) filter {
 // query builds the one-round-trip hybrid search. The exact and the index
 // paths differ in their SQL text, so that a statement prepared and cached
 // under one path's settings is never reused under the other's.
-func (s *Store) query(q Query, f filter, vec []float32, exact bool) (string, []any) {
+func (s *Store) query(st *Statement, q Query, f filter, vec []float32) {
+	exact := st.Plan.Path == "exact"
 	args := append([]any(nil), f.args...)
 	arg := func(v any) string {
 		args = append(args, v)
@@ -408,20 +451,39 @@ func (s *Store) query(q Query, f filter, vec []float32, exact bool) (string, []a
 	if tw == 0 {
 		textLeg = "false"
 	}
-	distance := fmt.Sprintf("(c.embedding::vector(%d) <=> %s)", s.dims, arg(pgvector.NewVector(vec)))
-	order := distance
-	if exact {
-		// "+ 0" keeps the planner from the HNSW index: the rows are few,
-		// and an exact scan returns every one of them.
-		order = distance + " + 0"
+	// vectorLeg builds the vector leg's query with its arguments appended
+	// through add.
+	vectorLeg := func(add func(any) string) string {
+		distance := fmt.Sprintf("(c.embedding::vector(%d) <=> %s)", s.dims, add(pgvector.NewVector(vec)))
+		order := distance
+		if exact {
+			// "+ 0" keeps the planner from the HNSW index: the rows are
+			// few, and an exact scan returns every one of them.
+			order = distance + " + 0"
+		}
+		return fmt.Sprintf("SELECT c.id, c.document_id, %s AS d FROM chunks c WHERE %s ORDER BY %s LIMIT %s",
+			distance, f.where, order, add(candidates))
 	}
+	var v string
+	if exact {
+		v = vectorLeg(arg)
+	} else {
+		// The index path runs the vector leg first (see Statement) and
+		// passes its rows in.
+		vargs := append([]any(nil), f.args...)
+		st.VectorSQL = vectorLeg(func(x any) string {
+			vargs = append(vargs, x)
+			return fmt.Sprintf("$%d", len(vargs))
+		})
+		st.VectorArgs = vargs
+		st.VectorSlot = len(args)
+		v = fmt.Sprintf("SELECT * FROM unnest(%s::bigint[], %s::uuid[], %s::float8[]) AS u(id, document_id, d)", arg(nil), arg(nil), arg(nil))
+	}
+	limit := arg(candidates)
 	lang := arg(ingest.TextSearchConfig(q.Language))
 	text := arg(q.Text)
-	limit := arg(candidates)
 	sql := fmt.Sprintf(`WITH
-v AS MATERIALIZED (
-	SELECT c.id, c.document_id, %[1]s AS d FROM chunks c WHERE %[2]s ORDER BY %[3]s LIMIT %[4]s
-),
+v AS MATERIALIZED (%[1]s),
 vr AS (SELECT id, document_id, row_number() OVER (ORDER BY d) AS rank, 1 - d AS score FROM v),
 tq AS (
 	-- Terms ORed rather than ANDed: a question's words need not all appear.
@@ -453,9 +515,9 @@ SELECT c.id, c.document_id::text, d.external_id, d.title, d.version, c.heading_p
        k.score, k.vrank, k.vscore, k.trank, k.tscore
 FROM top k JOIN chunks c ON c.id = k.id JOIN documents d ON d.id = k.document_id
 ORDER BY k.score DESC, c.id`,
-		distance, f.where, order, limit, lang, text,
+		v, f.where, "", limit, lang, text,
 		arg(vw), arg(tw), arg(float64(q.RRFK)), arg(q.PerDocument), arg(q.MinScore), arg(q.K), textLeg)
-	return sql, args
+	st.SQL, st.Args = sql, args
 }
 
 func scanResult(row pgx.CollectableRow) (Result, error) {

@@ -8,8 +8,7 @@
 //
 //	go run ./bench/ingest -chunks 20000
 //
-// It creates and drops a database of its own on the server behind
-// KONTEXT_OWNER_DATABASE_URL / DATABASE_URL (defaults as scripts/db.sh).
+// It creates and drops a database of its own (internal/benchdb).
 package main
 
 import (
@@ -18,22 +17,18 @@ import (
 	"fmt"
 	"log"
 	"math/rand/v2"
-	"net/url"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pgvector/pgvector-go"
-	pgxvec "github.com/pgvector/pgvector-go/pgx"
 
 	"kontext"
 	"kontext/ingest"
+	"kontext/internal/benchdb"
 	"kontext/llm"
-	"kontext/migrations"
 )
 
 func main() {
@@ -46,75 +41,20 @@ func main() {
 	}
 }
 
-func env(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}
-
-func withDB(raw, db string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		log.Fatal(err)
-	}
-	u.Path = "/" + db
-	return u.String()
-}
-
 func run(nChunks, perDoc, workers int) error {
 	ctx := context.Background()
-	ownerURL := env("KONTEXT_OWNER_DATABASE_URL", "postgres://kontext_owner:kontext@localhost:5432/kontext?sslmode=disable")
-	appURL := env("DATABASE_URL", "postgres://kontext:kontext@localhost:5432/kontext?sslmode=disable")
-	appCfg, err := pgxpool.ParseConfig(appURL)
+	db, err := benchdb.Open(ctx, int32(workers+2))
 	if err != nil {
 		return err
 	}
-	name := fmt.Sprintf("kontext_bench_%d", os.Getpid())
-	admin, err := pgx.Connect(ctx, ownerURL)
-	if err != nil {
-		return fmt.Errorf("connect (start the database with `make db`): %w", err)
-	}
-	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE template1"); err != nil {
-		return err
-	}
-	defer func() {
-		if _, err := admin.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			log.Printf("drop %s: %v", name, err)
-		}
-	}()
-	ownerCfg, _ := pgxpool.ParseConfig(withDB(ownerURL, name))
-	ownerCfg.AfterConnect = pgxvec.RegisterTypes
-	owner, err := pgxpool.NewWithConfig(ctx, ownerCfg)
-	if err != nil {
-		return err
-	}
-	defer owner.Close()
-	if _, err := migrations.Migrate(ctx, owner, migrations.Options{AppRole: appCfg.ConnConfig.User}); err != nil {
-		return err
-	}
-	appPoolCfg, _ := pgxpool.ParseConfig(withDB(appURL, name))
-	appPoolCfg.AfterConnect = pgxvec.RegisterTypes
-	appPoolCfg.MaxConns = int32(workers + 2)
-	app, err := pgxpool.NewWithConfig(ctx, appPoolCfg)
-	if err != nil {
-		return err
-	}
-	defer app.Close()
+	defer db.Close()
+	owner, app := db.Owner, db.App
 	emb := llm.NewHashEmbedder(384)
 	if _, err := ingest.EnsureIndex(ctx, owner, emb.Model(), emb.Dimensions()); err != nil {
 		return err
 	}
 	p := kontext.Principal{Tenant: "bench", User: "bench", Groups: []string{"marketing"}, Clearance: kontext.Confidential, Role: kontext.Editor}
-	err = pgx.BeginFunc(ctx, app, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT set_config('kontext.tenant', 'bench', true)"); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, "INSERT INTO tenants (id) VALUES ('bench')")
-		return err
-	})
-	if err != nil {
+	if err := db.CreateTenant(ctx, "bench"); err != nil {
 		return err
 	}
 

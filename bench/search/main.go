@@ -8,7 +8,7 @@
 //
 //	go run ./bench/search -chunks 100000 -queries 500
 //
-// It creates and drops a database of its own (see bench/ingest).
+// It creates and drops a database of its own (internal/benchdb).
 package main
 
 import (
@@ -17,22 +17,18 @@ import (
 	"fmt"
 	"log"
 	"math/rand/v2"
-	"net/url"
-	"os"
 	"runtime"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pgvector/pgvector-go"
-	pgxvec "github.com/pgvector/pgvector-go/pgx"
 
 	"kontext"
 	"kontext/ingest"
+	"kontext/internal/benchdb"
 	"kontext/llm"
-	"kontext/migrations"
 	"kontext/retrieval"
 )
 
@@ -47,23 +43,6 @@ func main() {
 }
 
 var explain bool
-
-func env(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
-}
-
-func withDB(raw, db string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		log.Fatal(err)
-	}
-	u.Path = "/" + db
-	return u.String()
-}
-
 var words = strings.Fields(`Flasche Edelstahl Deckel Dichtung spülmaschinenfest Becher Thermobecher Isolierung heiß kalt
 	Stunden Garantie Ersatzteil Farbe Salbei Sand Nachtblau Lunchbox Fach Silikon BPA-frei Kinder Trinkhalm Versand
 	Preis Aktion Herbst Newsletter bottle stainless steel lid seal dishwasher safe mug insulation hot cold hours warranty
@@ -81,39 +60,12 @@ func sentence(r *rand.Rand) string {
 
 func run(nChunks, nQueries int) error {
 	ctx := context.Background()
-	ownerURL := env("KONTEXT_OWNER_DATABASE_URL", "postgres://kontext_owner:kontext@localhost:5432/kontext?sslmode=disable")
-	appURL := env("DATABASE_URL", "postgres://kontext:kontext@localhost:5432/kontext?sslmode=disable")
-	appCfg0, err := pgxpool.ParseConfig(appURL)
+	db, err := benchdb.Open(ctx, 0)
 	if err != nil {
 		return err
 	}
-	name := fmt.Sprintf("kontext_bench_%d", os.Getpid())
-	admin, err := pgx.Connect(ctx, ownerURL)
-	if err != nil {
-		return fmt.Errorf("connect (start the database with `make db`): %w", err)
-	}
-	defer admin.Close(ctx)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE template1"); err != nil {
-		return err
-	}
-	defer admin.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)")
-	ownerCfg, _ := pgxpool.ParseConfig(withDB(ownerURL, name))
-	ownerCfg.AfterConnect = pgxvec.RegisterTypes
-	owner, err := pgxpool.NewWithConfig(ctx, ownerCfg)
-	if err != nil {
-		return err
-	}
-	defer owner.Close()
-	if _, err := migrations.Migrate(ctx, owner, migrations.Options{AppRole: appCfg0.ConnConfig.User}); err != nil {
-		return err
-	}
-	appCfg, _ := pgxpool.ParseConfig(withDB(appURL, name))
-	appCfg.AfterConnect = pgxvec.RegisterTypes
-	app, err := pgxpool.NewWithConfig(ctx, appCfg)
-	if err != nil {
-		return err
-	}
-	defer app.Close()
+	defer db.Close()
+	owner, app := db.Owner, db.App
 	emb := llm.NewHashEmbedder(384)
 
 	// Data: tenant "big" holds 90% of the chunks in documents of 50
@@ -144,12 +96,7 @@ func run(nChunks, nQueries int) error {
 		}
 	}
 	for _, t := range []string{"big", "small1", "small2"} {
-		err := pgx.BeginFunc(ctx, app, func(tx pgx.Tx) error {
-			tx.Exec(ctx, "SELECT set_config('kontext.tenant', $1, true)", t)
-			_, err := tx.Exec(ctx, "INSERT INTO tenants (id) VALUES ($1)", t)
-			return err
-		})
-		if err != nil {
+		if err := db.CreateTenant(ctx, t); err != nil {
 			return err
 		}
 	}
@@ -242,11 +189,13 @@ func run(nChunks, nQueries int) error {
 			err = pgx.BeginFunc(ctx, app, func(tx pgx.Tx) error {
 				sql, args := p.SessionSQL()
 				tx.Exec(ctx, sql, args...)
-				for _, s := range st.Settings {
-					tx.Exec(ctx, s)
-				}
 				if explain && len(raw) == 0 {
-					rows, err := tx.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+st.SQL, st.Args...)
+					sql, args := st.SQL, st.Args
+					if st.VectorSQL != "" {
+						sql, args = st.VectorSQL, st.VectorArgs
+						tx.Exec(ctx, "SET LOCAL enable_bitmapscan = off")
+					}
+					rows, err := tx.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+sql, args...)
 					if err != nil {
 						return err
 					}
@@ -255,9 +204,10 @@ func run(nChunks, nQueries int) error {
 						rows.Scan(&line)
 						fmt.Println(line)
 					}
+					tx.Exec(ctx, "SET LOCAL enable_bitmapscan = on")
 				}
 				t1 := time.Now()
-				rows, err := tx.Query(ctx, st.SQL, st.Args...)
+				rows, err := st.Run(ctx, tx)
 				if err != nil {
 					return err
 				}

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 
 	"kontext"
 )
@@ -25,19 +24,11 @@ func runErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *subject == "" {
 		return fmt.Errorf("%w: --subject is required", errUsage)
 	}
-	cfg, err := s.config()
+	in, closeDB, err := openIngester(ctx, s)
 	if err != nil {
 		return err
 	}
-	pool, err := openPool(ctx, s)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	in, err := newIngester(ctx, cfg, pool, newLogger(cfg, os.Stderr))
-	if err != nil {
-		return err
-	}
+	defer closeDB()
 	rec, err := in.Erase(ctx, kontext.Principal{Tenant: *tenant, User: *user, Role: kontext.Admin}, *subject)
 	if err != nil {
 		return err
@@ -61,19 +52,11 @@ func runRetention(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := parseFlags(fs, args[1:], stderr); err != nil {
 		return err
 	}
-	cfg, err := s.config()
+	in, closeDB, err := openIngester(ctx, s)
 	if err != nil {
 		return err
 	}
-	pool, err := openPool(ctx, s)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	in, err := newIngester(ctx, cfg, pool, newLogger(cfg, os.Stderr))
-	if err != nil {
-		return err
-	}
+	defer closeDB()
 	res, err := in.SweepRetention(ctx, currentUser())
 	if err != nil {
 		return err

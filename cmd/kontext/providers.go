@@ -109,3 +109,22 @@ func defaultSecretFile() string {
 	}
 	return filepath.Join(dir, "kontext", "secret")
 }
+
+// openIngester parses the settings, opens the application pool and builds
+// the ingest pipeline; close releases the pool.
+func openIngester(ctx context.Context, s *settings) (in *ingest.Ingester, close func(), err error) {
+	cfg, err := s.config()
+	if err != nil {
+		return nil, nil, err
+	}
+	pool, err := openPool(ctx, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	in, err = newIngester(ctx, cfg, pool, newLogger(cfg, os.Stderr))
+	if err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	return in, pool.Close, nil
+}

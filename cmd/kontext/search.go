@@ -74,8 +74,8 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func visibleText(n int) string {
-	if n > 5000 {
-		return "more than 5000"
+	if n > 15000 {
+		return "more than 15000"
 	}
 	return fmt.Sprint(n)
 }
