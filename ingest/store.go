@@ -232,12 +232,6 @@ func audit(ctx context.Context, tx pgx.Tx, p kontext.Principal, action, subject 
 	return nil
 }
 
-// isUniqueViolation reports whether err is a unique constraint violation.
-func isUniqueViolation(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "23505"
-}
-
 // isForeignKeyViolation reports whether err is a foreign key violation.
 func isForeignKeyViolation(err error) bool {
 	var pgErr *pgconn.PgError
