@@ -155,7 +155,7 @@ func (m *Main) Wait(ctx context.Context) error {
 func (m *Main) Close() error {
 	var errs []error
 	if m.server != nil {
-		m.Logger.Info("shutting down", slog.Duration("deadline", m.Config.ShutdownTimeout))
+		m.Logger.Info("shutting down", slog.String("deadline", m.Config.ShutdownTimeout.String()))
 		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 		defer cancel()
 		if err := m.server.Shutdown(ctx); err != nil {
