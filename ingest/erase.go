@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/nyaruka/phonenumbers"
-	"golang.org/x/text/unicode/norm"
 
 	"kontext"
 )
@@ -147,39 +145,4 @@ func (in *Ingester) SweepRetention(ctx context.Context, actor string) (SweepResu
 		}
 	}
 	return res, nil
-}
-
-// NormaliseValue returns the canonical form of a personal data value of
-// the given type, so that different spellings of one value share a keyed
-// hash: e-mail addresses lower-cased, phone numbers in E.164 (national
-// numbers read as German), account and id numbers without separators,
-// names and everything else case-folded with single spaces.
-func NormaliseValue(typ, v string) string {
-	v = strings.TrimSpace(norm.NFKC.String(v))
-	switch typ {
-	case "EMAIL":
-		return strings.ToLower(v)
-	case "PHONE":
-		if num, err := phonenumbers.Parse(v, "DE"); err == nil {
-			return phonenumbers.Format(num, phonenumbers.E164)
-		}
-		return digitsOnly(v)
-	case "IBAN", "CARD", "TAX_ID", "SOCIAL_SECURITY", "VAT_ID":
-		return strings.ToUpper(strings.Map(func(r rune) rune {
-			if r == ' ' || r == '-' || r == '.' || r == '/' {
-				return -1
-			}
-			return r
-		}, v))
-	}
-	return strings.Join(strings.Fields(strings.ToLower(v)), " ")
-}
-
-func digitsOnly(v string) string {
-	return strings.Map(func(r rune) rune {
-		if (r >= '0' && r <= '9') || r == '+' {
-			return r
-		}
-		return -1
-	}, v)
 }

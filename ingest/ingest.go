@@ -350,9 +350,17 @@ func (in *Ingester) prepare(ctx context.Context, p *prepared, parsed *Parsed) er
 	if err != nil {
 		return err
 	}
+	// What is embedded: each chunk with its personal data replaced by the
+	// type's name, so that no identifying value reaches an embedding
+	// provider while the vector still knows "an e-mail address was here".
+	embedAs := make([]string, len(chunks))
+	for i, c := range chunks {
+		embedAs[i] = c.Text
+	}
 	if detect := in.opts.Scanners.PII; detect != nil {
 		for i := range chunks {
 			findings := detect(chunks[i].Text)
+			embedAs[i] = maskFindings(chunks[i].Text, findings)
 			var redact []guard.Finding
 			for _, f := range findings {
 				h := in.keyedHash(f.Type, f.Value)
@@ -371,6 +379,7 @@ func (in *Ingester) prepare(ctx context.Context, p *prepared, parsed *Parsed) er
 	}
 	texts := make([]string, len(chunks))
 	for i, c := range chunks {
+		c.Text = embedAs[i]
 		texts[i] = embeddingText(p.title, c)
 	}
 	vectors, err := in.opts.Embedder.Embed(ctx, texts)
@@ -581,7 +590,7 @@ func (in *Ingester) keyedHash(typ, value string) []byte {
 	m := hmac.New(sha256.New, in.opts.Secret)
 	m.Write([]byte(typ))
 	m.Write([]byte{0})
-	m.Write([]byte(NormaliseValue(typ, value)))
+	m.Write([]byte(guard.NormaliseValue(typ, value)))
 	return m.Sum(nil)
 }
 
@@ -602,6 +611,27 @@ func (in *Ingester) erasedSubjects(ctx context.Context, p kontext.Principal) (ma
 		return nil, fmt.Errorf("ingest: read erased subjects: %w", err)
 	}
 	return out, nil
+}
+
+// maskFindings replaces each finding by its type in brackets ("[EMAIL]").
+func maskFindings(text string, fs []guard.Finding) string {
+	if len(fs) == 0 {
+		return text
+	}
+	sorted := append([]guard.Finding(nil), fs...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Start < sorted[j].Start })
+	var b strings.Builder
+	last := 0
+	for _, f := range sorted {
+		if f.Start < last || f.End > len(text) {
+			continue
+		}
+		b.WriteString(text[last:f.Start])
+		b.WriteString("[" + f.Type + "]")
+		last = f.End
+	}
+	b.WriteString(text[last:])
+	return b.String()
 }
 
 // redactSpans replaces the findings' spans with a marker.

@@ -275,3 +275,40 @@ func TestParseRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestEgressRefusesPersonalData sends raw personal data through the
+// embedder on purpose: the transport refuses it and the server never
+// receives a byte of it.
+func TestEgressRefusesPersonalData(t *testing.T) {
+	t.Parallel()
+	f := &fakeOpenAI{}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	var refused int
+	check := func(body []byte) error {
+		if strings.Contains(string(body), "jana.schneider@web.de") {
+			return errors.New("personal data: EMAIL×1")
+		}
+		return nil
+	}
+	e, err := llm.NewOpenAIEmbedder(llm.OpenAIConfig{BaseURL: srv.URL + "/v1", APIKey: "sk-test", Model: "m",
+		HTTPClient: &http.Client{Transport: &llm.EgressTransport{Check: check, OnRefuse: func(*http.Request, error) { refused++ }}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Embed(context.Background(), []string{"Kundin jana.schneider@web.de fragt nach dem Deckel"}); err == nil {
+		t.Fatal("Embed of raw personal data succeeded; want the egress check to refuse it")
+	}
+	if f.count() != 0 {
+		t.Errorf("the provider received %d requests; want none", f.count())
+	}
+	if refused != 1 {
+		t.Errorf("OnRefuse called %d times; want once (refusals are not retried)", refused)
+	}
+	if _, err := e.Embed(context.Background(), []string{"Kundin [EMAIL_1] fragt nach dem Deckel"}); err != nil {
+		t.Errorf("Embed of placeholder text = %v; want it sent", err)
+	}
+	if f.count() != 1 {
+		t.Errorf("the provider received %d requests; want 1", f.count())
+	}
+}

@@ -220,6 +220,9 @@ func retry(ctx context.Context, maxRetries int, sleep func(context.Context, time
 // Retryable reports whether a provider error may succeed on retry: rate
 // limits, server errors, timeouts and network failures, not client errors.
 func Retryable(err error) bool {
+	if errors.Is(err, ErrEgressRefused) {
+		return false // a refused payload is refused again
+	}
 	var apiErr *openai.APIError
 	if errors.As(err, &apiErr) {
 		return retryableStatus(apiErr.HTTPStatusCode)

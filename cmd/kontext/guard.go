@@ -30,10 +30,16 @@ func readStdin(stdin io.Reader) (string, error) {
 // stdin is where the guard commands read text; tests replace it.
 var stdin io.Reader = os.Stdin
 
+// newDetector returns the personal data detector used across commands.
+func newDetector() *guard.Detector {
+	return guard.NewDetector(guard.DetectorOptions{})
+}
+
 // guardScanners returns the guard checks ingest runs on every document.
 func guardScanners() ingest.Scanners {
 	inj := guard.NewInjectionScanner(guard.InjectionOptions{})
 	return ingest.Scanners{
+		PII: newDetector().Detect,
 		Injection: func(text string) (bool, float64, []string) {
 			r := inj.Scan(text, guard.Document)
 			return r.Injection, r.Score, r.Reasons
@@ -101,7 +107,7 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	res := guard.NewChecker(p).Check(text, opts)
+	res := guard.NewChecker(p, guard.WithPersonalData(newDetector())).Check(text, opts)
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(res)
 	}
@@ -114,4 +120,26 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error 
 		fmt.Fprintf(stdout, "  [%s] %s (%s)%s: %s\n", v.Severity, v.Category, v.Rule, excerpt, v.Message)
 	}
 	return nil
+}
+
+func runRedact(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("kontext redact", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print JSON: the text and the findings")
+	allow := fs.String("allow", "", "comma-separated names never treated as persons (brand, products, places)")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	text, err := readStdin(stdin)
+	if err != nil {
+		return err
+	}
+	out, findings := guard.NewDetector(guard.DetectorOptions{AllowList: splitList(*allow)}).Redact(text)
+	if *asJSON {
+		if findings == nil {
+			findings = []guard.Finding{}
+		}
+		return json.NewEncoder(stdout).Encode(map[string]any{"text": out, "findings": findings})
+	}
+	_, err = io.WriteString(stdout, out)
+	return err
 }

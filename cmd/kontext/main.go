@@ -32,6 +32,7 @@ func commands() []command {
 		{"search", "search the chunks a principal may see: search \"QUERY\" --tenant T --groups G [--k N] [--json]", runSearch},
 		{"erase", "erase a data subject: erase --tenant T --subject VALUE", runErase},
 		{"retention", "delete documents past their retention date: retention sweep", runRetention},
+		{"redact", "replace personal data on standard input by placeholders: redact [--json]", runRedact},
 		{"scan", "scan text on standard input for prompt injection: scan --as brief|document [--json]", runScan},
 		{"check", "check a draft on standard input against policy packs: check --pack de-marketing [--brand FILE] [--json]", runCheck},
 		{"tenants", "create a tenant: tenants create ID [--name NAME]", runTenants},

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,11 +29,14 @@ func newEmbedder(cfg Config) (llm.Embedder, error) {
 	if cfg.EmbeddingBaseURL == "" {
 		return llm.NewHashEmbedder(cfg.EmbeddingDimensions), nil
 	}
+	// Every byte to the provider passes the egress check first.
+	det := newDetector()
 	return llm.NewOpenAIEmbedder(llm.OpenAIConfig{
 		BaseURL:    cfg.EmbeddingBaseURL,
 		APIKey:     cfg.EmbeddingAPIKey,
 		Model:      cfg.EmbeddingModel,
 		Dimensions: cfg.EmbeddingDimensions,
+		HTTPClient: &http.Client{Transport: &llm.EgressTransport{Check: det.CheckEgress}},
 	})
 }
 

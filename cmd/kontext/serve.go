@@ -104,7 +104,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Eraser:           ingester,
 		Searcher:         searcher,
 		MaxDocumentBytes: cfg.MaxDocumentBytes,
-		Guard:            &api.Guard{Injection: guard.NewInjectionScanner(guard.InjectionOptions{})},
+		Guard:            &api.Guard{Injection: guard.NewInjectionScanner(guard.InjectionOptions{}), Redactor: newDetector()},
 	})
 	if m.wrap != nil {
 		handler = m.wrap(handler)
