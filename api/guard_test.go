@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 
 	"kontext"
@@ -61,6 +62,21 @@ func TestGuardRoutes(t *testing.T) {
 		{"check refuses a relative path as pack", "/v1/guard/check", `{"text":"x","pack":"../../guard/packs/de-marketing.yaml"}`, http.StatusBadRequest, nil},
 		{"check bad brand", "/v1/guard/check", `{"text":"x","brand":{"severities":{"banned_word":"maybe"}}}`, http.StatusBadRequest, nil},
 		{"redact absent without a detector", "/v1/guard/redact", `{"text":"x"}`, http.StatusNotFound, nil},
+	}
+	withRedact := api.New(api.Options{Logger: slog.New(slog.DiscardHandler), Auth: keys,
+		Guard: &api.Guard{Injection: guard.NewInjectionScanner(guard.InjectionOptions{}), Redactor: guard.NewDetector(guard.DetectorOptions{})}})
+	rec := call(t, withRedact, key, http.MethodPost, "/v1/guard/redact", "application/json",
+		[]byte(`{"text":"Kundin Jana Schneider (jana.schneider@web.de, 0171 2345678) fragt nach dem Deckel."}`))
+	var red struct {
+		Text     string
+		Findings []guard.Finding
+	}
+	json.Unmarshal(rec.Body.Bytes(), &red)
+	if rec.Code != http.StatusOK || red.Text != "Kundin [PERSON_1] ([EMAIL_1], [PHONE_1]) fragt nach dem Deckel." || len(red.Findings) != 3 {
+		t.Errorf("POST /v1/guard/redact = %d %s; want the three placeholders", rec.Code, rec.Body)
+	}
+	if strings.Contains(rec.Body.String(), "web.de") {
+		t.Errorf("redact response carries the value: %s", rec.Body)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -39,6 +39,18 @@ func TestGuardCommands(t *testing.T) {
 				t.Errorf("check = %s (%v); want a green_claim violation", out, err)
 			}
 		}},
+		{"redact", []string{"redact", "--json"}, "Kundin Jana Schneider (jana.schneider@web.de, 0171 2345678) ...", func(t *testing.T, out []byte) {
+			var r struct {
+				Text     string
+				Findings []struct {
+					Type       string
+					Start, End int
+				}
+			}
+			if err := json.Unmarshal(out, &r); err != nil || r.Text != "Kundin [PERSON_1] ([EMAIL_1], [PHONE_1]) ..." || len(r.Findings) != 3 {
+				t.Errorf("redact = %s (%v)", out, err)
+			}
+		}},
 		{"check clean draft", []string{"check", "--pack", "de-marketing"}, "Die Flasche ist spülmaschinenfest.", func(t *testing.T, out []byte) {
 			if !strings.HasPrefix(string(out), "approved") {
 				t.Errorf("check = %q; want approved", out)
