@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -74,16 +75,18 @@ customers friends members readers subscribers guests there`)
 
 // persons finds names after cues, in sign-offs, and known first names
 // followed by a capitalised surname.
-func (d *Detector) persons(text string) []Finding {
-	ws := wordSpans(text)
+func (d *Detector) persons(text, lower string, ws []wordSpan) []Finding {
 	var out []Finding
 	isName := func(k int) bool {
 		if k >= len(ws) {
 			return false
 		}
 		w := text[ws[k].s:ws[k].e]
-		lw := strings.ToLower(w)
-		return capitalised(w) && !notNames[lw] && !d.allow[lw] && !personCues[lw]
+		if !capitalised(w) {
+			return false
+		}
+		lw := lowerWord(lower, text, ws[k])
+		return !notNames[lw] && !d.allow[lw] && !personCues[lw]
 	}
 	// gap reports whether the words k-1 and k are separated only by
 	// spaces (and at most one period after a title), on one line.
@@ -100,21 +103,20 @@ func (d *Detector) persons(text string) []Finding {
 		out = append(out, Finding{Type: TypePerson, Start: ws[k].s, End: ws[end].e, Score: score, Value: text[ws[k].s:ws[end].e]})
 		return end
 	}
-	lower := strings.ToLower(text)
 	for k := 0; k < len(ws); k++ {
 		w := text[ws[k].s:ws[k].e]
-		lw := strings.ToLower(w)
+		lw := lowerWord(lower, text, ws[k])
 		if personCues[lw] && k+1 < len(ws) && isName(k+1) && adjacent(k+1) {
 			// "Kunde Müller", "Dear Olivia", "von Jana Schneider"; "von"
 			// and "from" only before a known first name, since they also
 			// precede places and companies.
-			if (lw == "von" || lw == "from") && !firstNames[strings.ToLower(text[ws[k+1].s:ws[k+1].e])] {
+			if (lw == "von" || lw == "from") && !firstNames[lowerWord(lower, text, ws[k+1])] {
 				continue
 			}
 			k = name(k+1, 0.85)
 			continue
 		}
-		if firstNames[lw] && capitalised(w) && !d.allow[lw] {
+		if capitalised(w) && firstNames[lw] && !d.allow[lw] {
 			if k+1 < len(ws) && isName(k+1) && adjacent(k+1) {
 				k = name(k, 0.8)
 				continue
@@ -137,11 +139,8 @@ func (d *Detector) persons(text string) []Finding {
 			for rest < len(text) && (text[rest] == ',' || text[rest] == ' ' || text[rest] == '\n' || text[rest] == '!' || text[rest] == '\r') {
 				rest++
 			}
-			for k := range ws {
-				if ws[k].s == rest && isName(k) {
-					name(k, 0.75)
-					break
-				}
+			if k := wordAt(ws, rest); k >= 0 && isName(k) {
+				name(k, 0.75)
 			}
 		}
 	}
@@ -159,8 +158,7 @@ var (
 // addresses finds German and English street addresses (street and house
 // number, optionally followed by postcode and city) and "postcode city"
 // after a street or at the start of a line.
-func (d *Detector) addresses(text string) []Finding {
-	ws := wordSpans(text)
+func (d *Detector) addresses(text, lower string, ws []wordSpan) []Finding {
 	var out []Finding
 	houseNumber := func(i int) int {
 		// Skip spaces, then digits with an optional letter or range.
@@ -195,15 +193,18 @@ func (d *Detector) addresses(text string) []Finding {
 		if j-s != 5 || j >= len(text) || text[j] != ' ' {
 			return i
 		}
-		for k := range ws {
-			if ws[k].s == j+1 && capitalised(text[ws[k].s:ws[k].e]) {
-				return ws[k].e
-			}
+		if k := wordAt(ws, j+1); k >= 0 && capitalised(text[ws[k].s:ws[k].e]) {
+			return ws[k].e
 		}
 		return i
 	}
 	for k, w := range ws {
-		word := strings.ToLower(text[w.s:w.e])
+		// Street names, "Am …"/"An der …" and English street words are
+		// capitalised: other words are not looked at.
+		if !capitalisedRune(text[w.s:]) {
+			continue
+		}
+		word := lowerWord(lower, text, w)
 		end := w.e
 		if end < len(text) && text[end] == '.' {
 			end++
@@ -223,7 +224,7 @@ func (d *Detector) addresses(text string) []Finding {
 		if start < 0 && (word == "am" || word == "an" || word == "auf") && capitalisedRune(text[w.s:]) && k+1 < len(ws) {
 			// "Am Hafen 3", "An der Alster 12".
 			nk := k + 1
-			if nw := strings.ToLower(text[ws[nk].s:ws[nk].e]); (nw == "der" || nw == "dem" || nw == "den") && nk+1 < len(ws) {
+			if nw := lowerWord(lower, text, ws[nk]); (nw == "der" || nw == "dem" || nw == "den") && nk+1 < len(ws) {
 				nk++
 			}
 			if capitalised(text[ws[nk].s:ws[nk].e]) && houseNumber(ws[nk].e) > 0 {
@@ -265,6 +266,37 @@ func (d *Detector) addresses(text string) []Finding {
 	return out
 }
 
+// asciiLower lowers A-Z only, so that byte offsets stay those of text.
+func asciiLower(text string) string {
+	b := []byte(text)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 32
+		}
+	}
+	return string(b)
+}
+
+// lowerWord returns the word in lower case: a slice of the ASCII-lowered
+// text when the word is ASCII (no allocation), strings.ToLower otherwise.
+func lowerWord(lower, text string, w wordSpan) string {
+	for i := w.s; i < w.e; i++ {
+		if text[i] >= 0x80 {
+			return strings.ToLower(text[w.s:w.e])
+		}
+	}
+	return lower[w.s:w.e]
+}
+
+// wordAt returns the index of the word starting at byte pos, or -1.
+func wordAt(ws []wordSpan, pos int) int {
+	k := sort.Search(len(ws), func(i int) bool { return ws[i].s >= pos })
+	if k < len(ws) && ws[k].s == pos {
+		return k
+	}
+	return -1
+}
+
 func capitalisedRune(s string) bool {
 	r, _ := utf8.DecodeRuneInString(s)
 	return unicode.IsUpper(r)
@@ -278,8 +310,7 @@ var monthNames = setOfWords(`januar jänner februar märz maerz april mai juni j
 dezember january february march may june july october december jan feb mär mar apr jun jul aug sep sept okt oct nov dez dec`)
 
 // birthDates finds dates within a short distance after a birth cue.
-func birthDates(text string) []Finding {
-	lower := strings.ToLower(text)
+func birthDates(text, lower string) []Finding {
 	var out []Finding
 	for _, cue := range birthCues {
 		for from := 0; ; {

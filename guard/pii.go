@@ -118,9 +118,10 @@ func (d *Detector) Detect(text string) []Finding {
 		}
 		i++
 	}
-	fs = append(fs, d.addresses(text)...)
-	fs = append(fs, d.persons(text)...)
-	fs = append(fs, birthDates(text)...)
+	lower, ws := asciiLower(text), wordSpans(text)
+	fs = append(fs, d.addresses(text, lower, ws)...)
+	fs = append(fs, d.persons(text, lower, ws)...)
+	fs = append(fs, birthDates(text, lower)...)
 	return resolve(fs)
 }
 
