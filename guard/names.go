@@ -124,33 +124,62 @@ func (d *Detector) persons(text, lower string, ws []wordSpan) []Finding {
 		}
 	}
 	// Sign-offs: "Viele Grüße\nJana Schneider", "Thanks, Olivia Bennett".
-	for _, so := range signOffs {
-		for from := 0; ; {
-			i := strings.Index(lower[from:], so)
-			if i < 0 {
-				break
-			}
-			i += from
-			from = i + len(so)
-			if i > 0 && isWordByte(lower[i-1]) {
+	for k := range ws {
+		phrases := signOffByLast[lowerWord(lower, text, ws[k])]
+		if len(phrases) == 0 || k+1 >= len(ws) {
+			continue
+		}
+		matched := false
+		for _, ph := range phrases {
+			if k+1 < len(ph) {
 				continue
 			}
-			rest := from
-			for rest < len(text) && (text[rest] == ',' || text[rest] == ' ' || text[rest] == '\n' || text[rest] == '!' || text[rest] == '\r') {
-				rest++
+			ok := true
+			for j := range ph {
+				if lowerWord(lower, text, ws[k-len(ph)+1+j]) != ph[j] {
+					ok = false
+					break
+				}
 			}
-			if k := wordAt(ws, rest); k >= 0 && isName(k) {
-				name(k, 0.75)
+			if ok {
+				matched = true
+				break
 			}
+		}
+		if !matched {
+			continue
+		}
+		between := text[ws[k].e:ws[k+1].s]
+		if strings.Trim(between, ",! \n\r") == "" && isName(k+1) {
+			name(k+1, 0.75)
 		}
 	}
 	return out
 }
 
+// signOffByLast indexes the sign-offs by their last word.
+var signOffByLast = func() map[string][][]string {
+	m := map[string][][]string{}
+	for _, so := range signOffs {
+		words := strings.Fields(so)
+		last := words[len(words)-1]
+		m[last] = append(m[last], words)
+	}
+	return m
+}()
+
 // streetSuffixes end German street names; englishStreets follow English ones.
 var (
 	streetSuffixes = []string{"straße", "strasse", "str.", "weg", "platz", "allee", "ring", "gasse", "damm", "ufer",
 		"chaussee", "steig", "pfad", "markt", "berg", "hof"}
+	// streetSuffixByLast indexes the suffixes by their last byte.
+	streetSuffixByLast = func() map[byte][]string {
+		m := map[byte][]string{}
+		for _, s := range streetSuffixes {
+			m[s[len(s)-1]] = append(m[s[len(s)-1]], s)
+		}
+		return m
+	}()
 	englishStreets = setOfWords(`street st st. road rd rd. avenue ave ave. lane ln ln. drive dr close way place
 		square court crescent terrace gardens`)
 )
@@ -211,7 +240,7 @@ func (d *Detector) addresses(text, lower string, ws []wordSpan) []Finding {
 			word += "."
 		}
 		start := -1
-		for _, suf := range streetSuffixes {
+		for _, suf := range streetSuffixByLast[word[len(word)-1]] {
 			if strings.HasSuffix(word, suf) && (len(word) > len(suf)+2 || k > 0) && capitalisedRune(text[w.s:]) {
 				start = w.s
 				// "Bahnhof Straße", "Alte Gasse": include a preceding capitalised word.
@@ -302,35 +331,32 @@ func capitalisedRune(s string) bool {
 	return unicode.IsUpper(r)
 }
 
-// birthCues precede a date of birth.
-var birthCues = []string{"geboren am", "geboren", "geb.", "geburtsdatum", "geburtstag", "born on", "born",
-	"date of birth", "dob", "d.o.b.", "birthday", "birth date"}
+// birthCueWords precede a date of birth ("geboren am", "geb.", "date of
+// birth", "DOB", "birth date").
+var birthCueWords = setOfWords(`geboren geb geburtsdatum geburtstag born dob birthday birth`)
 
 var monthNames = setOfWords(`januar jänner februar märz maerz april mai juni juli august september oktober november
 dezember january february march may june july october december jan feb mär mar apr jun jul aug sep sept okt oct nov dez dec`)
 
 // birthDates finds dates within a short distance after a birth cue.
-func birthDates(text, lower string) []Finding {
+func birthDates(text, lower string, ws []wordSpan) []Finding {
 	var out []Finding
-	for _, cue := range birthCues {
-		for from := 0; ; {
-			i := strings.Index(lower[from:], cue)
-			if i < 0 {
-				break
-			}
-			i += from
-			from = i + len(cue)
-			if i > 0 && isWordByte(lower[i-1]) || from < len(lower) && isWordByte(lower[from]) && cue != "geb." {
-				continue
-			}
-			// The date starts within 12 bytes after the cue.
-			j := from
-			for j < len(text) && j-from < 12 && !isDigitByte(text[j]) {
-				j++
-			}
-			if s, e, ok := dateAt(text, lower, j); ok {
-				out = append(out, Finding{Type: TypeDateOfBirth, Start: s, End: e, Score: 0.9, Value: text[s:e]})
-			}
+	for k, w := range ws {
+		lw := lowerWord(lower, text, w)
+		if !birthCueWords[lw] {
+			continue
+		}
+		from := w.e
+		if lw == "birth" && k+1 < len(ws) && lowerWord(lower, text, ws[k+1]) == "date" {
+			from = ws[k+1].e // "birth date"
+		}
+		// The date starts within 12 bytes after the cue.
+		j := from
+		for j < len(text) && j-from < 12 && !isDigitByte(text[j]) {
+			j++
+		}
+		if s, e, ok := dateAt(text, lower, j); ok {
+			out = append(out, Finding{Type: TypeDateOfBirth, Start: s, End: e, Score: 0.9, Value: text[s:e]})
 		}
 	}
 	return out

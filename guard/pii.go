@@ -121,7 +121,7 @@ func (d *Detector) Detect(text string) []Finding {
 	lower, ws := asciiLower(text), wordSpans(text)
 	fs = append(fs, d.addresses(text, lower, ws)...)
 	fs = append(fs, d.persons(text, lower, ws)...)
-	fs = append(fs, birthDates(text, lower)...)
+	fs = append(fs, birthDates(text, lower, ws)...)
 	return resolve(fs)
 }
 
@@ -499,19 +499,31 @@ func resolve(fs []Finding) []Finding {
 type wordSpan struct{ s, e int }
 
 func wordSpans(text string) []wordSpan {
-	var out []wordSpan
+	out := make([]wordSpan, 0, len(text)/6+1)
+	letterAt := func(i int) (bool, int) {
+		c := text[i]
+		if c < 0x80 {
+			return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z', 1
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		return unicode.IsLetter(r), size
+	}
 	i := 0
 	for i < len(text) {
-		r, size := utf8.DecodeRuneInString(text[i:])
-		if !unicode.IsLetter(r) {
+		ok, size := letterAt(i)
+		if !ok {
 			i += size
 			continue
 		}
 		s := i
 		for i < len(text) {
-			r, size = utf8.DecodeRuneInString(text[i:])
-			if unicode.IsLetter(r) || (r == '-' || r == '\'') && i+size < len(text) && isLetterAt(text, i+size) {
+			ok, size = letterAt(i)
+			if ok {
 				i += size
+				continue
+			}
+			if (text[i] == '-' || text[i] == '\'') && i+1 < len(text) && isLetterAt(text, i+1) {
+				i++
 				continue
 			}
 			break
