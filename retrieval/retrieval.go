@@ -45,6 +45,9 @@ type Options struct {
 	EfSearch int
 	// MaxScanTuples bounds the iterative index scan (default 40,000).
 	MaxScanTuples int
+	// Reranker, when set, reorders the fused candidates (three times k, at
+	// most 100) and the best k are returned. Off by default.
+	Reranker Reranker
 }
 
 // Store searches chunks.
@@ -139,6 +142,8 @@ type Result struct {
 	FullText    *Leg    `json:"full_text,omitempty"`
 	// Matched is "vector", "full_text" or "both".
 	Matched string `json:"matched"`
+	// RerankScore is the reranker's score, when one is configured.
+	RerankScore *float64 `json:"rerank_score,omitempty"`
 }
 
 // Plan says how a search ran, for diagnostics and benchmarks.
@@ -219,7 +224,20 @@ func (s *Store) Search(ctx context.Context, p kontext.Principal, q Query) ([]Res
 	if err != nil {
 		return nil, Plan{}, fmt.Errorf("retrieval: embed query: %w", err)
 	}
-	return s.search(ctx, p, q, vecs[0], true)
+	if s.opts.Reranker == nil {
+		return s.search(ctx, p, q, vecs[0], true)
+	}
+	k := q.K
+	q.K = min(3*k, MaxK)
+	results, plan, err := s.search(ctx, p, q, vecs[0], true)
+	if err != nil || len(results) == 0 {
+		return results, plan, err
+	}
+	results, err = rerank(ctx, s.opts.Reranker, q.Text, results, k)
+	if err != nil {
+		return nil, plan, fmt.Errorf("retrieval: %w", err)
+	}
+	return results, plan, nil
 }
 
 // Statement is the SQL a search runs, for inspection and benchmarks: the

@@ -45,6 +45,11 @@ type Config struct {
 	EmbeddingModel      string
 	EmbeddingDimensions int
 
+	RerankURL    string
+	RerankStyle  string
+	RerankModel  string
+	RerankAPIKey string
+
 	Secret           string
 	SecretFile       string
 	MaxDocumentBytes int64
@@ -99,6 +104,10 @@ func newSettings() *settings {
 	add(setting{flag: "embedding-api-key", env: "KONTEXT_EMBEDDING_API_KEY", help: "API key for the embeddings endpoint", secret: true})
 	add(setting{flag: "embedding-model", env: "KONTEXT_EMBEDDING_MODEL", help: "embedding model name at the endpoint"})
 	add(setting{flag: "embedding-dimensions", env: "KONTEXT_EMBEDDING_DIMENSIONS", def: "384", help: "embedding dimensions (offline embedder, or requested from the endpoint)"})
+	add(setting{flag: "rerank-url", env: "KONTEXT_RERANK_URL", help: "re-ranking endpoint (text-embeddings-inference /rerank or Jina-style /v1/rerank); empty: no re-ranking"})
+	add(setting{flag: "rerank-style", env: "KONTEXT_RERANK_STYLE", def: "tei", help: "re-ranking API: tei or jina"})
+	add(setting{flag: "rerank-model", env: "KONTEXT_RERANK_MODEL", help: "re-ranking model (jina style)"})
+	add(setting{flag: "rerank-api-key", env: "KONTEXT_RERANK_API_KEY", help: "API key for the re-ranking endpoint", secret: true})
 	add(setting{flag: "secret", env: "KONTEXT_SECRET", help: "server secret keying the personal data index (at least 32 characters); overrides --secret-file", secret: true})
 	add(setting{flag: "secret-file", env: "KONTEXT_SECRET_FILE", def: defaultSecretFile(), help: "file holding the server secret; created on first use"})
 	add(setting{flag: "max-document-bytes", env: "KONTEXT_MAX_DOCUMENT_BYTES", def: strconv.Itoa(20 << 20), help: "largest document accepted, in bytes"})
@@ -132,7 +141,7 @@ var (
 		"read-header-timeout", "read-timeout", "write-timeout", "idle-timeout", "shutdown-timeout",
 		"llm-base-url", "llm-api-key", "llm-model", "log-level", "log-format",
 		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions", "secret", "secret-file",
-		"max-document-bytes"}
+		"max-document-bytes", "rerank-url", "rerank-style", "rerank-model", "rerank-api-key"}
 	migrateSettings = []string{"database-url", "owner-database-url", "log-level", "log-format",
 		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions"}
 )
@@ -264,6 +273,23 @@ func (s *settings) config() (Config, error) {
 			bad(st, "", "required when --embedding-base-url is set")
 		}
 	}
+	c.RerankURL, _ = get("rerank-url")
+	c.RerankModel, _ = get("rerank-model")
+	c.RerankAPIKey, _ = get("rerank-api-key")
+	{
+		v, st := get("rerank-style")
+		if v != "tei" && v != "jina" {
+			bad(st, v, "want tei or jina")
+		}
+		c.RerankStyle = v
+	}
+	if c.RerankURL != "" {
+		u, err := url.Parse(c.RerankURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			_, st := get("rerank-url")
+			bad(st, c.RerankURL, "want an http or https URL")
+		}
+	}
 	{
 		v, st := get("secret")
 		if v != "" && len(v) < 32 {
@@ -326,6 +352,9 @@ func (c Config) logAttrs() []any {
 		slog.String("embedding_model", c.EmbeddingModel),
 		slog.Int("embedding_dimensions", c.EmbeddingDimensions),
 		slog.String("embedding_api_key", mask("embedding-api-key", c.EmbeddingAPIKey)),
+		slog.String("rerank_url", c.RerankURL),
+		slog.String("rerank_style", c.RerankStyle),
+		slog.String("rerank_api_key", mask("rerank-api-key", c.RerankAPIKey)),
 		slog.String("secret", mask("secret", c.Secret)),
 		slog.String("secret_file", c.SecretFile),
 		slog.Int64("max_document_bytes", c.MaxDocumentBytes),

@@ -12,16 +12,19 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"kontext/ingest"
 	"kontext/llm"
+	"kontext/retrieval"
 )
 
 // providerSettings are what every command that embeds or ingests needs.
 var providerSettings = []string{"database-url", "log-level", "log-format", "embedding-base-url", "embedding-api-key",
-	"embedding-model", "embedding-dimensions", "secret", "secret-file", "max-document-bytes"}
+	"embedding-model", "embedding-dimensions", "secret", "secret-file", "max-document-bytes",
+	"rerank-url", "rerank-style", "rerank-model", "rerank-api-key"}
 
 // newEmbedder returns the configured embedder: the offline hashing embedder
 // unless an OpenAI-compatible endpoint is configured.
@@ -38,6 +41,18 @@ func newEmbedder(cfg Config) (llm.Embedder, error) {
 		Dimensions: cfg.EmbeddingDimensions,
 		HTTPClient: &http.Client{Transport: &llm.EgressTransport{Check: det.CheckEgress}},
 	})
+}
+
+// searchOptions returns the retrieval options of the configuration: the
+// re-ranker, when one is configured, behind the egress check.
+func searchOptions(cfg Config) retrieval.Options {
+	var opts retrieval.Options
+	if cfg.RerankURL != "" {
+		opts.Reranker = &retrieval.HTTPReranker{URL: cfg.RerankURL, Style: cfg.RerankStyle, Model: cfg.RerankModel,
+			APIKey: cfg.RerankAPIKey, Client: &http.Client{Timeout: 10 * time.Second,
+				Transport: &llm.EgressTransport{Check: newDetector().CheckEgress}}}
+	}
+	return opts
 }
 
 // newIngester wires the ingest pipeline with the configured embedder and

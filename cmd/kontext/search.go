@@ -49,7 +49,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	store, err := retrieval.New(pool, emb, retrieval.Options{})
+	store, err := retrieval.New(pool, emb, searchOptions(cfg))
 	if err != nil {
 		return err
 	}

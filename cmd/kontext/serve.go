@@ -83,7 +83,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	searcher, err := retrieval.New(m.pool, emb, retrieval.Options{})
+	searcher, err := retrieval.New(m.pool, emb, searchOptions(cfg))
 	if err != nil {
 		return err
 	}
