@@ -46,6 +46,10 @@ type Options struct {
 	Eraser    Eraser
 	// Searcher serves /v1/search; nil leaves it out.
 	Searcher Searcher
+	// RateLimits per API key by role; nil uses DefaultRateLimits.
+	RateLimits map[kontext.Role]RateLimit
+	// Audit records authentication and authorisation events; nil logs them only.
+	Audit Auditor
 	// Guard serves /v1/guard/*; nil leaves those routes out.
 	Guard *Guard
 	// MaxDocumentBytes limits an uploaded document (default 20 MiB); the
@@ -59,6 +63,7 @@ type Server struct {
 	log     *slog.Logger
 	engine  *gin.Engine
 	metrics *httpMetrics
+	limits  *limiters
 }
 
 func init() {
@@ -80,7 +85,11 @@ func New(opts Options) *Server {
 		opts.Registry = prometheus.NewRegistry()
 		opts.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	s := &Server{opts: opts, log: opts.Logger, metrics: newHTTPMetrics(opts.Registry)}
+	if opts.RateLimits == nil {
+		opts.RateLimits = DefaultRateLimits
+	}
+	s := &Server{opts: opts, log: opts.Logger, metrics: newHTTPMetrics(opts.Registry),
+		limits: &limiters{byKey: map[string]*keyLimiter{}, limits: opts.RateLimits}}
 
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
@@ -100,26 +109,26 @@ func New(opts Options) *Server {
 	metricsHandler := promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{ErrorLog: slogPrinter{s.log}})
 	e.GET("/metrics", gin.WrapH(metricsHandler))
 
-	v1 := e.Group("/v1", s.authenticate)
-	v1.GET("/whoami", requireRole(kontext.Viewer), s.whoami)
+	v1 := e.Group("/v1", s.authenticate, s.rateLimit)
+	v1.GET("/whoami", s.requireRole(kontext.Viewer), s.whoami)
 	if opts.Ingester != nil && opts.Documents != nil {
-		v1.POST("/documents", requireRole(kontext.Editor), s.createDocument)
-		v1.GET("/documents", requireRole(kontext.Viewer), s.listDocuments)
-		v1.GET("/documents/:id", requireRole(kontext.Viewer), s.getDocument)
-		v1.DELETE("/documents/:id", requireRole(kontext.Editor), s.deleteDocument)
+		v1.POST("/documents", s.requireRole(kontext.Editor), s.createDocument)
+		v1.GET("/documents", s.requireRole(kontext.Viewer), s.listDocuments)
+		v1.GET("/documents/:id", s.requireRole(kontext.Viewer), s.getDocument)
+		v1.DELETE("/documents/:id", s.requireRole(kontext.Editor), s.deleteDocument)
 	}
 	if opts.Searcher != nil {
-		v1.POST("/search", requireRole(kontext.Viewer), s.search)
+		v1.POST("/search", s.requireRole(kontext.Viewer), s.search)
 	}
 	if opts.Guard != nil {
-		v1.POST("/guard/scan", requireRole(kontext.Viewer), s.guardScan)
-		v1.POST("/guard/check", requireRole(kontext.Viewer), s.guardCheck)
+		v1.POST("/guard/scan", s.requireRole(kontext.Viewer), s.guardScan)
+		v1.POST("/guard/check", s.requireRole(kontext.Viewer), s.guardCheck)
 		if opts.Guard.Redactor != nil {
-			v1.POST("/guard/redact", requireRole(kontext.Viewer), s.guardRedact)
+			v1.POST("/guard/redact", s.requireRole(kontext.Viewer), s.guardRedact)
 		}
 	}
 	if opts.Eraser != nil {
-		v1.POST("/erasure", requireRole(kontext.Admin), s.erase)
+		v1.POST("/erasure", s.requireRole(kontext.Admin), s.erase)
 	}
 
 	s.engine = e

@@ -36,6 +36,10 @@ func (s *Server) authenticate(c *gin.Context) {
 	}
 	key, err := s.opts.Auth.Authenticate(c.Request.Context(), token)
 	if err != nil {
+		if errors.Is(err, ErrKeyRevoked) {
+			// The key's tenant is known: the attempt goes to its audit log.
+			s.auditAuth(c, key.Tenant, key.User, "auth.revoked_key", map[string]any{"key_prefix": key.Prefix, "key_id": key.ID})
+		}
 		if errors.Is(err, kontext.ErrUnauthenticated) {
 			s.log.WarnContext(c.Request.Context(), "authentication failed",
 				slog.String("request_id", requestIDOf(c)), slog.String("reason", err.Error()),
@@ -49,11 +53,17 @@ func (s *Server) authenticate(c *gin.Context) {
 	}
 	p := key.Principal()
 	c.Set(principalKey, p)
+	c.Set(keyIDKey, key.ID)
+	c.Set(keyPrefixKey, key.Prefix)
 	c.Request = c.Request.WithContext(kontext.NewContext(c.Request.Context(), p))
 	c.Next()
 }
 
-const principalKey = "kontext.principal"
+const (
+	principalKey = "kontext.principal"
+	keyIDKey     = "kontext.key_id"
+	keyPrefixKey = "kontext.key_prefix"
+)
 
 // principalOf returns the authenticated principal of the request.
 func principalOf(c *gin.Context) kontext.Principal {
@@ -63,11 +73,13 @@ func principalOf(c *gin.Context) kontext.Principal {
 }
 
 // requireRole lets the request through only if the principal's role
-// includes min.
-func requireRole(min kontext.Role) gin.HandlerFunc {
+// includes min; refusals go to the tenant's audit log.
+func (s *Server) requireRole(min kontext.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p := principalOf(c)
 		if !p.Role.Allows(min) {
+			s.auditAuth(c, p.Tenant, p.User, "auth.forbidden", map[string]any{
+				"key_prefix": c.GetString(keyPrefixKey), "role": p.Role, "needed": min})
 			writeError(c, &Error{Status: http.StatusForbidden, Code: "forbidden",
 				Message: "this call needs the " + string(min) + " role; the key has " + string(p.Role)})
 			return

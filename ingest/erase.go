@@ -83,7 +83,7 @@ func (in *Ingester) Erase(ctx context.Context, p kontext.Principal, subject stri
 		if err := tx.QueryRow(ctx, "SELECT now()").Scan(&rec.At); err != nil {
 			return err
 		}
-		return audit(ctx, tx, p, "subject.erased", rec.Subject, map[string]any{
+		return record(ctx, tx, p, "subject.erased", rec.Subject, map[string]any{
 			"types": rec.Types, "chunks_deleted": rec.ChunksDeleted, "document_ids": rec.DocumentIDs,
 		})
 	})
@@ -138,7 +138,7 @@ func (in *Ingester) SweepRetention(ctx context.Context, actor string) (SweepResu
 			}
 			res.Tenants++
 			res.Documents += len(ids)
-			return audit(ctx, tx, p, "retention.swept", "", map[string]any{"document_ids": ids})
+			return record(ctx, tx, p, "retention.swept", "", map[string]any{"document_ids": ids})
 		})
 		if err != nil {
 			return res, fmt.Errorf("ingest: retention sweep of %s: %w", t, err)

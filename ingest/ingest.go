@@ -461,7 +461,7 @@ func (in *Ingester) write(ctx context.Context, p *prepared) (Result, error) {
 		if err := in.copyChunks(ctx, tx, p, res.DocumentID); err != nil {
 			return err
 		}
-		return audit(ctx, tx, req.Principal, "document.ingested", res.DocumentID, map[string]any{
+		return record(ctx, tx, req.Principal, "document.ingested", res.DocumentID, map[string]any{
 			"external_id_sha256": sha256Hex(req.ExternalID), "version": res.Version, "outcome": res.Outcome,
 			"status": res.Status, "chunks": res.Chunks, "content_sha256": res.ContentHash,
 			"embedding_model": res.Model, "pii": p.counts,
@@ -577,7 +577,7 @@ func (in *Ingester) updateAttributes(ctx context.Context, tx pgx.Tx, p *prepared
 	if err != nil {
 		return err
 	}
-	return audit(ctx, tx, req.Principal, "document.attributes_updated", docID, map[string]any{
+	return record(ctx, tx, req.Principal, "document.attributes_updated", docID, map[string]any{
 		"classification": req.Classification, "groups": len(req.AllowedGroups), "users": len(req.AllowedUsers),
 		"tenant_wide": req.TenantWide,
 	})

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"kontext"
+	"kontext/audit"
 )
 
 // Document is a stored document's record, without its chunks.
@@ -210,7 +211,7 @@ func (s *Store) Delete(ctx context.Context, p kontext.Principal, id string) erro
 		if err != nil {
 			return err
 		}
-		return audit(ctx, tx, p, "document.deleted", docID, map[string]any{"version": version, "chunks": chunks})
+		return record(ctx, tx, p, "document.deleted", docID, map[string]any{"version": version, "chunks": chunks})
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("document %s: %w", id, kontext.ErrNotFound)
@@ -221,15 +222,9 @@ func (s *Store) Delete(ctx context.Context, p kontext.Principal, id string) erro
 	return nil
 }
 
-// audit appends an event to the tenant's hash-chained audit log. Details
-// must never hold personal data.
-func audit(ctx context.Context, tx pgx.Tx, p kontext.Principal, action, subject string, details map[string]any) error {
-	_, err := tx.Exec(ctx, "INSERT INTO audit_events (tenant, actor, action, subject, details) VALUES ($1, $2, $3, $4, $5)",
-		p.Tenant, p.User, action, subject, details)
-	if err != nil {
-		return fmt.Errorf("audit %s: %w", action, err)
-	}
-	return nil
+// record appends an event to the tenant's audit log in tx.
+func record(ctx context.Context, tx pgx.Tx, p kontext.Principal, action, subject string, details map[string]any) error {
+	return audit.Record(ctx, tx, audit.Event{Tenant: p.Tenant, Actor: p.User, Action: action, Subject: subject, Details: details})
 }
 
 // isForeignKeyViolation reports whether err is a foreign key violation.

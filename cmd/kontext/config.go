@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"kontext"
+	"kontext/api"
 )
 
 // Defaults match the roles and database that scripts/db.sh creates.
@@ -49,6 +52,8 @@ type Config struct {
 	RerankStyle  string
 	RerankModel  string
 	RerankAPIKey string
+
+	RateLimits map[kontext.Role]api.RateLimit
 
 	Secret           string
 	SecretFile       string
@@ -104,6 +109,7 @@ func newSettings() *settings {
 	add(setting{flag: "embedding-api-key", env: "KONTEXT_EMBEDDING_API_KEY", help: "API key for the embeddings endpoint", secret: true})
 	add(setting{flag: "embedding-model", env: "KONTEXT_EMBEDDING_MODEL", help: "embedding model name at the endpoint"})
 	add(setting{flag: "embedding-dimensions", env: "KONTEXT_EMBEDDING_DIMENSIONS", def: "384", help: "embedding dimensions (offline embedder, or requested from the endpoint)"})
+	add(setting{flag: "rate-limits", env: "KONTEXT_RATE_LIMITS", help: "requests per second and burst per API key by role, e.g. viewer=20:40,admin=10:20 (defaults: 20:40, admin 10:20)"})
 	add(setting{flag: "rerank-url", env: "KONTEXT_RERANK_URL", help: "re-ranking endpoint (text-embeddings-inference /rerank or Jina-style /v1/rerank); empty: no re-ranking"})
 	add(setting{flag: "rerank-style", env: "KONTEXT_RERANK_STYLE", def: "tei", help: "re-ranking API: tei or jina"})
 	add(setting{flag: "rerank-model", env: "KONTEXT_RERANK_MODEL", help: "re-ranking model (jina style)"})
@@ -141,7 +147,7 @@ var (
 		"read-header-timeout", "read-timeout", "write-timeout", "idle-timeout", "shutdown-timeout",
 		"llm-base-url", "llm-api-key", "llm-model", "log-level", "log-format",
 		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions", "secret", "secret-file",
-		"max-document-bytes", "rerank-url", "rerank-style", "rerank-model", "rerank-api-key"}
+		"max-document-bytes", "rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "rate-limits"}
 	migrateSettings = []string{"database-url", "owner-database-url", "log-level", "log-format",
 		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions"}
 )
@@ -272,6 +278,14 @@ func (s *settings) config() (Config, error) {
 			_, st := get("embedding-model")
 			bad(st, "", "required when --embedding-base-url is set")
 		}
+	}
+	{
+		v, st := get("rate-limits")
+		limits, err := api.ParseRateLimits(v)
+		if err != nil {
+			bad(st, v, err.Error())
+		}
+		c.RateLimits = limits
 	}
 	c.RerankURL, _ = get("rerank-url")
 	c.RerankModel, _ = get("rerank-model")

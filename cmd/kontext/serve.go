@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"kontext/api"
+	"kontext/audit"
 	"kontext/guard"
 	"kontext/ingest"
 	"kontext/migrations"
@@ -98,6 +99,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Registry:     reg,
 		Version:      version,
 		Auth:         api.NewKeys(m.pool),
+		Audit:        audit.New(m.pool),
+		RateLimits:   cfg.RateLimits,
 
 		Ingester:         ingester,
 		Documents:        ingest.NewStore(m.pool),
