@@ -61,14 +61,23 @@ func (g *Guard) checker(name string) (*guard.Checker, error) {
 // maxGuardText bounds the text of one guard call.
 const maxGuardText = 1 << 20
 
-func guardText(field, s string) error {
-	if strings.TrimSpace(s) == "" {
-		return kontext.Invalidf(field, "is required")
+// decodeGuard decodes a guard request whose text is read by text and
+// checks that text; on failure it has answered the request.
+func decodeGuard(c *gin.Context, body any, text func() string) bool {
+	if err := decodeJSON(c, body); err != nil {
+		writeError(c, err)
+		return false
 	}
-	if len(s) > maxGuardText {
-		return kontext.Invalidf(field, "longer than %d bytes", maxGuardText)
+	t := text()
+	switch {
+	case strings.TrimSpace(t) == "":
+		writeError(c, kontext.Invalidf("text", "is required"))
+		return false
+	case len(t) > maxGuardText:
+		writeError(c, kontext.Invalidf("text", "longer than %d bytes", maxGuardText))
+		return false
 	}
-	return nil
+	return true
 }
 
 func (s *Server) guardScan(c *gin.Context) {
@@ -76,12 +85,7 @@ func (s *Server) guardScan(c *gin.Context) {
 		Text string `json:"text"`
 		As   string `json:"as"`
 	}
-	if err := decodeJSON(c, &body); err != nil {
-		writeError(c, err)
-		return
-	}
-	if err := guardText("text", body.Text); err != nil {
-		writeError(c, err)
+	if !decodeGuard(c, &body, func() string { return body.Text }) {
 		return
 	}
 	if body.As == "" {
@@ -104,12 +108,7 @@ func (s *Server) guardCheck(c *gin.Context) {
 		Brand       map[string]any `json:"brand"`
 		AIDisclosed bool           `json:"ai_disclosed"`
 	}
-	if err := decodeJSON(c, &body); err != nil {
-		writeError(c, err)
-		return
-	}
-	if err := guardText("text", body.Text); err != nil {
-		writeError(c, err)
+	if !decodeGuard(c, &body, func() string { return body.Text }) {
 		return
 	}
 	if body.Pack == "" {
@@ -141,12 +140,7 @@ func (s *Server) guardRedact(c *gin.Context) {
 	var body struct {
 		Text string `json:"text"`
 	}
-	if err := decodeJSON(c, &body); err != nil {
-		writeError(c, err)
-		return
-	}
-	if err := guardText("text", body.Text); err != nil {
-		writeError(c, err)
+	if !decodeGuard(c, &body, func() string { return body.Text }) {
 		return
 	}
 	text, findings := s.opts.Guard.Redactor.Redact(body.Text)
