@@ -26,6 +26,7 @@ import (
 	"github.com/pgvector/pgvector-go"
 
 	"kontext"
+	"kontext/guard"
 	"kontext/ingest"
 	"kontext/internal/benchdb"
 	"kontext/llm"
@@ -94,7 +95,15 @@ func run(nChunks, perDoc, workers int) error {
 	embedDur := time.Since(start)
 
 	// 3. End to end through the Ingester, HNSW index present.
-	in, err := ingest.New(app, ingest.Options{Embedder: emb, Secret: []byte("bench-secret-bench-secret-bench!")})
+	// The guard's checks run as they do in production: personal data and
+	// injection scanning of every document.
+	det := guard.NewDetector(guard.DetectorOptions{})
+	inj := guard.NewInjectionScanner(guard.InjectionOptions{})
+	in, err := ingest.New(app, ingest.Options{Embedder: emb, Secret: []byte("bench-secret-bench-secret-bench!"),
+		Scanners: ingest.Scanners{PII: det.Detect, Injection: func(text string) (bool, float64, []string) {
+			r := inj.Scan(text, guard.Document)
+			return r.Injection, r.Score, r.Reasons
+		}}})
 	if err != nil {
 		return err
 	}
