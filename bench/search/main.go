@@ -1,5 +1,5 @@
-// Command search measures hybrid search: N synthetic product-sheet chunks
-// (offline embedder) in three tenants; callers of the largest tenant see
+// Command search measures hybrid search: N synthetic chunks of
+// natural-text statistics (offline embedder) in three tenants; callers of the largest tenant see
 // 1%, 10% and all of its chunks through group access lists. For each
 // selectivity it runs Q queries and reports p50/p99 latency of the service
 // (retrieval.Store.Search: embedding, planning, SQL), of the same SQL run
@@ -43,17 +43,55 @@ func main() {
 }
 
 var explain bool
-var words = strings.Fields(`Flasche Edelstahl Deckel Dichtung spülmaschinenfest Becher Thermobecher Isolierung heiß kalt
+
+// The corpus imitates natural text: a vocabulary of 90 domain words and
+// 6,000 invented ones drawn with a Zipf distribution, and documents on
+// topics (each document and each query draws most of its words from a
+// topic's own 200-word subset), so that vectors cluster as real ones do.
+var domain = strings.Fields(`Flasche Edelstahl Deckel Dichtung spülmaschinenfest Becher Thermobecher Isolierung heiß kalt
 	Stunden Garantie Ersatzteil Farbe Salbei Sand Nachtblau Lunchbox Fach Silikon BPA-frei Kinder Trinkhalm Versand
 	Preis Aktion Herbst Newsletter bottle stainless steel lid seal dishwasher safe mug insulation hot cold hours warranty
 	spare part colour jar lunch children straw shipping price offer autumn reinigen pflegen abnehmen einfrieren
 	Kohlensäure Tee Kaffee Wasser Arbeitsweg Büro Schule Wandern Fahrrad Halterung Gewicht Inhalt Liter Milliliter`)
 
-func sentence(r *rand.Rand) string {
+var vocabulary = func() []string {
+	syl := strings.Fields("ka lo mi ne ru sa te vi bo da fe gu hi jo ku la me no pa qui re si to un ver ste ber lin gen")
+	r := rand.New(rand.NewPCG(11, 13))
+	words := append([]string(nil), domain...)
+	seen := map[string]bool{}
+	for len(words) < 6090 {
+		n := 2 + r.IntN(3)
+		var b strings.Builder
+		for range n {
+			b.WriteString(syl[r.IntN(len(syl))])
+		}
+		if w := b.String(); !seen[w] {
+			seen[w] = true
+			words = append(words, w)
+		}
+	}
+	return words
+}()
+
+type topic []string
+
+func newTopic(r *rand.Rand) topic {
+	t := make(topic, 200)
+	for i := range t {
+		t[i] = vocabulary[r.IntN(len(vocabulary))]
+	}
+	return t
+}
+
+func sentence(r *rand.Rand, t topic, z *rand.Zipf) string {
 	n := 8 + r.IntN(10)
 	ws := make([]string, n)
 	for i := range ws {
-		ws[i] = words[r.IntN(len(words))]
+		if r.IntN(10) < 6 {
+			ws[i] = t[r.IntN(len(t))]
+		} else {
+			ws[i] = vocabulary[z.Uint64()]
+		}
 	}
 	return strings.Join(ws, " ") + "."
 }
@@ -100,12 +138,18 @@ func run(nChunks, nQueries int) error {
 			return err
 		}
 	}
+	z := rand.NewZipf(r, 1.1, 1, uint64(len(vocabulary)-1))
+	topics := make([]topic, 300)
+	for i := range topics {
+		topics[i] = newTopic(r)
+	}
 	for d, spec := range specs {
+		t := topics[r.IntN(len(topics))]
 		texts := make([]string, perDoc)
 		for i := range texts {
 			var sb strings.Builder
 			for range 6 {
-				sb.WriteString(sentence(r))
+				sb.WriteString(sentence(r, t, z))
 				sb.WriteByte(' ')
 			}
 			texts[i] = sb.String()
@@ -166,8 +210,9 @@ func run(nChunks, nQueries int) error {
 		short := 0
 		var path string
 		qr := rand.New(rand.NewPCG(3, 4))
+		qz := rand.NewZipf(qr, 1.1, 1, uint64(len(vocabulary)-1))
 		for range nQueries {
-			text := strings.TrimSuffix(sentence(qr), ".")
+			text := strings.TrimSuffix(sentence(qr, topics[qr.IntN(len(topics))], qz), ".")
 			q := retrieval.Query{Text: text, K: 10, PerDocument: 100, TextWeight: &zero}
 			t0 := time.Now()
 			res, plan, err := store.Search(ctx, p, q)
