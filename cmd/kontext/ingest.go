@@ -143,7 +143,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return fmt.Errorf("owner database url: %w", err)
 		}
 		defer owner.Close()
-		emb, err := newEmbedder(cfg)
+		emb, err := newEmbedder(cfg, log)
 		if err != nil {
 			return err
 		}

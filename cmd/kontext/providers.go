@@ -28,29 +28,38 @@ var providerSettings = []string{"database-url", "log-level", "log-format", "embe
 
 // newEmbedder returns the configured embedder: the offline hashing embedder
 // unless an OpenAI-compatible endpoint is configured.
-func newEmbedder(cfg Config) (llm.Embedder, error) {
+func newEmbedder(cfg Config, log *slog.Logger) (llm.Embedder, error) {
 	if cfg.EmbeddingBaseURL == "" {
 		return llm.NewHashEmbedder(cfg.EmbeddingDimensions), nil
 	}
-	// Every byte to the provider passes the egress check first.
-	det := newDetector()
 	return llm.NewOpenAIEmbedder(llm.OpenAIConfig{
 		BaseURL:    cfg.EmbeddingBaseURL,
 		APIKey:     cfg.EmbeddingAPIKey,
 		Model:      cfg.EmbeddingModel,
 		Dimensions: cfg.EmbeddingDimensions,
-		HTTPClient: &http.Client{Transport: &llm.EgressTransport{Check: det.CheckEgress}},
+		HTTPClient: &http.Client{Transport: egressTransport(log)},
 	})
+}
+
+// egressTransport is the transport under every provider client: every
+// byte to the provider passes the personal data check first, and refusals
+// are logged (counts by type, never values).
+func egressTransport(log *slog.Logger) *llm.EgressTransport {
+	return &llm.EgressTransport{
+		Check: newDetector().CheckEgress,
+		OnRefuse: func(r *http.Request, err error) {
+			log.Warn("egress refused: personal data in a request to a provider", "host", r.URL.Host, "err", err)
+		},
+	}
 }
 
 // searchOptions returns the retrieval options of the configuration: the
 // re-ranker, when one is configured, behind the egress check.
-func searchOptions(cfg Config) retrieval.Options {
+func searchOptions(cfg Config, log *slog.Logger) retrieval.Options {
 	var opts retrieval.Options
 	if cfg.RerankURL != "" {
 		opts.Reranker = &retrieval.HTTPReranker{URL: cfg.RerankURL, Style: cfg.RerankStyle, Model: cfg.RerankModel,
-			APIKey: cfg.RerankAPIKey, Client: &http.Client{Timeout: 10 * time.Second,
-				Transport: &llm.EgressTransport{Check: newDetector().CheckEgress}}}
+			APIKey: cfg.RerankAPIKey, Client: &http.Client{Timeout: 10 * time.Second, Transport: egressTransport(log)}}
 	}
 	return opts
 }
@@ -58,7 +67,7 @@ func searchOptions(cfg Config) retrieval.Options {
 // newIngester wires the ingest pipeline with the configured embedder and
 // the guard's detectors.
 func newIngester(_ context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger) (*ingest.Ingester, error) {
-	emb, err := newEmbedder(cfg)
+	emb, err := newEmbedder(cfg, log)
 	if err != nil {
 		return nil, err
 	}

@@ -45,11 +45,12 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer pool.Close()
-	emb, err := newEmbedder(cfg)
+	log := newLogger(cfg, os.Stderr)
+	emb, err := newEmbedder(cfg, log)
 	if err != nil {
 		return err
 	}
-	store, err := retrieval.New(pool, emb, searchOptions(cfg))
+	store, err := retrieval.New(pool, emb, searchOptions(cfg, log))
 	if err != nil {
 		return err
 	}

@@ -80,11 +80,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 
-	emb, err := newEmbedder(cfg)
+	emb, err := newEmbedder(cfg, m.Logger)
 	if err != nil {
 		return err
 	}
-	searcher, err := retrieval.New(m.pool, emb, searchOptions(cfg))
+	searcher, err := retrieval.New(m.pool, emb, searchOptions(cfg, m.Logger))
 	if err != nil {
 		return err
 	}
@@ -250,7 +250,7 @@ func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 // ensureIndex creates the HNSW index of the configured embedding model.
 func ensureIndex(ctx context.Context, cfg Config, owner *pgxpool.Pool, log *slog.Logger) error {
-	emb, err := newEmbedder(cfg)
+	emb, err := newEmbedder(cfg, log)
 	if err != nil {
 		return err
 	}
