@@ -8,7 +8,7 @@ BIN="${1:-bin/kontext}"
 EX=examples/acme
 
 "$BIN" migrate --log-level warn >/dev/null
-"$BIN" tenants create acme --name "Nordquell (demo)" --exists-ok
+"$BIN" tenants create acme --name "Firnwerk (demo)" --exists-ok
 ingest() { "$BIN" ingest "$@" --tenant acme --log-level warn; }
 echo "==> public product knowledge"
 ingest "$EX/products" "$EX/faq.de.md" "$EX/faq.en.md" "$EX/press-release-2026-autumn.md" --groups marketing,support --classification public
