@@ -1,13 +1,11 @@
 package guard
 
 import (
-	"net/netip"
-	"sort"
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/nyaruka/phonenumbers"
 )
 
 // Personal data types a Detector reports.
@@ -25,525 +23,775 @@ const (
 	TypePerson         = "PERSON"
 )
 
-// DetectorOptions configure a Detector.
+// piiTypes lists every type a Detector reports, in a fixed order.
+var piiTypes = [...]string{TypeEmail, TypePhone, TypeIBAN, TypeCard, TypeTaxID, TypeSocialSecurity, TypeVATID,
+	TypeIPAddress, TypeDateOfBirth, TypeAddress, TypePerson}
+
+// Types returns every personal data type a Detector reports.
+func Types() []string { return slices.Clone(piiTypes[:]) }
+
+// DetectorOptions configure a Detector. The zero value is ready to use.
 type DetectorOptions struct {
-	// AllowList holds names that are never persons: the brand, products,
-	// cities, companies (typically from the tenant's documents and brand
-	// pack). Matching is case-insensitive, by whole words.
+	// AllowList holds names that must never be reported as persons: the
+	// brand, products, places and companies, typically taken from the
+	// tenant's documents and brand pack. Entries match case-insensitively;
+	// a single word never counts as part of a name, a phrase of several
+	// words is exempt wherever it occurs whole.
 	AllowList []string
-	// Region is the default region for national phone numbers ("DE").
+	// Region is the default region (ISO 3166 alpha-2) for phone numbers
+	// written in national form; empty means "DE".
 	Region string
 }
 
-// Detector finds personal data in German and English text.
+// Detector finds personal data in German and English text. It is safe for
+// concurrent use.
 //
-// It makes one pass over the text looking for cheap anchors (an '@', a
-// digit, an upper-case letter pair, a cue word or a capitalised word) and
-// validates around each: e-mail syntax, phone numbers through libphonenumber
-// (nyaruka/phonenumbers), IBAN mod-97, card Luhn, the Steuer-ID and
-// Rentenversicherungsnummer check digits, IP syntax; dates only count as
-// birth dates after a birth cue; names need a cue (Herr, Frau, Kundin, Mr,
-// Dear, a greeting or sign-off) or a known first name followed by a
-// capitalised word. Overlaps are resolved for the longest, then the most
-// certain finding.
+// Detect makes one pass over the text that stops only at cheap anchors (an
+// '@', the start of a digit run, the start of a word) and validates around
+// each: e-mail syntax; phone numbers through libphonenumber
+// (github.com/nyaruka/phonenumbers); IBAN mod 97; card numbers by issuer
+// prefix, grouping and Luhn; the Steuer-ID by its digit-repetition rule and
+// ISO 7064 MOD 11,10 check digit; the Rentenversicherungsnummer by its check
+// digit; VAT ids by country format and, where published, check digits; IP
+// addresses by parsing. Words are looked up once each in a folded lexicon
+// that holds the first-name gazetteer and the cue words. A second pass over
+// the words finds persons (after titles, roles, greetings, labels and
+// sign-offs; a known first name followed by a surname; a known first name
+// on its own, with a lower score), postal addresses and dates of birth
+// (dates near a birth cue). Overlapping findings are resolved in favour of
+// the longest, then the most certain.
 type Detector struct {
-	allow  map[string]bool
-	region string
+	region      string
+	fallback    []string            // regions tried after region for national numbers
+	allowWords  map[string]bool     // folded single-word allow-list entries
+	phraseIndex map[string][]string // folded word → multi-word allow-list entries holding it
+	pool        sync.Pool           // *piiScan
 }
 
-// NewDetector returns a Detector.
+// NewDetector returns a Detector configured by opts.
 func NewDetector(opts DetectorOptions) *Detector {
-	d := &Detector{allow: map[string]bool{}, region: opts.Region}
+	d := &Detector{region: strings.ToUpper(strings.TrimSpace(opts.Region)), allowWords: map[string]bool{}}
 	if d.region == "" {
 		d.region = "DE"
 	}
-	for _, a := range opts.AllowList {
-		for _, w := range strings.Fields(strings.ToLower(a)) {
-			d.allow[w] = true
+	for _, r := range []string{"DE", "AT", "CH", "GB", "FR", "NL", "IT"} {
+		if r != d.region {
+			d.fallback = append(d.fallback, r)
 		}
 	}
+	d.phraseIndex = map[string][]string{}
+	for _, a := range append(slices.Clone(builtinAllowPhrases), opts.AllowList...) {
+		words := strings.Fields(piiFoldString(a))
+		switch len(words) {
+		case 0:
+		case 1:
+			d.allowWords[words[0]] = true
+		default:
+			phrase := strings.Join(words, " ")
+			for _, w := range words {
+				if !slices.Contains(d.phraseIndex[w], phrase) {
+					d.phraseIndex[w] = append(d.phraseIndex[w], phrase)
+				}
+			}
+		}
+	}
+	d.pool.New = func() any { return &piiScan{} }
 	return d
 }
 
-// Detect returns the personal data findings in text, sorted by position,
-// without overlaps.
+// Detect returns the personal data in text, sorted by position and without
+// overlaps. Each finding's Value is text[Start:End].
 func (d *Detector) Detect(text string) []Finding {
-	var fs []Finding
-	add := func(typ string, s, e int, score float64) {
-		if s < 0 || e > len(text) || s >= e {
-			return
-		}
-		fs = append(fs, Finding{Type: typ, Start: s, End: e, Score: score, Value: text[s:e]})
-	}
-	for i := 0; i < len(text); {
+	s := d.pool.Get().(*piiScan)
+	s.reset(d, text)
+	s.scan()
+	s.persons()
+	s.addresses()
+	s.birthDates()
+	out := resolveFindings(s.found)
+	// Keep no personal data in the pool.
+	clear(s.found)
+	clear(s.buf[:cap(s.buf)])
+	s.text = ""
+	d.pool.Put(s)
+	return out
+}
+
+// piiScan is the state of one Detect call; it is pooled so that repeated
+// calls reuse its slices.
+type piiScan struct {
+	d      *Detector
+	text   string
+	urlEnd int // the end of the URL being skipped
+	toks   []piiToken
+	found  []Finding
+	dates  []piiDate
+	buf    []byte
+}
+
+func (s *piiScan) reset(d *Detector, text string) {
+	s.d, s.text = d, text
+	s.toks, s.found, s.dates = s.toks[:0], s.found[:0], s.dates[:0]
+	s.urlEnd = 0
+}
+
+func (s *piiScan) add(typ string, start, end int, score float64) {
+	s.found = append(s.found, Finding{Type: typ, Start: start, End: end, Score: score, Value: s.text[start:end]})
+}
+
+// Token kinds and shapes.
+const (
+	piiWord = iota + 1
+	piiNumber
+)
+
+const (
+	piiShapeCap        = 1 << iota // word: upper-case first letter, some lower case after
+	piiShapeUpper                  // word: all letters upper case
+	piiShapeCode                   // word: contains digits
+	piiShapeSingle                 // number: a digit run of its own, not part of a longer number
+	piiShapeSuffix                 // number: directly followed by letters (12a, 12th, 221B)
+	piiShapeStructured             // number: part of a reported finding
+)
+
+// token is a word or a group of digits.
+type piiToken struct {
+	s, e  int
+	kind  uint8
+	shape uint8
+	flags lexFlags
+}
+
+func (t *piiToken) cap() bool { return t.shape&piiShapeCap != 0 }
+
+// scan is the first pass: structured data at cheap anchors, and the tokens
+// for the second pass.
+func (s *piiScan) scan() {
+	text := s.text
+	n := len(text)
+	for i := 0; i < n; {
 		c := text[i]
+		if i < s.urlEnd {
+			// Inside a URL only e-mail addresses count ("?email=…").
+			if c == '@' {
+				if st, e, ok := emailAt(text, i); ok {
+					s.add(TypeEmail, st, e, 0.99)
+					i = e
+					continue
+				}
+			}
+			i++
+			continue
+		}
 		switch {
 		case c == '@':
-			if s, e, ok := emailAt(text, i); ok {
-				add(TypeEmail, s, e, 0.99)
+			if st, e, ok := emailAt(text, i); ok {
+				s.add(TypeEmail, st, e, 0.99)
+				s.dropTokensFrom(st)
 				i = e
 				continue
 			}
-		case c >= '0' && c <= '9' || c == '+' && i+1 < len(text) && isDigitByte(text[i+1]):
-			if i > 0 && (isWordByte(text[i-1]) || text[i-1] == '.' && i > 1 && isDigitByte(text[i-2])) {
-				break // inside a word, code or number already passed
+		case piiIsDigit(c):
+			if !piiAlnumBefore(text, i) {
+				i = s.number(i)
+				continue
 			}
-			e := d.numbers(text, i, add)
-			if e > i {
+			for i < n && piiIsDigit(text[i]) {
+				i++
+			}
+			continue
+		case (c == '+' || c == '(') && i+1 < n && piiIsDigit(text[i+1]) && !piiAlnumBefore(text, i):
+			i = s.number(i)
+			continue
+		case c == ':' && i+1 < n && text[i+1] == ':':
+			if st, e, ok := ipv6Around(text, i); ok {
+				s.add(TypeIPAddress, st, e, 0.95)
+				s.dropTokensFrom(st)
 				i = e
 				continue
 			}
-		case c >= 'A' && c <= 'Z':
-			if i+3 < len(text) && text[i+1] >= 'A' && text[i+1] <= 'Z' && (i == 0 || !isWordByte(text[i-1])) {
-				if e, ok := ibanAt(text, i); ok {
-					add(TypeIBAN, i, e, 0.99)
-					i = e
-					continue
-				}
-				if e, ok := vatAt(text, i); ok {
-					add(TypeVATID, i, e, 0.9)
-					i = e
-					continue
-				}
+			i += 2
+			continue
+		case c < utf8.RuneSelf:
+			if c|0x20 >= 'a' && c|0x20 <= 'z' {
+				i = s.word(i)
+				continue
 			}
-		case c == ':' || (c >= 'a' && c <= 'f'):
-			// IPv6 anchors on "::" or hex groups; checked in numbers for digits.
-			if c == ':' && i+1 < len(text) && text[i+1] == ':' {
-				if s, e, ok := ipv6Around(text, i); ok {
-					add(TypeIPAddress, s, e, 0.95)
-					i = e
-					continue
-				}
+		default:
+			r, size := utf8.DecodeRuneInString(text[i:])
+			if unicode.IsLetter(r) {
+				i = s.word(i)
+				continue
 			}
+			i += size
+			continue
 		}
 		i++
 	}
-	lower, ws := asciiLower(text), wordSpans(text)
-	fs = append(fs, d.addresses(text, lower, ws)...)
-	fs = append(fs, d.persons(text, lower, ws)...)
-	fs = append(fs, birthDates(text, lower, ws)...)
-	return resolve(fs)
 }
 
-// numbers classifies the run of digits and separators starting at i and
-// returns its end, or i when nothing was found.
-func (d *Detector) numbers(text string, i int, add func(string, int, int, float64)) int {
-	// The run: digits with single separators (space, '-', '/', '.', '()').
-	e := i
-	if text[e] == '+' {
-		e++
+// dropTokensFrom forgets the tokens at or after start, which a finding
+// found later (an e-mail address, an IPv6 address) has swallowed.
+func (s *piiScan) dropTokensFrom(start int) {
+	for len(s.toks) > 0 && s.toks[len(s.toks)-1].e > start {
+		s.toks = s.toks[:len(s.toks)-1]
 	}
-	lastDigit := e
-	for e < len(text) {
-		c := text[e]
+}
+
+// word reads the word starting at i, after checking for IBANs, VAT ids,
+// URLs and IPv6 addresses that start with a letter, and returns its end.
+func (s *piiScan) word(i int) int {
+	text := s.text
+	n := len(text)
+	c := text[i]
+	if piiAlnumBefore(text, i) {
+		// Letters glued to a preceding digit ("12kg", "221B"): skip them.
+		for i < n && piiWordByte(text[i]) {
+			i++
+		}
+		if i < n && text[i] >= utf8.RuneSelf {
+			_, size := utf8.DecodeRuneInString(text[i:])
+			i += size
+		}
+		return i
+	}
+	if piiIsUpper(c) && i+3 < n && piiIsUpper(text[i+1]) {
+		if e, ok := ibanAt(text, i); ok {
+			s.add(TypeIBAN, i, e, 0.99)
+			return e
+		}
+		if e, score, ok := vatAt(text, i); ok {
+			s.add(TypeVATID, i, e, score)
+			return e
+		}
+	}
+	if e, ok := piiURLAt(text, i); ok {
+		s.urlEnd = e
+		return i + 1
+	}
+	// Read letters, digits and inner hyphens and apostrophes.
+	e := i
+	hasDigit, hasLower, hasUpper, hex := false, false, false, true
+	first := true
+	for e < n {
+		b := text[e]
+		if b < utf8.RuneSelf {
+			switch {
+			case b|0x20 >= 'a' && b|0x20 <= 'z':
+				if b >= 'a' {
+					hasLower = true
+				} else if !first {
+					hasUpper = true
+				}
+				if b|0x20 > 'f' {
+					hex = false
+				}
+				e++
+			case piiIsDigit(b):
+				hasDigit = true
+				e++
+			case (b == '-' || b == '\'') && e+1 < n && piiLetterAt(text, e+1):
+				hex = false
+				e++
+			default:
+				goto done
+			}
+			first = false
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[e:])
 		switch {
-		case isDigitByte(c):
-			e++
-			lastDigit = e
-		case (c == ' ' || c == '-' || c == '/' || c == '.' || c == '(' || c == ')') && e+1 < len(text) &&
-			(isDigitByte(text[e+1]) || text[e+1] == '(' || c == ')' && text[e+1] == ' '):
-			e++
+		case unicode.IsLetter(r):
+			if unicode.IsLower(r) {
+				hasLower = true
+			} else if !first && unicode.IsUpper(r) {
+				hasUpper = true
+			}
+		case r == '’' && e+size < n && piiLetterAt(text, e+size):
 		default:
 			goto done
 		}
+		hex = false
+		first = false
+		e += size
 	}
 done:
-	end := lastDigit
-	// Social insurance numbers carry a letter inside.
-	if e2, ok := socialSecurityAt(text, i); ok {
-		add(TypeSocialSecurity, i, e2, 0.95)
-		return e2
-	}
-	// A run that is not personal data is skipped whole: its tail must not
-	// be read again as a number of its own.
-	if end < len(text) && (isWordByte(text[end]) && !isDigitByte(text[end])) {
-		return end // "4006381333931A", "12kg": part of a code or unit
-	}
-	if end < len(text) && text[end] == ',' && end+1 < len(text) && isDigitByte(text[end+1]) {
-		return end // a decimal amount
-	}
-	run := text[i:end]
-	digits := digitsOf(run)
-	n := len(digits)
-	// IPv4.
-	if strings.Count(run, ".") == 3 && !strings.ContainsAny(run, " -/()") {
-		if a, err := netip.ParseAddr(run); err == nil && a.Is4() {
-			add(TypeIPAddress, i, end, 0.95)
+	if hex && e < n && text[e] == ':' && e-i <= 4 {
+		if st, end, ok := ipv6Around(text, i); ok && st == i {
+			s.add(TypeIPAddress, st, end, 0.95)
 			return end
 		}
 	}
-	// IPv6 starting with digits.
-	if end < len(text) && text[end] == ':' {
-		if s, e2, ok := ipv6Around(text, end); ok && s == i {
-			add(TypeIPAddress, s, e2, 0.95)
-			return e2
+	// "Anna's", "Anna’s": the possessive is not part of the name.
+	end := e
+	if strings.HasSuffix(text[i:e], "'s") {
+		end = e - 2
+	} else if strings.HasSuffix(text[i:e], "’s") {
+		end = e - len("’s")
+	}
+	t := piiToken{s: i, e: end, kind: piiWord}
+	r0, _ := utf8.DecodeRuneInString(text[i:])
+	switch {
+	case hasDigit:
+		t.shape = piiShapeCode
+	case unicode.IsUpper(r0) && hasLower:
+		t.shape = piiShapeCap
+	case unicode.IsUpper(r0) && (hasUpper || end-i == 1):
+		t.shape = piiShapeUpper
+	}
+	if !hasDigit && end-i <= piiMaxLexWord {
+		s.buf = piiFold(s.buf[:0], text[i:end])
+		t.flags = lexiconLookup(s.buf)
+		if t.flags == 0 {
+			// "Hans-Jörg", "Anna-Lena": a known first name before a hyphen
+			// and a capitalised second part.
+			if h := strings.IndexByte(text[i:end], '-'); h >= 3 && i+h+1 < end {
+				if r, _ := utf8.DecodeRuneInString(text[i+h+1:]); unicode.IsUpper(r) {
+					s.buf = piiFold(s.buf[:0], text[i:i+h])
+					t.flags = lexiconLookup(s.buf) & lexFirst
+				}
+			}
 		}
 	}
-	// Payment cards: 13-19 digits, Luhn, grouped in fours or not at all.
-	if n >= 13 && n <= 19 && luhn(digits) && cardGrouping(run) && !strings.HasPrefix(run, "+") && !strings.HasPrefix(digits, "0") {
-		add(TypeCard, i, end, 0.95)
-		return end
+	s.toks = append(s.toks, t)
+	return e
+}
+
+// number classifies the run of digits and separators starting at i (a
+// digit, '+' or '(') and returns the index to continue from.
+func (s *piiScan) number(i int) int {
+	text := s.text
+	n := len(text)
+	var groups [piiMaxGroups][2]int
+	ng := 0
+	j := i
+	if text[j] == '+' || text[j] == '(' {
+		j++
 	}
-	// Steuer-ID: 11 digits, check digit.
-	if n == 11 && !strings.HasPrefix(run, "+") && steuerID(digits) && !strings.ContainsAny(run, "-/()") {
-		add(TypeTaxID, i, end, 0.9)
-		return end
-	}
-	// Phone numbers: international (+, 00) or national (leading 0).
-	if n >= 7 && n <= 15 && (run[0] == '+' || run[0] == '0' || run[0] == '(') {
-		if num, err := phonenumbers.Parse(run, d.region); err == nil && phonenumbers.IsValidNumber(num) {
-			add(TypePhone, i, end, 0.9)
-			return end
+	for j < n {
+		c := text[j]
+		if piiIsDigit(c) {
+			gs := j
+			for j < n && piiIsDigit(text[j]) {
+				j++
+			}
+			if ng == piiMaxGroups {
+				break
+			}
+			groups[ng] = [2]int{gs, j}
+			ng++
+			continue
 		}
+		if j+1 >= n {
+			break
+		}
+		next := text[j+1]
+		switch c {
+		case ' ', '(':
+			if piiIsDigit(next) || c == ' ' && next == '(' && j+2 < n && piiIsDigit(text[j+2]) {
+				j++
+				continue
+			}
+		case '-', '/', '.':
+			if piiIsDigit(next) {
+				j++
+				continue
+			}
+		case ')':
+			if piiIsDigit(next) {
+				j++
+				continue
+			}
+			if next == ' ' && j+2 < n && piiIsDigit(text[j+2]) {
+				j += 2
+				continue
+			}
+		}
+		break
+	}
+	if ng == 0 {
+		return i + 1
+	}
+	end := groups[ng-1][1]
+	suffix := end < n && piiLetterAt(text, end)
+	// Record the digit groups for the address and date pass.
+	first := len(s.toks)
+	for g := 0; g < ng; g++ {
+		t := piiToken{s: groups[g][0], e: groups[g][1], kind: piiNumber}
+		if ng == 1 && text[i] != '+' && text[i] != '(' {
+			t.shape |= piiShapeSingle
+		}
+		if g == ng-1 && suffix {
+			t.shape |= piiShapeSuffix
+		}
+		s.toks = append(s.toks, t)
+	}
+	if e, ok := s.classify(i, end, groups[:ng], suffix); ok {
+		for k := first; k < len(s.toks); k++ {
+			if s.toks[k].s < e {
+				s.toks[k].shape |= piiShapeStructured
+			}
+		}
+		return max(e, end)
 	}
 	return end
 }
 
-func isDigitByte(c byte) bool { return c >= '0' && c <= '9' }
+const piiMaxGroups = 12
 
-func isWordByte(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c >= 0x80
-}
-
-func digitsOf(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if isDigitByte(s[i]) {
-			b.WriteByte(s[i])
+// classify reports structured personal data in the number run
+// text[i:end] and returns the end of the finding.
+func (s *piiScan) classify(i, end int, groups [][2]int, suffix bool) (int, bool) {
+	text := s.text
+	run := text[i:end]
+	var digits [32]byte
+	nd := 0
+	for k := 0; k < len(run) && nd < len(digits); k++ {
+		if piiIsDigit(run[k]) {
+			digits[nd] = run[k]
+			nd++
 		}
 	}
-	return b.String()
+	dg := string(digits[:nd])
+
+	// German social insurance number: a letter sits inside it.
+	if suffix || end < len(text) && text[end] == ' ' {
+		if e, ok := socialSecurityAt(text, i); ok && !s.negativeBefore(i) {
+			score := 0.9
+			if s.cueBefore(i, lexSSNCue) {
+				score = 0.99
+			}
+			s.add(TypeSocialSecurity, i, e, score)
+			return e, true
+		}
+	}
+	if suffix || piiAmount(text, i, end) || piiCodeBefore(text, i) {
+		return 0, false
+	}
+	seps := piiSeparators(text, groups)
+	if nd >= 4 && nd <= 12 && len(groups) == 4 && seps == "..." {
+		if ipv4(groups, text) && !s.cueBefore(i, lexVersionCue) {
+			s.add(TypeIPAddress, i, end, 0.95)
+			return end, true
+		}
+		return 0, false
+	}
+	if len(groups) <= 4 && piiShortGroup(groups) && text[i] != '+' && text[i] != '(' {
+		if e, ok := ipv6After(text, i, end); ok {
+			s.add(TypeIPAddress, i, e, 0.95)
+			return e, true
+		}
+	}
+	if d, ok := numericDate(text, groups, seps); ok {
+		s.dates = append(s.dates, d)
+		return d.e, true
+	}
+	negative := s.negativeBefore(i)
+	if nd >= 14 && nd <= 19 && !negative && text[i] != '+' && text[i] != '(' && cardGrouping(groups, seps) && cardIssuer(dg) && luhnValid(dg) {
+		s.add(TypeCard, i, end, 0.95)
+		return end, true
+	}
+	if nd == 11 && (seps == "" || strings.Trim(seps, " ") == "") && text[i] != '+' && text[i] != '(' && steuerID(dg) {
+		switch {
+		case s.cueBefore(i, lexTaxCue):
+			s.add(TypeTaxID, i, end, 0.99)
+			return end, true
+		case !negative:
+			s.add(TypeTaxID, i, end, 0.85)
+			return end, true
+		}
+	}
+	if nd >= 7 && nd <= 15 {
+		if st, e, score, ok := s.phone(i, end, groups, seps, negative); ok {
+			s.add(TypePhone, st, e, score)
+			return e, true
+		}
+	}
+	return 0, false
 }
 
-func luhn(d string) bool {
-	sum, alt := 0, false
-	for i := len(d) - 1; i >= 0; i-- {
-		n := int(d[i] - '0')
-		if alt {
-			n *= 2
-			if n > 9 {
-				n -= 9
+// phone validates the run (or a sub-run that drops up to two trailing
+// groups, or starts at a later group with a trunk or international prefix)
+// as a phone number.
+func (s *piiScan) phone(i, end int, groups [][2]int, seps string, negative bool) (int, int, float64, bool) {
+	text := s.text
+	cue := s.cueBefore(i, lexPhoneCue)
+	if negative && !cue {
+		return 0, 0, 0, false
+	}
+	score := 0.85
+	if cue {
+		score = 0.95
+	}
+	starts := []int{0}
+	for g := 1; g < len(groups) && len(starts) < 3; g++ {
+		b := groups[g][0]
+		if text[b] == '0' || b > 0 && (text[b-1] == '(' || text[b-1] == '+') && text[b-2] == ' ' {
+			starts = append(starts, g)
+		}
+	}
+	for _, g0 := range starts {
+		st := groups[g0][0]
+		if g0 == 0 {
+			st = i
+		} else if text[st-1] == '(' || text[st-1] == '+' {
+			st--
+		}
+		for g1 := len(groups) - 1; g1 >= g0 && g1 >= len(groups)-3; g1-- {
+			e := groups[g1][1]
+			if s.validPhone(text[st:e], seps) {
+				return st, e, score, true
 			}
 		}
-		sum += n
-		alt = !alt
 	}
-	return sum%10 == 0
+	return 0, 0, 0, false
 }
 
-// cardGrouping accepts card numbers written without separators or in
-// groups of four (Amex: 4-6-5).
-func cardGrouping(run string) bool {
-	groups := strings.FieldsFunc(run, func(r rune) bool { return r == ' ' || r == '-' })
-	if len(groups) == 1 {
-		return !strings.ContainsAny(run, "./()")
-	}
-	if len(groups) == 3 && len(groups[0]) == 4 && len(groups[1]) == 6 && len(groups[2]) == 5 {
-		return true // American Express
-	}
-	for i, g := range groups {
-		last := i == len(groups)-1
-		if len(g) != 4 && !(last && len(g) == 3 && len(groups) == 5) {
-			return false
+// validPhone reports whether cand is a valid phone number in international
+// form, in national form for the default or a fallback region, or in a
+// national form typical of the US, Spain, Poland or Italy.
+func (s *piiScan) validPhone(cand, seps string) bool {
+	nd := 0
+	for k := 0; k < len(cand); k++ {
+		if piiIsDigit(cand[k]) {
+			nd++
 		}
 	}
-	return true
-}
-
-// steuerID checks a German tax identification number: first digit not 0,
-// among the first ten digits exactly one digit twice or thrice (the rest
-// once), and the ISO 7064 MOD 11,10 check digit.
-func steuerID(d string) bool {
-	if len(d) != 11 || d[0] == '0' {
+	if nd < 7 || nd > 15 {
 		return false
 	}
-	var count [10]int
-	for i := 0; i < 10; i++ {
-		count[d[i]-'0']++
-	}
-	multi, missing := 0, 0
-	for _, c := range count {
-		switch {
-		case c == 0:
-			missing++
-		case c == 2 || c == 3:
-			multi++
-		case c > 3:
-			return false
+	switch {
+	case cand[0] == '+' || strings.HasPrefix(cand, "00"):
+		return phoneValid(cand, s.d.region)
+	case cand[0] == '0' || strings.HasPrefix(cand, "(0"):
+		if phoneValid(cand, s.d.region) {
+			return true
 		}
-	}
-	if multi != 1 || (missing != 1 && missing != 2) {
+		for _, r := range s.d.fallback {
+			if phoneValid(cand, r) {
+				return true
+			}
+		}
 		return false
 	}
-	product := 10
-	for i := 0; i < 10; i++ {
-		sum := (int(d[i]-'0') + product) % 10
-		if sum == 0 {
-			sum = 10
-		}
-		product = (sum * 2) % 11
+	// National forms without a trunk prefix need visible grouping.
+	groups := strings.Count(cand, " ") + strings.Count(cand, "-") + strings.Count(cand, ".") + 1
+	if cand[0] == '(' {
+		groups++
 	}
-	check := 11 - product
-	if check == 10 {
-		check = 0
+	switch {
+	case nd == 10 && groups >= 3:
+		return phoneValid(cand, "US") || phoneValid(cand, "IT") || s.d.region != "DE" && phoneValid(cand, s.d.region)
+	case nd == 9 && groups >= 3:
+		return phoneValid(cand, "ES") || phoneValid(cand, "PL") || s.d.region != "DE" && phoneValid(cand, s.d.region)
 	}
-	return check == int(d[10]-'0')
+	return false
 }
 
-// socialSecurityAt checks a German Rentenversicherungsnummer at i:
-// 2 digits area, 6 digits birth date (DDMMYY), a letter (initial of the
-// birth name), 2 digits serial and a check digit; spaces allowed between
-// the parts.
-func socialSecurityAt(text string, i int) (int, bool) {
-	var parts []byte
-	e := i
-	for e < len(text) && len(parts) < 12 {
-		c := text[e]
-		switch {
-		case isDigitByte(c) || (len(parts) == 8 && (c >= 'A' && c <= 'Z')):
-			parts = append(parts, c)
-		case c == ' ' && len(parts) > 0 && e+1 < len(text) && text[e+1] != ' ':
-		default:
-			return 0, false
-		}
-		e++
-	}
-	if len(parts) != 12 || (e < len(text) && isWordByte(text[e])) {
-		return 0, false
-	}
-	day, month := int(parts[2]-'0')*10+int(parts[3]-'0'), int(parts[4]-'0')*10+int(parts[5]-'0')
-	if day < 1 || day > 31 || month < 1 || month > 12 {
-		return 0, false
-	}
-	letter := int(parts[8]-'A') + 1
-	digits := []int{int(parts[0] - '0'), int(parts[1] - '0'), int(parts[2] - '0'), int(parts[3] - '0'),
-		int(parts[4] - '0'), int(parts[5] - '0'), int(parts[6] - '0'), int(parts[7] - '0'),
-		letter / 10, letter % 10, int(parts[9] - '0'), int(parts[10] - '0')}
-	weights := []int{2, 1, 2, 5, 7, 1, 2, 1, 2, 1, 2, 1}
-	sum := 0
-	for k, dgt := range digits {
-		p := dgt * weights[k]
-		sum += p/10 + p%10
-	}
-	return e, sum%10 == int(parts[11]-'0')
+// cueBefore reports whether one of the two words before position i (within
+// 40 bytes) carries the lexicon flag f.
+func (s *piiScan) cueBefore(i int, f lexFlags) bool {
+	return s.cueBeforeFrom(len(s.toks)-1, i, f)
 }
 
-// emailAt finds an e-mail address around the '@' at i.
-func emailAt(text string, at int) (int, int, bool) {
-	local := func(c byte) bool {
-		return isWordByte(c) && c < 0x80 || strings.IndexByte(".+-%'", c) >= 0
-	}
-	s := at
-	for s > 0 && local(text[s-1]) {
-		s--
-	}
-	for s < at && text[s] == '.' {
-		s++
-	}
-	e := at + 1
-	dots, lastDot := 0, -1
-	for e < len(text) && (isWordByte(text[e]) && text[e] < 0x80 || text[e] == '-' || text[e] == '.') {
-		if text[e] == '.' {
-			if e+1 >= len(text) || !isWordByte(text[e+1]) {
-				break
-			}
-			dots++
-			lastDot = e
-		}
-		e++
-	}
-	if s == at || dots == 0 || e-lastDot < 3 {
-		return 0, 0, false
-	}
-	for k := lastDot + 1; k < e; k++ {
-		if !(text[k] >= 'a' && text[k] <= 'z' || text[k] >= 'A' && text[k] <= 'Z') {
-			return 0, 0, false
-		}
-	}
-	return s, e, true
-}
-
-// ibanLength is the IBAN length per country (ISO 13616 registry).
-var ibanLength = map[string]int{
-	"AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29, "BY": 28,
-	"CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29, "ES": 24, "FI": 18,
-	"FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22,
-	"IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20,
-	"LU": 20, "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15,
-	"PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24, "SC": 31, "SE": 24, "SI": 19,
-	"SK": 24, "SM": 27, "ST": 25, "SV": 28, "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
-}
-
-// ibanAt checks for an IBAN at i, with or without single spaces.
-func ibanAt(text string, i int) (int, bool) {
-	want, ok := ibanLength[text[i:i+2]]
-	if !ok || !isDigitByte(text[i+2]) || !isDigitByte(text[i+3]) {
-		return 0, false
-	}
-	var b []byte
-	e := i
-	for e < len(text) && len(b) < want {
-		c := text[e]
-		switch {
-		case isDigitByte(c) || c >= 'A' && c <= 'Z':
-			b = append(b, c)
-		case c >= 'a' && c <= 'z':
-			b = append(b, c-32)
-		case c == ' ' && e+1 < len(text) && text[e+1] != ' ' && len(b) > 0:
-		default:
-			return 0, false
-		}
-		e++
-	}
-	if len(b) != want || (e < len(text) && isWordByte(text[e])) {
-		return 0, false
-	}
-	// mod 97 of the rearranged number, letters as 10..35.
-	r := append(b[4:], b[:4]...)
-	rem := 0
-	for _, c := range r {
-		if isDigitByte(c) {
-			rem = (rem*10 + int(c-'0')) % 97
-		} else {
-			rem = (rem*100 + int(c-'A'+10)) % 97
-		}
-	}
-	return e, rem == 1
-}
-
-// vatPattern is the length of the national part of EU VAT ids after the
-// country code, digits only unless noted.
-var vatDigits = map[string][2]int{"DE": {9, 9}, "AT": {8, 8}, "FR": {11, 11}, "IT": {11, 11}, "ES": {9, 9},
-	"NL": {12, 12}, "BE": {10, 10}, "PL": {10, 10}, "DK": {8, 8}, "SE": {12, 12}, "FI": {8, 8}, "LU": {8, 8},
-	"PT": {9, 9}, "IE": {8, 9}, "CZ": {8, 10}, "HU": {8, 8}, "SK": {10, 10}, "SI": {8, 8}, "HR": {11, 11}}
-
-// vatAt checks for an EU VAT id such as DE123456789 or ATU12345678 at i.
-func vatAt(text string, i int) (int, bool) {
-	cc := text[i : i+2]
-	lim, ok := vatDigits[cc]
-	if !ok {
-		return 0, false
-	}
-	e := i + 2
-	if cc == "AT" && e < len(text) && text[e] == 'U' {
-		e++
-	}
-	if e < len(text) && text[e] == ' ' {
-		e++
-	}
-	start := e
-	for e < len(text) && (isDigitByte(text[e]) || (cc == "NL" && text[e] == 'B') || (cc == "ES" || cc == "IE" || cc == "FR") && text[e] >= 'A' && text[e] <= 'Z') {
-		e++
-	}
-	n := e - start
-	if n < lim[0] || n > lim[1] || (e < len(text) && isWordByte(text[e])) {
-		return 0, false
-	}
-	return e, true
-}
-
-// ipv6Around finds an IPv6 address containing the position i.
-func ipv6Around(text string, i int) (int, int, bool) {
-	hex := func(c byte) bool {
-		return isDigitByte(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.'
-	}
-	s, e := i, i
-	for s > 0 && hex(text[s-1]) {
-		s--
-	}
-	for e < len(text) && hex(text[e]) {
-		e++
-	}
-	for e > s && (text[e-1] == '.' || text[e-1] == ':' && !(e-2 >= s && text[e-2] == ':')) {
-		e--
-	}
-	if s > 0 && isWordByte(text[s-1]) || e < len(text) && isWordByte(text[e]) || strings.Count(text[s:e], ":") < 2 {
-		return 0, 0, false
-	}
-	a, err := netip.ParseAddr(text[s:e])
-	if err != nil || !a.Is6() || a.Is4In6() && strings.Count(text[s:e], ":") < 3 {
-		return 0, 0, false
-	}
-	return s, e, true
-}
-
-// resolve drops overlapping findings, keeping the longest, then the most
-// certain, and sorts by position.
-func resolve(fs []Finding) []Finding {
-	sort.SliceStable(fs, func(i, j int) bool {
-		li, lj := fs[i].End-fs[i].Start, fs[j].End-fs[j].Start
-		if li != lj {
-			return li > lj
-		}
-		return fs[i].Score > fs[j].Score
-	})
-	var out []Finding
-	for _, f := range fs {
-		overlaps := false
-		for _, o := range out {
-			if f.Start < o.End && o.Start < f.End {
-				overlaps = true
-				break
-			}
-		}
-		if !overlaps {
-			out = append(out, f)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Start < out[j].Start })
-	return out
-}
-
-// words returns the word spans of text (letters, with inner hyphens and
-// apostrophes), for the name and address detectors.
-type wordSpan struct{ s, e int }
-
-func wordSpans(text string) []wordSpan {
-	out := make([]wordSpan, 0, len(text)/6+1)
-	letterAt := func(i int) (bool, int) {
-		c := text[i]
-		if c < 0x80 {
-			return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z', 1
-		}
-		r, size := utf8.DecodeRuneInString(text[i:])
-		return unicode.IsLetter(r), size
-	}
-	i := 0
-	for i < len(text) {
-		ok, size := letterAt(i)
-		if !ok {
-			i += size
+// cueBeforeFrom is cueBefore searching back from token index k.
+func (s *piiScan) cueBeforeFrom(k, i int, f lexFlags) bool {
+	seen := 0
+	for ; k >= 0 && seen < 3; k-- {
+		t := &s.toks[k]
+		if t.s >= i {
 			continue
 		}
-		s := i
-		for i < len(text) {
-			ok, size = letterAt(i)
-			if ok {
-				i += size
-				continue
-			}
-			if (text[i] == '-' || text[i] == '\'') && i+1 < len(text) && isLetterAt(text, i+1) {
-				i++
-				continue
-			}
-			break
+		if i-t.e > 40 {
+			return false
 		}
-		out = append(out, wordSpan{s, i})
+		if t.kind == piiWord {
+			if t.flags&f != 0 {
+				return true
+			}
+			seen++
+		}
 	}
-	return out
+	return false
 }
 
-func isLetterAt(text string, i int) bool {
+// negativeBefore reports whether the number at i is labelled as an order,
+// article, invoice or similar number rather than personal data.
+func (s *piiScan) negativeBefore(i int) bool {
+	if s.cueBefore(i, lexPhoneCue|lexTaxCue|lexSSNCue) {
+		return false
+	}
+	if j := piiSkipBack(s.text, i); j > 0 && s.text[j-1] == '#' || strings.HasSuffix(s.text[:j], "№") {
+		return true
+	}
+	return s.cueBefore(i, lexNegativeCue)
+}
+
+// piiSkipBack returns the index after the last non-space byte before i.
+func piiSkipBack(text string, i int) int {
+	for i > 0 && (text[i-1] == ' ' || text[i-1] == ':') {
+		i--
+	}
+	return i
+}
+
+// piiAmount reports whether the number text[i:end] is a price or a decimal
+// amount: followed by a decimal comma, or next to a currency sign or code,
+// a percent sign or a unit.
+func piiAmount(text string, i, end int) bool {
+	if end+1 < len(text) && (text[end] == ',' || text[end] == '.') && piiIsDigit(text[end+1]) {
+		return true
+	}
+	after := strings.TrimLeft(text[end:min(len(text), end+6)], " ")
+	if strings.HasPrefix(after, "€") || strings.HasPrefix(after, "%") || strings.HasPrefix(after, "EUR") ||
+		strings.HasPrefix(after, "CHF") || strings.HasPrefix(after, "$") || strings.HasPrefix(after, "£") {
+		return true
+	}
+	before := strings.TrimRight(text[max(0, i-5):i], " ")
+	return strings.HasSuffix(before, "€") || strings.HasSuffix(before, "$") || strings.HasSuffix(before, "£") ||
+		strings.HasSuffix(before, "EUR") || strings.HasSuffix(before, "CHF") || strings.HasSuffix(before, "USD")
+}
+
+// piiCodeBefore reports whether the number at i continues a product or
+// article code such as "EB-500" or "SKU-1234".
+func piiCodeBefore(text string, i int) bool {
+	if i < 2 {
+		return false
+	}
+	c := text[i-1]
+	return (c == '-' || c == '/' || c == '_' || c == '.' || c == '#') && piiWordByte(text[i-2])
+}
+
+// piiSeparators returns the separator bytes between the digit groups.
+func piiSeparators(text string, groups [][2]int) string {
+	if len(groups) < 2 {
+		return ""
+	}
+	var b [piiMaxGroups]byte
+	for g := 1; g < len(groups); g++ {
+		sep := text[groups[g-1][1]:groups[g][0]]
+		switch {
+		case strings.Contains(sep, "("), strings.Contains(sep, ")"):
+			b[g-1] = '('
+		default:
+			b[g-1] = sep[0]
+		}
+	}
+	return string(b[:len(groups)-1])
+}
+
+func piiShortGroup(groups [][2]int) bool {
+	return len(groups) == 1 && groups[0][1]-groups[0][0] <= 4
+}
+
+func piiIsDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func piiIsUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+
+func piiWordByte(c byte) bool {
+	return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z' || c == '_'
+}
+
+func piiLetterAt(text string, i int) bool {
+	c := text[i]
+	if c < utf8.RuneSelf {
+		return c|0x20 >= 'a' && c|0x20 <= 'z'
+	}
 	r, _ := utf8.DecodeRuneInString(text[i:])
 	return unicode.IsLetter(r)
 }
 
-func capitalised(w string) bool {
-	r, size := utf8.DecodeRuneInString(w)
-	if !unicode.IsUpper(r) || len(w) < 2 {
+// piiAlnumBefore reports whether the byte or rune before i is a letter, a
+// digit or an underscore, so that i is inside a word or code.
+func piiAlnumBefore(text string, i int) bool {
+	if i == 0 {
 		return false
 	}
-	// All-caps words are acronyms or product codes, not names.
-	rest := w[size:]
-	return strings.IndexFunc(rest, unicode.IsLower) >= 0
+	c := text[i-1]
+	if c < utf8.RuneSelf {
+		return piiWordByte(c)
+	}
+	r, _ := utf8.DecodeLastRuneInString(text[:i])
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// piiURLAt finds the end of a URL starting at i ("https://…", "www.…");
+// names and numbers inside URLs are not reported, e-mail addresses are.
+func piiURLAt(text string, i int) (int, bool) {
+	rest := text[i:]
+	switch {
+	case strings.HasPrefix(rest, "http://"), strings.HasPrefix(rest, "https://"), strings.HasPrefix(rest, "www."):
+	default:
+		return 0, false
+	}
+	e := i
+	for e < len(text) && text[e] > ' ' && text[e] != '"' && text[e] != '<' && text[e] != '>' && text[e] != ')' && text[e] != ']' {
+		e++
+	}
+	return e, true
+}
+
+// resolveFindings drops overlapping findings, keeping the longest, then the
+// most certain, then the earliest, and returns the rest sorted by Start in
+// a new slice.
+func resolveFindings(fs []Finding) []Finding {
+	if len(fs) == 0 {
+		return nil
+	}
+	slices.SortFunc(fs, func(a, b Finding) int {
+		if a.Start != b.Start {
+			return a.Start - b.Start
+		}
+		return b.End - a.End
+	})
+	out := make([]Finding, 0, len(fs))
+	for i := 0; i < len(fs); {
+		// A cluster: findings connected by overlaps.
+		j, maxEnd := i+1, fs[i].End
+		for j < len(fs) && fs[j].Start < maxEnd {
+			maxEnd = max(maxEnd, fs[j].End)
+			j++
+		}
+		if j == i+1 {
+			out = append(out, fs[i])
+		} else {
+			out = append(out, pickFindings(fs[i:j])...)
+		}
+		i = j
+	}
+	return out
+}
+
+// pickFindings chooses among overlapping findings: longest first, then
+// most certain, then earliest, skipping any that overlaps one chosen. The
+// result is sorted by Start.
+func pickFindings(cluster []Finding) []Finding {
+	byPriority := slices.Clone(cluster)
+	slices.SortStableFunc(byPriority, func(a, b Finding) int {
+		if la, lb := a.End-a.Start, b.End-b.Start; la != lb {
+			return lb - la
+		}
+		if a.Score != b.Score {
+			if a.Score > b.Score {
+				return -1
+			}
+			return 1
+		}
+		return a.Start - b.Start
+	})
+	var picked []Finding
+	for _, f := range byPriority {
+		free := true
+		for _, p := range picked {
+			if f.Start < p.End && p.Start < f.End {
+				free = false
+				break
+			}
+		}
+		if free {
+			picked = append(picked, f)
+		}
+	}
+	slices.SortFunc(picked, func(a, b Finding) int { return a.Start - b.Start })
+	return picked
 }
