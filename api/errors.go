@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"kontext"
+	"kontext/guard"
 )
 
 // Error is an error with the HTTP status and machine-readable code it should
@@ -64,6 +65,9 @@ func writeError(c *gin.Context, err error) {
 	switch {
 	case errors.As(err, &apiErr):
 		status, body.Code, body.Message, body.Details = apiErr.Status, apiErr.Code, apiErr.Message, apiErr.Details
+	case errors.Is(err, guard.ErrPersonalData):
+		status, body.Code = http.StatusUnprocessableEntity, "personal_data"
+		body.Message = "the request holds personal data that may not be sent to the configured model provider; remove it or use placeholders"
 	case errors.As(err, &maxErr):
 		status, body.Code = http.StatusRequestEntityTooLarge, "too_large"
 		body.Message = "request body exceeds the limit"

@@ -382,7 +382,8 @@ func (in *Ingester) prepare(ctx context.Context, p *prepared, parsed *Parsed) er
 		c.Text = embedAs[i]
 		texts[i] = embeddingText(p.title, c)
 	}
-	vectors, err := in.opts.Embedder.Embed(ctx, texts)
+	// The principal rides along so that a refused egress is audited in its tenant.
+	vectors, err := in.opts.Embedder.Embed(kontext.NewContext(ctx, p.req.Principal), texts)
 	if err != nil {
 		return fmt.Errorf("ingest: embed %s: %w", p.req.Name, err)
 	}

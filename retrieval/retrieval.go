@@ -220,7 +220,7 @@ func (s *Store) Search(ctx context.Context, p kontext.Principal, q Query) ([]Res
 	if err := q.normalise(); err != nil {
 		return nil, Plan{}, err
 	}
-	vecs, err := s.embedder.Embed(ctx, []string{q.Text})
+	vecs, err := s.embedder.Embed(kontext.NewContext(ctx, p), []string{q.Text})
 	if err != nil {
 		return nil, Plan{}, fmt.Errorf("retrieval: embed query: %w", err)
 	}

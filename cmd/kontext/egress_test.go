@@ -5,12 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"kontext/internal/dbtest"
 )
@@ -83,5 +87,97 @@ func TestIngestSendsNoPersonalData(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(bodies, ""), "[EMAIL]") {
 		t.Errorf("embedded text lacks the masked type: %v", bodies)
+	}
+}
+
+// TestSearchRefusesPersonalDataAtEgress searches with an e-mail address in
+// the query through an OpenAI-compatible embeddings endpoint: the request
+// is refused before it leaves (422), the endpoint receives nothing, and the
+// refusal is in the tenant's audit log.
+func TestSearchRefusesPersonalDataAtEgress(t *testing.T) {
+	var mu sync.Mutex
+	received := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		received++
+		mu.Unlock()
+		http.Error(w, "unexpected", http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	db := dbtest.NewDatabase(t, false)
+	t.Setenv("DATABASE_URL", db.AppURL)
+	t.Setenv("KONTEXT_OWNER_DATABASE_URL", db.OwnerURL)
+	t.Setenv("KONTEXT_SECRET_FILE", filepath.Join(t.TempDir(), "secret"))
+	t.Setenv("KONTEXT_LOG_LEVEL", "error")
+	t.Setenv("KONTEXT_EMBEDDING_BASE_URL", srv.URL+"/v1")
+	t.Setenv("KONTEXT_EMBEDDING_MODEL", "test-embed")
+	t.Setenv("KONTEXT_EMBEDDING_DIMENSIONS", "8")
+	t.Setenv("KONTEXT_ADDR", "127.0.0.1:0")
+	ctx := context.Background()
+
+	var out, errOut bytes.Buffer
+	if code := run(ctx, []string{"migrate"}, &out, &errOut); code != 0 {
+		t.Fatalf("migrate: %s", errOut.String())
+	}
+	if code := run(ctx, []string{"tenants", "create", "acme"}, &out, &errOut); code != 0 {
+		t.Fatalf("tenants create: %s", errOut.String())
+	}
+	out.Reset()
+	if code := run(ctx, []string{"keys", "create", "--tenant", "acme", "--user", "jana", "--groups", "marketing", "--role", "viewer", "--json"}, &out, &errOut); code != 0 {
+		t.Fatalf("keys create: %s", errOut.String())
+	}
+	var key struct{ Key string }
+	if err := json.Unmarshal(out.Bytes(), &key); err != nil || key.Key == "" {
+		t.Fatalf("keys create --json printed %q", out.String())
+	}
+
+	s := newSettings()
+	s.register(newFlagSet(), serveSettings...)
+	cfg, err := s.config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMain(cfg, slog.New(slog.DiscardHandler))
+	if err := m.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	req, _ := http.NewRequest(http.MethodPost, "http://"+m.Addr()+"/v1/search",
+		strings.NewReader(`{"query":"Was hat jana.schneider@web.de bestellt?"}`))
+	req.Header.Set("Authorization", "Bearer "+key.Key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(body), `"personal_data"`) {
+		t.Errorf("search with an e-mail in the query = %d %s; want 422 personal_data", resp.StatusCode, body)
+	}
+	mu.Lock()
+	if received != 0 {
+		t.Errorf("the provider received %d requests; want none", received)
+	}
+	mu.Unlock()
+
+	pool, err := pgxpool.New(ctx, db.AppURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var n int
+	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT set_config('kontext.tenant', 'acme', true)"); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = 'egress.refused'
+			AND details->'types'->>'EMAIL' = '1' AND details::text NOT LIKE '%jana%'`).Scan(&n)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("%d egress.refused audit events with counts only; want 1", n)
 	}
 }

@@ -143,7 +143,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return fmt.Errorf("owner database url: %w", err)
 		}
 		defer owner.Close()
-		emb, err := newEmbedder(cfg, log)
+		emb, err := newEmbedder(cfg, log, nil)
 		if err != nil {
 			return err
 		}

@@ -16,6 +16,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"kontext"
+	"kontext/audit"
+	"kontext/guard"
 	"kontext/ingest"
 	"kontext/llm"
 	"kontext/retrieval"
@@ -28,7 +31,7 @@ var providerSettings = []string{"database-url", "log-level", "log-format", "embe
 
 // newEmbedder returns the configured embedder: the offline hashing embedder
 // unless an OpenAI-compatible endpoint is configured.
-func newEmbedder(cfg Config, log *slog.Logger) (llm.Embedder, error) {
+func newEmbedder(cfg Config, log *slog.Logger, auditor *audit.Log) (llm.Embedder, error) {
 	if cfg.EmbeddingBaseURL == "" {
 		return llm.NewHashEmbedder(cfg.EmbeddingDimensions), nil
 	}
@@ -37,29 +40,44 @@ func newEmbedder(cfg Config, log *slog.Logger) (llm.Embedder, error) {
 		APIKey:     cfg.EmbeddingAPIKey,
 		Model:      cfg.EmbeddingModel,
 		Dimensions: cfg.EmbeddingDimensions,
-		HTTPClient: &http.Client{Transport: egressTransport(log)},
+		HTTPClient: &http.Client{Transport: egressTransport(log, auditor)},
 	})
 }
 
 // egressTransport is the transport under every provider client: every
-// byte to the provider passes the personal data check first, and refusals
-// are logged (counts by type, never values).
-func egressTransport(log *slog.Logger) *llm.EgressTransport {
+// byte to the provider passes the personal data check first. Refusals are
+// logged and, when the request carries a principal, written to its
+// tenant's audit log (counts by type, never values).
+func egressTransport(log *slog.Logger, auditor *audit.Log) *llm.EgressTransport {
 	return &llm.EgressTransport{
 		Check: newDetector().CheckEgress,
 		OnRefuse: func(r *http.Request, err error) {
 			log.Warn("egress refused: personal data in a request to a provider", "host", r.URL.Host, "err", err)
+			p, ok := kontext.FromContext(r.Context())
+			if !ok || auditor == nil {
+				return
+			}
+			details := map[string]any{"host": r.URL.Host}
+			var ee *guard.EgressError
+			if errors.As(err, &ee) {
+				details["types"] = ee.Types
+			}
+			// A fresh context: the request's may be cancelled by the refusal.
+			if aerr := auditor.Record(context.WithoutCancel(r.Context()), audit.Event{Tenant: p.Tenant, Actor: p.User,
+				Action: "egress.refused", Subject: r.URL.Host, Details: details}); aerr != nil {
+				log.Error("audit of an egress refusal failed", "err", aerr)
+			}
 		},
 	}
 }
 
 // searchOptions returns the retrieval options of the configuration: the
 // re-ranker, when one is configured, behind the egress check.
-func searchOptions(cfg Config, log *slog.Logger) retrieval.Options {
+func searchOptions(cfg Config, log *slog.Logger, auditor *audit.Log) retrieval.Options {
 	var opts retrieval.Options
 	if cfg.RerankURL != "" {
 		opts.Reranker = &retrieval.HTTPReranker{URL: cfg.RerankURL, Style: cfg.RerankStyle, Model: cfg.RerankModel,
-			APIKey: cfg.RerankAPIKey, Client: &http.Client{Timeout: 10 * time.Second, Transport: egressTransport(log)}}
+			APIKey: cfg.RerankAPIKey, Client: &http.Client{Timeout: 10 * time.Second, Transport: egressTransport(log, auditor)}}
 	}
 	return opts
 }
@@ -67,7 +85,7 @@ func searchOptions(cfg Config, log *slog.Logger) retrieval.Options {
 // newIngester wires the ingest pipeline with the configured embedder and
 // the guard's detectors.
 func newIngester(_ context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Logger) (*ingest.Ingester, error) {
-	emb, err := newEmbedder(cfg, log)
+	emb, err := newEmbedder(cfg, log, audit.New(pool))
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"kontext"
+	"kontext/audit"
 	"kontext/retrieval"
 )
 
@@ -46,11 +47,11 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer pool.Close()
 	log := newLogger(cfg, os.Stderr)
-	emb, err := newEmbedder(cfg, log)
+	emb, err := newEmbedder(cfg, log, audit.New(pool))
 	if err != nil {
 		return err
 	}
-	store, err := retrieval.New(pool, emb, searchOptions(cfg, log))
+	store, err := retrieval.New(pool, emb, searchOptions(cfg, log, audit.New(pool)))
 	if err != nil {
 		return err
 	}

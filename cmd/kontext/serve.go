@@ -80,11 +80,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 
-	emb, err := newEmbedder(cfg, m.Logger)
+	emb, err := newEmbedder(cfg, m.Logger, audit.New(m.pool))
 	if err != nil {
 		return err
 	}
-	searcher, err := retrieval.New(m.pool, emb, searchOptions(cfg, m.Logger))
+	searcher, err := retrieval.New(m.pool, emb, searchOptions(cfg, m.Logger, audit.New(m.pool)))
 	if err != nil {
 		return err
 	}
@@ -250,7 +250,7 @@ func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 // ensureIndex creates the HNSW index of the configured embedding model.
 func ensureIndex(ctx context.Context, cfg Config, owner *pgxpool.Pool, log *slog.Logger) error {
-	emb, err := newEmbedder(cfg, log)
+	emb, err := newEmbedder(cfg, log, nil)
 	if err != nil {
 		return err
 	}
