@@ -4,28 +4,41 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/pkoukk/tiktoken-go"
 	tiktoken_loader "github.com/pkoukk/tiktoken-go-loader"
 )
 
-// Chunking defaults, in tokens of the cl100k_base encoding.
+// Chunking defaults, in tokens of the cl100k_base encoding (the tokenizer
+// of OpenAI's current embedding models; other models' tokenizers count
+// within a few percent of it on German and English prose).
 const (
-	// DefaultTargetTokens is the size a chunk grows to before a new one starts.
+	// DefaultTargetTokens is the size a chunk grows to: the next sentence
+	// starts a new chunk once the chunk would pass it. 350 tokens is a few
+	// paragraphs, enough context for a passage to stand on its own and
+	// small enough that a retrieved chunk is about one thing.
 	DefaultTargetTokens = 350
-	// DefaultMaxTokens is the hard limit; longer sentences are cut at token boundaries.
+	// DefaultMaxTokens is the hard limit of a chunk. Embedding models
+	// accept at least 512 tokens; a longer sentence is cut at token
+	// boundaries.
 	DefaultMaxTokens = 512
-	// DefaultOverlapTokens is how much of a chunk's end the next chunk of the
-	// same section repeats, in whole sentences.
+	// DefaultOverlapTokens is about how much of a chunk's end the next
+	// chunk of the same section repeats, in whole sentences, so that a
+	// statement cut by a chunk boundary is found with its context.
 	DefaultOverlapTokens = 50
 )
 
-// ChunkOptions configure Split; zero values take the defaults.
+// ChunkOptions configure Split. A zero field takes its default; set
+// OverlapTokens to a negative number for no overlap.
 type ChunkOptions struct {
-	TargetTokens  int
-	MaxTokens     int
+	// TargetTokens is the size a chunk grows to (default 350, at least 16).
+	TargetTokens int
+	// MaxTokens is the hard limit of a chunk's size (default the larger of
+	// 512 and TargetTokens).
+	MaxTokens int
+	// OverlapTokens is the most a chunk repeats of its predecessor in the
+	// same section (default 50, less than TargetTokens; negative for none).
 	OverlapTokens int
 }
 
@@ -37,26 +50,38 @@ func (o ChunkOptions) withDefaults() (ChunkOptions, error) {
 		o.MaxTokens = max(DefaultMaxTokens, o.TargetTokens)
 	}
 	if o.OverlapTokens == 0 {
-		o.OverlapTokens = DefaultOverlapTokens
+		o.OverlapTokens = min(DefaultOverlapTokens, o.TargetTokens/2)
 	}
 	if o.OverlapTokens < 0 {
 		o.OverlapTokens = 0
 	}
 	if o.TargetTokens < 16 || o.MaxTokens < o.TargetTokens || o.OverlapTokens >= o.TargetTokens {
-		return o, fmt.Errorf("ingest: chunk options: want 16 <= target <= max and overlap < target, got target %d, max %d, overlap %d",
+		return o, fmt.Errorf("ingest: chunk options: want 16 <= target <= max and overlap < target; got target %d, max %d, overlap %d",
 			o.TargetTokens, o.MaxTokens, o.OverlapTokens)
 	}
 	return o, nil
 }
 
-// Chunk is one retrievable piece of a document: a contiguous span of the
-// parsed text (Text == Parsed.Text[Start:End]), within one section.
+// Chunk is one retrievable piece of a document.
+//
+// A chunk is always one contiguous span of the parsed text: Text ==
+// Parsed.Text[Start:End], exactly. Overlap is part of that span: a chunk
+// that repeats the last sentences of its predecessor starts where those
+// sentences start, so consecutive chunks' spans overlap rather than a
+// copied prefix being glued on. Offsets are bytes, always on character
+// boundaries.
 type Chunk struct {
-	Ordinal     int
+	// Ordinal is the chunk's position in the document, 0, 1, 2, ...
+	Ordinal int
+	// HeadingPath is the document title and the headings the chunk sits
+	// under, joined with HeadingSeparator: "Title › Section › Subsection".
 	HeadingPath string
-	Text        string
-	Tokens      int
-	Start, End  int
+	// Text is the chunk's text.
+	Text string
+	// Tokens is the number of cl100k_base tokens in Text.
+	Tokens int
+	// Start and End delimit Text in Parsed.Text.
+	Start, End int
 }
 
 // HeadingSeparator joins the headings of a chunk's heading path.
@@ -69,35 +94,94 @@ var (
 )
 
 // encoding returns the cl100k_base tokenizer, loaded once from the BPE
-// ranks embedded in the binary (no network).
+// ranks compiled into the binary (no network). A *tiktoken.Tiktoken only
+// reads its tables, so one is shared by all goroutines.
 func encoding() (*tiktoken.Tiktoken, error) {
 	encOnce.Do(func() {
 		tiktoken.SetBpeLoader(tiktoken_loader.NewOfflineLoader())
 		enc, encErr = tiktoken.GetEncoding("cl100k_base")
+		if encErr != nil {
+			encErr = fmt.Errorf("ingest: load cl100k_base tokenizer: %w", encErr)
+		}
 	})
 	return enc, encErr
 }
 
-// CountTokens returns the number of cl100k_base tokens in s.
+// CountTokens returns the number of cl100k_base tokens in s, counted as
+// Split counts them (see longWord).
 func CountTokens(s string) (int, error) {
 	e, err := encoding()
 	if err != nil {
-		return 0, fmt.Errorf("ingest: tokenizer: %w", err)
+		return 0, err
 	}
-	return len(e.EncodeOrdinary(s)), nil
+	return len(encode(e, s)), nil
 }
 
-// unit is a sentence or heading: the smallest span a chunk boundary may
-// fall between.
+// longWord bounds the runs without white space that the tokenizer sees at
+// once: byte-pair encoding takes time quadratic in a run's length, and a
+// base64 blob or a megabyte without spaces would stall ingestion. Longer
+// runs are encoded in pieces of this many bytes (cut at character
+// boundaries), which changes their count by a token or so per piece and
+// leaves ordinary text exact.
+const longWord = 256
+
+// encode returns the cl100k_base tokens of s, encoding runs without white
+// space longer than longWord piecewise; the tokens still decode to s.
+func encode(e *tiktoken.Tiktoken, s string) []int {
+	var out []int
+	seg, run := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' || s[i] == '\n' || s[i] == '\t' {
+			run = 0
+			continue
+		}
+		run++
+		if run > longWord && utf8.RuneStart(s[i]) {
+			out = append(out, e.EncodeOrdinary(s[seg:i])...)
+			seg, run = i, 1
+		}
+	}
+	if seg == 0 {
+		return e.EncodeOrdinary(s)
+	}
+	return append(out, e.EncodeOrdinary(s[seg:])...)
+}
+
+// unit is a sentence, a piece of an over-long sentence, or a heading: the
+// smallest span a chunk boundary may fall between.
 type unit struct {
 	start, end int
 	tokens     int
 	heading    bool
 }
 
-// Split splits a parsed document into chunks: a new chunk at every heading,
-// paragraphs and sentences packed up to the target size, consecutive chunks
-// of one section overlapping by whole sentences.
+// Split cuts a parsed document into chunks.
+//
+// Every section (see Parsed.Sections) is chunked on its own, so a chunk
+// never spans two headings' text; a heading with no text of its own joins
+// the chunk of the section that follows it. Within a section the blocks
+// are split into sentences (see the sentence rules below) and packed in
+// order: a chunk grows until the next sentence would take it past
+// opts.TargetTokens, and the next chunk starts with the last whole
+// sentences of the previous one, up to opts.OverlapTokens, but never all
+// of them. No chunk has more than opts.MaxTokens tokens: a sentence
+// longer than that is cut at token boundaries (moved to the next
+// character boundary) into pieces of opts.TargetTokens. The defaults are DefaultTargetTokens,
+// DefaultMaxTokens and DefaultOverlapTokens.
+//
+// Sentences end at ".", "!" or "?" (with any closing quotes and brackets)
+// followed by a space and an upper-case letter, a digit or an opening
+// quote. A period does not end a sentence after a known German or English
+// abbreviation ("z. B.", "z.B.", "u. a.", "bzw.", "ca.", "Dr.", "Nr.",
+// "e.g.", "i.e.", "Mr."), a single letter (an initial), a number of one
+// or two digits (an ordinal or date: "1. Januar"), or in an ellipsis; "No.",
+// "Art.", "Abs." and month abbreviations end no sentence before a number.
+// Decimals ("2.5") and dates ("1.10.2026") contain no space and never end
+// one.
+//
+// Chunks are numbered from 0 in document order and cover every character
+// of the text but the blank lines between blocks. Split is safe for
+// concurrent use.
 func Split(p *Parsed, opts ChunkOptions) ([]Chunk, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -105,88 +189,182 @@ func Split(p *Parsed, opts ChunkOptions) ([]Chunk, error) {
 	}
 	e, err := encoding()
 	if err != nil {
-		return nil, fmt.Errorf("ingest: tokenizer: %w", err)
+		return nil, err
 	}
-	var chunks []Chunk
-	emit := func(units []unit, path []string) {
-		if len(units) == 0 {
-			return
-		}
-		start, end := units[0].start, units[len(units)-1].end
-		// The sum of the units' counts: BPE tokens do not span the
-		// whitespace between sentences and blocks, so this matches a count
-		// of the whole span but for the separators, at half the cost.
-		tokens := 0
-		for _, u := range units {
-			tokens += u.tokens
-		}
-		chunks = append(chunks, Chunk{
-			Ordinal:     len(chunks),
-			HeadingPath: headingPath(p.Title, path),
-			Text:        p.Text[start:end],
-			Tokens:      tokens,
-			Start:       start,
-			End:         end,
-		})
-	}
-
+	c := chunker{e: e, p: p, opts: opts}
 	var pending []unit // headings waiting for body text
-	for _, sec := range sections(p) {
+	var pendingPath []string
+	for _, sec := range sectionsOf(p) {
 		units := pending
-		pending = nil
-		for _, b := range sec.blocks {
+		for _, b := range sec.Blocks {
 			if b.Heading {
-				units = append(units, unit{start: b.Start, end: b.End, tokens: len(e.EncodeOrdinary(p.Text[b.Start:b.End])), heading: true})
+				units = c.appendSpan(units, b.Start, b.End, true)
 				continue
 			}
 			for _, s := range splitSentences(p.Text, b.Start, b.End) {
-				n := len(e.EncodeOrdinary(p.Text[s[0]:s[1]]))
-				if n <= opts.MaxTokens {
-					units = append(units, unit{start: s[0], end: s[1], tokens: n})
-					continue
-				}
-				units = append(units, cutAtTokens(e, p.Text, s[0], s[1], opts.MaxTokens)...)
+				units = c.appendSpan(units, s[0], s[1], false)
 			}
 		}
 		if onlyHeadings(units) {
-			// A heading with no text of its own goes with the next section.
-			pending = units
+			pending, pendingPath = units, sec.Path
 			continue
 		}
-		pack(units, opts, func(us []unit) { emit(us, sec.path) })
+		pending = nil
+		c.pack(units, headingPath(p.Title, sec.Path))
 	}
 	if len(pending) > 0 {
-		emit(pending, nil)
+		c.pack(pending, headingPath(p.Title, pendingPath))
 	}
-	return chunks, nil
+	return c.chunks, nil
 }
 
-// pack groups units into chunks of about the target size with overlap.
-func pack(units []unit, opts ChunkOptions, emit func([]unit)) {
-	var cur []unit
-	tokens := 0
-	for i := 0; i < len(units); i++ {
-		u := units[i]
-		if len(cur) > 0 && tokens+u.tokens > opts.TargetTokens && !onlyHeadings(cur) {
-			emit(cur)
-			// Start the next chunk with the last sentences of this one.
-			var overlap []unit
-			ot := 0
-			for j := len(cur) - 1; j >= 0; j-- {
-				if cur[j].heading || ot+cur[j].tokens > opts.OverlapTokens || ot+cur[j].tokens+u.tokens > opts.MaxTokens {
-					break
+// sectionsOf returns p's sections, deriving them from the blocks for a
+// Parsed built without them.
+func sectionsOf(p *Parsed) []Section {
+	if len(p.Sections) > 0 || len(p.Blocks) == 0 {
+		return p.Sections
+	}
+	var out []Section
+	for i, b := range p.Blocks {
+		if b.Heading || i == 0 {
+			out = append(out, Section{Path: b.Path, Start: b.Start})
+		}
+		s := &out[len(out)-1]
+		s.Blocks = append(s.Blocks, b)
+		s.End = b.End
+	}
+	return out
+}
+
+type chunker struct {
+	e      *tiktoken.Tiktoken
+	p      *Parsed
+	opts   ChunkOptions
+	chunks []Chunk
+}
+
+// appendSpan appends text[start:end] as a unit or, when it is longer than
+// the maximum, as pieces of the target size.
+func (c *chunker) appendSpan(units []unit, start, end int, heading bool) []unit {
+	toks := encode(c.e, c.p.Text[start:end])
+	if len(toks) <= c.opts.MaxTokens {
+		return append(units, unit{start: start, end: end, tokens: len(toks), heading: heading})
+	}
+	return append(units, c.cut(start, end, toks, heading)...)
+}
+
+// cut splits an over-long span at token boundaries into pieces of the
+// target size (so that a heading still fits before the first), each cut
+// moved to a character boundary and each piece re-counted so that none
+// exceeds the target.
+func (c *chunker) cut(start, end int, toks []int, heading bool) []unit {
+	text := c.p.Text
+	// offs[k] is where token k ends, in bytes from start.
+	offs := make([]int, len(toks))
+	n := 0
+	for k := range toks {
+		n += len(c.e.Decode(toks[k : k+1 : k+1]))
+		offs[k] = n
+	}
+	var out []unit
+	pos, i := start, 0 // i is the first token that ends after pos
+	for pos < end {
+		take := c.opts.TargetTokens
+		for {
+			j := min(i+take, len(toks))
+			cutAt := end
+			if j < len(toks) {
+				cutAt = min(start+offs[j-1], end)
+				for cutAt < end && !utf8.RuneStart(text[cutAt]) {
+					cutAt++
 				}
-				ot += cur[j].tokens
-				overlap = append([]unit{cur[j]}, overlap...)
 			}
-			cur, tokens = overlap, ot
+			// The space a cut falls on belongs to neither piece.
+			pieceEnd, next := cutAt, cutAt
+			for pieceEnd > pos+1 && text[pieceEnd-1] == ' ' {
+				pieceEnd--
+			}
+			for next < end && text[next] == ' ' {
+				next++
+			}
+			cnt := len(encode(c.e, text[pos:pieceEnd]))
+			if cnt <= c.opts.TargetTokens || take == 1 {
+				out = append(out, unit{start: pos, end: pieceEnd, tokens: cnt, heading: heading})
+				pos = next
+				for i < len(toks) && start+offs[i] <= pos {
+					i++
+				}
+				break
+			}
+			take -= max(1, cnt-c.opts.TargetTokens)
+		}
+	}
+	return out
+}
+
+// estimate is an upper bound of the tokens of the span from the first to
+// the last unit: their counts plus one for each separator between them.
+func estimate(units []unit) int {
+	n := len(units) - 1
+	for _, u := range units {
+		n += u.tokens
+	}
+	return max(n, 0)
+}
+
+// pack groups a section's units into chunks of about the target size,
+// with overlap.
+func (c *chunker) pack(units []unit, path string) {
+	var cur []unit
+	fresh := 0 // units of cur not repeated from the previous chunk
+	for _, u := range units {
+		next := estimate(cur) + 1 + u.tokens
+		if fresh > 0 && next > c.opts.TargetTokens && (!onlyHeadings(cur) || next > c.opts.MaxTokens) {
+			c.emit(cur, path)
+			cur, fresh = c.overlap(cur, u), 0
 		}
 		cur = append(cur, u)
-		tokens += u.tokens
+		fresh++
 	}
-	if len(cur) > 0 {
-		emit(cur)
+	if fresh > 0 {
+		c.emit(cur, path)
 	}
+}
+
+// overlap returns the last sentences of a chunk that the next one, which
+// will add u, repeats: at most OverlapTokens, never a heading, never the
+// whole chunk, and leaving room for u within the maximum.
+func (c *chunker) overlap(prev []unit, u unit) []unit {
+	tokens, k := 0, len(prev)
+	for k > 1 {
+		cand := prev[k-1]
+		if cand.heading || tokens+cand.tokens+1 > c.opts.OverlapTokens ||
+			tokens+cand.tokens+1+u.tokens+1 > c.opts.MaxTokens {
+			break
+		}
+		tokens += cand.tokens + 1
+		k--
+	}
+	return append([]unit(nil), prev[k:]...)
+}
+
+// emit appends the chunk spanning units, counting its tokens exactly. The
+// estimate the packing used is an upper bound in practice; should the
+// exact count still pass the maximum, the units are split in two.
+func (c *chunker) emit(units []unit, path string) {
+	start, end := units[0].start, units[len(units)-1].end
+	text := c.p.Text[start:end]
+	tokens := units[0].tokens // a single unit was counted exactly
+	if len(units) > 1 {
+		tokens = len(encode(c.e, text))
+	}
+	if tokens > c.opts.MaxTokens && len(units) > 1 {
+		half := len(units) / 2
+		c.emit(units[:half], path)
+		c.emit(units[half:], path)
+		return
+	}
+	c.chunks = append(c.chunks, Chunk{Ordinal: len(c.chunks), HeadingPath: path, Text: text, Tokens: tokens, Start: start, End: end})
 }
 
 func onlyHeadings(us []unit) bool {
@@ -198,161 +376,11 @@ func onlyHeadings(us []unit) bool {
 	return true
 }
 
-type section struct {
-	path   []string
-	blocks []Block
-}
-
-// sections groups blocks: each heading starts a section.
-func sections(p *Parsed) []section {
-	var out []section
-	for _, b := range p.Blocks {
-		if b.Heading || len(out) == 0 {
-			out = append(out, section{path: b.Path})
-		}
-		out[len(out)-1].blocks = append(out[len(out)-1].blocks, b)
-	}
-	return out
-}
-
+// headingPath joins the title and a section's headings; the title is not
+// repeated when the first heading is the title.
 func headingPath(title string, path []string) string {
 	if title != "" && (len(path) == 0 || path[0] != title) {
 		path = append([]string{title}, path...)
 	}
 	return strings.Join(path, HeadingSeparator)
-}
-
-// cutAtTokens splits an over-long span at token boundaries, moved to rune
-// boundaries so that no chunk cuts a character in half.
-func cutAtTokens(e *tiktoken.Tiktoken, text string, start, end, maxTokens int) []unit {
-	toks := e.EncodeOrdinary(text[start:end])
-	var out []unit
-	pos := start
-	for i := 0; i < len(toks); i += maxTokens {
-		j := min(i+maxTokens, len(toks))
-		n := len(e.Decode(toks[i:j]))
-		cut := min(pos+n, end)
-		for cut < end && !utf8.RuneStart(text[cut]) {
-			cut++
-		}
-		if j == len(toks) {
-			cut = end
-		}
-		if cut > pos {
-			out = append(out, unit{start: pos, end: cut, tokens: j - i})
-		}
-		pos = cut
-	}
-	if pos < end {
-		out = append(out, unit{start: pos, end: end, tokens: len(e.EncodeOrdinary(text[pos:end]))})
-	}
-	return out
-}
-
-// abbreviations do not end a sentence when followed by a period.
-var abbreviations = setOf(
-	// German
-	"z", "b", "bzw", "ca", "dr", "prof", "nr", "str", "usw", "vgl", "ggf", "evtl", "inkl", "exkl", "zzgl",
-	"u", "a", "d", "h", "o", "s", "sog", "bspw", "etc", "max", "min", "mind", "tel", "abs", "art", "ff", "gem",
-	"hr", "fr", "jan", "feb", "mär", "apr", "jun", "jul", "aug", "sep", "sept", "okt", "nov", "dez", "st",
-	"geb", "allg", "entspr", "zt", "usf", "mio", "mrd", "std", "akt", "bd", "hrsg", "lt", "ref",
-	// English
-	"e", "i", "mr", "mrs", "ms", "vs", "no", "approx", "incl", "excl", "dept", "est", "fig", "jr", "sr",
-	"inc", "ltd", "co", "corp", "mt", "oct", "dec", "mar", "p", "pp", "vol", "ed", "al",
-)
-
-// splitSentences returns the sentence spans of text[start:end]. A period,
-// question mark or exclamation mark ends a sentence when followed by space
-// and an upper-case letter, digit or quote, unless it ends an abbreviation,
-// an initial or an ordinal number ("1. Januar"), or is part of an ellipsis.
-func splitSentences(text string, start, end int) [][2]int {
-	var out [][2]int
-	s := start
-	i := start
-	for i < end {
-		c := text[i]
-		if c != '.' && c != '!' && c != '?' {
-			i++
-			continue
-		}
-		j := i + 1
-		for j < end && (text[j] == '.' || text[j] == '!' || text[j] == '?' || text[j] == '"' || text[j] == '\'' || text[j] == ')') {
-			j++
-		}
-		// Closing quotes written as multi-byte characters.
-		for j < end {
-			r, size := utf8.DecodeRuneInString(text[j:])
-			if r != '“' && r != '”' && r != '«' && r != '»' && r != '’' {
-				break
-			}
-			j += size
-		}
-		if j >= end || text[j] != ' ' {
-			i = j
-			continue
-		}
-		k := j
-		for k < end && text[k] == ' ' {
-			k++
-		}
-		if k >= end {
-			break
-		}
-		next, _ := utf8.DecodeRuneInString(text[k:])
-		if !(unicode.IsUpper(next) || unicode.IsDigit(next) || strings.ContainsRune("\"„“'‚(«»[", next)) {
-			i = k
-			continue
-		}
-		if c == '.' && j == i+1 && !endsSentence(text[s:i]) {
-			i = k
-			continue
-		}
-		out = append(out, [2]int{s, j})
-		s = k
-		i = k
-	}
-	if s < end {
-		out = append(out, [2]int{s, end})
-	}
-	return out
-}
-
-// endsSentence reports whether the word before a period is a sentence
-// end rather than an abbreviation, initial or ordinal.
-func endsSentence(before string) bool {
-	w := before
-	if i := strings.LastIndexFunc(w, func(r rune) bool { return unicode.IsSpace(r) || r == '(' || r == '/' }); i >= 0 {
-		w = w[i+1:]
-	}
-	w = strings.TrimLeft(w, "\"„“'‚([")
-	if w == "" {
-		return true
-	}
-	lower := strings.ToLower(w)
-	// "z.B", "u.a", "e.g", "i.e": letters with inner periods.
-	if strings.Contains(lower, ".") {
-		last := lower[strings.LastIndex(lower, ".")+1:]
-		if utf8.RuneCountInString(last) <= 2 {
-			return false
-		}
-	}
-	if abbreviations[lower] {
-		return false
-	}
-	if utf8.RuneCountInString(w) == 1 && unicode.IsLetter([]rune(w)[0]) {
-		return false // an initial
-	}
-	if len(w) <= 2 && allDigits(w) {
-		return false // an ordinal: "1. Januar", "3. Platz"
-	}
-	return true
-}
-
-func allDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return s != ""
 }

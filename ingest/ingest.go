@@ -222,7 +222,9 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if existing != nil && bytes.Equal(existing.hash, p.hash) {
+	// Same content embedded with the configured model: nothing to embed.
+	// A different model (or a new version of the offline one) re-embeds.
+	if existing != nil && bytes.Equal(existing.hash, p.hash) && existing.model == in.opts.Embedder.Model() {
 		return in.touch(ctx, p, existing)
 	}
 
@@ -419,7 +421,7 @@ func (in *Ingester) write(ctx context.Context, p *prepared) (Result, error) {
 		if err != nil {
 			return err
 		}
-		if existing != nil && bytes.Equal(existing.hash, p.hash) {
+		if existing != nil && bytes.Equal(existing.hash, p.hash) && existing.model == in.opts.Embedder.Model() {
 			res.DocumentID, res.Version, res.Outcome = existing.id, existing.version, OutcomeUnchanged
 			res.Status, res.Chunks = existing.status, existing.chunks
 			return in.updateAttributes(ctx, tx, p, existing.id)

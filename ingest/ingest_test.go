@@ -479,3 +479,32 @@ func TestRetentionSweep(t *testing.T) {
 		t.Errorf("document within retention gone: %v", err)
 	}
 }
+
+func TestReembedOnModelChange(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	in, _, _, tenant := setup(t)
+	p := editor(tenant)
+	first, err := in.Ingest(ctx, markdown(p, "sheet", sheet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := ingest.New(dbtest.Pool(t), ingest.Options{Embedder: llm.NewHashEmbedder(128), Secret: []byte("0123456789abcdef0123456789abcdef")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := other.Ingest(ctx, markdown(p, "sheet", sheet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome != ingest.OutcomeChanged || res.Model != llm.NewHashEmbedder(128).Model() || res.DocumentID != first.DocumentID {
+		t.Errorf("re-ingest with another embedding model = %+v; want the same document re-embedded with the new model", res)
+	}
+	again, err := other.Ingest(ctx, markdown(p, "sheet", sheet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Outcome != ingest.OutcomeUnchanged {
+		t.Errorf("third ingest = %s; want unchanged", again.Outcome)
+	}
+}

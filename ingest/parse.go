@@ -1,9 +1,7 @@
 package ingest
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
@@ -12,183 +10,307 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/yuin/goldmark"
-	gast "github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/extension"
-	east "github.com/yuin/goldmark/extension/ast"
-	"github.com/yuin/goldmark/text"
-	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 	"golang.org/x/text/unicode/norm"
 )
 
-// ErrUnsupportedType means no parser handles the document's type.
+// ErrUnsupportedType is matched by the error Parse returns for a document
+// type no parser handles; the error itself is an *UnsupportedTypeError.
 var ErrUnsupportedType = errors.New("unsupported type")
 
-// ErrRejected means the document's content cannot be indexed: invalid
-// UTF-8, binary data, or no text.
+// ErrRejected is matched by the error Parse returns for content that cannot
+// be indexed: invalid UTF-8, binary data, malformed JSON, or no text left
+// after parsing. The error's message gives the reason.
 var ErrRejected = errors.New("rejected")
 
-// UnsupportedTypeError names the type no parser handles.
+// UnsupportedTypeError names the content type or file extension that no
+// parser handles. It matches ErrUnsupportedType.
 type UnsupportedTypeError struct {
-	Name, ContentType string
+	// Name is the document's file name or label.
+	Name string
+	// ContentType is the media type the caller gave, possibly empty.
+	ContentType string
 }
 
+// Error says which type is unsupported and which ones are.
 func (e *UnsupportedTypeError) Error() string {
-	what := e.ContentType
-	if what == "" {
-		what = filepath.Ext(e.Name)
+	what := ""
+	if mt, _, err := mime.ParseMediaType(e.ContentType); err == nil && !genericType(mt) {
+		what = mt
+	} else if ext := filepath.Ext(e.Name); ext != "" {
+		what = strings.ToLower(ext)
+	} else if e.ContentType != "" {
+		what = e.ContentType
+	} else {
+		what = "(no extension or content type)"
 	}
-	if what == "" {
-		what = "without extension or content type"
-	}
-	return fmt.Sprintf("unsupported type %s: supported are Markdown, plain text, HTML, JSON and JSONL", what)
+	return "unsupported type " + what + ": supported are Markdown (.md), plain text (.txt), HTML (.html), JSON (.json) and JSON Lines (.jsonl)"
 }
 
-// Is matches ErrUnsupportedType.
+// Is reports whether target is ErrUnsupportedType.
 func (e *UnsupportedTypeError) Is(target error) bool { return target == ErrUnsupportedType }
 
-// Block is one paragraph-level piece of a parsed document: a heading, a
-// paragraph, a list item, a table row, a code block.
+// Formats Parse reports in Parsed.Format.
+const (
+	FormatText     = "text"
+	FormatMarkdown = "markdown"
+	FormatHTML     = "html"
+	FormatJSON     = "json"
+	FormatJSONL    = "jsonl"
+)
+
+// Parsed is a document reduced to normalised text and its structure.
+//
+// Text is NFC-normalised; inside a block every run of white space is one
+// ASCII space, control and invisible format characters (zero-width space,
+// soft hyphen, byte order mark) are removed, and blocks are separated by
+// exactly one blank line ("\n\n"). Text neither starts nor ends with white
+// space. All offsets are byte offsets into Text.
+type Parsed struct {
+	// Title is the document's own title: the Markdown front matter's title
+	// or first heading, the HTML <title> or first heading, or the title of
+	// a single JSON record. It is empty when the document names none.
+	Title string
+	// Text is the normalised text.
+	Text string
+	// Blocks are the paragraph-level pieces of Text in order: headings,
+	// paragraphs, list items, table rows, code blocks.
+	Blocks []Block
+	// Sections group the blocks: a section starts at each heading and at
+	// each JSON record, and holds the blocks up to the next one.
+	Sections []Section
+	// Format is the parser that produced the document: one of FormatText,
+	// FormatMarkdown, FormatHTML, FormatJSON and FormatJSONL.
+	Format string
+}
+
+// Block is one paragraph-level piece of a parsed document.
 type Block struct {
-	// Start and End are byte offsets into Parsed.Text.
+	// Start and End delimit the block in Parsed.Text.
 	Start, End int
-	// Heading is true for a heading block.
+	// Heading reports whether the block is a heading.
 	Heading bool
+	// Level is a heading's level, 1 for the outermost; 0 for other blocks.
+	Level int
 	// Path is the heading path the block sits under, outermost first; for a
 	// heading it ends with the heading itself.
 	Path []string
 }
 
-// Parsed is a document reduced to normalised text with its structure.
-type Parsed struct {
-	// Title is the document's own title (first heading, <title>, record
-	// title), or empty.
-	Title string
-	// Text is NFC-normalised, with whitespace collapsed inside blocks and
-	// blocks separated by one blank line.
-	Text string
-	// Blocks cover Text in order.
+// Section is a heading (or JSON record) and the blocks that follow it up to
+// the next one.
+type Section struct {
+	// Path is the section's heading path, outermost first; it is empty for
+	// text before the first heading and for JSON records without a title.
+	Path []string
+	// Start and End delimit the section in Parsed.Text, from its first
+	// block's start to its last block's end.
+	Start, End int
+	// Blocks are the section's blocks, a sub-slice of Parsed.Blocks.
 	Blocks []Block
-	// Format is the parser used: markdown, text, html, json or jsonl.
-	Format string
 }
 
-// JSONTextField is the record field holding the text in JSON and JSONL
-// documents; "title" is used as the record's heading when present.
-var JSONTextField = "text"
+// ParseOptions configure ParseWith; the zero value takes the defaults.
+type ParseOptions struct {
+	// TextField is the field of a JSON or JSONL record holding its text
+	// (default "text"). Every record must have it, as a string.
+	TextField string
+	// TitleField is the optional field of a JSON or JSONL record holding
+	// its title (default "title"); a record's title heads its section.
+	TitleField string
+}
 
-// Parse reduces a document to normalised text and blocks, choosing the
-// parser by content type, then by file extension.
+// Default JSON record field names.
+const (
+	DefaultTextField  = "text"
+	DefaultTitleField = "title"
+)
+
+// Parse reduces a document to normalised text and structure with the
+// default options; see ParseWith.
 func Parse(name, contentType string, data []byte) (*Parsed, error) {
+	return ParseWith(name, contentType, data, ParseOptions{})
+}
+
+// ParseWith reduces a document to normalised text and structure. The
+// parser is chosen by the media type in contentType when it names one of
+// the supported formats, and otherwise by the extension of name:
+//
+//   - text/markdown, .md, .markdown: Markdown (CommonMark with GitHub
+//     tables, lists and autolinks); headings give the structure, markup and
+//     inline HTML are dropped, raw HTML blocks keep their text;
+//   - text/plain, .txt: plain text, paragraphs separated by blank lines;
+//   - text/html, .html, .htm: the page's main text (<main>, else the
+//     <article> elements, else <body>) without scripts, styles,
+//     navigation, page header and footer, asides, forms' controls, hidden
+//     elements and comments; <title> is the title;
+//   - application/json, .json: an object or an array of objects, each a
+//     record whose text field (ParseOptions.TextField) becomes a section;
+//   - application/jsonl, application/x-ndjson, .jsonl, .ndjson: one record
+//     per line.
+//
+// Any other type yields an *UnsupportedTypeError. Content that is not
+// valid UTF-8, looks binary, does not parse, or leaves no text yields an
+// error matching ErrRejected whose message gives the reason.
+func ParseWith(name, contentType string, data []byte, opts ParseOptions) (*Parsed, error) {
+	if opts.TextField == "" {
+		opts.TextField = DefaultTextField
+	}
+	if opts.TitleField == "" {
+		opts.TitleField = DefaultTitleField
+	}
 	format := detectFormat(name, contentType)
 	if format == "" {
-		return nil, &UnsupportedTypeError{Name: name, ContentType: contentType}
+		return nil, fmt.Errorf("ingest: parse %s: %w", name, &UnsupportedTypeError{Name: name, ContentType: contentType})
 	}
-	if !utf8.Valid(data) {
-		return nil, fmt.Errorf("%w: not valid UTF-8 text", ErrRejected)
-	}
-	if isBinary(data) {
-		return nil, fmt.Errorf("%w: binary content", ErrRejected)
+	if err := checkText(data); err != nil {
+		return nil, fmt.Errorf("ingest: parse %s: %w", name, err)
 	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	b := &builder{}
 	var err error
 	switch format {
-	case "markdown":
+	case FormatMarkdown:
 		parseMarkdown(b, data)
-	case "html":
+	case FormatHTML:
 		err = parseHTML(b, data)
-	case "json":
-		err = parseJSON(b, data)
-	case "jsonl":
-		err = parseJSONL(b, data)
+	case FormatJSON, FormatJSONL:
+		err = parseJSON(b, data, format, opts)
 	default:
 		parseText(b, data)
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("ingest: parse %s: %w", name, err)
 	}
-	p := b.result(format)
-	if strings.TrimSpace(p.Text) == "" {
-		return nil, fmt.Errorf("%w: no text after parsing", ErrRejected)
+	if b.sb.Len() == 0 {
+		return nil, fmt.Errorf("ingest: parse %s: %w", name, rejectf("no text after parsing"))
 	}
-	return p, nil
+	return b.result(format), nil
 }
 
-func detectFormat(name, contentType string) string {
-	if contentType != "" {
-		mt, _, err := mime.ParseMediaType(contentType)
-		if err == nil {
-			switch mt {
-			case "text/markdown", "text/x-markdown":
-				return "markdown"
-			case "text/html", "application/xhtml+xml":
-				return "html"
-			case "application/json":
-				if strings.EqualFold(filepath.Ext(name), ".jsonl") || strings.EqualFold(filepath.Ext(name), ".ndjson") {
-					return "jsonl"
-				}
-				return "json"
-			case "application/jsonl", "application/x-ndjson", "application/x-jsonlines", "application/jsonlines":
-				return "jsonl"
-			case "text/plain":
-				// Many clients send text/plain for Markdown files: the
-				// extension decides between the two.
-				if f := formatByExt(name); f == "markdown" {
-					return f
-				}
-				return "text"
-			}
-		}
+// rejectf returns an error matching ErrRejected with the given reason.
+func rejectf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrRejected, fmt.Sprintf(format, args...))
+}
+
+// genericType reports media types that say nothing about the format, so
+// that the file extension decides.
+func genericType(mt string) bool {
+	switch mt {
+	case "", "application/octet-stream", "binary/octet-stream", "application/x-unknown", "application/unknown":
+		return true
 	}
-	return formatByExt(name)
+	return false
+}
+
+// detectFormat picks a parser by media type, then by extension; "" means
+// unsupported.
+func detectFormat(name, contentType string) string {
+	ext := formatByExt(name)
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil || genericType(mt) {
+		return ext
+	}
+	switch mt {
+	case "text/markdown", "text/x-markdown", "text/x-web-markdown":
+		return FormatMarkdown
+	case "text/html", "application/xhtml+xml":
+		return FormatHTML
+	case "application/json", "text/json":
+		if ext == FormatJSONL {
+			return FormatJSONL
+		}
+		return FormatJSON
+	case "application/jsonl", "application/x-jsonl", "application/jsonlines", "application/x-jsonlines",
+		"application/x-ndjson", "application/ndjson":
+		return FormatJSONL
+	case "text/plain":
+		// Clients send text/plain for many text formats: a known
+		// extension is more specific.
+		if ext != "" {
+			return ext
+		}
+		return FormatText
+	}
+	// Any other declared type (application/pdf, image/png, text/csv) is
+	// not ours, whatever the file is called.
+	return ""
 }
 
 func formatByExt(name string) string {
 	switch strings.ToLower(filepath.Ext(name)) {
-	case ".md", ".markdown", ".mdown":
-		return "markdown"
+	case ".md", ".markdown", ".mdown", ".mkd":
+		return FormatMarkdown
 	case ".txt", ".text":
-		return "text"
+		return FormatText
 	case ".html", ".htm", ".xhtml":
-		return "html"
+		return FormatHTML
 	case ".json":
-		return "json"
+		return FormatJSON
 	case ".jsonl", ".ndjson":
-		return "jsonl"
+		return FormatJSONL
 	}
 	return ""
 }
 
-// isBinary reports NUL bytes or a high share of control characters.
-func isBinary(data []byte) bool {
-	if bytes.IndexByte(data, 0) >= 0 {
-		return true
+// checkText rejects content that is not UTF-8 text.
+func checkText(data []byte) error {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		return rejectf("UTF-16 encoded text; only UTF-8 is accepted")
 	}
-	sample := data
-	if len(sample) > 8192 {
-		sample = sample[:8192]
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		return rejectf("binary content (NUL byte at offset %d)", i)
 	}
+	if !utf8.Valid(data) {
+		i := 0
+		for i < len(data) {
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			i += size
+		}
+		return rejectf("not valid UTF-8 (first invalid byte at offset %d)", i)
+	}
+	// Text has few control characters besides tab, line feed, carriage
+	// return and form feed; binary data has many.
+	sample := data[:min(len(data), 8192)]
 	ctrl := 0
 	for _, c := range sample {
-		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f' {
+		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') || c == 0x7f {
 			ctrl++
 		}
 	}
-	return len(sample) > 0 && ctrl*20 > len(sample)
+	if len(sample) > 0 && ctrl*binaryControlShare > len(sample) {
+		return rejectf("binary content (%d control characters in the first %d bytes)", ctrl, len(sample))
+	}
+	return nil
 }
 
-// builder assembles normalised text and blocks.
+// binaryControlShare: content is binary when more than one byte in this
+// many of its first 8 KiB is a control character.
+const binaryControlShare = 20
+
+// builder assembles normalised text, blocks and sections.
 type builder struct {
-	sb     strings.Builder
-	blocks []Block
-	path   []string // current heading path
-	levels []int    // heading level of each path entry
-	title  string
+	sb        strings.Builder
+	blocks    []Block
+	secStarts []int // index into blocks where each section starts
+	newSec    bool  // the next block starts a section
+	path      []string
+	levels    []int
+	title     string
+	fixed     bool // title set explicitly; headings do not change it
 }
 
-// heading starts a section at the given level (1 = top).
+// setTitle fixes the document title.
+func (b *builder) setTitle(s string) {
+	if s = clean(s); s != "" {
+		b.title, b.fixed = s, true
+	}
+}
+
+// heading starts a section under a heading of the given level (1 is the
+// outermost).
 func (b *builder) heading(level int, s string) {
 	s = clean(s)
 	if s == "" {
@@ -200,49 +322,67 @@ func (b *builder) heading(level int, s string) {
 	}
 	b.path = append(b.path, s)
 	b.levels = append(b.levels, level)
-	if b.title == "" {
+	if b.title == "" && !b.fixed {
 		b.title = s
 	}
-	b.add(s, true)
+	b.newSec = true
+	b.add(s, level)
 }
 
-// para adds a non-heading block.
+// para adds a block of body text.
 func (b *builder) para(s string) {
 	if s = clean(s); s != "" {
-		b.add(s, false)
+		b.add(s, 0)
 	}
 }
 
-func (b *builder) add(s string, heading bool) {
+func (b *builder) add(s string, level int) {
 	if b.sb.Len() > 0 {
 		b.sb.WriteString("\n\n")
 	}
+	if b.newSec || len(b.blocks) == 0 {
+		b.secStarts = append(b.secStarts, len(b.blocks))
+		b.newSec = false
+	}
 	start := b.sb.Len()
 	b.sb.WriteString(s)
-	b.blocks = append(b.blocks, Block{Start: start, End: b.sb.Len(), Heading: heading, Path: append([]string(nil), b.path...)})
+	b.blocks = append(b.blocks, Block{Start: start, End: b.sb.Len(), Heading: level > 0, Level: level,
+		Path: append([]string(nil), b.path...)})
 }
 
-// resetPath leaves the current heading structure (a new JSON record).
-func (b *builder) resetPath() {
+// record starts a new section with no heading path: the next JSON record.
+func (b *builder) record() {
 	b.path, b.levels = nil, nil
+	b.newSec = true
 }
 
 func (b *builder) result(format string) *Parsed {
-	return &Parsed{Title: b.title, Text: b.sb.String(), Blocks: b.blocks, Format: format}
+	p := &Parsed{Title: b.title, Text: b.sb.String(), Blocks: b.blocks, Format: format}
+	p.Sections = make([]Section, len(b.secStarts))
+	for i, first := range b.secStarts {
+		last := len(b.blocks)
+		if i+1 < len(b.secStarts) {
+			last = b.secStarts[i+1]
+		}
+		blocks := b.blocks[first:last:last]
+		p.Sections[i] = Section{Path: blocks[0].Path, Start: blocks[0].Start, End: blocks[len(blocks)-1].End, Blocks: blocks}
+	}
+	return p
 }
 
-// clean applies NFC and collapses whitespace runs to single spaces.
+// clean normalises one block: NFC, white space runs as one space, no
+// control or invisible format characters, no leading or trailing space.
 func clean(s string) string {
 	s = norm.NFC.String(s)
 	var sb strings.Builder
 	sb.Grow(len(s))
 	space := false
 	for _, r := range s {
-		if unicode.IsSpace(r) || r == '\u00a0' {
+		switch {
+		case unicode.IsSpace(r):
 			space = true
 			continue
-		}
-		if r == '\u200b' || r == '\ufeff' || unicode.Is(unicode.Cc, r) {
+		case invisible(r):
 			continue
 		}
 		if space && sb.Len() > 0 {
@@ -254,298 +394,30 @@ func clean(s string) string {
 	return sb.String()
 }
 
+// invisible reports characters that carry no text: controls, the
+// zero-width space, word joiner, byte order mark, soft hyphen and bidi
+// controls. Zero-width joiners stay: emoji and some scripts need them.
+func invisible(r rune) bool {
+	switch r {
+	case '\u00ad', '\u200b', '\u2060', '\ufeff', '\u200e', '\u200f',
+		'\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069':
+		return true
+	}
+	return unicode.Is(unicode.Cc, r)
+}
+
+// parseText splits plain text into paragraphs at blank lines.
 func parseText(b *builder, data []byte) {
-	s := strings.ReplaceAll(string(data), "\r\n", "\n")
-	for _, para := range strings.Split(s, "\n\n") {
-		b.para(para)
-	}
-}
-
-var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM))
-
-func parseMarkdown(b *builder, data []byte) {
-	doc := markdown.Parser().Parse(text.NewReader(data))
-	var walk func(n gast.Node)
-	walk = func(n gast.Node) {
-		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
-			switch c := c.(type) {
-			case *gast.Heading:
-				b.heading(c.Level, inlineText(c, data))
-			case *gast.Paragraph, *gast.TextBlock:
-				b.para(inlineText(c, data))
-			case *gast.FencedCodeBlock, *gast.CodeBlock:
-				b.para(linesText(c, data))
-			case *gast.HTMLBlock:
-				// Raw HTML in Markdown: keep its text, drop comments and tags.
-				raw := linesText(c, data)
-				if !strings.HasPrefix(strings.TrimSpace(raw), "<!--") {
-					b.para(htmlFragmentText(raw))
-				}
-			case *east.Table:
-				for row := c.FirstChild(); row != nil; row = row.NextSibling() {
-					var cells []string
-					for cell := row.FirstChild(); cell != nil; cell = cell.NextSibling() {
-						cells = append(cells, clean(inlineText(cell, data)))
-					}
-					b.para(strings.Join(cells, " | "))
-				}
-			case *gast.ListItem:
-				// A list item's own paragraphs become blocks; nested lists recurse.
-				walk(c)
-			case *gast.ThematicBreak:
-			default:
-				walk(c)
-			}
-		}
-	}
-	walk(doc)
-}
-
-// inlineText returns the text of an inline subtree, keeping link texts and
-// dropping markup; soft line breaks become spaces.
-func inlineText(n gast.Node, src []byte) string {
-	var sb strings.Builder
-	var walk func(n gast.Node)
-	walk = func(n gast.Node) {
-		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
-			switch c := c.(type) {
-			case *gast.Text:
-				sb.Write(c.Segment.Value(src))
-				if c.SoftLineBreak() || c.HardLineBreak() {
-					sb.WriteByte(' ')
-				}
-			case *gast.String:
-				sb.Write(c.Value)
-			case *gast.CodeSpan:
-				walk(c)
-			case *gast.RawHTML:
-				// inline tags are dropped
-			case *gast.AutoLink:
-				sb.Write(c.URL(src))
-			default:
-				walk(c)
-			}
-		}
-	}
-	walk(n)
-	return sb.String()
-}
-
-func linesText(n gast.Node, src []byte) string {
-	var sb strings.Builder
-	lines := n.Lines()
-	for i := 0; i < lines.Len(); i++ {
-		seg := lines.At(i)
-		sb.Write(seg.Value(src))
-	}
-	return sb.String()
-}
-
-// skipHTML are elements whose content is not part of a document's text.
-var skipHTML = map[atom.Atom]bool{atom.Script: true, atom.Style: true, atom.Nav: true, atom.Footer: true,
-	atom.Header: true, atom.Aside: true, atom.Noscript: true, atom.Template: true, atom.Form: true,
-	atom.Button: true, atom.Svg: true, atom.Iframe: true, atom.Select: true, atom.Head: true}
-
-// blockHTML are elements that end a block of text.
-var blockHTML = map[atom.Atom]bool{atom.P: true, atom.Div: true, atom.Li: true, atom.Tr: true, atom.Td: true,
-	atom.Th: true, atom.Blockquote: true, atom.Pre: true, atom.Section: true, atom.Article: true, atom.Main: true,
-	atom.Dd: true, atom.Dt: true, atom.Figcaption: true, atom.Br: true, atom.Table: true, atom.Ul: true,
-	atom.Ol: true, atom.Dl: true, atom.Address: true, atom.Caption: true}
-
-var headingLevel = map[atom.Atom]int{atom.H1: 1, atom.H2: 2, atom.H3: 3, atom.H4: 4, atom.H5: 5, atom.H6: 6}
-
-func parseHTML(b *builder, data []byte) error {
-	doc, err := html.Parse(bytes.NewReader(data))
-	if err != nil {
-		return fmt.Errorf("%w: unreadable HTML: %v", ErrRejected, err)
-	}
-	var title string
-	var findTitle func(n *html.Node)
-	findTitle = func(n *html.Node) {
-		if n.Type == html.ElementNode && n.DataAtom == atom.Title && title == "" {
-			title = clean(nodeText(n))
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			findTitle(c)
-		}
-	}
-	findTitle(doc)
-	root := doc
-	// The main content, when the page marks it, is all that counts.
-	if m := findElement(doc, atom.Main); m != nil {
-		root = m
-	} else if a := findElement(doc, atom.Article); a != nil {
-		root = a
-	}
-	if title != "" {
-		b.title = title
-	}
-	var cur strings.Builder
-	flush := func() {
-		b.para(cur.String())
-		cur.Reset()
-	}
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		switch n.Type {
-		case html.TextNode:
-			cur.WriteString(n.Data)
-			return
-		case html.CommentNode:
-			return
-		case html.ElementNode:
-			if skipHTML[n.DataAtom] || hidden(n) {
-				return
-			}
-			if lvl, ok := headingLevel[n.DataAtom]; ok {
-				flush()
-				b.heading(lvl, nodeText(n))
-				return
-			}
-			if blockHTML[n.DataAtom] {
-				flush()
-				defer flush()
-			}
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(root)
-	flush()
-	if title != "" {
-		b.title = title
-	}
-	return nil
-}
-
-// hidden reports elements a reader never sees.
-func hidden(n *html.Node) bool {
-	for _, a := range n.Attr {
-		switch strings.ToLower(a.Key) {
-		case "hidden":
-			return true
-		case "aria-hidden":
-			if a.Val == "true" {
-				return true
-			}
-		case "style":
-			v := strings.ReplaceAll(strings.ToLower(a.Val), " ", "")
-			if strings.Contains(v, "display:none") || strings.Contains(v, "visibility:hidden") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func findElement(n *html.Node, a atom.Atom) *html.Node {
-	if n.Type == html.ElementNode && n.DataAtom == a {
-		return n
-	}
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if f := findElement(c, a); f != nil {
-			return f
-		}
-	}
-	return nil
-}
-
-func nodeText(n *html.Node) string {
-	var sb strings.Builder
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			sb.WriteString(n.Data)
-			sb.WriteByte(' ')
-		}
-		if n.Type == html.ElementNode && (skipHTML[n.DataAtom] || hidden(n)) {
-			return
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return sb.String()
-}
-
-func htmlFragmentText(s string) string {
-	nodes, err := html.ParseFragment(strings.NewReader(s), &html.Node{Type: html.ElementNode, DataAtom: atom.Body, Data: "body"})
-	if err != nil {
-		return ""
-	}
-	var sb strings.Builder
-	for _, n := range nodes {
-		sb.WriteString(nodeText(n))
-	}
-	return sb.String()
-}
-
-func parseJSON(b *builder, data []byte) error {
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		return fmt.Errorf("%w: invalid JSON: %v", ErrRejected, err)
-	}
-	switch v := v.(type) {
-	case map[string]any:
-		return jsonRecord(b, v, 1)
-	case []any:
-		for i, r := range v {
-			m, ok := r.(map[string]any)
-			if !ok {
-				return fmt.Errorf("%w: JSON array element %d is not an object", ErrRejected, i)
-			}
-			if err := jsonRecord(b, m, i+1); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	return fmt.Errorf("%w: JSON document is neither an object nor an array of objects", ErrRejected)
-}
-
-func parseJSONL(b *builder, data []byte) error {
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 32<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		raw := bytes.TrimSpace(sc.Bytes())
-		if len(raw) == 0 {
+	var para strings.Builder
+	for line := range strings.Lines(string(data)) {
+		line = strings.TrimRight(line, "\r\n")
+		if strings.TrimSpace(line) == "" {
+			b.para(para.String())
+			para.Reset()
 			continue
 		}
-		var m map[string]any
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return fmt.Errorf("%w: line %d is not a JSON object: %v", ErrRejected, line, err)
-		}
-		if err := jsonRecord(b, m, line); err != nil {
-			return err
-		}
+		para.WriteString(line)
+		para.WriteByte('\n')
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%w: %v", ErrRejected, err)
-	}
-	return nil
-}
-
-func jsonRecord(b *builder, m map[string]any, n int) error {
-	raw, ok := m[JSONTextField]
-	if !ok {
-		return fmt.Errorf("%w: record %d has no %q field", ErrRejected, n, JSONTextField)
-	}
-	s, ok := raw.(string)
-	if !ok {
-		return fmt.Errorf("%w: record %d: field %q is not a string", ErrRejected, n, JSONTextField)
-	}
-	b.resetPath()
-	if t, ok := m["title"].(string); ok && strings.TrimSpace(t) != "" {
-		b.heading(1, t)
-	}
-	for _, para := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
-		b.para(para)
-	}
-	return nil
+	b.para(para.String())
 }

@@ -13,31 +13,49 @@ import (
 
 // HashEmbedder is the offline embedder: deterministic feature hashing of a
 // text's words, word pairs and character n-grams into a fixed number of
-// dimensions.
+// dimensions. It is safe for concurrent use.
 //
-// Method: the text is NFKC-normalised and case-folded (ß as ss, umlauts
-// also folded to their base letters for the n-grams). Each word
-// contributes a unigram feature (weight 1), each adjacent pair a bigram
-// feature (0.5), and each character 3-, 4- and 5-gram of the word padded
-// with boundary marks a feature (0.25, spread over the word's n-grams).
-// A feature is hashed with 64-bit FNV-1a and a splitmix finaliser: the
-// hash modulo the dimension picks the dimension, its top bit the sign, so
-// collisions cancel in expectation instead of piling up. Term frequencies are dampened (1 + log tf) and the
-// vector is L2-normalised, so cosine similarity is a dot product.
+// Method. The text is NFKC-normalised (full-width forms, ligatures and
+// compatibility characters become their plain letters) and lower-cased,
+// ß spelled ss. Words are runs of letters and digits. Each word
+// contributes a unigram feature (weight 1), each pair of adjacent words a
+// bigram feature (weight 0.5), and each character 3-, 4- and 5-gram of the
+// word padded with boundary marks ("<spül", "ine>") a feature of weight
+// 1/√g for a word of g n-grams, so that a word's n-grams together carry as
+// much of the vector's length as the word itself, however long it is
+// (weighted less each, they matter as a group). For the
+// n-grams the word is also folded: umlauts and accents lose their marks and
+// "ae", "oe", "ue" become "a", "o", "u", so that "Spülmaschine",
+// "Spuelmaschine" and "Spulmaschine" share them. A feature is hashed with
+// 64-bit FNV-1a over its runes, from a seed per feature kind, and a
+// splitmix64 finaliser: the hash modulo the dimension picks the dimension
+// and its top bit the sign, so that colliding features cancel in
+// expectation instead of piling up (the "hashing trick" with a signed
+// hash). Each feature's weight is dampened (w ≥ 1 becomes 1 + ln w:
+// sublinear term frequency), the vector is L2-normalised, and cosine
+// similarity is a dot product.
 //
-// Why it is a reasonable baseline: cosine similarity of these vectors
-// approximates weighted lexical overlap, like BM25 without corpus
-// statistics, and the character n-grams carry it across inflection and
-// German compounds ("spülmaschinenfest" shares most n-grams with
-// "Spülmaschine"), which plain word matching misses. It knows no synonyms;
-// a real embedding model is configured for that.
+// Why it is a reasonable baseline. The dot product of two such vectors
+// approximates their weighted lexical overlap, much like a BM25 score
+// without corpus statistics, which is what keyword search of product
+// sheets and FAQs mostly needs. Bigrams reward shared phrases ("nicht
+// spülmaschinenfest"). The character n-grams carry matches across
+// inflection ("Flasche", "Flaschen") and German compounds
+// ("spülmaschinenfest" shares most of its n-grams with "Spülmaschine"),
+// which plain word matching misses. It knows no synonyms and no meaning
+// beyond shared letters; a learned embedding model is configured for that.
+// Vectors depend only on the text and the dimension: Model names both.
 type HashEmbedder struct {
 	dim   int
 	model string
 }
 
-// DefaultHashDimensions is the offline embedder's default size.
+// DefaultHashDimensions is the offline embedder's default size: 384, the
+// size of common small sentence-embedding models, so a table can switch
+// between them without changing its column.
 const DefaultHashDimensions = 384
+
+var _ Embedder = (*HashEmbedder)(nil)
 
 // NewHashEmbedder returns an offline embedder of dim dimensions (default
 // 384 when dim <= 0).
@@ -45,17 +63,16 @@ func NewHashEmbedder(dim int) *HashEmbedder {
 	if dim <= 0 {
 		dim = DefaultHashDimensions
 	}
-	return &HashEmbedder{dim: dim, model: fmt.Sprintf("kontext-hash-v1-%d", dim)}
+	return &HashEmbedder{dim: dim, model: fmt.Sprintf("kontext-hash-v2-%d", dim)}
 }
 
-// Model returns "kontext-hash-v1-<dim>".
+// Model returns "kontext-hash-v2-<dim>".
 func (h *HashEmbedder) Model() string { return h.model }
 
-// Dimensions returns the vector size.
+// Dimensions returns the size of the vectors.
 func (h *HashEmbedder) Dimensions() int { return h.dim }
 
-// Embed returns one vector per text; it never fails but for a cancelled
-// context.
+// Embed returns one vector per text; it fails only when ctx ends.
 func (h *HashEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	out := make([][]float32, len(texts))
 	for i, t := range texts {
@@ -69,7 +86,7 @@ func (h *HashEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, 
 	return out, nil
 }
 
-// Vector embeds one text.
+// Vector embeds one text; Embed calls it for each text.
 func (h *HashEmbedder) Vector(text string) []float32 {
 	f := featurePool.Get().(*features)
 	defer featurePool.Put(f)
@@ -122,12 +139,18 @@ func (h *HashEmbedder) Vector(text string) []float32 {
 				grams += n - g + 1
 			}
 		}
-		weight := min(0.25, 0.75/float64(grams))
+		weight := gramWeight / math.Sqrt(float64(grams))
 		for g := 3; g <= 5; g++ {
 			for k := 0; k+g <= n; k++ {
 				f.add(hashRunes(seedGram, padded[k:k+g]), weight)
 			}
 		}
+	}
+	if len(f.keys) == 0 {
+		// No words (empty text, only punctuation or symbols): one fixed
+		// feature keeps the vector a unit vector, since a zero vector has no
+		// cosine distance to anything.
+		f.add(mix(seedEmpty), 1)
 	}
 	return f.vector(h.dim)
 }
@@ -238,7 +261,13 @@ const (
 	seedWord   uint64 = 0x9e3779b97f4a7c15
 	seedBigram uint64 = 0xc2b2ae3d27d4eb4f
 	seedGram   uint64 = 0x165667b19e3779f9
+	seedEmpty  uint64 = 0x27d4eb2f165667c5
 )
+
+// gramWeight scales a word's character n-grams: each of a word's g
+// n-grams weighs gramWeight/√g, so that together they carry as much of the
+// vector's length as the word itself, however long the word.
+const gramWeight = 1.0
 
 // hashRunes is 64-bit FNV-1a over the runes (as 32-bit values), started
 // from a seed, finished with a mixer so that the top bit is a fair sign.
