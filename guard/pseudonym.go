@@ -257,12 +257,19 @@ func typeIndex(typ string) int {
 // without the key it can be neither reversed nor matched against guesses.
 // Restore never replaces it.
 func KeyedPseudonym(key []byte, typ, value string) string {
+	return "[" + typ + "_" + hex.EncodeToString(KeyedHash(key, typ, value)[:16]) + "]"
+}
+
+// KeyedHash is the HMAC-SHA256 under key of the type, a zero byte and the
+// normalised value: the same for every spelling of one value, and without
+// the key neither reversible nor matchable against guesses. Indexes of
+// personal data store it instead of the value.
+func KeyedHash(key []byte, typ, value string) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(typ))
 	m.Write([]byte{0})
 	m.Write([]byte(NormaliseValue(typ, value)))
-	sum := m.Sum(nil)
-	return "[" + typ + "_" + hex.EncodeToString(sum[:16]) + "]"
+	return m.Sum(nil)
 }
 
 // phoneRegions are tried in order to read a national phone number when

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"kontext"
+	"kontext/guard"
 )
 
 // ErasureReceipt records an erasure without the personal data erased.
@@ -23,10 +24,6 @@ type ErasureReceipt struct {
 	At             time.Time `json:"at"`
 	RedactedFuture bool      `json:"redacted_in_future_ingests"`
 }
-
-// subjectTypes are the personal data types a data subject is looked up
-// under; the keyed hash includes the type.
-var subjectTypes = []string{"EMAIL", "PHONE", "PERSON", "IBAN", "CARD", "TAX_ID", "SOCIAL_SECURITY", "VAT_ID", "IP_ADDRESS", "ADDRESS", "DATE_OF_BIRTH"}
 
 // Erase removes every chunk of the principal's tenant that mentions the
 // data subject (an email address, phone number, name, IBAN, …) and
@@ -43,6 +40,9 @@ func (in *Ingester) Erase(ctx context.Context, p kontext.Principal, subject stri
 	if err := kontext.ValidateTenant(p.Tenant); err != nil {
 		return ErasureReceipt{}, err
 	}
+	// The subject is looked up under every type, since the keyed hash
+	// includes the type and the caller need not say which it is.
+	subjectTypes := guard.Types()
 	hashes := make([][]byte, len(subjectTypes))
 	for i, t := range subjectTypes {
 		hashes[i] = in.keyedHash(t, subject)

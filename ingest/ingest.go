@@ -3,7 +3,6 @@ package ingest
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -586,15 +585,10 @@ func (in *Ingester) updateAttributes(ctx context.Context, tx pgx.Tx, p *prepared
 	})
 }
 
-// keyedHash is the index key of a personal data value: HMAC-SHA256 under
-// the server secret over the type and the normalised value. Without the
-// secret it cannot be reversed or matched against guesses.
+// keyedHash is the index key of a personal data value (guard.KeyedHash
+// under the server secret).
 func (in *Ingester) keyedHash(typ, value string) []byte {
-	m := hmac.New(sha256.New, in.opts.Secret)
-	m.Write([]byte(typ))
-	m.Write([]byte{0})
-	m.Write([]byte(guard.NormaliseValue(typ, value)))
-	return m.Sum(nil)
+	return guard.KeyedHash(in.opts.Secret, typ, value)
 }
 
 // erasedSubjects returns the keyed hashes of the tenant's erased data
