@@ -173,7 +173,7 @@ func buildLexicon() (map[string]lexFlags, *[1024]uint64) {
 		zehnten zwanzigsten first second third fourth fifth tenth twentieth`)
 	add(lexStreet, `straße strasse str weg platz allee ring gasse damm ufer chaussee markt pfad steig stieg
 		promenade kai zeile twiete`)
-	add(lexStreetPrep, `am an auf im zum zur in unter hinter vor beim bei alte alter alten neue neuer neuen obere
+	add(lexStreetPrep, `am an auf im zum zur unter hinter vor beim bei alte alter alten neue neuer neuen obere
 		untere große kleine lange hohe`)
 	add(lexArticle, `der die das dem den des`)
 	add(lexEnStreet, `street st road rd avenue ave lane ln drive close way place pl square sq court ct crescent
