@@ -333,7 +333,11 @@ func printSummary(w io.Writer, s ingestSummary) {
 	if len(s.Quarantined) > 0 {
 		fmt.Fprintf(w, "%d quarantined (not retrievable; re-ingest with --allow-instructions if intended):\n", len(s.Quarantined))
 		for _, q := range s.Quarantined {
-			fmt.Fprintf(w, "  %s: %s\n", q.Path, strings.Join(q.Reasons, "; "))
+			reasons := strings.Join(q.Reasons, "; ")
+			if reasons == "" {
+				reasons = "quarantined at an earlier ingest; content unchanged"
+			}
+			fmt.Fprintf(w, "  %s: %s\n", q.Path, reasons)
 		}
 	}
 	if len(s.Rejected) > 0 {
