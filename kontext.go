@@ -29,6 +29,11 @@ var (
 	ErrTooLarge = errors.New("too large")
 	// ErrUnavailable means a dependency (database, provider) cannot serve now.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrUpstream means a model provider failed or answered with an error
+	// after every retry.
+	ErrUpstream = errors.New("provider failed")
+	// ErrTimeout means a model provider did not answer in time.
+	ErrTimeout = errors.New("provider timed out")
 )
 
 // InvalidError describes one bad input value. It matches ErrInvalid with

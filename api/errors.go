@@ -52,6 +52,8 @@ var sentinels = []struct {
 	{kontext.ErrInvalid, http.StatusBadRequest, "invalid_request"},
 	{kontext.ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
 	{kontext.ErrUnavailable, http.StatusServiceUnavailable, "unavailable"},
+	{kontext.ErrUpstream, http.StatusBadGateway, "provider_error"},
+	{kontext.ErrTimeout, http.StatusGatewayTimeout, "provider_timeout"},
 }
 
 // writeError answers the request with err in the standard error body and
