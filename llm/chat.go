@@ -59,6 +59,9 @@ type Compose struct {
 	Sources []ComposeSource
 	// MaxChars bounds the draft's length when positive.
 	MaxChars int
+	// Required are lines the draft must end with, verbatim (disclaimers,
+	// AI labels).
+	Required []string
 }
 
 // ComposeSource is one numbered source.

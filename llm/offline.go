@@ -1,0 +1,390 @@
+package llm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// OfflineModel names the offline composer in provenance.
+const OfflineModel = "kontext-extractive-v1"
+
+// Offline is the offline chat provider: a deterministic extractive
+// composer. It reads the structured request (ChatRequest.Compose), picks
+// the source sentences most relevant to the brief, and arranges them in
+// the shape of the channel, each ending with the citation of the source it
+// was taken from. It never writes a fact of its own, needs no network, and
+// gives the same draft for the same request on every machine.
+//
+// Relevance is the brief's content words (Terms) found in a sentence,
+// each weighted by its rarity among all source sentences (inverse
+// document frequency), plus a small bonus for the source's retrieval rank;
+// sentences in another language than the draft's count a third, and
+// sentences that repeat an already chosen one (half or more of their words
+// shared) are skipped. Sentences holding placeholders of withheld personal
+// data, questions, and fragments shorter than 25 or longer than 320
+// characters are never used.
+type Offline struct{}
+
+var _ Chat = Offline{}
+
+// Model returns OfflineModel.
+func (Offline) Model() string { return OfflineModel }
+
+// Chat composes the draft; when onDelta is set the draft is delivered word
+// by word first.
+func (o Offline) Chat(ctx context.Context, req ChatRequest, onDelta func(string)) (ChatResponse, error) {
+	if req.Compose == nil {
+		return ChatResponse{}, errors.New("llm: offline composer: the request carries no structured brief")
+	}
+	if err := ctx.Err(); err != nil {
+		return ChatResponse{}, err
+	}
+	text := ComposeDraft(*req.Compose)
+	if onDelta != nil {
+		rest := text
+		for rest != "" {
+			if err := ctx.Err(); err != nil {
+				return ChatResponse{}, err
+			}
+			i := strings.IndexByte(rest[min(1, len(rest)):], ' ')
+			if i < 0 {
+				onDelta(rest)
+				break
+			}
+			onDelta(rest[:i+1])
+			rest = rest[i+1:]
+		}
+	}
+	return ChatResponse{Text: text, Model: OfflineModel, FinishReason: "stop"}, nil
+}
+
+// candidate is one usable source sentence.
+type candidate struct {
+	text    string
+	n       int // source number
+	pos     int // position in the sources, for stable ties
+	terms   map[string]bool
+	score   float64
+	numeric bool
+	lang    bool // in the draft's language
+}
+
+var placeholderRE = regexp.MustCompile(`<[A-Z][A-Z_]*_\d+>`)
+
+// ComposeDraft writes the draft for c. It is exported for tests and benchmarks;
+// Chat is the way in.
+func ComposeDraft(c Compose) string {
+	cands := candidates(c)
+	w := words(c.Lang, c.AddressForm)
+	var picked []candidate
+	switch c.Channel {
+	case "subject_lines":
+		picked = pick(cands, 5)
+		return finish(c, subjectLines(c, picked))
+	case "social_post":
+		picked = pick(cands, 2)
+	case "faq_answer":
+		picked = pick(cands, 3)
+	case "product_description":
+		picked = pick(cands, 6)
+	case "press_release":
+		picked = pick(cands, 7)
+	default:
+		picked = pick(cands, 5)
+	}
+	if len(picked) == 0 {
+		return finish(c, w.nothing)
+	}
+	// Drop the least relevant sentences until the draft fits.
+	for {
+		draft := shape(c, w, picked)
+		if c.MaxChars <= 0 || utf8.RuneCountInString(finish(c, draft)) <= c.MaxChars || len(picked) == 1 {
+			return finish(c, draft)
+		}
+		picked = picked[:len(picked)-1]
+	}
+}
+
+func candidates(c Compose) []candidate {
+	brief := map[string]bool{}
+	for _, t := range Terms(c.Brief) {
+		brief[t] = true
+	}
+	var out []candidate
+	df := map[string]int{}
+	pos := 0
+	for _, s := range c.Sources {
+		for _, u := range Sentences(s.Text) {
+			pos++
+			t := strings.TrimSpace(u.Text)
+			n := utf8.RuneCountInString(t)
+			if u.Heading || n < 25 || n > 320 || strings.HasSuffix(t, "?") || strings.HasSuffix(t, ":") || placeholderRE.MatchString(t) {
+				continue
+			}
+			terms := map[string]bool{}
+			numeric := false
+			for _, w := range Terms(t) {
+				terms[w] = true
+				if isDigit(w[0]) {
+					numeric = true
+				}
+			}
+			if len(terms) < 3 {
+				continue
+			}
+			for w := range terms {
+				df[w]++
+			}
+			out = append(out, candidate{text: t, n: s.N, pos: pos, terms: terms, numeric: numeric})
+		}
+	}
+	total := float64(len(out))
+	relevant, sameLang := 0, 0
+	for i := range out {
+		cd := &out[i]
+		for w := range cd.terms {
+			if brief[w] {
+				cd.score += math.Log(1 + total/float64(df[w]))
+			}
+		}
+		if cd.score > 0 {
+			relevant++
+		}
+		cd.lang = c.Lang == "" || guessLang(cd.text) == c.Lang
+		if cd.lang {
+			sameLang++
+		}
+	}
+	// Sentences that share no word with the brief, or are in another
+	// language, are used only when there is nothing better.
+	kept := out[:0]
+	for _, cd := range out {
+		if (cd.score > 0 || relevant == 0) && (cd.lang || sameLang == 0) {
+			cd.score += 0.5 / float64(cd.n)
+			kept = append(kept, cd)
+		}
+	}
+	out = kept
+	slices.SortStableFunc(out, func(a, b candidate) int {
+		switch {
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
+		}
+		return a.pos - b.pos
+	})
+	return out
+}
+
+// pick takes the n best sentences that do not repeat one another.
+func pick(cands []candidate, n int) []candidate {
+	var out []candidate
+	for _, c := range cands {
+		if len(out) == n {
+			break
+		}
+		dup := false
+		for _, o := range out {
+			shared := 0
+			for w := range c.terms {
+				if o.terms[w] {
+					shared++
+				}
+			}
+			if 2*shared >= min(len(c.terms), len(o.terms)) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// cite puts the citation before the sentence's final punctuation.
+func cite(s string, n int) string {
+	s = strings.TrimSpace(s)
+	mark := fmt.Sprintf(" [%d]", n)
+	end := len(s)
+	for end > 0 && strings.IndexByte(".!?", s[end-1]) >= 0 {
+		end--
+	}
+	if end == len(s) {
+		return s + mark + "."
+	}
+	return s[:end] + mark + s[end:]
+}
+
+// phrases are the composer's own words per language and address form:
+// greetings, calls to action and sign-offs, never facts.
+type phrases struct {
+	greeting, cta, signoff, nothing, about, details string
+}
+
+func words(lang, form string) phrases {
+	if lang == "en" {
+		return phrases{greeting: "Hello,", cta: "Find out more in our shop.", signoff: "Your %s team",
+			nothing: "The sources hold nothing on this brief yet.", about: "About %s", details: "Details"}
+	}
+	if form == "sie" {
+		return phrases{greeting: "Guten Tag,", cta: "Mehr dazu finden Sie in unserem Shop.", signoff: "Ihr %s-Team",
+			nothing: "Zu diesem Briefing finden sich in den Quellen noch keine Angaben.", about: "Über %s", details: "Details"}
+	}
+	return phrases{greeting: "Hallo,", cta: "Mehr dazu findest du in unserem Shop.", signoff: "Dein %s-Team",
+		nothing: "Zu diesem Briefing finden sich in den Quellen noch keine Angaben.", about: "Über %s", details: "Details"}
+}
+
+func shape(c Compose, w phrases, picked []candidate) string {
+	brand := c.Brand
+	if brand == "" {
+		brand = "Kontext"
+	}
+	var b strings.Builder
+	sentences := func(list []candidate) string {
+		parts := make([]string, len(list))
+		for i, p := range list {
+			parts[i] = cite(p.text, p.n)
+		}
+		return strings.Join(parts, " ")
+	}
+	title := func() string {
+		for _, s := range c.Sources {
+			if s.N == picked[0].n {
+				return s.Title
+			}
+		}
+		return brand
+	}
+	switch c.Channel {
+	case "social_post":
+		b.WriteString(sentences(picked))
+		if !strings.Contains(b.String(), brand) {
+			b.WriteString(" #" + strings.ReplaceAll(brand, " ", ""))
+		}
+	case "faq_answer":
+		b.WriteString(sentences(picked))
+	case "product_description":
+		b.WriteString(title() + "\n\n")
+		intro := min(2, len(picked))
+		b.WriteString(sentences(picked[:intro]))
+		if len(picked) > intro {
+			b.WriteString("\n\n")
+			for _, p := range picked[intro:] {
+				b.WriteString("- " + cite(p.text, p.n) + "\n")
+			}
+		}
+	case "press_release":
+		b.WriteString(title() + "\n\n")
+		half := (len(picked) + 1) / 2
+		b.WriteString(sentences(picked[:half]))
+		if len(picked) > half {
+			b.WriteString("\n\n" + sentences(picked[half:]))
+		}
+	default: // newsletter
+		b.WriteString(w.greeting + "\n\n")
+		half := (len(picked) + 1) / 2
+		b.WriteString(sentences(picked[:half]))
+		if len(picked) > half {
+			b.WriteString("\n\n" + sentences(picked[half:]))
+		}
+		b.WriteString("\n\n" + w.cta + "\n\n" + fmt.Sprintf(w.signoff, brand))
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// subjectLines cuts each chosen sentence to a subject line of at most
+// MaxChars (60 when unset) characters: at a clause boundary if one fits,
+// else after the last whole word that fits.
+func subjectLines(c Compose, picked []candidate) string {
+	limit := c.MaxChars
+	if limit <= 0 {
+		limit = 60
+	}
+	var lines []string
+	for i, p := range picked {
+		mark := fmt.Sprintf(" [%d]", p.n)
+		prefix := fmt.Sprintf("%d. ", i+1)
+		room := limit - utf8.RuneCountInString(mark) - utf8.RuneCountInString(prefix)
+		line := strings.TrimRight(p.text, ".!? ")
+		if i == 0 && c.Brand != "" && !strings.Contains(line, c.Brand) {
+			line = c.Brand + ": " + line
+		}
+		if utf8.RuneCountInString(line) > room {
+			line = shorten(line, room)
+		}
+		if line == "" {
+			continue
+		}
+		lines = append(lines, prefix+line+mark)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func shorten(s string, room int) string {
+	cut := ""
+	for i, r := range s {
+		if utf8.RuneCountInString(s[:i]) >= room {
+			break
+		}
+		if r == ',' || r == ';' || r == ':' || r == '–' || r == '(' {
+			if c := strings.TrimSpace(s[:i]); utf8.RuneCountInString(c) >= 20 {
+				cut = c
+			}
+		}
+	}
+	if cut != "" {
+		return cut
+	}
+	var kept []string
+	for _, f := range strings.Fields(s) {
+		if utf8.RuneCountInString(strings.Join(append(kept, f), " ")) > room {
+			break
+		}
+		kept = append(kept, f)
+	}
+	// A line does not end on a function word ("… noch bei").
+	for len(kept) > 1 {
+		last := fold(strings.Trim(kept[len(kept)-1], ",;:–-("))
+		if !stopWords[last] && len([]rune(last)) > 2 {
+			break
+		}
+		kept = kept[:len(kept)-1]
+	}
+	return strings.TrimRight(strings.Join(kept, " "), ",;:–-( ")
+}
+
+// finish appends the required closing lines.
+func finish(c Compose, draft string) string {
+	for _, r := range c.Required {
+		if r = strings.TrimSpace(r); r != "" && !strings.Contains(draft, r) {
+			draft += "\n\n" + r
+		}
+	}
+	return draft
+}
+
+// guessLang tells German from English by their commonest words.
+func guessLang(s string) string {
+	de, en := 0, 0
+	for _, w := range Words(strings.ToLower(s)) {
+		switch w {
+		case "der", "die", "das", "und", "ist", "mit", "für", "nicht", "ein", "eine", "den", "auf", "im", "zu", "von", "sich", "wir", "du", "sie":
+			de++
+		case "the", "and", "is", "with", "for", "not", "a", "an", "of", "to", "in", "on", "it", "we", "you", "are":
+			en++
+		}
+	}
+	if en > de {
+		return "en"
+	}
+	return "de"
+}
