@@ -30,7 +30,9 @@ var hello = llm.ChatRequest{Messages: []llm.Message{{Role: llm.RoleSystem, Conte
 
 func TestOpenAIChat(t *testing.T) {
 	srv := llmtest.New(t)
-	srv.Reply(func(r openai.ChatCompletionRequest) string { return "Antwort auf " + r.Messages[1].Content + " mit vier Wörtern." })
+	srv.Reply(func(r openai.ChatCompletionRequest) string {
+		return "Antwort auf " + r.Messages[1].Content + " mit vier Wörtern."
+	})
 	c := newChat(t, srv, llm.OpenAIChatConfig{})
 	resp, err := c.Chat(context.Background(), hello, nil)
 	if err != nil {
