@@ -8,16 +8,583 @@ package generate
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"kontext"
+	"kontext/guard"
+	"kontext/llm"
+	"kontext/retrieval"
 )
 
+// Retriever finds the chunks a principal may see.
+type Retriever interface {
+	Search(ctx context.Context, p kontext.Principal, q retrieval.Query) ([]retrieval.Result, retrieval.Plan, error)
+}
+
+var _ Retriever = (*retrieval.Store)(nil)
+
+// Config holds a Service's dependencies.
+type Config struct {
+	// Pool stores generations and reviews (as the application role).
+	Pool *pgxpool.Pool
+	// Retriever searches the caller's sources.
+	Retriever Retriever
+	// Detector finds personal data to pseudonymise.
+	Detector *guard.Detector
+	// Injection scans briefs and retrieved chunks.
+	Injection *guard.InjectionScanner
+	// Packs are the policy packs by language ("de", "en").
+	Packs map[string]*guard.Checker
+	// Brands are the brand packs by id; DefaultBrand is used when a request
+	// names none.
+	Brands       map[string]*guard.BrandPack
+	DefaultBrand string
+	// Providers are the configured chat providers in routing order.
+	Providers []*llm.Provider
+	// Templates are the prompt templates; nil loads the built-in ones.
+	Templates *Templates
+	// CacheTTL is how long an identical request is answered from the
+	// cache; zero turns the cache off.
+	CacheTTL time.Duration
+	// Restore says which kinds of personal data are put back into the
+	// draft; the zero value restores nothing.
+	Restore guard.RestorePolicy
+	// Logger logs failures; nil discards.
+	Logger *slog.Logger
+	// Spotlighter, when set, fences sources with a fixed delimiter (tests
+	// with golden prompts); nil draws a fresh one per request.
+	Spotlighter func() *guard.Spotlighter
+}
+
 // Service generates drafts. It is safe for concurrent use.
-type Service struct{}
+type Service struct {
+	cfg Config
+}
+
+// Defaults and bounds of a request.
+const (
+	DefaultK        = 8
+	MaxK            = 20
+	MaxBriefBytes   = 8 << 10
+	MaxAudience     = 20
+	snippetRunes    = 240
+	defaultLanguage = "de"
+)
+
+// New returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Pool == nil || cfg.Retriever == nil || cfg.Detector == nil || cfg.Injection == nil {
+		return nil, errors.New("generate: pool, retriever, detector and injection scanner are required")
+	}
+	if len(cfg.Providers) == 0 {
+		return nil, errors.New("generate: no chat provider configured")
+	}
+	for _, lang := range []string{"de", "en"} {
+		if cfg.Packs[lang] == nil {
+			return nil, fmt.Errorf("generate: no policy pack for %q", lang)
+		}
+	}
+	if cfg.DefaultBrand != "" && cfg.Brands[cfg.DefaultBrand] == nil {
+		return nil, fmt.Errorf("generate: default brand %q is not configured", cfg.DefaultBrand)
+	}
+	if cfg.Templates == nil {
+		t, err := LoadTemplates()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Templates = t
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Spotlighter == nil {
+		cfg.Spotlighter = guard.NewSpotlighter
+	}
+	return &Service{cfg: cfg}, nil
+}
+
+// Templates returns the service's prompt templates.
+func (s *Service) Templates() *Templates { return s.cfg.Templates }
+
+// RejectedError is returned for a brief that was refused before anything
+// was retrieved or sent: prompt injection. It matches kontext.ErrInvalid.
+type RejectedError struct {
+	Reasons []string
+	Score   float64
+}
+
+func (e *RejectedError) Error() string {
+	return "the brief was rejected as prompt injection: " + strings.Join(e.Reasons, "; ")
+}
+
+// Is reports whether target is kontext.ErrInvalid.
+func (e *RejectedError) Is(target error) bool { return target == kontext.ErrInvalid }
 
 // Generate runs the whole flow for one request as principal p. When events
 // is not nil it receives the stream's events in order, ending with "done".
+// Each step is a method of run, in the order the data flows.
 func (s *Service) Generate(ctx context.Context, p kontext.Principal, req Request, events func(Event)) (*Result, error) {
-	return nil, errors.New("generate: not built yet")
+	r, err := s.newRun(p, req, events)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.checkBrief(ctx); err != nil { // injection in the brief: reject
+		return nil, err
+	}
+	if err := r.retrieve(ctx); err != nil { // as the principal, then drop flagged chunks
+		return nil, err
+	}
+	r.pseudonymise()                  // brief, chunks and consented audience attributes
+	if err := r.route(); err != nil { // highest classification decides the providers
+		return nil, err
+	}
+	if err := r.assemble(); err != nil { // template, numbered fenced sources
+		return nil, err
+	}
+	if hit, err := r.cached(ctx); err != nil || hit != nil {
+		return hit, err
+	}
+	if err := r.call(ctx); err != nil { // egress-checked provider call, streamed
+		return nil, err
+	}
+	r.verify()                             // citations: unknown removed, facts must cite and be supported
+	r.restore()                            // personal data the policy allows back in, closing lines
+	r.check()                              // policy and brand packs → decision
+	r.finish()                             // disclosure, provenance, usage
+	if err := r.persist(ctx); err != nil { // generation, review, audit event
+		return nil, err
+	}
+	r.emit("done", r.res)
+	return r.res, nil
+}
+
+// run is the state of one generation.
+type run struct {
+	s      *Service
+	p      kontext.Principal
+	req    Request
+	events func(Event)
+	start  time.Time
+	stage  time.Time
+
+	tmpl     *Template
+	brand    *guard.BrandPack
+	checker  *guard.Checker
+	vault    *guard.Vault
+	results  []retrieval.Result
+	plan     retrieval.Plan
+	sources  []PromptSource
+	prompt   Prompt
+	messages []llm.Message
+	provider *llm.Provider
+	highest  kontext.Classification
+	payload  []byte
+	cacheKey []byte
+	answer   llm.ChatResponse
+	verified Verification
+	stored   string // pseudonymised final draft
+	res      *Result
+}
+
+func (s *Service) newRun(p kontext.Principal, req Request, events func(Event)) (*run, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	req.Brief = strings.TrimSpace(req.Brief)
+	req.Channel = strings.TrimSpace(strings.ToLower(req.Channel))
+	req.Lang = strings.TrimSpace(strings.ToLower(req.Lang))
+	if req.Lang == "" {
+		req.Lang = defaultLanguage
+	}
+	switch {
+	case req.Brief == "":
+		return nil, kontext.Invalidf("brief", "is required")
+	case len(req.Brief) > MaxBriefBytes:
+		return nil, kontext.Invalidf("brief", "longer than %d bytes", MaxBriefBytes)
+	case req.Channel == "":
+		return nil, kontext.Invalidf("channel", "is required (%s)", strings.Join(s.cfg.Templates.Channels(), ", "))
+	case req.Lang != "de" && req.Lang != "en":
+		return nil, kontext.Invalidf("lang", "%q is not de or en", req.Lang)
+	case req.K < 0 || req.K > MaxK:
+		return nil, kontext.Invalidf("k", "must be between 1 and %d", MaxK)
+	case len(req.Audience) > MaxAudience:
+		return nil, kontext.Invalidf("audience", "more than %d attributes", MaxAudience)
+	case req.Options.MaxTokens < 0 || req.Options.MaxTokens > 16000:
+		return nil, kontext.Invalidf("options.max_tokens", "must be between 1 and 16000")
+	case req.Options.Temperature != nil && (*req.Options.Temperature < 0 || *req.Options.Temperature > 2):
+		return nil, kontext.Invalidf("options.temperature", "must be between 0 and 2")
+	}
+	tmpl, ok := s.cfg.Templates.Get(req.Channel)
+	if !ok {
+		return nil, kontext.Invalidf("channel", "%q is not one of %s", req.Channel, strings.Join(s.cfg.Templates.Channels(), ", "))
+	}
+	if req.K == 0 {
+		req.K = DefaultK
+	}
+	brandID := req.Brand
+	if brandID == "" {
+		brandID = s.cfg.DefaultBrand
+	}
+	var brand *guard.BrandPack
+	if brandID != "" {
+		if brand = s.cfg.Brands[brandID]; brand == nil {
+			return nil, kontext.Invalidf("brand", "%q is not a configured brand", brandID)
+		}
+	}
+	for name := range req.Audience {
+		if err := kontext.ValidateName("audience", name); err != nil {
+			return nil, err
+		}
+	}
+	now := time.Now()
+	return &run{s: s, p: p, req: req, events: events, start: now, stage: now, tmpl: tmpl, brand: brand,
+		checker: s.cfg.Packs[req.Lang], vault: s.cfg.Detector.NewVault(),
+		res: &Result{Timings: map[string]float64{}, Reasons: []Reason{}}}, nil
+}
+
+func (r *run) emit(name string, data any) {
+	if r.events != nil {
+		r.events(Event{Name: name, Data: data})
+	}
+}
+
+// lap records the time since the previous stage under name.
+func (r *run) lap(name string) {
+	now := time.Now()
+	r.res.Timings[name] = float64(now.Sub(r.stage).Microseconds()) / 1000
+	r.stage = now
+}
+
+func (r *run) checkBrief(context.Context) error {
+	defer r.lap("input_check")
+	scan := r.s.cfg.Injection.Scan(r.req.Brief, guard.Brief)
+	if scan.Injection {
+		return &RejectedError{Reasons: scan.Reasons, Score: scan.Score}
+	}
+	return nil
+}
+
+func (r *run) retrieve(ctx context.Context) error {
+	defer r.lap("retrieval")
+	q := retrieval.Query{Text: r.req.Brief, K: r.req.K, Language: r.req.Lang, DocumentIDs: r.req.Options.DocumentIDs}
+	results, plan, err := r.s.cfg.Retriever.Search(ctx, r.p, q)
+	if err != nil {
+		return fmt.Errorf("generate: %w", err)
+	}
+	r.plan = plan
+	r.highest = kontext.Public
+	for _, c := range results {
+		// Quarantined documents never reach here (the database hides
+		// them); a chunk that reads like an instruction to the model is
+		// left out all the same.
+		if scan := r.s.cfg.Injection.Scan(c.Text, guard.Document); scan.Injection {
+			r.res.Provenance.Dropped = append(r.res.Provenance.Dropped, DroppedSource{ChunkID: c.ChunkID,
+				Reason: "possible prompt injection: " + strings.Join(first(scan.Reasons, 2), "; ")})
+			continue
+		}
+		r.results = append(r.results, c)
+		if c.Classification.Rank() > r.highest.Rank() {
+			r.highest = c.Classification
+		}
+	}
+	for _, d := range r.res.Provenance.Dropped {
+		r.res.Reasons = append(r.res.Reasons, Reason{Code: "source", Severity: SeverityInfo,
+			Message: fmt.Sprintf("Chunk %d was left out of the prompt: %s.", d.ChunkID, d.Reason)})
+	}
+	r.emit("retrieval", map[string]any{"sources": len(r.results), "dropped": len(r.res.Provenance.Dropped),
+		"path": plan.Path, "visible": plan.Visible, "classification": r.highest})
+	return nil
+}
+
+// SeverityInfo marks reasons that inform without changing the decision.
+const SeverityInfo guard.Severity = "info"
+
+func (r *run) pseudonymise() {
+	defer r.lap("pseudonymise")
+	brief, _ := r.vault.Pseudonymise(r.req.Brief)
+	r.prompt.Brief = brief
+	for i, c := range r.results {
+		text, _ := r.vault.Pseudonymise(c.Text)
+		r.sources = append(r.sources, PromptSource{N: i + 1, Title: c.Title, Heading: c.HeadingPath, Version: c.Version, Text: text})
+	}
+	names := slices.Sorted(maps.Keys(r.req.Audience))
+	use := AudienceUse{Used: []string{}, Omitted: []string{}}
+	for _, name := range names {
+		a := r.req.Audience[name]
+		if !a.Consent || strings.TrimSpace(a.Value) == "" {
+			use.Omitted = append(use.Omitted, name)
+			continue
+		}
+		v, _ := r.vault.Pseudonymise(strings.TrimSpace(a.Value))
+		r.prompt.Audience = append(r.prompt.Audience, AudienceLine{Name: name, Value: v})
+		use.Used = append(use.Used, name)
+	}
+	r.res.Provenance.Audience = use
+	r.res.Provenance.Redactions = r.vault.Counts()
+	if r.res.Provenance.Redactions == nil {
+		r.res.Provenance.Redactions = map[string]int{}
+	}
+}
+
+func (r *run) route() error {
+	p, err := llm.Route(r.s.cfg.Providers, r.highest, r.req.Options.Provider)
+	if err != nil {
+		return fmt.Errorf("generate: %w", err)
+	}
+	r.provider = p
+	return nil
+}
+
+// inTextDisclosure are the channels whose AI label goes into the text
+// itself (the policy packs check it there); elsewhere it travels beside
+// the text as Result.Disclosure.
+var inTextDisclosure = map[string]bool{"social_post": true, "press_release": true}
+
+// disclosures are the AI labels per language: a short one for in-text
+// channels and a sentence for the rest.
+var disclosures = map[string][2]string{
+	"de": {"KI-generiert", "Dieser Text wurde mit Unterstützung von KI erstellt und redaktionell geprüft."},
+	"en": {"AI-generated", "This text was created with the help of AI and reviewed by our editors."},
+}
+
+func (r *run) disclosure() string {
+	d := disclosures[r.req.Lang]
+	if inTextDisclosure[r.req.Channel] {
+		return d[0]
+	}
+	return d[1]
+}
+
+// required lists the lines the draft must end with: the brand's disclaimer
+// for the channel and, where it belongs in the text, the AI label.
+func (r *run) required() []string {
+	var out []string
+	if r.brand != nil {
+		if d := strings.TrimSpace(r.brand.Disclaimers[r.tmpl.PolicyChannel]); d != "" {
+			out = append(out, d)
+		}
+	}
+	if inTextDisclosure[r.req.Channel] {
+		out = append(out, r.disclosure())
+	}
+	return out
+}
+
+func (r *run) maxChars() int {
+	if r.brand != nil {
+		if n, ok := r.brand.MaxLength[r.tmpl.PolicyChannel]; ok {
+			return n
+		}
+	}
+	return r.tmpl.MaxChars
+}
+
+func (r *run) assemble() error {
+	defer r.lap("assemble")
+	spot := r.s.cfg.Spotlighter()
+	for i := range r.sources {
+		r.sources[i].Wrapped = spot.Wrap(r.sources[i].Text)
+	}
+	r.prompt.Channel = r.req.Channel
+	r.prompt.ChannelLabel = channelLabels[r.req.Channel]
+	r.prompt.Lang = r.req.Lang
+	r.prompt.LangName = langNames[r.req.Lang]
+	r.prompt.Brand = promptBrand(r.brand)
+	r.prompt.Sources = r.sources
+	r.prompt.Required = r.required()
+	r.prompt.MaxChars = r.maxChars()
+	r.prompt.SpotlightInstruction = spot.Instruction()
+	msgs, err := r.tmpl.Assemble(r.prompt)
+	if err != nil {
+		return err
+	}
+	r.messages = msgs
+	// The payload is what leaves the process; its hash is the input hash
+	// of provenance, and it passes the egress check whatever the provider.
+	r.payload, _ = json.Marshal(msgs)
+	if err := r.s.cfg.Detector.CheckEgress(r.payload); err != nil {
+		return fmt.Errorf("generate: %w", err)
+	}
+	r.cacheKey = r.key()
+	return nil
+}
+
+// key is the cache key: everything that decides the answer, except the
+// random fence delimiter.
+func (r *run) key() []byte {
+	type src struct {
+		Chunk   int64  `json:"c"`
+		Doc     string `json:"d"`
+		Version int    `json:"v"`
+	}
+	var sources []src
+	for _, c := range r.results {
+		sources = append(sources, src{c.ChunkID, c.DocumentID, c.Version})
+	}
+	tokens := retrieval.AccessTokens(r.p)
+	sort.Strings(tokens)
+	brand := ""
+	if r.brand != nil {
+		brand = r.brand.ID + "@" + r.brand.Version
+	}
+	pack := r.checker.Pack()
+	k, _ := json.Marshal(map[string]any{
+		"tenant": r.p.Tenant, "tokens": tokens, "clearance": r.p.Clearance, "brief": r.prompt.Brief,
+		"channel": r.req.Channel, "lang": r.req.Lang, "brand": brand, "audience": r.prompt.Audience, "k": r.req.K,
+		"temperature": r.req.Options.Temperature, "max_tokens": r.req.Options.MaxTokens, "docs": r.req.Options.DocumentIDs,
+		"template": r.tmpl.Ref(), "provider": r.provider.Name, "model": r.provider.Chat.Model(),
+		"pack": pack.ID + "@" + pack.Version, "sources": sources,
+	})
+	h := sha256.Sum256(k)
+	return h[:]
+}
+
+func (r *run) call(ctx context.Context) error {
+	defer r.lap("provider")
+	maxTokens := r.req.Options.MaxTokens
+	if maxTokens == 0 {
+		maxTokens = r.tmpl.MaxTokens
+	}
+	compose := &llm.Compose{Brief: r.prompt.Brief, Channel: r.req.Channel, Lang: r.req.Lang,
+		AddressForm: r.prompt.Brand.AddressForm, Brand: r.prompt.Brand.Name, MaxChars: r.prompt.MaxChars, Required: r.prompt.Required,
+		Avoid: r.prompt.Brand.Banned}
+	for _, s := range r.sources {
+		compose.Sources = append(compose.Sources, llm.ComposeSource{N: s.N, Title: s.Title, Text: s.Text})
+	}
+	var onDelta func(string)
+	if r.events != nil {
+		onDelta = func(d string) { r.emit("delta", d) }
+	}
+	answer, err := r.provider.Chat.Chat(ctx, llm.ChatRequest{Messages: r.messages, MaxTokens: maxTokens,
+		Temperature: r.req.Options.Temperature, Compose: compose}, onDelta)
+	if err != nil {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		return fmt.Errorf("generate: provider %s: %w", r.provider.Name, err)
+	}
+	r.answer = answer
+	return nil
+}
+
+func (r *run) verify() {
+	defer r.lap("verify")
+	var vs []VerifySource
+	for _, s := range r.sources {
+		vs = append(vs, VerifySource{N: s.N, Title: s.Title, Text: s.Text})
+	}
+	r.verified = VerifyCitations(r.answer.Text, vs)
+	r.res.Sentences = r.verified.Sentences
+	r.res.Reasons = append(r.res.Reasons, r.verified.Reasons...)
+	r.res.Citations = []Citation{}
+	for i, c := range r.results {
+		r.res.Citations = append(r.res.Citations, Citation{N: i + 1, DocumentID: c.DocumentID, Title: c.Title,
+			Version: c.Version, Heading: c.HeadingPath, ChunkID: c.ChunkID, Snippet: clip(r.sources[i].Text, snippetRunes)})
+	}
+	r.emit("citations", r.res.Citations)
+}
+
+func (r *run) restore() {
+	draft := strings.TrimSpace(r.verified.Draft)
+	for _, line := range r.required() {
+		if !strings.Contains(draft, line) {
+			draft += "\n\n" + line
+		}
+	}
+	r.stored = draft
+	r.res.Draft = r.vault.Restore(draft, r.s.cfg.Restore)
+	if r.s.cfg.Restore != guard.RestoreNothing {
+		for i := range r.res.Sentences {
+			r.res.Sentences[i].Text = r.vault.Restore(r.res.Sentences[i].Text, r.s.cfg.Restore)
+		}
+	}
+}
+
+// lineChannels are checked for length line by line: each subject line is
+// one text.
+var lineChannels = map[string]bool{"subject_lines": true}
+
+func (r *run) check() {
+	defer r.lap("policy")
+	opts := guard.CheckOptions{Channel: r.tmpl.PolicyChannel, Lang: r.req.Lang, Brand: r.brand}
+	limit := r.maxChars()
+	if lineChannels[r.req.Channel] && r.brand != nil {
+		b := *r.brand
+		b.MaxLength = nil
+		opts.Brand = &b
+	}
+	result := r.checker.Check(r.res.Draft, opts)
+	for _, v := range result.Violations {
+		span := v.Span
+		reason := Reason{Code: "policy", Rule: v.Rule, Category: v.Category, Severity: v.Severity, Message: v.Message}
+		if span != [2]int{0, 0} {
+			reason.Span = &span
+		}
+		r.res.Reasons = append(r.res.Reasons, reason)
+	}
+	if lineChannels[r.req.Channel] {
+		for _, line := range strings.Split(r.res.Draft, "\n") {
+			line = strings.TrimSpace(line)
+			if n := len([]rune(line)); n > limit && !slices.Contains(r.required(), line) {
+				r.res.Reasons = append(r.res.Reasons, Reason{Code: "policy", Rule: "brand.max_length", Category: "max_length",
+					Severity: guard.SeverityBlock, Message: fmt.Sprintf("The line %q has %d characters; %d allowed.", clip(line, 80), n, limit)})
+			}
+		}
+	}
+	if placeholderPattern.MatchString(r.res.Draft) {
+		r.res.Reasons = append(r.res.Reasons, Reason{Code: "personal_data", Severity: guard.SeverityReview,
+			Message: "The draft holds placeholders of withheld personal data; a person must fill them in or remove them."})
+	}
+	r.res.Decision = Approved
+	for _, reason := range r.res.Reasons {
+		switch reason.Severity {
+		case guard.SeverityBlock:
+			r.res.Decision = Blocked
+		case guard.SeverityReview:
+			if r.res.Decision == Approved {
+				r.res.Decision = NeedsReview
+			}
+		}
+	}
+	r.emit("decision", map[string]any{"decision": r.res.Decision, "reasons": r.res.Reasons})
+}
+
+func (r *run) finish() {
+	res := r.res
+	res.Disclosure = r.disclosure()
+	pv := &res.Provenance
+	pv.Provider, pv.Model, pv.Region, pv.Offline = r.provider.Name, r.answer.Model, r.provider.Region, r.provider.Offline
+	if pv.Model == "" {
+		pv.Model = r.provider.Chat.Model()
+	}
+	pv.Template = r.tmpl.Ref()
+	pack := r.checker.Pack()
+	pv.PolicyPacks = []string{pack.ID + "@" + pack.Version}
+	if r.brand != nil {
+		pv.Brand = r.brand.ID + "@" + r.brand.Version
+	}
+	pv.Retrieval = RetrievalParams{K: r.req.K, Path: r.plan.Path, Visible: r.plan.Visible, Classification: string(r.highest)}
+	pv.Sources = []SourceVersion{}
+	for _, c := range r.results {
+		pv.Sources = append(pv.Sources, SourceVersion{DocumentID: c.DocumentID, Version: c.Version, ChunkID: c.ChunkID})
+	}
+	in := sha256.Sum256(r.payload)
+	out := sha256.Sum256([]byte(r.res.Draft))
+	pv.InputSHA256, pv.OutputSHA256 = fmt.Sprintf("%x", in), fmt.Sprintf("%x", out)
+	u := r.answer.Usage
+	if u.PromptTokens == 0 && u.CompletionTokens == 0 {
+		u = countUsage(r.payload, r.answer.Text)
+	}
+	res.Usage = Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, CostEUR: r.provider.Price.Cost(u)}
 }

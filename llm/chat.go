@@ -62,6 +62,9 @@ type Compose struct {
 	// Required are lines the draft must end with, verbatim (disclaimers,
 	// AI labels).
 	Required []string
+	// Avoid are words the draft must not use (the brand's banned words);
+	// a word matches its inflections by prefix.
+	Avoid []string
 }
 
 // ComposeSource is one numbered source.

@@ -75,7 +75,7 @@ type candidate struct {
 	lang    bool // in the draft's language
 }
 
-var placeholderRE = regexp.MustCompile(`<[A-Z][A-Z_]*_\d+>`)
+var placeholderRE = regexp.MustCompile(`\[[A-Z][A-Z_]*_[1-9]\d*\]`)
 
 // ComposeDraft writes the draft for c. It is exported for tests and benchmarks;
 // Chat is the way in.
@@ -124,7 +124,8 @@ func candidates(c Compose) []candidate {
 			pos++
 			t := strings.TrimSpace(u.Text)
 			n := utf8.RuneCountInString(t)
-			if u.Heading || n < 25 || n > 320 || strings.HasSuffix(t, "?") || strings.HasSuffix(t, ":") || placeholderRE.MatchString(t) {
+			if u.Heading || u.Cells > 2 || n < 25 || n > 320 || strings.HasSuffix(t, "?") || strings.HasSuffix(t, ":") ||
+				placeholderRE.MatchString(t) || aboutWriting(t) || needsContext(t) || quotedExample(u) || avoids(t, c.Avoid) {
 				continue
 			}
 			terms := map[string]bool{}
@@ -183,6 +184,61 @@ func candidates(c Compose) []candidate {
 	return out
 }
 
+// writingCues mark sentences that speak to the people who write about the
+// product (style guides, wording rules) rather than about the product.
+var writingCues = []string{"in texten", "alle texte", "im text", "formulier", "schreiben wir", "wir schreiben",
+	"nicht schreiben", "bitte keine angabe", "tonalität", "in copy", "we write", "do not write", "don't write",
+	"wording", "tone of voice", "copywriter"}
+
+// contextOpeners begin sentences that lean on the one before ("Deshalb
+// …", "This means …"): out of their place they mislead.
+var contextOpeners = []string{"deshalb ", "daher ", "dafür ", "dabei ", "dadurch ", "trotzdem ", "außerdem ", "also ",
+	"das ", "dies ", "dieser ", "diese ", "dieses ", "so ", "auch ", "this ", "that ", "these ", "those ", "it ", "they ",
+	"so ", "also ", "therefore ", "however ", "that's ", "it's "}
+
+func needsContext(s string) bool {
+	l := strings.ToLower(strings.TrimLeft(s, "„“\"'"))
+	for _, o := range contextOpeners {
+		if strings.HasPrefix(l, o) {
+			return true
+		}
+	}
+	return strings.Contains(l, " also ") && !strings.HasPrefix(l, "also") && guessLang(s) == "de"
+}
+
+// quotedExample reports a table row of quoted examples (a style guide's
+// "write this, not that").
+func quotedExample(u Unit) bool {
+	return u.Row && strings.ContainsAny(u.Text[:min(len(u.Text), 4)], "„\"“")
+}
+
+// avoids reports whether s holds one of the words to avoid, by prefix
+// ("revolutionär" matches "revolutionäre").
+func avoids(s string, avoid []string) bool {
+	if len(avoid) == 0 {
+		return false
+	}
+	for _, w := range Words(s) {
+		f := fold(w)
+		for _, a := range avoid {
+			if a = fold(strings.TrimSpace(a)); a != "" && strings.HasPrefix(f, a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func aboutWriting(s string) bool {
+	l := strings.ToLower(s)
+	for _, c := range writingCues {
+		if strings.Contains(l, c) {
+			return true
+		}
+	}
+	return false
+}
+
 // pick takes the n best sentences that do not repeat one another.
 func pick(cands []candidate, n int) []candidate {
 	var out []candidate
@@ -210,10 +266,14 @@ func pick(cands []candidate, n int) []candidate {
 	return out
 }
 
-// cite puts the citation before the sentence's final punctuation.
+// cite puts the citation before the sentence's final punctuation, or after
+// a closing quotation mark.
 func cite(s string, n int) string {
 	s = strings.TrimSpace(s)
 	mark := fmt.Sprintf(" [%d]", n)
+	if strings.HasSuffix(s, "“") || strings.HasSuffix(s, "\"") || strings.HasSuffix(s, "”") || strings.HasSuffix(s, "«") {
+		return s + mark
+	}
 	end := len(s)
 	for end > 0 && strings.IndexByte(".!?", s[end-1]) >= 0 {
 		end--
@@ -314,7 +374,7 @@ func subjectLines(c Compose, picked []candidate) string {
 		mark := fmt.Sprintf(" [%d]", p.n)
 		prefix := fmt.Sprintf("%d. ", i+1)
 		room := limit - utf8.RuneCountInString(mark) - utf8.RuneCountInString(prefix)
-		line := strings.TrimRight(p.text, ".!? ")
+		line := strings.Trim(p.text, ".!? „“\"”«»")
 		if i == 0 && c.Brand != "" && !strings.Contains(line, c.Brand) {
 			line = c.Brand + ": " + line
 		}

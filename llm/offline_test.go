@@ -17,7 +17,7 @@ var composeSources = []llm.ComposeSource{
 		"- nach 6 Stunden: 74 °C\n\nMit Wasser von 95 °C gefüllt hat der Tee nach 6 Stunden noch 74 °C. " +
 		"Der Deckel ist spülmaschinenfest, der Flaschenkörper bitte von Hand spülen."},
 	{N: 2, Title: "FAQ", Text: "Wie lange hält die Flasche warm? Die Gipfelflasche 500 hält Tee nach 12 Stunden noch bei 61 °C. " +
-		"Bei Fragen schreib an <EMAIL_1>, Ansprechpartnerin ist <PERSON_1> aus dem Kundenservice."},
+		"Bei Fragen schreib an [EMAIL_1], Ansprechpartnerin ist [PERSON_1] aus dem Kundenservice."},
 	{N: 3, Title: "Press", Text: "The Hüttenkanne is a one-litre vacuum jug with a one-hand pour stopper for mountain huts."},
 }
 
@@ -36,7 +36,7 @@ func TestComposeDraft(t *testing.T) {
 			if !strings.HasSuffix(draft, "#Werbung") {
 				t.Errorf("draft does not end with the required line:\n%s", draft)
 			}
-			if strings.Contains(draft, "<PERSON_1>") || strings.Contains(draft, "<EMAIL_1>") {
+			if strings.Contains(draft, "[PERSON_1]") || strings.Contains(draft, "[EMAIL_1]") {
 				t.Errorf("draft uses a sentence with withheld personal data:\n%s", draft)
 			}
 			if strings.Contains(draft, "Hüttenkanne") {

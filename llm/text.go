@@ -24,9 +24,9 @@ func Sentences(text string) []Unit {
 		case strings.HasPrefix(line, "#"):
 			out = append(out, Unit{Text: strings.TrimSpace(strings.TrimLeft(line, "#")), Heading: true})
 			continue
-		case strings.HasPrefix(line, "|"):
-			if row, ok := tableRow(line, i+1 < len(lines) && isSeparatorRow(lines[i+1])); ok {
-				out = append(out, Unit{Text: row, Row: true})
+		case strings.HasPrefix(line, "|") || strings.Count(line, " | ") >= 1:
+			if row, cells, ok := tableRow(line, i+1 < len(lines) && isSeparatorRow(lines[i+1])); ok {
+				out = append(out, Unit{Text: row, Row: true, Cells: cells})
 			}
 			continue
 		}
@@ -42,14 +42,17 @@ func Sentences(text string) []Unit {
 type Unit struct {
 	Text    string
 	Heading bool
-	Row     bool
+	// Row marks a table row; Cells counts its cells. A row of two cells
+	// reads as "key: value"; wider rows need their header to be read.
+	Row   bool
+	Cells int
 }
 
 // tableRow reads a Markdown table row as "first: rest"; separator and
 // header rows are skipped.
-func tableRow(line string, beforeSeparator bool) (string, bool) {
+func tableRow(line string, beforeSeparator bool) (string, int, bool) {
 	if isSeparatorRow(line) || beforeSeparator {
-		return "", false
+		return "", 0, false
 	}
 	var cells []string
 	for _, c := range strings.Split(strings.Trim(line, "|"), "|") {
@@ -58,9 +61,9 @@ func tableRow(line string, beforeSeparator bool) (string, bool) {
 		}
 	}
 	if len(cells) < 2 {
-		return "", false
+		return "", 0, false
 	}
-	return cells[0] + ": " + strings.Join(cells[1:], ", "), true
+	return cells[0] + ": " + strings.Join(cells[1:], ", "), len(cells), true
 }
 
 func isSeparatorRow(line string) bool {

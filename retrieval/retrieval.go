@@ -128,18 +128,20 @@ type Leg struct {
 
 // Result is one retrieved chunk.
 type Result struct {
-	ChunkID     int64   `json:"chunk_id"`
-	DocumentID  string  `json:"document_id"`
-	ExternalID  string  `json:"external_id"`
-	Title       string  `json:"title"`
-	Version     int     `json:"version"`
-	HeadingPath string  `json:"heading_path"`
-	Ordinal     int     `json:"ordinal"`
-	Text        string  `json:"text"`
-	Language    string  `json:"language"`
-	Score       float64 `json:"score"`
-	Vector      *Leg    `json:"vector,omitempty"`
-	FullText    *Leg    `json:"full_text,omitempty"`
+	ChunkID     int64  `json:"chunk_id"`
+	DocumentID  string `json:"document_id"`
+	ExternalID  string `json:"external_id"`
+	Title       string `json:"title"`
+	Version     int    `json:"version"`
+	HeadingPath string `json:"heading_path"`
+	Ordinal     int    `json:"ordinal"`
+	Text        string `json:"text"`
+	Language    string `json:"language"`
+	// Classification is the chunk's document classification.
+	Classification kontext.Classification `json:"classification"`
+	Score          float64                `json:"score"`
+	Vector         *Leg                   `json:"vector,omitempty"`
+	FullText       *Leg                   `json:"full_text,omitempty"`
 	// Matched is "vector", "full_text" or "both".
 	Matched string `json:"matched"`
 	// RerankScore is the reranker's score, when one is configured.
@@ -530,7 +532,7 @@ top AS MATERIALIZED (
 	LIMIT %[12]s
 )
 SELECT c.id, c.document_id::text, d.external_id, d.title, d.version, c.heading_path, c.ordinal, c.text, c.language,
-       k.score, k.vrank, k.vscore, k.trank, k.tscore
+       c.classification::text, k.score, k.vrank, k.vscore, k.trank, k.tscore
 FROM top k JOIN chunks c ON c.id = k.id JOIN documents d ON d.id = k.document_id
 ORDER BY k.score DESC, c.id`,
 		v, f.where, "", limit, lang, text,
@@ -543,7 +545,7 @@ func scanResult(row pgx.CollectableRow) (Result, error) {
 	var vrank, trank *int
 	var vscore, tscore *float64
 	err := row.Scan(&r.ChunkID, &r.DocumentID, &r.ExternalID, &r.Title, &r.Version, &r.HeadingPath, &r.Ordinal,
-		&r.Text, &r.Language, &r.Score, &vrank, &vscore, &trank, &tscore)
+		&r.Text, &r.Language, &r.Classification, &r.Score, &vrank, &vscore, &trank, &tscore)
 	if err != nil {
 		return r, err
 	}

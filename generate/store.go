@@ -1,0 +1,289 @@
+package generate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"kontext"
+	"kontext/audit"
+	"kontext/ingest"
+	"kontext/llm"
+)
+
+var placeholderPattern = regexp.MustCompile(`\[[A-Z][A-Z_]*_[1-9]\d*\]`)
+
+// countUsage counts tokens (cl100k) when a provider reports none, as the
+// offline composer does.
+func countUsage(payload []byte, answer string) llm.Usage {
+	var msgs []llm.Message
+	_ = json.Unmarshal(payload, &msgs)
+	var u llm.Usage
+	for _, m := range msgs {
+		n, _ := ingest.CountTokens(m.Content)
+		u.PromptTokens += n
+	}
+	u.CompletionTokens, _ = ingest.CountTokens(answer)
+	return u
+}
+
+// inSession runs fn in a transaction declared for the principal.
+func (s *Service) inSession(ctx context.Context, p kontext.Principal, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.cfg.Pool, func(tx pgx.Tx) error {
+		sql, args := p.SessionSQL()
+		if _, err := tx.Exec(ctx, sql, args...); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// cached answers from a stored generation of the same key within the TTL.
+// The stored draft holds placeholders; this request's vault (built from the
+// same inputs, so with the same placeholders) restores what policy allows.
+func (r *run) cached(ctx context.Context) (*Result, error) {
+	if r.s.cfg.CacheTTL <= 0 || r.req.Options.NoCache {
+		return nil, nil
+	}
+	var raw []byte
+	var id string
+	var review *string
+	err := r.s.inSession(ctx, r.p, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT g.id::text, g.result, rv.status FROM generations g
+			LEFT JOIN reviews rv ON rv.generation_id = g.id
+			WHERE g.tenant = $1 AND g.cache_key = $2 AND g.created_at > now() - $3::interval
+			ORDER BY g.created_at DESC LIMIT 1`, r.p.Tenant, r.cacheKey, r.s.cfg.CacheTTL).Scan(&id, &raw, &review)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: r.p.Tenant, Actor: r.p.User, Action: "generation.cache_hit",
+			Subject: id, Details: map[string]any{"template": r.tmpl.Ref(), "provider": r.provider.Name}})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("generate: cache: %w", err)
+	}
+	if raw == nil {
+		return nil, nil
+	}
+	var res Result
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return nil, fmt.Errorf("generate: cache: %w", err)
+	}
+	res.GenerationID, res.Cached = id, true
+	res.Draft = r.vault.Restore(res.Draft, r.s.cfg.Restore)
+	for i := range res.Sentences {
+		res.Sentences[i].Text = r.vault.Restore(res.Sentences[i].Text, r.s.cfg.Restore)
+	}
+	if review != nil && *review == "pending" {
+		res.ReviewID = id
+	}
+	res.Usage = Usage{}
+	r.lap("cache")
+	res.Timings = r.res.Timings
+	res.Timings["total"] = float64(time.Since(r.start).Microseconds()) / 1000
+	r.emit("citations", res.Citations)
+	r.emit("decision", map[string]any{"decision": res.Decision, "reasons": res.Reasons})
+	r.emit("done", &res)
+	return &res, nil
+}
+
+// persist stores the generation (pseudonymised), opens a review when the
+// draft needs one, and appends the audit event, all in one transaction.
+func (r *run) persist(ctx context.Context) error {
+	stored := *r.res
+	stored.Draft = r.stored
+	stored.Sentences = r.verified.Sentences
+	stored.Timings = nil
+	raw, err := json.Marshal(stored)
+	if err != nil {
+		return fmt.Errorf("generate: persist: %w", err)
+	}
+	in, out := r.res.Provenance.InputSHA256, r.res.Provenance.OutputSHA256
+	err = r.s.inSession(ctx, r.p, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `INSERT INTO generations (tenant, actor, channel, lang, classification, brief, draft,
+				decision, result, provider, model, template, prompt_tokens, completion_tokens, cost_eur, cache_key,
+				input_sha256, output_sha256)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, decode($17, 'hex'), decode($18, 'hex'))
+			RETURNING id::text`,
+			r.p.Tenant, r.p.User, r.req.Channel, r.req.Lang, string(r.highest), r.prompt.Brief, r.stored,
+			string(r.res.Decision), raw, r.provider.Name, r.res.Provenance.Model, r.tmpl.Ref(),
+			r.res.Usage.PromptTokens, r.res.Usage.CompletionTokens, r.res.Usage.CostEUR, r.cacheKey, in, out).Scan(&r.res.GenerationID)
+		if err != nil {
+			return err
+		}
+		if r.res.Decision == NeedsReview {
+			if _, err := tx.Exec(ctx, "INSERT INTO reviews (generation_id, tenant) VALUES ($1, $2)", r.res.GenerationID, r.p.Tenant); err != nil {
+				return err
+			}
+			r.res.ReviewID = r.res.GenerationID
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: r.p.Tenant, Actor: r.p.User, Action: "generation.created",
+			Subject: r.res.GenerationID, Details: map[string]any{
+				"decision": r.res.Decision, "reasons": len(r.res.Reasons), "channel": r.req.Channel, "lang": r.req.Lang,
+				"provider": r.provider.Name, "model": r.res.Provenance.Model, "region": r.provider.Region,
+				"template": r.tmpl.Ref(), "policy_packs": r.res.Provenance.PolicyPacks, "sources": r.res.Provenance.Sources,
+				"classification": r.highest, "redactions": r.res.Provenance.Redactions, "audience": r.res.Provenance.Audience.Used,
+				"input_sha256": in, "output_sha256": out, "cost_eur": r.res.Usage.CostEUR,
+			}})
+	})
+	if err != nil {
+		return fmt.Errorf("generate: persist: %w", err)
+	}
+	r.lap("persist")
+	r.res.Timings["total"] = float64(time.Since(r.start).Microseconds()) / 1000
+	return nil
+}
+
+// Review is a draft waiting for, or having had, a human decision.
+type Review struct {
+	GenerationID string     `json:"generation_id"`
+	Status       string     `json:"status"`
+	CreatedAt    time.Time  `json:"created_at"`
+	DecidedAt    *time.Time `json:"decided_at,omitempty"`
+	Reviewer     *string    `json:"reviewer,omitempty"`
+	Comment      *string    `json:"comment,omitempty"`
+	Channel      string     `json:"channel"`
+	Lang         string     `json:"lang"`
+	Actor        string     `json:"requested_by"`
+	Draft        string     `json:"draft"`
+	Reasons      []Reason   `json:"reasons"`
+}
+
+// Reviews lists the tenant's pending reviews, oldest first.
+func (s *Service) Reviews(ctx context.Context, p kontext.Principal, limit int) ([]Review, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	var out []Review
+	err := s.inSession(ctx, p, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT rv.generation_id::text, rv.status, rv.created_at, rv.decided_at, rv.reviewer,
+				rv.comment, g.channel, g.lang, g.actor, g.draft, coalesce(g.result->'reasons', '[]'::jsonb)
+			FROM reviews rv JOIN generations g ON g.id = rv.generation_id
+			WHERE rv.tenant = $1 AND rv.status = 'pending' ORDER BY rv.created_at, rv.generation_id LIMIT $2`, p.Tenant, limit)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (Review, error) {
+			var rv Review
+			var reasons []byte
+			err := row.Scan(&rv.GenerationID, &rv.Status, &rv.CreatedAt, &rv.DecidedAt, &rv.Reviewer, &rv.Comment,
+				&rv.Channel, &rv.Lang, &rv.Actor, &rv.Draft, &reasons)
+			if err == nil {
+				err = json.Unmarshal(reasons, &rv.Reasons)
+			}
+			return rv, err
+		})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("generate: reviews: %w", err)
+	}
+	if out == nil {
+		out = []Review{}
+	}
+	return out, nil
+}
+
+// Decide approves or rejects the pending review of a generation. A blocked
+// draft cannot be approved, and a decided review cannot be decided again;
+// both are kontext.ErrConflict.
+func (s *Service) Decide(ctx context.Context, p kontext.Principal, generationID string, approve bool, comment string) (Review, error) {
+	if len(comment) > 4000 {
+		return Review{}, kontext.Invalidf("comment", "longer than 4000 bytes")
+	}
+	if !approve && comment == "" {
+		return Review{}, kontext.Invalidf("comment", "is required to reject a draft")
+	}
+	status := "rejected"
+	if approve {
+		status = "approved"
+	}
+	var rv Review
+	err := s.inSession(ctx, p, func(tx pgx.Tx) error {
+		var decision string
+		err := tx.QueryRow(ctx, "SELECT decision FROM generations WHERE id = $1::uuid", generationID).Scan(&decision)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("generation %s: %w", generationID, kontext.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		switch Decision(decision) {
+		case Blocked:
+			return fmt.Errorf("generation %s was blocked by policy; a blocked draft cannot be approved or reviewed: %w", generationID, kontext.ErrConflict)
+		case Approved:
+			return fmt.Errorf("generation %s was approved by policy and needs no review: %w", generationID, kontext.ErrConflict)
+		}
+		err = tx.QueryRow(ctx, `UPDATE reviews SET status = $2, decided_at = now(), reviewer = $3, comment = nullif($4, '')
+			WHERE generation_id = $1::uuid AND status = 'pending'
+			RETURNING generation_id::text, status, created_at, decided_at, reviewer, comment`,
+			generationID, status, p.User, comment).Scan(&rv.GenerationID, &rv.Status, &rv.CreatedAt, &rv.DecidedAt, &rv.Reviewer, &rv.Comment)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("the review of generation %s was already decided: %w", generationID, kontext.ErrConflict)
+		}
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Tenant: p.Tenant, Actor: p.User, Action: "review." + status,
+			Subject: generationID, Details: map[string]any{"commented": comment != ""}})
+	})
+	if err != nil {
+		return Review{}, fmt.Errorf("generate: review: %w", err)
+	}
+	return rv, nil
+}
+
+// UsageRow is the usage of one day and channel.
+type UsageRow struct {
+	Day              string  `json:"day"`
+	Channel          string  `json:"channel"`
+	Generations      int     `json:"generations"`
+	PromptTokens     int64   `json:"prompt_tokens"`
+	CompletionTokens int64   `json:"completion_tokens"`
+	CostEUR          float64 `json:"cost_eur"`
+}
+
+// Usage aggregates the tenant's generations per day (UTC) and channel in
+// [from, to).
+func (s *Service) Usage(ctx context.Context, p kontext.Principal, from, to time.Time) ([]UsageRow, error) {
+	if !to.After(from) {
+		return nil, kontext.Invalidf("to", "must be after from")
+	}
+	var out []UsageRow
+	sp := p
+	err := pgx.BeginFunc(ctx, s.cfg.Pool, func(tx pgx.Tx) error {
+		sql, args := sp.SessionSQL()
+		if _, err := tx.Exec(ctx, sql, args...); err != nil {
+			return err
+		}
+		// Usage counts every generation of the tenant, whatever its
+		// classification: the tenant scope lifts the clearance filter.
+		if _, err := tx.Exec(ctx, "SELECT set_config('kontext.scope', 'tenant', true)"); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, channel, count(*)::int,
+				sum(prompt_tokens)::bigint, sum(completion_tokens)::bigint, sum(cost_eur)::float8
+			FROM generations WHERE tenant = $1 AND created_at >= $2 AND created_at < $3
+			GROUP BY 1, 2 ORDER BY 1, 2`, p.Tenant, from, to)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, pgx.RowToStructByPos[UsageRow])
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("generate: usage: %w", err)
+	}
+	if out == nil {
+		out = []UsageRow{}
+	}
+	return out, nil
+}
