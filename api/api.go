@@ -52,6 +52,13 @@ type Options struct {
 	Audit Auditor
 	// Guard serves /v1/guard/*; nil leaves those routes out.
 	Guard *Guard
+	// Generator serves /v1/generate, /v1/reviews and /v1/usage; nil leaves
+	// them out.
+	Generator Generator
+	// MaxGenerations bounds the generations running at once in this
+	// process (default DefaultMaxGenerations); more wait up to a second,
+	// then get 503 with Retry-After.
+	MaxGenerations int
 	// MaxDocumentBytes limits an uploaded document (default 20 MiB); the
 	// document routes accept bodies up to this size plus form overhead.
 	MaxDocumentBytes int64
@@ -64,6 +71,8 @@ type Server struct {
 	engine  *gin.Engine
 	metrics *httpMetrics
 	limits  *limiters
+	// generations holds one token per running generation.
+	generations chan struct{}
 }
 
 func init() {
@@ -88,8 +97,12 @@ func New(opts Options) *Server {
 	if opts.RateLimits == nil {
 		opts.RateLimits = DefaultRateLimits
 	}
+	if opts.MaxGenerations <= 0 {
+		opts.MaxGenerations = DefaultMaxGenerations
+	}
 	s := &Server{opts: opts, log: opts.Logger, metrics: newHTTPMetrics(opts.Registry),
-		limits: &limiters{byKey: map[string]*keyLimiter{}, limits: opts.RateLimits}}
+		limits:      &limiters{byKey: map[string]*keyLimiter{}, limits: opts.RateLimits},
+		generations: make(chan struct{}, opts.MaxGenerations)}
 
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
@@ -126,6 +139,13 @@ func New(opts Options) *Server {
 		if opts.Guard.Redactor != nil {
 			v1.POST("/guard/redact", s.requireRole(kontext.Viewer), s.guardRedact)
 		}
+	}
+	if opts.Generator != nil {
+		v1.POST("/generate", s.requireRole(kontext.Editor), s.generate)
+		v1.GET("/reviews", s.requireRole(kontext.Reviewer), s.reviews)
+		v1.POST("/reviews/:id/approve", s.requireRole(kontext.Reviewer), s.decideReview(true))
+		v1.POST("/reviews/:id/reject", s.requireRole(kontext.Reviewer), s.decideReview(false))
+		v1.GET("/usage", s.requireRole(kontext.Editor), s.usage)
 	}
 	if opts.Eraser != nil {
 		v1.POST("/erasure", s.requireRole(kontext.Admin), s.erase)

@@ -61,6 +61,14 @@ var sentinels = []struct {
 // 5xx are logged with the request's fields and the client gets a plain
 // message and the request id, never internals.
 func writeError(c *gin.Context, err error) {
+	status, body := errorResponse(c, err)
+	c.Header("Cache-Control", "no-store")
+	c.AbortWithStatusJSON(status, errorBody{Error: body})
+}
+
+// errorResponse maps err to its status and body, logging 5xx; writeError
+// and the error event of a stream share it.
+func errorResponse(c *gin.Context, err error) (int, errorFields) {
 	status, body := http.StatusInternalServerError, errorFields{Code: "internal", Message: "internal error"}
 	var apiErr *Error
 	var maxErr *http.MaxBytesError
@@ -90,8 +98,7 @@ func writeError(c *gin.Context, err error) {
 			slog.Int("status", status),
 			slog.Any("err", err))
 	}
-	c.Header("Cache-Control", "no-store")
-	c.AbortWithStatusJSON(status, errorBody{Error: body})
+	return status, body
 }
 
 // logger returns the server's logger stored on the context by New's middleware.

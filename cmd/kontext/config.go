@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"kontext"
 	"kontext/api"
+	"kontext/guard"
 )
 
 // Defaults match the roles and database that scripts/db.sh creates.
@@ -39,9 +41,17 @@ type Config struct {
 	IdleTimeout       time.Duration
 	ShutdownTimeout   time.Duration
 
-	LLMBaseURL string
-	LLMAPIKey  string
-	LLMModel   string
+	LLMBaseURL           string
+	LLMAPIKey            string
+	LLMModel             string
+	LLMRegion            string
+	LLMMaxClassification kontext.Classification
+	LLMPrice             string
+	ProvidersFile        string
+	Brands               []string
+	CacheTTL             time.Duration
+	RestoreTypes         []string
+	MaxGenerations       int
 
 	EmbeddingBaseURL    string
 	EmbeddingAPIKey     string
@@ -105,6 +115,15 @@ func newSettings() *settings {
 	add(setting{flag: "llm-base-url", env: "KONTEXT_LLM_BASE_URL", help: "OpenAI-compatible API base URL; empty uses the offline provider"})
 	add(setting{flag: "llm-api-key", env: "KONTEXT_LLM_API_KEY", help: "API key for the LLM provider", secret: true})
 	add(setting{flag: "llm-model", env: "KONTEXT_LLM_MODEL", help: "chat model name at the LLM provider"})
+	add(setting{flag: "llm-region", env: "KONTEXT_LLM_REGION", def: "unknown", help: "region of the --llm-base-url provider, recorded in provenance"})
+	add(setting{flag: "llm-max-classification", env: "KONTEXT_LLM_MAX_CLASSIFICATION", def: "public",
+		help: "highest classification of sources the --llm-base-url provider may receive: public, internal, confidential"})
+	add(setting{flag: "llm-price", env: "KONTEXT_LLM_PRICE", def: "0:0", help: "price of the --llm-base-url model in EUR per million prompt:completion tokens"})
+	add(setting{flag: "providers", env: "KONTEXT_PROVIDERS", help: "YAML file of named chat providers (overrides --llm-*); see the README"})
+	add(setting{flag: "brands", env: "KONTEXT_BRANDS", help: "comma-separated brand pack YAML files; the first is the default brand"})
+	add(setting{flag: "cache-ttl", env: "KONTEXT_CACHE_TTL", def: "10m", help: "how long an identical generate request is answered from the cache (0 turns it off)"})
+	add(setting{flag: "restore-types", env: "KONTEXT_RESTORE_TYPES", help: "kinds of personal data put back into drafts, e.g. person,email (default: none)"})
+	add(setting{flag: "max-generations", env: "KONTEXT_MAX_GENERATIONS", def: "64", help: "generations running at once in one process; more get 503 after waiting a second"})
 	add(setting{flag: "embedding-base-url", env: "KONTEXT_EMBEDDING_BASE_URL", help: "OpenAI-compatible embeddings base URL; empty uses the offline hashing embedder"})
 	add(setting{flag: "embedding-api-key", env: "KONTEXT_EMBEDDING_API_KEY", help: "API key for the embeddings endpoint", secret: true})
 	add(setting{flag: "embedding-model", env: "KONTEXT_EMBEDDING_MODEL", help: "embedding model name at the endpoint"})
@@ -145,9 +164,14 @@ func (s *settings) register(fs *flag.FlagSet, names ...string) {
 var (
 	serveSettings = []string{"database-url", "owner-database-url", "db-max-conns", "addr", "migrate", "max-body-bytes",
 		"read-header-timeout", "read-timeout", "write-timeout", "idle-timeout", "shutdown-timeout",
-		"llm-base-url", "llm-api-key", "llm-model", "log-level", "log-format",
+		"log-level", "log-format",
 		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions", "secret", "secret-file",
-		"max-document-bytes", "rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "rate-limits"}
+		"max-document-bytes", "rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "rate-limits",
+		"llm-base-url", "llm-api-key", "llm-model", "llm-region", "llm-max-classification", "llm-price", "providers",
+		"brands", "cache-ttl", "restore-types", "max-generations"}
+	// generateSettings are what the generate command needs beyond providerSettings.
+	generateSettings = []string{"llm-base-url", "llm-api-key", "llm-model", "llm-region", "llm-max-classification",
+		"llm-price", "providers", "brands", "cache-ttl", "restore-types"}
 	migrateSettings = []string{"database-url", "owner-database-url", "log-level", "log-format",
 		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions"}
 )
@@ -255,6 +279,66 @@ func (s *settings) config() (Config, error) {
 			_, st := get("llm-model")
 			bad(st, "", "required when --llm-base-url is set")
 		}
+	}
+
+	{
+		v, st := get("llm-max-classification")
+		cls, err := kontext.ParseClassification(v)
+		if err != nil {
+			bad(st, v, "want public, internal or confidential")
+		}
+		c.LLMMaxClassification = cls
+	}
+	c.LLMRegion, _ = get("llm-region")
+	{
+		v, st := get("llm-price")
+		c.LLMPrice = v
+		if _, err := parsePrice(v); err != nil {
+			bad(st, v, err.Error())
+		}
+	}
+	{
+		v, st := get("providers")
+		if v != "" {
+			if _, err := os.Stat(v); err != nil {
+				bad(st, v, "cannot read the file: "+err.Error())
+			}
+		}
+		c.ProvidersFile = v
+	}
+	{
+		v, st := get("brands")
+		for _, f := range splitList(v) {
+			if _, err := os.Stat(f); err != nil {
+				bad(st, v, "cannot read "+f+": "+err.Error())
+			}
+			c.Brands = append(c.Brands, f)
+		}
+	}
+	{
+		v, st := get("cache-ttl")
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			bad(st, v, "want a duration such as 10m, or 0 for no cache")
+		}
+		c.CacheTTL = d
+	}
+	{
+		v, st := get("restore-types")
+		for _, t := range splitList(v) {
+			if !slices.Contains(guard.Types(), t) {
+				bad(st, v, fmt.Sprintf("%q is not a kind of personal data (%s)", t, strings.Join(guard.Types(), ", ")))
+			}
+			c.RestoreTypes = append(c.RestoreTypes, t)
+		}
+	}
+	{
+		v, st := get("max-generations")
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10000 {
+			bad(st, v, "want an integer from 1 to 10000")
+		}
+		c.MaxGenerations = n
 	}
 
 	c.EmbeddingBaseURL, _ = get("embedding-base-url")
@@ -383,7 +467,10 @@ func (c Config) embeddingName() string {
 }
 
 func (c Config) providerName() string {
-	if c.LLMBaseURL == "" {
+	switch {
+	case c.ProvidersFile != "":
+		return "from " + c.ProvidersFile
+	case c.LLMBaseURL == "":
 		return "offline"
 	}
 	return "openai-compatible"

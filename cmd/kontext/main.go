@@ -32,6 +32,8 @@ func commands() []command {
 		{"search", "search the chunks a principal may see: search \"QUERY\" --tenant T --groups G [--k N] [--json]", runSearch},
 		{"erase", "erase a data subject: erase --tenant T --subject VALUE", runErase},
 		{"retention", "delete documents past their retention date: retention sweep", runRetention},
+		{"generate", "write a checked, cited draft: generate --tenant T --groups G --channel C --lang de --brief TEXT [--json]", runGenerate},
+		{"audit", "verify the tamper-evident audit log: audit verify [--tenant T]", runAudit},
 		{"redact", "replace personal data on standard input by placeholders: redact [--json]", runRedact},
 		{"scan", "scan text on standard input for prompt injection: scan --as brief|document [--json]", runScan},
 		{"check", "check a draft on standard input against policy packs: check --pack de-marketing [--brand FILE] [--json]", runCheck},

@@ -89,6 +89,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 
+	generator, err := newGenerator(cfg, m.pool, searcher, m.Logger)
+	if err != nil {
+		return err
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		api.NewPoolCollector(m.pool, "app"))
@@ -106,6 +111,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Documents:        ingest.NewStore(m.pool),
 		Eraser:           ingester,
 		Searcher:         searcher,
+		Generator:        generator,
+		MaxGenerations:   cfg.MaxGenerations,
 		MaxDocumentBytes: cfg.MaxDocumentBytes,
 		Guard:            &api.Guard{Injection: guard.NewInjectionScanner(guard.InjectionOptions{}), Redactor: newDetector()},
 	})

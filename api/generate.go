@@ -1,0 +1,212 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"kontext"
+	"kontext/generate"
+)
+
+// Generator writes checked drafts and keeps their reviews and usage.
+type Generator interface {
+	Generate(ctx context.Context, p kontext.Principal, req generate.Request, events func(generate.Event)) (*generate.Result, error)
+	Reviews(ctx context.Context, p kontext.Principal, limit int) ([]generate.Review, error)
+	Decide(ctx context.Context, p kontext.Principal, generationID string, approve bool, comment string) (generate.Review, error)
+	Usage(ctx context.Context, p kontext.Principal, from, to time.Time) ([]generate.UsageRow, error)
+}
+
+var _ Generator = (*generate.Service)(nil)
+
+// DefaultMaxGenerations bounds concurrent generations per process when
+// Options leaves it zero.
+const DefaultMaxGenerations = 64
+
+// generationError turns the generate package's errors into responses: a
+// rejected brief is 422 with the scanner's reasons.
+func generationError(err error) error {
+	var rej *generate.RejectedError
+	if errors.As(err, &rej) {
+		return &Error{Status: http.StatusUnprocessableEntity, Code: "injection_detected",
+			Message: "the brief reads like an attempt to instruct the model and was rejected",
+			Details: gin.H{"reasons": rej.Reasons, "score": rej.Score}}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %w", kontext.ErrTimeout, err)
+	}
+	return err
+}
+
+// acquire takes one of the process's generation slots, waiting at most a
+// second; a full house answers 503 with Retry-After.
+func (s *Server) acquire(c *gin.Context) bool {
+	t := time.NewTimer(time.Second)
+	defer t.Stop()
+	select {
+	case s.generations <- struct{}{}:
+		return true
+	case <-c.Request.Context().Done():
+		return false
+	case <-t.C:
+		c.Header("Retry-After", "1")
+		writeError(c, &Error{Status: http.StatusServiceUnavailable, Code: "busy",
+			Message: fmt.Sprintf("%d generations are running on this server; retry shortly", cap(s.generations))})
+		return false
+	}
+}
+
+// generate answers POST /v1/generate: JSON, or with Accept:
+// text/event-stream server-sent events retrieval, delta, citations,
+// decision, done (or error).
+func (s *Server) generate(c *gin.Context) {
+	var req generate.Request
+	if err := decodeJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	if !s.acquire(c) {
+		return
+	}
+	defer func() { <-s.generations }()
+	p := principalOf(c)
+	if !strings.Contains(c.GetHeader("Accept"), "text/event-stream") {
+		res, err := s.opts.Generator.Generate(c.Request.Context(), p, req, nil)
+		if err != nil {
+			writeError(c, generationError(err))
+			return
+		}
+		c.JSON(http.StatusOK, res)
+		return
+	}
+	w := c.Writer
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	started := false
+	send := func(name string, data any) {
+		raw, err := json.Marshal(data)
+		if err != nil {
+			raw, _ = json.Marshal(err.Error())
+		}
+		if !started {
+			w.WriteHeader(http.StatusOK)
+			started = true
+		}
+		fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, raw)
+		w.Flush()
+	}
+	_, err := s.opts.Generator.Generate(c.Request.Context(), p, req, func(e generate.Event) { send(e.Name, e.Data) })
+	if err == nil {
+		return
+	}
+	if !started {
+		// Nothing streamed yet: an ordinary error response.
+		h.Del("Content-Type")
+		writeError(c, generationError(err))
+		return
+	}
+	_, body := errorResponse(c, generationError(err))
+	send("error", errorBody{Error: body})
+}
+
+func (s *Server) reviews(c *gin.Context) {
+	limit, _ := strconv.Atoi(c.Query("limit"))
+	list, err := s.opts.Generator.Reviews(c.Request.Context(), principalOf(c), limit)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"reviews": list})
+}
+
+func (s *Server) decideReview(approve bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var body struct {
+			Comment string `json:"comment"`
+		}
+		if c.Request.ContentLength != 0 {
+			if err := decodeJSON(c, &body); err != nil {
+				writeError(c, err)
+				return
+			}
+		}
+		id := c.Param("id")
+		if !uuidLike(id) {
+			writeError(c, fmt.Errorf("review %q: %w", id, kontext.ErrNotFound))
+			return
+		}
+		rv, err := s.opts.Generator.Decide(c.Request.Context(), principalOf(c), id, approve, body.Comment)
+		if err != nil {
+			writeError(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, rv)
+	}
+}
+
+func (s *Server) usage(c *gin.Context) {
+	now := time.Now().UTC()
+	to := now.Truncate(24*time.Hour).AddDate(0, 0, 1)
+	from := to.AddDate(0, 0, -30)
+	var err error
+	if v := c.Query("from"); v != "" {
+		if from, err = time.Parse(time.DateOnly, v); err != nil {
+			writeError(c, kontext.Invalidf("from", "%q is not a date (YYYY-MM-DD)", v))
+			return
+		}
+	}
+	if v := c.Query("to"); v != "" {
+		if to, err = time.Parse(time.DateOnly, v); err != nil {
+			writeError(c, kontext.Invalidf("to", "%q is not a date (YYYY-MM-DD)", v))
+			return
+		}
+		to = to.AddDate(0, 0, 1) // inclusive
+	}
+	if to.Sub(from) > 366*24*time.Hour {
+		writeError(c, kontext.Invalidf("from", "the range may span at most 366 days"))
+		return
+	}
+	rows, err := s.opts.Generator.Usage(c.Request.Context(), principalOf(c), from, to)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var total generate.UsageRow
+	for _, r := range rows {
+		total.Generations += r.Generations
+		total.PromptTokens += r.PromptTokens
+		total.CompletionTokens += r.CompletionTokens
+		total.CostEUR += r.CostEUR
+	}
+	c.JSON(http.StatusOK, gin.H{"from": from.Format(time.DateOnly), "to": to.AddDate(0, 0, -1).Format(time.DateOnly),
+		"days": rows, "total": gin.H{"generations": total.Generations, "prompt_tokens": total.PromptTokens,
+			"completion_tokens": total.CompletionTokens, "cost_eur": total.CostEUR}})
+}
+
+// uuidLike reports whether s has the shape of a UUID, so that a malformed
+// id is a 404 rather than a database error.
+func uuidLike(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if r != '-' {
+				return false
+			}
+		case !strings.ContainsRune("0123456789abcdefABCDEF", r):
+			return false
+		}
+	}
+	return true
+}
