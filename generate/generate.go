@@ -62,9 +62,6 @@ type Config struct {
 	Restore guard.RestorePolicy
 	// Logger logs failures; nil discards.
 	Logger *slog.Logger
-	// Spotlighter, when set, fences sources with a fixed delimiter (tests
-	// with golden prompts); nil draws a fresh one per request.
-	Spotlighter func() *guard.Spotlighter
 }
 
 // Service generates drafts. It is safe for concurrent use.
@@ -107,9 +104,6 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
-	}
-	if cfg.Spotlighter == nil {
-		cfg.Spotlighter = guard.NewSpotlighter
 	}
 	return &Service{cfg: cfg}, nil
 }
@@ -392,7 +386,7 @@ func (r *run) maxChars() int {
 
 func (r *run) assemble() error {
 	defer r.lap("assemble")
-	spot := r.s.cfg.Spotlighter()
+	spot := guard.NewSpotlighter() // a fresh fence per request
 	for i := range r.sources {
 		r.sources[i].Wrapped = spot.Wrap(r.sources[i].Text)
 	}
@@ -400,7 +394,7 @@ func (r *run) assemble() error {
 	r.prompt.ChannelLabel = channelLabels[r.req.Channel]
 	r.prompt.Lang = r.req.Lang
 	r.prompt.LangName = langNames[r.req.Lang]
-	r.prompt.Brand = promptBrand(r.brand)
+	r.prompt.Brand = PromptBrandOf(r.brand)
 	r.prompt.Sources = r.sources
 	r.prompt.Required = r.required()
 	r.prompt.MaxChars = r.maxChars()

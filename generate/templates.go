@@ -165,9 +165,9 @@ func (t *Template) Assemble(p Prompt) ([]llm.Message, error) {
 	}, nil
 }
 
-// promptBrand states a brand pack's rules for the prompt: banned words
+// PromptBrandOf states a brand pack's rules for the prompt: banned words
 // without their pattern syntax.
-func promptBrand(b *guard.BrandPack) PromptBrand {
+func PromptBrandOf(b *guard.BrandPack) PromptBrand {
 	if b == nil {
 		return PromptBrand{Name: "the brand"}
 	}
