@@ -44,16 +44,19 @@ var sentinels = []struct {
 	err    error
 	status int
 	code   string
+	// plain, when set, replaces the error's own message, which may name
+	// internals (upstream URLs, provider messages); the log keeps it.
+	plain string
 }{
-	{kontext.ErrNotFound, http.StatusNotFound, "not_found"},
-	{kontext.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
-	{kontext.ErrForbidden, http.StatusForbidden, "forbidden"},
-	{kontext.ErrConflict, http.StatusConflict, "conflict"},
-	{kontext.ErrInvalid, http.StatusBadRequest, "invalid_request"},
-	{kontext.ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
-	{kontext.ErrUnavailable, http.StatusServiceUnavailable, "unavailable"},
-	{kontext.ErrUpstream, http.StatusBadGateway, "provider_error"},
-	{kontext.ErrTimeout, http.StatusGatewayTimeout, "provider_timeout"},
+	{kontext.ErrNotFound, http.StatusNotFound, "not_found", ""},
+	{kontext.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated", ""},
+	{kontext.ErrForbidden, http.StatusForbidden, "forbidden", ""},
+	{kontext.ErrConflict, http.StatusConflict, "conflict", ""},
+	{kontext.ErrInvalid, http.StatusBadRequest, "invalid_request", ""},
+	{kontext.ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large", ""},
+	{kontext.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", ""},
+	{kontext.ErrUpstream, http.StatusBadGateway, "provider_error", "the model provider failed after retries; try again later"},
+	{kontext.ErrTimeout, http.StatusGatewayTimeout, "provider_timeout", "the model provider did not answer in time; try again later"},
 }
 
 // writeError answers the request with err in the standard error body and
@@ -85,6 +88,9 @@ func errorResponse(c *gin.Context, err error) (int, errorFields) {
 		for _, s := range sentinels {
 			if errors.Is(err, s.err) {
 				status, body.Code, body.Message = s.status, s.code, err.Error()
+				if s.plain != "" {
+					body.Message = s.plain
+				}
 				break
 			}
 		}
