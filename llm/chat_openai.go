@@ -90,7 +90,9 @@ func (c *OpenAIChat) Chat(ctx context.Context, req ChatRequest, onDelta func(str
 	for i, m := range req.Messages {
 		msgs[i] = openai.ChatCompletionMessage{Role: m.Role, Content: m.Content}
 	}
-	creq := openai.ChatCompletionRequest{Model: c.cfg.Model, Messages: msgs, MaxTokens: req.MaxTokens}
+	creq := openai.ChatCompletionRequest{Model: c.cfg.Model, Messages: msgs}
+	//lint:ignore SA1019 max_tokens is what Mistral, vLLM, Ollama and LocalAI read; OpenAI accepts it for chat models.
+	creq.MaxTokens = req.MaxTokens
 	if req.Temperature != nil {
 		creq.Temperature = *req.Temperature
 	}
