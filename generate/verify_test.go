@@ -32,6 +32,7 @@ func TestVerifyCitations(t *testing.T) {
 		{"only unknown citation", "Die Flasche kostet 29,90 € [9].", []bool{false}, "without citing", true},
 		{"words not in source", "Der Deckel leuchtet nachts magisch grün im Dunkeln [2].", []bool{false}, "words", false},
 		{"two sources", "Der Deckel ist spülmaschinenfest bis 65 °C und nach 6 Stunden ist der Tee 74 °C warm [1][2].", []bool{true}, "", false},
+		{"quoted sentence then another", "„Nach 6 Stunden noch 74 °C.“ [1] Der Deckel ist spülmaschinenfest bis 65 °C [2].", []bool{true, true}, "", false},
 		{"numbered subject line", "1. Gipfelflasche 500: nach 6 Stunden noch 74 °C [1]", []bool{true}, "", false},
 	}
 	for _, tc := range tests {

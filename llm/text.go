@@ -100,10 +100,22 @@ func splitLine(line string) []string {
 		if c != '.' && c != '!' && c != '?' {
 			continue
 		}
-		// The end runs over closing marks and citation brackets.
+		// The end runs over closing marks and citations ("… warm.“ [4]").
 		end := i + 1
-		for end < len(line) && strings.IndexByte(".!?\"')»“”", line[end]) >= 0 {
-			end++
+		for end < len(line) {
+			if strings.IndexByte(".!?\"')", line[end]) >= 0 {
+				end++
+				continue
+			}
+			if r, size := utf8.DecodeRuneInString(line[end:]); r == '»' || r == '“' || r == '”' || r == '«' {
+				end += size
+				continue
+			}
+			if c := citationEnd(line, end); c > end {
+				end = c
+				continue
+			}
+			break
 		}
 		if end < len(line) && line[end] != ' ' {
 			continue
@@ -134,6 +146,25 @@ func splitLine(line string) []string {
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// citationEnd returns the end of a citation (" [4]", "[1][3]") at i, or i.
+func citationEnd(s string, i int) int {
+	j := i
+	if j < len(s) && s[j] == ' ' {
+		j++
+	}
+	if j >= len(s) || s[j] != '[' {
+		return i
+	}
+	k := j + 1
+	for k < len(s) && (isDigit(s[k]) || s[k] == ',' || s[k] == ' ') {
+		k++
+	}
+	if k == j+1 || k >= len(s) || s[k] != ']' {
+		return i
+	}
+	return k + 1
+}
 
 func lastWord(s string) string {
 	i := strings.LastIndexFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && r != '.' })
