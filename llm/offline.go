@@ -125,7 +125,7 @@ func candidates(c Compose) []candidate {
 			t := strings.TrimSpace(u.Text)
 			n := utf8.RuneCountInString(t)
 			if u.Heading || u.Cells > 2 || n < 25 || n > 320 || strings.HasSuffix(t, "?") || strings.HasSuffix(t, ":") ||
-				placeholderRE.MatchString(t) || aboutWriting(t) || needsContext(t) || quotedExample(u) || avoids(t, c.Avoid) {
+				placeholderRE.MatchString(t) || aboutWriting(t) || strings.Count(t, "·") >= 2 || needsContext(t) || quotedExample(u) || avoids(t, c.Avoid) {
 				continue
 			}
 			terms := map[string]bool{}
@@ -192,7 +192,7 @@ var writingCues = []string{"in texten", "alle texte", "im text", "formulier", "s
 
 // contextOpeners begin sentences that lean on the one before ("Deshalb
 // …", "This means …"): out of their place they mislead.
-var contextOpeners = []string{"deshalb ", "daher ", "dafür ", "dabei ", "dadurch ", "trotzdem ", "außerdem ", "also ",
+var contextOpeners = []string{"damit ", "somit ", "deshalb ", "daher ", "dafür ", "dabei ", "dadurch ", "trotzdem ", "außerdem ", "also ",
 	"das ", "dies ", "dieser ", "diese ", "dieses ", "so ", "auch ", "this ", "that ", "these ", "those ", "it ", "they ",
 	"so ", "also ", "therefore ", "however ", "that's ", "it's "}
 

@@ -21,7 +21,7 @@ func Sentences(text string) []Unit {
 			continue
 		}
 		switch {
-		case strings.HasPrefix(line, "#"):
+		case isHeading(line):
 			out = append(out, Unit{Text: strings.TrimSpace(strings.TrimLeft(line, "#")), Heading: true})
 			continue
 		case strings.HasPrefix(line, "|") || strings.Count(line, " | ") >= 1:
@@ -36,6 +36,13 @@ func Sentences(text string) []Unit {
 		}
 	}
 	return out
+}
+
+// isHeading reports a Markdown heading ("# Title", "## Title"), not a
+// hashtag ("#Werbung").
+func isHeading(line string) bool {
+	t := strings.TrimLeft(line, "#")
+	return len(t) < len(line) && len(line)-len(t) <= 6 && (t == "" || t[0] == ' ')
 }
 
 // Unit is one sentence, heading or table row of a text.
