@@ -136,7 +136,7 @@ func candidates(c Compose) []candidate {
 					numeric = true
 				}
 			}
-			if len(terms) < 3 {
+			if len(terms) < 3 || (!u.Row && len(strings.Fields(t)) < 5) {
 				continue
 			}
 			for w := range terms {
