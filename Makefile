@@ -25,7 +25,7 @@ demo: db build ## load the demo corpus in examples/ into the tenant acme (idempo
 	@bash scripts/demo.sh $(BIN)
 
 run: demo ## set up the database, load the demo corpus and serve the API on :8080 with the offline provider
-	$(BIN) serve
+	KONTEXT_BRANDS=$${KONTEXT_BRANDS:-examples/acme/brand.yaml} $(BIN) serve
 
 test: db ## set up the database, then go vet and go test -race over every package
 	$(GO) vet ./...
