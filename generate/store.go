@@ -258,9 +258,8 @@ func (s *Service) Usage(ctx context.Context, p kontext.Principal, from, to time.
 		return nil, kontext.Invalidf("to", "must be after from")
 	}
 	var out []UsageRow
-	sp := p
 	err := pgx.BeginFunc(ctx, s.cfg.Pool, func(tx pgx.Tx) error {
-		sql, args := sp.SessionSQL()
+		sql, args := p.SessionSQL()
 		if _, err := tx.Exec(ctx, sql, args...); err != nil {
 			return err
 		}

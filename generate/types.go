@@ -3,7 +3,6 @@ package generate
 import (
 	"encoding/json"
 	"strings"
-	"time"
 
 	"kontext/guard"
 )
@@ -197,9 +196,3 @@ type Event struct {
 	Name string
 	Data any
 }
-
-// Stage durations are reported under these names in Result.Timings.
-var stageNames = []string{"input_check", "retrieval", "pseudonymise", "assemble", "provider", "verify", "policy", "persist", "total"}
-
-var _ = time.Millisecond
-var _ = stageNames
