@@ -582,3 +582,10 @@ func (r *run) finish() {
 	}
 	res.Usage = Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, CostEUR: r.provider.Price.Cost(u)}
 }
+
+// Validate checks a request as Generate would before doing any work:
+// principal, brief, channel, language, k, audience and options.
+func (s *Service) Validate(p kontext.Principal, req Request) error {
+	_, err := s.newRun(p, req, nil)
+	return err
+}

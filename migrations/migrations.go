@@ -160,8 +160,17 @@ func apply(ctx context.Context, pool *pgxpool.Pool, all []Migration, opts Option
 		log.Info("migration applied", "version", m.Version, "name", m.Name)
 		done = append(done, m.Version)
 	}
+	if len(all) > 0 && all[len(all)-1].Version >= riverFrom {
+		if err := migrateRiver(ctx, pool, opts, log); err != nil {
+			return done, err
+		}
+	}
 	return done, nil
 }
+
+// riverFrom is the migration that creates River's schema; River's own
+// migrations follow ours from there on.
+const riverFrom = 6
 
 func appliedChecksums(ctx context.Context, conn *pgx.Conn) (map[int]string, error) {
 	rows, err := conn.Query(ctx, "SELECT version, checksum FROM schema_migrations")

@@ -241,6 +241,7 @@ func ensureTemplate(ctx context.Context, ownerCfg *pgxpool.Config, appRole strin
 		h.Write([]byte(m.Checksum))
 	}
 	h.Write([]byte(appRole))
+	fmt.Fprintf(h, "river %d", migrations.RiverLatest())
 	name := "kontext_tmpl_" + hex.EncodeToString(h.Sum(nil))[:16]
 
 	conn, err := pgx.ConnectConfig(ctx, ownerCfg.ConnConfig)
