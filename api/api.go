@@ -59,6 +59,8 @@ type Options struct {
 	// process (default DefaultMaxGenerations); more wait up to a second,
 	// then get 503 with Retry-After.
 	MaxGenerations int
+	// Batches serves /v1/batches; nil leaves it out.
+	Batches Batches
 	// MaxDocumentBytes limits an uploaded document (default 20 MiB); the
 	// document routes accept bodies up to this size plus form overhead.
 	MaxDocumentBytes int64
@@ -146,6 +148,13 @@ func New(opts Options) *Server {
 		v1.POST("/reviews/:id/approve", s.requireRole(kontext.Reviewer), s.decideReview(true))
 		v1.POST("/reviews/:id/reject", s.requireRole(kontext.Reviewer), s.decideReview(false))
 		v1.GET("/usage", s.requireRole(kontext.Editor), s.usage)
+	}
+	if opts.Batches != nil {
+		v1.POST("/batches", s.requireRole(kontext.Editor), s.submitBatch)
+		v1.GET("/batches", s.requireRole(kontext.Editor), s.listBatches)
+		v1.GET("/batches/:id", s.requireRole(kontext.Editor), s.getBatch)
+		v1.GET("/batches/:id/results", s.requireRole(kontext.Editor), s.batchResults)
+		v1.DELETE("/batches/:id", s.requireRole(kontext.Editor), s.cancelBatch)
 	}
 	if opts.Eraser != nil {
 		v1.POST("/erasure", s.requireRole(kontext.Admin), s.erase)

@@ -53,6 +53,14 @@ type Config struct {
 	RestoreTypes         []string
 	MaxGenerations       int
 
+	WorkerConcurrency int
+	NoWorkers         bool
+	BatchMaxAttempts  int
+	BatchMaxItems     int
+	BatchJobTimeout   time.Duration
+	BatchRescueAfter  time.Duration
+	BatchRetryBase    time.Duration
+
 	EmbeddingBaseURL    string
 	EmbeddingAPIKey     string
 	EmbeddingModel      string
@@ -124,6 +132,14 @@ func newSettings() *settings {
 	add(setting{flag: "cache-ttl", env: "KONTEXT_CACHE_TTL", def: "10m", help: "how long an identical generate request is answered from the cache (0 turns it off)"})
 	add(setting{flag: "restore-types", env: "KONTEXT_RESTORE_TYPES", help: "kinds of personal data put back into drafts, e.g. person,email (default: none)"})
 	add(setting{flag: "max-generations", env: "KONTEXT_MAX_GENERATIONS", def: "64", help: "generations running at once in one process; more get 503 after waiting a second"})
+	add(setting{flag: "concurrency", env: "KONTEXT_WORKER_CONCURRENCY", def: "10", help: "batch items one process works at once"})
+	add(setting{flag: "no-workers", env: "KONTEXT_NO_WORKERS", def: "false", help: "serve the API without working batch items (run `kontext worker` elsewhere)"})
+	add(setting{flag: "batch-max-attempts", env: "KONTEXT_BATCH_MAX_ATTEMPTS", def: "5", help: "attempts per batch item on provider errors"})
+	add(setting{flag: "batch-max-items", env: "KONTEXT_BATCH_MAX_ITEMS", def: "10000", help: "largest batch accepted, in items"})
+	add(setting{flag: "batch-job-timeout", env: "KONTEXT_BATCH_JOB_TIMEOUT", def: "5m", help: "time one attempt at a batch item may take"})
+	add(setting{flag: "batch-rescue-after", env: "KONTEXT_BATCH_RESCUE_AFTER", def: "6m",
+		help: "time after which an item still running (its worker died) is given to another worker; more than --batch-job-timeout"})
+	add(setting{flag: "batch-retry-base", env: "KONTEXT_BATCH_RETRY_BASE", def: "2s", help: "first wait before retrying a batch item; doubles per attempt up to 5m"})
 	add(setting{flag: "embedding-base-url", env: "KONTEXT_EMBEDDING_BASE_URL", help: "OpenAI-compatible embeddings base URL; empty uses the offline hashing embedder"})
 	add(setting{flag: "embedding-api-key", env: "KONTEXT_EMBEDDING_API_KEY", help: "API key for the embeddings endpoint", secret: true})
 	add(setting{flag: "embedding-model", env: "KONTEXT_EMBEDDING_MODEL", help: "embedding model name at the endpoint"})
@@ -168,7 +184,10 @@ var (
 		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions", "secret", "secret-file",
 		"max-document-bytes", "rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "rate-limits",
 		"llm-base-url", "llm-api-key", "llm-model", "llm-region", "llm-max-classification", "llm-price", "providers",
-		"brands", "cache-ttl", "restore-types", "max-generations"}
+		"brands", "cache-ttl", "restore-types", "max-generations", "no-workers", "concurrency",
+		"batch-max-attempts", "batch-max-items", "batch-job-timeout", "batch-rescue-after", "batch-retry-base"}
+	// batchSettings tune batch submission and workers.
+	batchSettings = []string{"batch-max-attempts", "batch-max-items", "batch-job-timeout", "batch-rescue-after", "batch-retry-base"}
 	// generateSettings are what the generate command needs beyond providerSettings.
 	generateSettings = []string{"llm-base-url", "llm-api-key", "llm-model", "llm-region", "llm-max-classification",
 		"llm-price", "providers", "brands", "cache-ttl", "restore-types"}
@@ -340,6 +359,35 @@ func (s *settings) config() (Config, error) {
 		}
 		c.MaxGenerations = n
 	}
+	{
+		v, st := get("concurrency")
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			bad(st, v, "want an integer from 1 to 1000")
+		}
+		c.WorkerConcurrency = n
+		v, st = get("no-workers")
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad(st, v, "want true or false")
+		}
+		c.NoWorkers = b
+		v, st = get("batch-max-attempts")
+		if c.BatchMaxAttempts, err = strconv.Atoi(v); err != nil || c.BatchMaxAttempts < 1 || c.BatchMaxAttempts > 100 {
+			bad(st, v, "want an integer from 1 to 100")
+		}
+		v, st = get("batch-max-items")
+		if c.BatchMaxItems, err = strconv.Atoi(v); err != nil || c.BatchMaxItems < 1 || c.BatchMaxItems > 1000000 {
+			bad(st, v, "want an integer from 1 to 1000000")
+		}
+		c.BatchJobTimeout = dur("batch-job-timeout")
+		c.BatchRescueAfter = dur("batch-rescue-after")
+		c.BatchRetryBase = dur("batch-retry-base")
+		if c.BatchRescueAfter <= c.BatchJobTimeout {
+			_, st := get("batch-rescue-after")
+			bad(st, c.BatchRescueAfter.String(), "must be longer than --batch-job-timeout ("+c.BatchJobTimeout.String()+")")
+		}
+	}
 
 	c.EmbeddingBaseURL, _ = get("embedding-base-url")
 	c.EmbeddingAPIKey, _ = get("embedding-api-key")
@@ -456,6 +504,8 @@ func (c Config) logAttrs() []any {
 		slog.String("secret", mask("secret", c.Secret)),
 		slog.String("secret_file", c.SecretFile),
 		slog.Int64("max_document_bytes", c.MaxDocumentBytes),
+		slog.Bool("workers", !c.NoWorkers),
+		slog.Int("worker_concurrency", c.WorkerConcurrency),
 	}
 }
 

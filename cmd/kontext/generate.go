@@ -154,15 +154,7 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	defer pool.Close()
 	log := newLogger(cfg, os.Stderr)
-	emb, err := newEmbedder(cfg, log, audit.New(pool))
-	if err != nil {
-		return err
-	}
-	searcher, err := retrieval.New(pool, emb, searchOptions(cfg, log, audit.New(pool)))
-	if err != nil {
-		return err
-	}
-	gen, err := newGenerator(cfg, pool, searcher, log)
+	gen, err := newPipeline(cfg, pool, log)
 	if err != nil {
 		return err
 	}

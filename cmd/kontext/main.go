@@ -33,6 +33,8 @@ func commands() []command {
 		{"erase", "erase a data subject: erase --tenant T --subject VALUE", runErase},
 		{"retention", "delete documents past their retention date: retention sweep", runRetention},
 		{"generate", "write a checked, cited draft: generate --tenant T --groups G --channel C --lang de --brief TEXT [--json]", runGenerate},
+		{"batch", "run many generate requests as one durable batch: batch submit FILE --tenant T --groups G [--budget-eur X] [--wait] | status | results | cancel | list", runBatch},
+		{"worker", "work batch items only (no HTTP): worker [--concurrency N]", runWorker},
 		{"audit", "verify the tamper-evident audit log: audit verify [--tenant T]", runAudit},
 		{"redact", "replace personal data on standard input by placeholders: redact [--json]", runRedact},
 		{"scan", "scan text on standard input for prompt injection: scan --as brief|document [--json]", runScan},

@@ -40,6 +40,20 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
+	if os.Getenv("KONTEXT_TEST_HELPER") == "cli" {
+		// This process is a real kontext command: the arguments after "--".
+		args := os.Args[1:]
+		for i, a := range args {
+			if a == "--" {
+				args = args[i+1:]
+				break
+			}
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := run(ctx, args, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
 	os.Exit(dbtest.Main(m))
 }
 

@@ -174,3 +174,12 @@ func openIngester(ctx context.Context, s *settings) (in *ingest.Ingester, close 
 	}
 	return in, pool.Close, nil
 }
+
+// newSearcher returns the retrieval store with the configured embedder.
+func newSearcher(cfg Config, pool *pgxpool.Pool, log *slog.Logger) (*retrieval.Store, error) {
+	emb, err := newEmbedder(cfg, log, audit.New(pool))
+	if err != nil {
+		return nil, err
+	}
+	return retrieval.New(pool, emb, searchOptions(cfg, log, audit.New(pool)))
+}

@@ -19,6 +19,7 @@ import (
 
 	"kontext/api"
 	"kontext/audit"
+	"kontext/batch"
 	"kontext/guard"
 	"kontext/ingest"
 	"kontext/migrations"
@@ -39,6 +40,7 @@ type Main struct {
 	server   *http.Server
 	listener net.Listener
 	serveErr chan error
+	batches  *batch.Service
 }
 
 // NewMain returns a Main for the configuration.
@@ -65,6 +67,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("database url: %w", err)
 	}
 	poolCfg.MaxConns = cfg.DBMaxConns
+	if !cfg.NoWorkers {
+		poolCfg.MaxConns += 4 // River: its listener and its fetches and completions
+	}
 	poolCfg.AfterConnect = pgxvec.RegisterTypes
 	if m.pool, err = pgxpool.NewWithConfig(ctx, poolCfg); err != nil {
 		return fmt.Errorf("open database pool: %w", err)
@@ -93,6 +98,9 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if m.batches, err = newBatches(cfg, m.pool, generator, m.Logger, !cfg.NoWorkers); err != nil {
+		return err
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -112,6 +120,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Eraser:           ingester,
 		Searcher:         searcher,
 		Generator:        generator,
+		Batches:          m.batches,
 		MaxGenerations:   cfg.MaxGenerations,
 		MaxDocumentBytes: cfg.MaxDocumentBytes,
 		Guard:            &api.Guard{Injection: guard.NewInjectionScanner(guard.InjectionOptions{}), Redactor: newDetector()},
@@ -131,7 +140,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	m.Logger.Info("listening", slog.String("addr", m.listener.Addr().String()), slog.String("provider", cfg.providerName()))
+	if err := m.batches.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start batch workers: %w", err)
+	}
+	m.Logger.Info("listening", slog.String("addr", m.listener.Addr().String()), slog.String("provider", cfg.providerName()),
+		slog.Int("batch_workers", map[bool]int{true: 0, false: cfg.WorkerConcurrency}[cfg.NoWorkers]))
 	go func() {
 		err := m.server.Serve(m.listener)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -171,6 +184,13 @@ func (m *Main) Close() error {
 		if err := m.server.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("shutdown: %w", err))
 			_ = m.server.Close()
+		}
+	}
+	if m.batches != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+		defer cancel()
+		if err := m.batches.Stop(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop batch workers: %w", err))
 		}
 	}
 	if m.pool != nil {
