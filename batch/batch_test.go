@@ -446,4 +446,3 @@ func TestTenantsAreServedFairly(t *testing.T) {
 	}
 	wait(t, submitter, editor, big.ID)
 }
-

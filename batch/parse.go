@@ -54,4 +54,3 @@ func ParseRequests(data []byte) ([]generate.Request, error) {
 	}
 	return reqs, nil
 }
-

@@ -148,13 +148,13 @@ func (s *Service) take(ctx context.Context, tx pgx.Tx, a itemArgs, attempt int) 
 
 // outcome is what one attempt came to.
 type outcome struct {
-	state   string
-	err     string
-	retry   bool // a provider or infrastructure error: worth another attempt
-	result  *generate.Result
-	cost    float64
-	tokens  int64
-	genID   string
+	state  string
+	err    string
+	retry  bool // a provider or infrastructure error: worth another attempt
+	result *generate.Result
+	cost   float64
+	tokens int64
+	genID  string
 }
 
 func outcomeOf(res *generate.Result, err error) outcome {
