@@ -14,23 +14,17 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"flag"
 	"fmt"
 	"log"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"kontext"
 	"kontext/generate"
-	"kontext/guard"
-	"kontext/ingest"
 	"kontext/internal/benchdb"
 	"kontext/llm"
 	"kontext/retrieval"
@@ -67,60 +61,8 @@ func run(n, conc int, corpus string) error {
 	if err := db.CreateTenant(ctx, "acme"); err != nil {
 		return err
 	}
-	emb := llm.NewHashEmbedder(384)
-	det := guard.NewDetector(guard.DetectorOptions{})
-	inj := guard.NewInjectionScanner(guard.InjectionOptions{})
-	in, err := ingest.New(db.App, ingest.Options{Embedder: emb, Secret: []byte(rand.Text() + rand.Text()),
-		Scanners: ingest.Scanners{PII: det.Detect, Injection: func(t string) (bool, float64, []string) {
-			r := inj.Scan(t, guard.Document)
-			return r.Injection, r.Score, r.Reasons
-		}}})
-	if err != nil {
-		return err
-	}
-	loader := kontext.Principal{Tenant: "acme", User: "bench", Groups: []string{"marketing"}, Clearance: kontext.Internal, Role: kontext.Admin}
-	files := 0
-	err = filepath.WalkDir(corpus, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !slices.Contains([]string{".md", ".html"}, filepath.Ext(path)) || strings.Contains(path, "support") {
-			return err
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		cls := kontext.Public
-		if strings.Contains(path, "internal") {
-			cls = kontext.Confidential
-		} else if strings.Contains(path, "brand-guide") || strings.Contains(path, "price-list") {
-			cls = kontext.Internal
-		}
-		_, err = in.Ingest(ctx, ingest.Request{Principal: loader, Name: filepath.Base(path), Data: data,
-			Classification: cls, AllowedGroups: []string{"marketing"}})
-		files++
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	store, err := retrieval.New(db.App, emb, retrieval.Options{})
-	if err != nil {
-		return err
-	}
-	packs := map[string]*guard.Checker{}
-	for lang, name := range map[string]string{"de": "de-marketing", "en": "en-marketing"} {
-		p, err := guard.LoadPack(name)
-		if err != nil {
-			return err
-		}
-		packs[lang] = guard.NewChecker(p, guard.WithPersonalData(det))
-	}
-	brand, err := guard.LoadBrand(filepath.Join(corpus, "brand.yaml"))
-	if err != nil {
-		return err
-	}
-	svc, err := generate.New(generate.Config{Pool: db.App, Retriever: store, Detector: det, Injection: inj, Packs: packs,
-		Brands: map[string]*guard.BrandPack{brand.ID: brand}, DefaultBrand: brand.ID,
-		Providers: []*llm.Provider{{Name: "offline", Type: "offline", Region: "local", MaxClassification: kontext.Confidential, Chat: llm.Offline{}, Offline: true}}})
+	svc, store, files, err := db.DemoPipeline(ctx, corpus, []*llm.Provider{{Name: "offline", Type: "offline", Region: "local",
+		MaxClassification: kontext.Confidential, Chat: llm.Offline{}, Offline: true}})
 	if err != nil {
 		return err
 	}

@@ -41,14 +41,23 @@ type failure struct {
 
 // New starts a server that is closed when the test ends.
 func New(t testing.TB) *Server {
+	s := Start()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a server outside a test (benchmarks); Close stops it.
+func Start() *Server {
 	s := &Server{reply: DefaultReply}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", s.chat)
 	mux.HandleFunc("POST /v1/embeddings", s.embeddings)
 	s.srv = httptest.NewServer(mux)
-	t.Cleanup(s.srv.Close)
 	return s
 }
+
+// Close stops the server.
+func (s *Server) Close() { s.srv.Close() }
 
 // URL returns the API base URL, ending in /v1.
 func (s *Server) URL() string { return s.srv.URL + "/v1" }
