@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -91,9 +92,10 @@ type Config struct {
 // Service submits, reads and cancels batches, and works their items when
 // configured with a concurrency.
 type Service struct {
-	cfg    Config
-	log    *slog.Logger
-	client *river.Client[pgx.Tx]
+	cfg     Config
+	log     *slog.Logger
+	client  *river.Client[pgx.Tx]
+	started atomic.Bool
 }
 
 // New returns a service; call Start to begin working items.
@@ -138,7 +140,7 @@ func New(cfg Config) (*Service, error) {
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
 		RetryPolicy:          backoff{base: cfg.RetryBase, max: cfg.RetryMax},
-		JobInsertMiddleware:  []rivertype.JobInsertMiddleware{&fairDating{}},
+		Plugins:              []rivertype.Plugin{&fairDating{}},
 		FetchPollInterval:    cfg.PollInterval,
 		// The application role owns no table, so it cannot reindex River's;
 		// `kontext migrate` runs as the owner and is the place for that.
@@ -175,13 +177,17 @@ func (s *Service) Start(ctx context.Context) error {
 	if !s.Working() {
 		return nil
 	}
-	return s.client.Start(ctx)
+	if err := s.client.Start(ctx); err != nil {
+		return err
+	}
+	s.started.Store(true)
+	return nil
 }
 
 // Stop stops taking new items and waits for the running ones until ctx
 // ends, then cancels them; cancelled items are retried by another worker.
 func (s *Service) Stop(ctx context.Context) error {
-	if !s.Working() {
+	if !s.started.Load() {
 		return nil
 	}
 	err := s.client.Stop(ctx)

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -41,6 +42,8 @@ type Main struct {
 	listener net.Listener
 	serveErr chan error
 	batches  *batch.Service
+	mu       sync.Mutex    // orders a late worker start against Close
+	stopped  chan struct{} // closed by Close
 }
 
 // NewMain returns a Main for the configuration.
@@ -48,7 +51,7 @@ func NewMain(cfg Config, log *slog.Logger) *Main {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Main{Config: cfg, Logger: log, serveErr: make(chan error, 1)}
+	return &Main{Config: cfg, Logger: log, serveErr: make(chan error, 1), stopped: make(chan struct{})}
 }
 
 // Run migrates (unless disabled), opens the application pool and starts
@@ -140,8 +143,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	if err := m.batches.Start(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("start batch workers: %w", err)
+	if err := m.startWorkers(ctx); err != nil {
+		return err
 	}
 	m.Logger.Info("listening", slog.String("addr", m.listener.Addr().String()), slog.String("provider", cfg.providerName()),
 		slog.Int("batch_workers", map[bool]int{true: 0, false: cfg.WorkerConcurrency}[cfg.NoWorkers]))
@@ -151,6 +154,52 @@ func (m *Main) Run(ctx context.Context) error {
 			err = nil
 		}
 		m.serveErr <- err
+	}()
+	return nil
+}
+
+// startWorkers starts the batch workers. Against a database whose
+// migrations are pending (serve --migrate=false) they start once the
+// migrations are in place, checked every five seconds.
+func (m *Main) startWorkers(ctx context.Context) error {
+	if !m.batches.Working() {
+		return nil
+	}
+	start := func() error {
+		if err := m.batches.Start(context.WithoutCancel(ctx)); err != nil {
+			return fmt.Errorf("start batch workers: %w", err)
+		}
+		return nil
+	}
+	if err := migrations.Current(ctx, m.pool); err == nil {
+		return start()
+	}
+	m.Logger.Warn("batch workers wait for the database migrations (run kontext migrate)")
+	go func() {
+		t := time.NewTicker(5 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-m.stopped:
+				return
+			case <-t.C:
+			}
+			if migrations.Current(context.WithoutCancel(ctx), m.pool) != nil {
+				continue
+			}
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			select {
+			case <-m.stopped:
+			default:
+				if err := start(); err != nil {
+					m.Logger.Error("batch workers", "err", err)
+				} else {
+					m.Logger.Info("batch workers started")
+				}
+			}
+			return
+		}
 	}()
 	return nil
 }
@@ -186,6 +235,13 @@ func (m *Main) Close() error {
 			_ = m.server.Close()
 		}
 	}
+	m.mu.Lock()
+	select {
+	case <-m.stopped:
+	default:
+		close(m.stopped)
+	}
+	m.mu.Unlock()
 	if m.batches != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
 		defer cancel()
