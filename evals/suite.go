@@ -216,24 +216,24 @@ func AssertionKinds() []string {
 // Assertion is one expectation about a case's outcome. In YAML it is a
 // map with one key, the kind, whose value is the kind's argument:
 //
-//	- contains: Firnwerk                      # or {text: firnwerk, ignore_case: true}
-//	- regex: {pattern: '\d+ °C', ignore_case: true}
-//	- decision: blocked                       # or a list: [approved, needs_review]
-//	- violation: health.cure                  # a rule id or a category
-//	- no_violation: health_claim
-//	- min_citations: 1
-//	- cites: products/gipfelflasche-500.md
-//	- citation_support: 0.8
-//	- no_pii: true
-//	- max_chars: 280
-//	- language: de
-//	- address_form: du
-//	- injection_rejected: true
-//	- retrieved: [products/gipfelflasche-500.md]
-//	- not_retrieved: [internal/q4-pricing-strategy.md]
-//	- max_latency_ms: 2000
-//	- max_cost_eur: 0.01
-//	- llm_judge: {rubric: "Is the tone friendly?", min_score: 0.7}
+//   - contains: Firnwerk                      # or {text: firnwerk, ignore_case: true}
+//   - regex: {pattern: '\d+ °C', ignore_case: true}
+//   - decision: blocked                       # or a list: [approved, needs_review]
+//   - violation: health.cure                  # a rule id or a category
+//   - no_violation: health_claim
+//   - min_citations: 1
+//   - cites: products/gipfelflasche-500.md
+//   - citation_support: 0.8
+//   - no_pii: true
+//   - max_chars: 280
+//   - language: de
+//   - address_form: du
+//   - injection_rejected: true
+//   - retrieved: [products/gipfelflasche-500.md]
+//   - not_retrieved: [internal/q4-pricing-strategy.md]
+//   - max_latency_ms: 2000
+//   - max_cost_eur: 0.01
+//   - llm_judge: {rubric: "Is the tone friendly?", min_score: 0.7}
 type Assertion struct {
 	Kind string
 	// Text is the string or regular expression of contains, not_contains,
