@@ -104,7 +104,8 @@ type Case struct {
 
 	Input *Input `yaml:"input"`
 
-	Text    string `yaml:"text"`
+	Text string `yaml:"text"`
+	// Lang is the language of Text, or of Query.
 	Lang    string `yaml:"lang"`
 	Channel string `yaml:"channel"`
 	// Scan is what Text is scanned as for injection_rejected: "brief"
@@ -216,24 +217,25 @@ func AssertionKinds() []string {
 // Assertion is one expectation about a case's outcome. In YAML it is a
 // map with one key, the kind, whose value is the kind's argument:
 //
-//   - contains: Firnwerk                      # or {text: firnwerk, ignore_case: true}
-//   - regex: {pattern: '\d+ °C', ignore_case: true}
-//   - decision: blocked                       # or a list: [approved, needs_review]
-//   - violation: health.cure                  # a rule id or a category
-//   - no_violation: health_claim
-//   - min_citations: 1
-//   - cites: products/gipfelflasche-500.md
-//   - citation_support: 0.8
-//   - no_pii: true
-//   - max_chars: 280
-//   - language: de
-//   - address_form: du
-//   - injection_rejected: true
-//   - retrieved: [products/gipfelflasche-500.md]
-//   - not_retrieved: [internal/q4-pricing-strategy.md]
-//   - max_latency_ms: 2000
-//   - max_cost_eur: 0.01
-//   - llm_judge: {rubric: "Is the tone friendly?", min_score: 0.7}
+//	expect:
+//	  - contains: Firnwerk                      # or {text: firnwerk, ignore_case: true}
+//	  - regex: {pattern: '\d+ °C', ignore_case: true}
+//	  - decision: blocked                       # or a list: [approved, needs_review]
+//	  - violation: health.cure                  # a rule id or a category
+//	  - no_violation: health_claim
+//	  - min_citations: 1
+//	  - cites: products/gipfelflasche-500.md
+//	  - citation_support: 0.8
+//	  - no_pii: true
+//	  - max_chars: 280
+//	  - language: de
+//	  - address_form: du
+//	  - injection_rejected: true
+//	  - retrieved: [products/gipfelflasche-500.md]
+//	  - not_retrieved: [internal/q4-pricing-strategy.md]
+//	  - max_latency_ms: 2000
+//	  - max_cost_eur: 0.01
+//	  - llm_judge: {rubric: "Is the tone friendly?", min_score: 0.7}
 type Assertion struct {
 	Kind string
 	// Text is the string or regular expression of contains, not_contains,
@@ -589,8 +591,14 @@ func ParseSuite(data []byte) (*Suite, error) {
 				bad("%s: scan %q is not brief or document", where, c.Scan)
 			}
 		}
-		if kind != KindText && (c.Scan != "" || c.AIDisclosed || c.Channel != "" || c.Lang != "") {
-			bad("%s: scan, ai_disclosed, channel and lang belong to text cases (generate cases set channel and lang under input)", where)
+		if kind != KindText && (c.Scan != "" || c.AIDisclosed || c.Channel != "") {
+			bad("%s: scan, ai_disclosed and channel belong to text cases (generate cases set channel under input)", where)
+		}
+		if kind == KindGenerate && c.Lang != "" {
+			bad("%s: generate cases set lang under input", where)
+		}
+		if kind == KindRetrieval && c.Lang != "" && c.Lang != "de" && c.Lang != "en" && c.Lang != "simple" {
+			bad("%s: lang %q is not de, en or simple", where, c.Lang)
 		}
 		if kind != KindRetrieval && c.K != 0 {
 			bad("%s: k belongs to query cases (generate cases set it under input)", where)
