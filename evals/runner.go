@@ -152,7 +152,7 @@ type suiteRun struct {
 	brand    *guard.BrandPack
 	checkers map[string]*guard.Checker
 	judge    llm.Chat
-	judgeWhy string // why llm_judge is skipped, when judge is nil
+	judgeWhy string            // why llm_judge is skipped, when judge is nil
 	byDoc    map[string]string // document id → external id
 	byExt    map[string]string // external id → document id
 }
