@@ -113,7 +113,7 @@ func (o *outcome) support() *float64 {
 				n++
 			}
 		}
-		v = float64(n) / float64(len(o.sentences))
+		v = round(float64(n) / float64(len(o.sentences)))
 	}
 	return &v
 }
@@ -202,7 +202,7 @@ func (run *suiteRun) runOnce(ctx context.Context, c *Case) CaseResult {
 	if c.Kind() == KindRetrieval {
 		for _, a := range c.Expect {
 			if a.Kind == ARetrieved {
-				rc, nd := recallAt(o.ranked, a.Values, o.k), ndcgAt(o.ranked, a.Values, 10)
+				rc, nd := round(recallAt(o.ranked, a.Values, o.k)), round(ndcgAt(o.ranked, a.Values, 10))
 				cr.Recall, cr.NDCG = &rc, &nd
 				break
 			}

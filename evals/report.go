@@ -18,7 +18,6 @@ import (
 type Report struct {
 	Started       time.Time      `json:"started"`
 	DurationMS    float64        `json:"duration_ms"`
-	Provider      string         `json:"provider,omitempty"`
 	Repeat        int            `json:"repeat"`
 	PassThreshold float64        `json:"pass_threshold"`
 	Suites        []*SuiteReport `json:"suites"`

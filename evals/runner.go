@@ -122,7 +122,7 @@ type Filter struct {
 // be set up (a missing fixture, an unknown provider) is reported with its
 // error and counts as failed; Run itself fails only when ctx ends.
 func (r *Runner) Run(ctx context.Context, suites []*Suite, f Filter) (*Report, error) {
-	rep := &Report{Started: time.Now().UTC(), Provider: "", Repeat: r.opts.Repeat, PassThreshold: r.opts.PassThreshold}
+	rep := &Report{Started: time.Now().UTC(), Repeat: r.opts.Repeat, PassThreshold: r.opts.PassThreshold}
 	start := time.Now()
 	found := f.Case == ""
 	for _, s := range suites {
