@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 )
 
@@ -160,18 +159,21 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 		}
 	}
 	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "SUITE\tCASES\tPASSED\tFAILED\tSKIPPED\tPASS RATE\tRECALL@K\tNDCG@10\tSUPPORT\tTIME\t")
+	width := len("total")
 	for _, s := range r.Suites {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%.1fs\t\n", s.Name, s.Total, s.Passed, s.Failed, s.Skipped,
+		width = max(width, len(s.Name))
+	}
+	row := func(name, cases, passed, failed, skipped, rate, recall, ndcg, support, took string) {
+		fmt.Fprintf(w, "%-*s  %5s  %6s  %6s  %7s  %9s  %8s  %7s  %7s  %6s\n", width, name, cases, passed, failed, skipped, rate, recall, ndcg, support, took)
+	}
+	row("SUITE", "CASES", "PASSED", "FAILED", "SKIPPED", "PASS RATE", "RECALL@K", "NDCG@10", "SUPPORT", "TIME")
+	for _, s := range r.Suites {
+		row(s.Name, fmt.Sprint(s.Total), fmt.Sprint(s.Passed), fmt.Sprint(s.Failed), fmt.Sprint(s.Skipped),
 			metric(s.Metrics, MetricPassRate), metric(s.Metrics, MetricRecallAtK), metric(s.Metrics, MetricNDCG10),
-			metric(s.Metrics, MetricCitationSupport), s.DurationMS/1000)
+			metric(s.Metrics, MetricCitationSupport), fmt.Sprintf("%.1fs", s.DurationMS/1000))
 	}
 	total, passed, failed, skipped := r.Counts()
-	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t%d\t\t\t\t\t%.1fs\t\n", total, passed, failed, skipped, r.DurationMS/1000)
-	if err := tw.Flush(); err != nil {
-		return err
-	}
+	row("total", fmt.Sprint(total), fmt.Sprint(passed), fmt.Sprint(failed), fmt.Sprint(skipped), "", "", "", "", fmt.Sprintf("%.1fs", r.DurationMS/1000))
 	if r.Baseline != "" {
 		if len(r.Regressions) == 0 {
 			fmt.Fprintf(w, "\nno regressions against %s\n", r.Baseline)
