@@ -389,8 +389,8 @@ func TestBaselineRoundTrip(t *testing.T) {
 
 	// A baseline without "tolerance" gets the default; a bad one is refused.
 	for body, want := range map[string]string{
-		`{"version": 1, "suites": {}}`: "",
-		`{"version": 2, "suites": {}}`: "version 2",
+		`{"version": 1, "suites": {}}`:                                "",
+		`{"version": 2, "suites": {}}`:                                "version 2",
 		`{"version": 1, "tolerances": {"recall": 0.1}, "suites": {}}`: "not a known metric",
 		`{"version": 1, "suites": {}, "extra": true}`:                 "unknown field",
 	} {
