@@ -592,3 +592,30 @@ func TestSeedSuitesLoad(t *testing.T) {
 		t.Errorf("seed suites %v with %d cases; want %v with at least 80", names, total, want)
 	}
 }
+
+func TestCassetteKey(t *testing.T) {
+	t.Parallel()
+	req := func(untrusted string) llm.ChatRequest {
+		s := guard.NewSpotlighter()
+		return llm.ChatRequest{MaxTokens: 100, Messages: []llm.Message{
+			{Role: llm.RoleSystem, Content: "Write. " + s.Instruction()},
+			{Role: llm.RoleUser, Content: s.Wrap(untrusted)},
+		}}
+	}
+	a, b := req("Die Gipfelflasche 500."), req("Die Gipfelflasche 500.")
+	if a.Messages[1].Content == b.Messages[1].Content {
+		t.Fatal("two spotlighters drew the same delimiter")
+	}
+	if evals.CassetteKey("m", a) != evals.CassetteKey("m", b) {
+		t.Error("requests that differ only in the fence delimiter have different cassette keys")
+	}
+	for name, other := range map[string]string{
+		"text":   evals.CassetteKey("m", req("Die Gipfelflasche 750.")),
+		"model":  evals.CassetteKey("other", a),
+		"params": evals.CassetteKey("m", llm.ChatRequest{MaxTokens: 200, Messages: a.Messages}),
+	} {
+		if other == evals.CassetteKey("m", a) {
+			t.Errorf("a different %s gives the same cassette key", name)
+		}
+	}
+}
