@@ -37,7 +37,7 @@ lint: ## go vet, gofmt check and staticcheck
 	if [[ -n "$$unformatted" ]]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
 	$(GO) run $(STATICCHECK) ./...
 
-eval: db build ## run the eval suites and write evals/junit.xml
+eval: db build ## run the eval suites and write evals/out/junit.xml
 	$(BIN) migrate && $(BIN) eval --baseline evals/baseline.json --junit evals/out/junit.xml --json evals/out/report.json
 
 bench: db ## run the Go benchmarks
