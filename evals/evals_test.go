@@ -619,3 +619,46 @@ func TestCassetteKey(t *testing.T) {
 		}
 	}
 }
+
+func TestCassette(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.New(t)
+	srv.Reply(func(openai.ChatCompletionRequest) string { return "Firnwerk hält warm [1]." })
+	chat, err := llm.NewOpenAIChat(llm.OpenAIChatConfig{BaseURL: srv.URL(), Model: "cassette-model", MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "suite")
+	req := llm.ChatRequest{MaxTokens: 50, Messages: []llm.Message{{Role: llm.RoleUser, Content: "Schreib über die Gipfelflasche."}}}
+	ctx := context.Background()
+
+	rec := &evals.Cassette{Dir: dir, Provider: chat, Record: true}
+	var streamed strings.Builder
+	got, err := rec.Chat(ctx, req, func(d string) { streamed.WriteString(d) })
+	if err != nil || got.Text != "Firnwerk hält warm [1]." || streamed.String() != got.Text || got.Usage.CompletionTokens == 0 {
+		t.Fatalf("recording: %+v, %v (streamed %q)", got, err, streamed.String())
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(files) != 1 || !strings.HasPrefix(filepath.Base(files[0]), evals.CassetteKey("cassette-model", req)[:32]) {
+		t.Fatalf("cassette files %v; want one named by the request's key", files)
+	}
+
+	srv.FailNext(http.StatusInternalServerError, 10, "")
+	play := &evals.Cassette{Dir: dir, Provider: chat}
+	streamed.Reset()
+	again, err := play.Chat(ctx, req, func(d string) { streamed.WriteString(d) })
+	if err != nil || again != got || streamed.String() != got.Text || len(srv.Requests()) != 1 {
+		t.Errorf("replay = %+v, %v after %d requests; want the recorded answer and no request", again, err, len(srv.Requests()))
+	}
+
+	other := llm.ChatRequest{MaxTokens: 51, Messages: req.Messages}
+	if _, err := play.Chat(ctx, other, nil); !errors.Is(err, evals.ErrNoCassette) || !strings.Contains(err.Error(), "--record") {
+		t.Errorf("replaying an unrecorded request: %v; want ErrNoCassette with how to record", err)
+	}
+	if _, err := rec.Chat(ctx, other, nil); err == nil {
+		t.Error("recording through a failing provider succeeded")
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "*")); len(files) != 1 {
+		t.Errorf("a failed recording left files: %v", files)
+	}
+}

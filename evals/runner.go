@@ -66,7 +66,7 @@ type Options struct {
 	// Judge names the provider that grades llm_judge assertions when the
 	// suite names none; empty leaves them skipped.
 	Judge string
-	// Logger reports progress; nil discards.
+	// Logger reports problems that do not fail the run; nil discards.
 	Logger *slog.Logger
 }
 
@@ -167,7 +167,6 @@ func (r *Runner) runSuite(ctx context.Context, s *Suite, f Filter) *SuiteReport 
 	}
 	if err != nil {
 		sr.Error = err.Error()
-		r.opts.Logger.Error("eval suite could not be set up", "suite", s.Name, "err", err)
 		sr.DurationMS = ms(time.Since(start))
 		return sr
 	}
