@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
 .DEFAULT_GOAL := help
-.PHONY: help db build migrate demo run test lint bench
+.PHONY: help db build migrate demo run test lint bench eval
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -36,6 +36,9 @@ lint: ## go vet, gofmt check and staticcheck
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [[ -n "$$unformatted" ]]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
 	$(GO) run $(STATICCHECK) ./...
+
+eval: db build ## run the eval suites and write evals/out/junit.xml
+	$(BIN) migrate && $(BIN) eval --baseline evals/baseline.json --junit evals/out/junit.xml --json evals/out/report.json
 
 bench: db ## run the Go benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...

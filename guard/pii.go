@@ -781,17 +781,42 @@ func pickFindings(cluster []Finding) []Finding {
 	})
 	var picked []Finding
 	for _, f := range byPriority {
-		free := true
-		for _, p := range picked {
-			if f.Start < p.End && p.Start < f.End {
-				free = false
-				break
-			}
-		}
-		if free {
+		if f, ok := fitFinding(f, picked); ok {
 			picked = append(picked, f)
 		}
 	}
 	slices.SortFunc(picked, func(a, b Finding) int { return a.Start - b.Start })
 	return picked
+}
+
+// fitFinding returns f if it overlaps none of picked. A person's name that
+// runs into a chosen finding after it keeps the words before that finding:
+// on a flattened address line ("Tom Whitaker Gumpendorfer Straße 88/12 1060
+// Wien") the name candidate takes the street's first word, the address
+// wins, and dropping the whole name would leave "Tom Whitaker" in the
+// pseudonymised text, where Detect finds it on a second look.
+func fitFinding(f Finding, picked []Finding) (Finding, bool) {
+	for _, p := range picked {
+		if f.Start >= p.End || p.Start >= f.End {
+			continue
+		}
+		if f.Type != TypePerson || f.Start >= p.Start {
+			return f, false
+		}
+		v := f.Value[:p.Start-f.Start]
+		if r, _ := utf8.DecodeLastRuneInString(v); unicode.IsLetter(r) {
+			// The chosen finding starts inside a word: drop that word.
+			i := strings.LastIndexFunc(v, unicode.IsSpace)
+			if i < 0 {
+				return f, false
+			}
+			v = v[:i]
+		}
+		v = strings.TrimRightFunc(v, func(r rune) bool { return !unicode.IsLetter(r) })
+		if v == "" {
+			return f, false
+		}
+		f.Value, f.End = v, f.Start+len(v)
+	}
+	return f, true
 }

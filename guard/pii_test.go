@@ -306,3 +306,28 @@ func ExampleDetector_Detect() {
 	// EMAIL "jana.schneider@web.de"
 	// PHONE "0171 2345678"
 }
+
+// A name that runs into a street on a flattened address line keeps its own
+// words: the pseudonymised text must hold nothing Detect finds again.
+func TestDetectNameBeforeStreet(t *testing.T) {
+	t.Parallel()
+	d := guard.NewDetector(guard.DetectorOptions{})
+	tests := []struct {
+		text string
+		want []string
+	}{
+		{"My delivery address: Tom Whitaker Gumpendorfer Straße 88/12 1060 Wien Austria",
+			[]string{"PERSON:Tom Whitaker", "ADDRESS:Gumpendorfer Straße 88/12 1060 Wien"}},
+		{"Lieferadresse: Aylin Demir Schillerstraße 12 87435 Kempten",
+			[]string{"PERSON:Aylin Demir", "ADDRESS:Schillerstraße 12 87435 Kempten"}},
+	}
+	for _, tc := range tests {
+		if got := found(d, tc.text); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("Detect(%q) = %q; want %q", tc.text, got, tc.want)
+		}
+		out, _, _ := d.Pseudonymise(tc.text)
+		if again := found(d, out); len(again) > 0 {
+			t.Errorf("Detect(Pseudonymise(%q)) = %q; want nothing", tc.text, again)
+		}
+	}
+}

@@ -62,17 +62,27 @@ func newProviders(cfg Config, log *slog.Logger, auditor *audit.Log) ([]*llm.Prov
 // newGenerator wires the generate pipeline: retrieval as the caller, the
 // guard's detectors and packs, the brands and the providers.
 func newGenerator(cfg Config, pool *pgxpool.Pool, searcher *retrieval.Store, log *slog.Logger) (*generate.Service, error) {
+	gc, err := generateConfig(cfg, pool, searcher, log)
+	if err != nil {
+		return nil, err
+	}
+	return generate.New(gc)
+}
+
+// generateConfig returns the generate pipeline's configuration, which
+// `kontext eval` adjusts per suite.
+func generateConfig(cfg Config, pool *pgxpool.Pool, searcher *retrieval.Store, log *slog.Logger) (generate.Config, error) {
 	auditor := audit.New(pool)
 	providers, err := newProviders(cfg, log, auditor)
 	if err != nil {
-		return nil, err
+		return generate.Config{}, err
 	}
 	det := newDetector()
 	packs := map[string]*guard.Checker{}
 	for lang, name := range map[string]string{"de": "de-marketing", "en": "en-marketing"} {
 		p, err := guard.LoadPack(name)
 		if err != nil {
-			return nil, err
+			return generate.Config{}, err
 		}
 		packs[lang] = guard.NewChecker(p, guard.WithPersonalData(det))
 	}
@@ -81,10 +91,10 @@ func newGenerator(cfg Config, pool *pgxpool.Pool, searcher *retrieval.Store, log
 	for _, f := range cfg.Brands {
 		b, err := guard.LoadBrand(f)
 		if err != nil {
-			return nil, err
+			return generate.Config{}, err
 		}
 		if _, dup := brands[b.ID]; dup {
-			return nil, fmt.Errorf("brand %q is configured twice (%s)", b.ID, f)
+			return generate.Config{}, fmt.Errorf("brand %q is configured twice (%s)", b.ID, f)
 		}
 		brands[b.ID] = b
 		if def == "" {
@@ -95,11 +105,11 @@ func newGenerator(cfg Config, pool *pgxpool.Pool, searcher *retrieval.Store, log
 	if len(cfg.RestoreTypes) > 0 {
 		restore = guard.RestoreTypes(cfg.RestoreTypes...)
 	}
-	return generate.New(generate.Config{
+	return generate.Config{
 		Pool: pool, Retriever: searcher, Detector: det, Injection: guard.NewInjectionScanner(guard.InjectionOptions{}),
 		Packs: packs, Brands: brands, DefaultBrand: def, Providers: providers, CacheTTL: cfg.CacheTTL,
 		Restore: restore, Logger: log,
-	})
+	}, nil
 }
 
 func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -39,6 +39,7 @@ func commands() []command {
 		{"redact", "replace personal data on standard input by placeholders: redact [--json]", runRedact},
 		{"scan", "scan text on standard input for prompt injection: scan --as brief|document [--json]", runScan},
 		{"check", "check a draft on standard input against policy packs: check --pack de-marketing [--brand FILE] [--json]", runCheck},
+		{"eval", "run the eval suites: eval [--suite FILE] [--case NAME] [--baseline FILE] [--json FILE] [--junit FILE]", runEval},
 		{"tenants", "create a tenant: tenants create ID [--name NAME]", runTenants},
 		{"keys", "manage API keys: keys create|list|revoke", runKeys},
 		{"version", "print the version", func(_ context.Context, _ []string, stdout, _ io.Writer) error {
