@@ -269,9 +269,6 @@ func (st Statement) Run(ctx context.Context, tx pgx.Tx) (pgx.Rows, error) {
 	}
 	args := st.Args
 	if st.VectorSQL != "" {
-		if _, err := tx.Exec(ctx, "SET LOCAL enable_bitmapscan = off"); err != nil {
-			return nil, err
-		}
 		rows, err := tx.Query(ctx, st.VectorSQL, st.VectorArgs...)
 		if err != nil {
 			return nil, err
@@ -288,7 +285,7 @@ func (st Statement) Run(ctx context.Context, tx pgx.Tx) (pgx.Rows, error) {
 		}); err != nil {
 			return nil, err
 		}
-		if _, err := tx.Exec(ctx, "SET LOCAL enable_bitmapscan = on"); err != nil {
+		if _, err := tx.Exec(ctx, "SELECT set_config('enable_bitmapscan', 'on', true)"); err != nil {
 			return nil, err
 		}
 		args = append([]any(nil), st.Args...)
@@ -361,19 +358,23 @@ func (s *Store) plan(ctx context.Context, tx pgx.Tx, f filter) (Plan, error) {
 	return plan, nil
 }
 
-// settings are the SET LOCAL statements of the index path.
+// settings is the one statement that sets the transaction's planner
+// settings for the path: no parallel workers and no JIT compilation (both
+// cost more to start than these queries take), and on the index path the
+// HNSW search width and iterative scanning, with bitmap scans off for the
+// vector leg (Statement.Run turns them back on for the fused query).
 func (s *Store) settings(q Query, plan Plan) []string {
-	// Parallel workers cost more to start than these queries take.
-	sets := []string{"SET LOCAL max_parallel_workers_per_gather = 0"}
-	if plan.Path != "hnsw" {
-		return sets
+	sets := []string{"max_parallel_workers_per_gather", "0", "jit", "off"}
+	if plan.Path == "hnsw" {
+		ef := min(max(s.opts.EfSearch, candidates(q)), 1000)
+		sets = append(sets, "hnsw.ef_search", fmt.Sprint(ef), "hnsw.iterative_scan", "relaxed_order",
+			"hnsw.max_scan_tuples", fmt.Sprint(s.opts.MaxScanTuples), "enable_bitmapscan", "off")
 	}
-	ef := min(max(s.opts.EfSearch, candidates(q)), 1000)
-	return append(sets,
-		fmt.Sprintf("SET LOCAL hnsw.ef_search = %d", ef),
-		"SET LOCAL hnsw.iterative_scan = relaxed_order",
-		fmt.Sprintf("SET LOCAL hnsw.max_scan_tuples = %d", s.opts.MaxScanTuples),
-	)
+	calls := make([]string, 0, len(sets)/2)
+	for i := 0; i < len(sets); i += 2 {
+		calls = append(calls, fmt.Sprintf("set_config('%s', '%s', true)", sets[i], sets[i+1]))
+	}
+	return []string{"SELECT " + strings.Join(calls, ", ")}
 }
 
 // search runs the query; acl false leaves the access predicate out of the

@@ -99,7 +99,8 @@ func (db *DB) CreateTenant(ctx context.Context, id string) error {
 	})
 }
 
-// Close closes the pools and drops the database.
+// Close closes the pools and drops the database, unless KONTEXT_BENCH_KEEP
+// is set: then the database stays for inspection and its name is printed.
 func (db *DB) Close() {
 	if db.App != nil {
 		db.App.Close()
@@ -108,6 +109,11 @@ func (db *DB) Close() {
 		db.Owner.Close()
 	}
 	ctx := context.Background()
+	if os.Getenv("KONTEXT_BENCH_KEEP") != "" {
+		fmt.Fprintf(os.Stderr, "kept database %s\n", db.Name)
+		db.admin.Close(ctx)
+		return
+	}
 	if _, err := db.admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{db.Name}.Sanitize()+" WITH (FORCE)"); err != nil {
 		fmt.Fprintf(os.Stderr, "drop %s: %v\n", db.Name, err)
 	}
