@@ -478,8 +478,11 @@ func (s *Store) query(st *Statement, q Query, f filter, vec []float32) {
 		distance := fmt.Sprintf("(c.embedding::vector(%d) <=> %s)", s.dims, add(pgvector.NewVector(vec)))
 		order := distance
 		if exact {
-			// "+ 0" keeps the planner from the HNSW index: the rows are
-			// few, and an exact scan returns every one of them.
+			// Without the cast (only the index needs it: the model filter
+			// fixes the dimension) and with "+ 0", the planner cannot use the
+			// HNSW index: the rows are few, and an exact scan returns every
+			// one of them.
+			distance = strings.Replace(distance, fmt.Sprintf("::vector(%d)", s.dims), "", 1)
 			order = distance + " + 0"
 		}
 		return fmt.Sprintf("SELECT c.id, c.document_id, %s AS d FROM chunks c WHERE %s ORDER BY %s LIMIT %s",

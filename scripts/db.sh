@@ -148,10 +148,26 @@ if [[ "$status" != online* ]]; then
 	$SUDO pg_ctlcluster "$MAJOR" "$cluster" start
 fi
 ok "cluster ${MAJOR}/${cluster} online on port ${port}"
-
-# 6. Roles, database and extension.
-step "checking roles, database and extension"
 psql_su() { as_postgres psql -XAtq -p "$port" -v ON_ERROR_STOP=1 "$@"; }
+
+# 6. Memory sized for the machine, once: a cluster still on the packaged
+# default of 128 MB shared buffers gets a quarter of the RAM (at most 8 GB),
+# so the chunks and their vector index stay in memory. A cluster someone
+# tuned is left alone.
+if [[ "$(psql_su -d postgres -c "SELECT setting FROM pg_settings WHERE name = 'shared_buffers'")" == "16384" ]]; then
+	mem_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
+	sb_mb=$(( mem_kb / 4 / 1024 )); (( sb_mb > 8192 )) && sb_mb=8192
+	if (( sb_mb > 256 )); then
+		step "sizing memory: shared_buffers ${sb_mb}MB, effective_cache_size $(( mem_kb / 2 / 1024 ))MB"
+		psql_su -d postgres -c "ALTER SYSTEM SET shared_buffers = '${sb_mb}MB'" \
+			-c "ALTER SYSTEM SET effective_cache_size = '$(( mem_kb / 2 / 1024 ))MB'" \
+			-c "ALTER SYSTEM SET maintenance_work_mem = '512MB'" >/dev/null
+		$SUDO pg_ctlcluster "$MAJOR" "$cluster" restart
+	fi
+fi
+
+# 7. Roles, database and extension.
+step "checking roles, database and extension"
 psql_su -d postgres -v pw="$PASSWORD" -v app="$APP_ROLE" -v owner="$OWNER_ROLE" <<'EOF'
 SELECT format('CREATE ROLE %I LOGIN PASSWORD %L CREATEDB NOSUPERUSER NOBYPASSRLS', :'owner', :'pw')
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'owner') \gexec

@@ -66,6 +66,9 @@ type Config struct {
 	EmbeddingModel      string
 	EmbeddingDimensions int
 
+	SearchEf             int
+	SearchExactThreshold int
+
 	RerankURL    string
 	RerankStyle  string
 	RerankModel  string
@@ -145,6 +148,10 @@ func newSettings() *settings {
 	add(setting{flag: "embedding-model", env: "KONTEXT_EMBEDDING_MODEL", help: "embedding model name at the endpoint"})
 	add(setting{flag: "embedding-dimensions", env: "KONTEXT_EMBEDDING_DIMENSIONS", def: "384", help: "embedding dimensions (offline embedder, or requested from the endpoint)"})
 	add(setting{flag: "rate-limits", env: "KONTEXT_RATE_LIMITS", help: "requests per second and burst per API key by role, e.g. viewer=20:40,admin=10:20 (defaults: 20:40, admin 10:20)"})
+	add(setting{flag: "search-ef", env: "KONTEXT_SEARCH_EF", def: "400",
+		help: "HNSW search width (hnsw.ef_search, 10-1000) for callers who see many chunks: higher finds more of the true nearest neighbours, slower"})
+	add(setting{flag: "search-exact-threshold", env: "KONTEXT_SEARCH_EXACT_THRESHOLD", def: "15000",
+		help: "callers who see at most this many chunks get an exact vector scan instead of the HNSW index"})
 	add(setting{flag: "rerank-url", env: "KONTEXT_RERANK_URL", help: "re-ranking endpoint (text-embeddings-inference /rerank or Jina-style /v1/rerank); empty: no re-ranking"})
 	add(setting{flag: "rerank-style", env: "KONTEXT_RERANK_STYLE", def: "tei", help: "re-ranking API: tei or jina"})
 	add(setting{flag: "rerank-model", env: "KONTEXT_RERANK_MODEL", help: "re-ranking model (jina style)"})
@@ -182,7 +189,7 @@ var (
 		"read-header-timeout", "read-timeout", "write-timeout", "idle-timeout", "shutdown-timeout",
 		"log-level", "log-format",
 		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions", "secret", "secret-file",
-		"max-document-bytes", "rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "rate-limits",
+		"max-document-bytes", "rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "rate-limits", "search-ef", "search-exact-threshold",
 		"llm-base-url", "llm-api-key", "llm-model", "llm-region", "llm-max-classification", "llm-price", "providers",
 		"brands", "cache-ttl", "restore-types", "max-generations", "no-workers", "concurrency",
 		"batch-max-attempts", "batch-max-items", "batch-job-timeout", "batch-rescue-after", "batch-retry-base"}
@@ -358,6 +365,18 @@ func (s *settings) config() (Config, error) {
 			bad(st, v, "want an integer from 1 to 10000")
 		}
 		c.MaxGenerations = n
+	}
+	{
+		v, st := get("search-ef")
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 10 || n > 1000 {
+			bad(st, v, "want an integer from 10 to 1000")
+		}
+		c.SearchEf = n
+		v, st = get("search-exact-threshold")
+		if c.SearchExactThreshold, err = strconv.Atoi(v); err != nil || c.SearchExactThreshold < 1 || c.SearchExactThreshold > 10000000 {
+			bad(st, v, "want an integer from 1 to 10000000")
+		}
 	}
 	{
 		v, st := get("concurrency")

@@ -27,7 +27,7 @@ import (
 // providerSettings are what every command that embeds or ingests needs.
 var providerSettings = []string{"database-url", "log-level", "log-format", "embedding-base-url", "embedding-api-key",
 	"embedding-model", "embedding-dimensions", "secret", "secret-file", "max-document-bytes",
-	"rerank-url", "rerank-style", "rerank-model", "rerank-api-key"}
+	"rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "search-ef", "search-exact-threshold"}
 
 // newEmbedder returns the configured embedder: the offline hashing embedder
 // unless an OpenAI-compatible endpoint is configured.
@@ -74,7 +74,7 @@ func egressTransport(log *slog.Logger, auditor *audit.Log) *llm.EgressTransport 
 // searchOptions returns the retrieval options of the configuration: the
 // re-ranker, when one is configured, behind the egress check.
 func searchOptions(cfg Config, log *slog.Logger, auditor *audit.Log) retrieval.Options {
-	var opts retrieval.Options
+	opts := retrieval.Options{EfSearch: cfg.SearchEf, ExactThreshold: cfg.SearchExactThreshold}
 	if cfg.RerankURL != "" {
 		opts.Reranker = &retrieval.HTTPReranker{URL: cfg.RerankURL, Style: cfg.RerankStyle, Model: cfg.RerankModel,
 			APIKey: cfg.RerankAPIKey, Client: &http.Client{Timeout: 10 * time.Second, Transport: egressTransport(log, auditor)}}
