@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -535,7 +536,16 @@ func ParseBrand(data []byte) (*BrandPack, error) {
 		return out
 	}
 	b.banned = compile("banned_words", b.BannedWords)
-	for _, tp := range compile("required_terms", b.RequiredTerms) {
+	// A required name counts in compounds and the genitive too: "Firnwerk"
+	// is named by "Firnwerk-Team", "Firnwerks" and "Firnwerk's".
+	required := make([]string, len(b.RequiredTerms))
+	for i, t := range b.RequiredTerms {
+		required[i] = t
+		if plainWord(t) {
+			required[i] = fmt.Sprintf("(%s|%s-*|%s's|%s’s|%ss)", t, t, t, t, t)
+		}
+	}
+	for _, tp := range compile("required_terms", required) {
 		b.required = append(b.required, newPatternIndex([]*tokenPattern{tp}))
 	}
 	b.competitors = compile("competitors", b.Competitors)
@@ -582,4 +592,18 @@ func (b *BrandPack) severity(check string) Severity {
 		}
 	}
 	return brandSeverityDefaults[check]
+}
+
+// plainWord reports whether s is one word of letters and digits, no pattern
+// syntax.
+func plainWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return true
 }
