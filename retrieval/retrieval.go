@@ -285,7 +285,7 @@ func (st Statement) Run(ctx context.Context, tx pgx.Tx) (pgx.Rows, error) {
 		}); err != nil {
 			return nil, err
 		}
-		if _, err := tx.Exec(ctx, "SELECT set_config('enable_bitmapscan', 'on', true)"); err != nil {
+		if _, err := tx.Exec(ctx, "SELECT set_config('enable_bitmapscan', 'on', true), set_config('enable_seqscan', 'on', true)"); err != nil {
 			return nil, err
 		}
 		args = append([]any(nil), st.Args...)
@@ -361,14 +361,16 @@ func (s *Store) plan(ctx context.Context, tx pgx.Tx, f filter) (Plan, error) {
 // settings is the one statement that sets the transaction's planner
 // settings for the path: no parallel workers and no JIT compilation (both
 // cost more to start than these queries take), and on the index path the
-// HNSW search width and iterative scanning, with bitmap scans off for the
-// vector leg (Statement.Run turns them back on for the fused query).
+// HNSW search width and iterative scanning, with bitmap and sequential
+// scans off for the vector leg (Statement.Run turns them back on for the
+// fused query): the planner cannot estimate how many rows the access policy
+// lets through and, guessing few, would sort the whole table instead.
 func (s *Store) settings(q Query, plan Plan) []string {
 	sets := []string{"max_parallel_workers_per_gather", "0", "jit", "off"}
 	if plan.Path == "hnsw" {
 		ef := min(max(s.opts.EfSearch, candidates(q)), 1000)
 		sets = append(sets, "hnsw.ef_search", fmt.Sprint(ef), "hnsw.iterative_scan", "relaxed_order",
-			"hnsw.max_scan_tuples", fmt.Sprint(s.opts.MaxScanTuples), "enable_bitmapscan", "off")
+			"hnsw.max_scan_tuples", fmt.Sprint(s.opts.MaxScanTuples), "enable_bitmapscan", "off", "enable_seqscan", "off")
 	}
 	calls := make([]string, 0, len(sets)/2)
 	for i := 0; i < len(sets); i += 2 {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -272,6 +273,39 @@ func TestShortResults(t *testing.T) {
 			for _, r := range results {
 				if r.ExternalID != "doc-0" && r.ExternalID != "doc-1" {
 					t.Errorf("result from %s, which the caller may not see", r.ExternalID)
+				}
+			}
+			if tc.wantPath == "hnsw" {
+				// The vector leg must run on the HNSW index, not sort the table.
+				vec, _ := emb.Embed(ctx, []string{"Edelstahl Flasche"})
+				st, err := store.Statement(ctx, rare, retrieval.Query{Text: "Edelstahl Flasche", K: 10, PerDocument: 10}, vec[0])
+				if err != nil {
+					t.Fatal(err)
+				}
+				var plan strings.Builder
+				err = pgx.BeginFunc(ctx, dbtest.Pool(t), func(tx pgx.Tx) error {
+					sql, args := rare.SessionSQL()
+					if _, err := tx.Exec(ctx, sql, args...); err != nil {
+						return err
+					}
+					for _, set := range st.Settings {
+						if _, err := tx.Exec(ctx, set); err != nil {
+							return err
+						}
+					}
+					rows, err := tx.Query(ctx, "EXPLAIN "+st.VectorSQL, st.VectorArgs...)
+					if err != nil {
+						return err
+					}
+					lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+					plan.WriteString(strings.Join(lines, "\n"))
+					return err
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(plan.String(), "Index Scan using "+ingest.IndexName(emb.Model())) {
+					t.Errorf("the vector leg does not use the HNSW index:\n%s", plan.String())
 				}
 			}
 		})

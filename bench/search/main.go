@@ -184,8 +184,19 @@ func run(nChunks, nQueries int) error {
 	}
 	loadDur := time.Since(start)
 	start = time.Now()
-	owner.Exec(ctx, "SET maintenance_work_mem = '1GB'")
-	if _, err := ingest.EnsureIndex(ctx, owner, emb.Model(), emb.Dimensions()); err != nil {
+	// The graph of a million vectors needs about 2 GB to be built in memory;
+	// the setting holds for the connection that builds.
+	conn, err := owner.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, "SET maintenance_work_mem = '2GB'"); err != nil {
+		conn.Release()
+		return err
+	}
+	_, err = ingest.EnsureIndex(ctx, conn, emb.Model(), emb.Dimensions())
+	conn.Release()
+	if err != nil {
 		return err
 	}
 	indexDur := time.Since(start)
