@@ -10,10 +10,8 @@ import (
 	"strings"
 
 	"kontext/api"
-	"kontext/audit"
 	"kontext/evals"
 	"kontext/ingest"
-	"kontext/retrieval"
 )
 
 // evalSettings are the settings of the eval command beyond providerSettings.
@@ -104,11 +102,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer pool.Close()
 	log := newLogger(cfg, os.Stderr)
-	emb, err := newEmbedder(cfg, log, audit.New(pool))
-	if err != nil {
-		return err
-	}
-	searcher, err := retrieval.New(pool, emb, searchOptions(cfg, log, audit.New(pool)))
+	searcher, err := newSearcher(cfg, pool, log)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"kontext"
-	"kontext/audit"
 	"kontext/retrieval"
 )
 
@@ -47,11 +46,7 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer pool.Close()
 	log := newLogger(cfg, os.Stderr)
-	emb, err := newEmbedder(cfg, log, audit.New(pool))
-	if err != nil {
-		return err
-	}
-	store, err := retrieval.New(pool, emb, searchOptions(cfg, log, audit.New(pool)))
+	store, err := newSearcher(cfg, pool, log)
 	if err != nil {
 		return err
 	}
