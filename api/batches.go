@@ -92,6 +92,10 @@ func (s *Server) submitBatch(c *gin.Context) {
 	if k := c.GetHeader("Idempotency-Key"); k != "" {
 		sub.IdempotencyKey = k
 	}
+	if err := checkText(sub); err != nil {
+		writeError(c, err)
+		return
+	}
 	sum, err := s.opts.Batches.Submit(c.Request.Context(), principalOf(c), sub)
 	if err != nil {
 		writeError(c, err)

@@ -125,6 +125,9 @@ func (s *Server) reviews(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	if list == nil {
+		list = []generate.Review{}
+	}
 	c.JSON(http.StatusOK, gin.H{"reviews": list})
 }
 
@@ -179,6 +182,9 @@ func (s *Server) usage(c *gin.Context) {
 	if err != nil {
 		writeError(c, err)
 		return
+	}
+	if rows == nil {
+		rows = []generate.UsageRow{}
 	}
 	var total generate.UsageRow
 	for _, r := range rows {
