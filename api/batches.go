@@ -73,7 +73,7 @@ func (s *Server) submitBatch(c *gin.Context) {
 			return
 		}
 	}
-	if v := c.Query("budget_eur"); v != "" {
+	if v, ok := c.GetQuery("budget_eur"); ok {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f < 0 {
 			writeError(c, kontext.Invalidf("budget_eur", "want a non-negative number of EUR"))
@@ -81,7 +81,7 @@ func (s *Server) submitBatch(c *gin.Context) {
 		}
 		sub.BudgetEUR = f
 	}
-	if v := c.Query("budget_tokens"); v != "" {
+	if v, ok := c.GetQuery("budget_tokens"); ok {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
 			writeError(c, kontext.Invalidf("budget_tokens", "want a non-negative integer"))
@@ -119,7 +119,10 @@ func (s *Server) getBatch(c *gin.Context) {
 }
 
 func (s *Server) listBatches(c *gin.Context) {
-	limit, _ := strconv.Atoi(c.DefaultQuery("limit", "50"))
+	limit, ok := queryInt(c, "limit", 50, 1, 200)
+	if !ok {
+		return
+	}
 	list, err := s.opts.Batches.List(c.Request.Context(), principalOf(c), limit)
 	if err != nil {
 		writeError(c, err)

@@ -241,13 +241,9 @@ func (s *Server) listDocuments(c *gin.Context) {
 		ExternalID:     c.Query("external_id"),
 		After:          c.Query("after"),
 	}
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			writeError(c, kontext.Invalidf("limit", "%q is not a number", v))
-			return
-		}
-		f.Limit = n
+	var ok bool
+	if f.Limit, ok = queryInt(c, "limit", 50, 1, 500); !ok {
+		return
 	}
 	page, err := s.opts.Documents.List(c.Request.Context(), principalOf(c), f)
 	if err != nil {

@@ -306,7 +306,7 @@ func (e *secEnv) idObjects(t *testing.T, r api.Route) (own, rival, hidden string
 	t.Helper()
 	switch {
 	case strings.HasPrefix(r.Path, "/v1/documents/"):
-		return e.doc, e.rivalDoc, e.hiddenDoc, "viewer"
+		return e.doc, e.rivalDoc, e.hiddenDoc, "editor"
 	case strings.HasPrefix(r.Path, "/v1/reviews/"):
 		return e.review, e.rivalReview, e.hiddenReview, "reviewer"
 	case strings.HasPrefix(r.Path, "/v1/batches/"):
@@ -492,7 +492,7 @@ func TestSecurity(t *testing.T) {
 		}
 		a := e.exchange(t, call{key: "reviewer", method: http.MethodGet, path: "/v1/reviews?limit=500"})
 		json.Unmarshal(a.body, &list)
-		if !slices.ContainsFunc(list.Reviews, func(r struct{ GenerationID string }) bool { return r.GenerationID == e.review }) {
+		if !slices.ContainsFunc(list.Reviews, func(r review) bool { return r.GenerationID == e.review }) {
 			t.Errorf("acme's review %s is no longer pending after the attempts: %s", e.review, shorten(string(a.body)))
 		}
 		for id, key := range map[string]string{e.batch: "editor", e.rivalBatch: "rival-editor"} {
@@ -591,7 +591,8 @@ func TestSecurity(t *testing.T) {
 		for _, h := range hostile {
 			esc := url.PathEscape(h)
 			for _, r := range routes {
-				if strings.Contains(r.Path, ":id") && len(esc) < 4000 {
+				// An empty or blank id makes another path (a redirect to the list).
+				if strings.Contains(r.Path, ":id") && len(esc) < 4000 && strings.TrimSpace(h) != "" {
 					a := e.exchange(t, call{key: "admin", method: r.Method, path: strings.Replace(r.Path, ":id", esc, 1), contentType: r.ct, body: []byte(r.body)})
 					if a.status != http.StatusNotFound && a.status != http.StatusBadRequest {
 						t.Errorf("%s %s with id %q = %d; want 404", r.Method, r.Path, shorten(h), a.status)

@@ -20,6 +20,7 @@ import (
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 	"github.com/pb33f/libopenapi-validator/config"
+	"github.com/pb33f/libopenapi-validator/content"
 	liberrors "github.com/pb33f/libopenapi-validator/errors"
 	"github.com/pb33f/libopenapi-validator/schema_validation"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
@@ -45,7 +46,14 @@ func New(t testing.TB, spec []byte) *Checker {
 	if err != nil {
 		t.Fatalf("openapi: build model: %v", err)
 	}
-	v, errs := validator.NewValidator(doc, config.WithFormatAssertions())
+	// JSON Lines bodies are documented as strings (one JSON value per
+	// line); CheckLines validates their lines.
+	lines := content.DecoderFunc(func(in *content.DecodeInput) (any, error) {
+		b, err := io.ReadAll(in.Body)
+		return string(b), err
+	})
+	v, errs := validator.NewValidator(doc, config.WithFormatAssertions(),
+		config.WithBodyDecoder("application/x-ndjson", lines), config.WithBodyDecoder("application/jsonl", lines))
 	if len(errs) > 0 {
 		t.Fatalf("openapi: validator: %v", errs)
 	}
