@@ -66,6 +66,10 @@ func (s *Server) submitBatch(c *gin.Context) {
 			writeError(c, kontext.Invalidf("body", "invalid JSON: %s", strings.TrimPrefix(err.Error(), "json: ")))
 			return
 		}
+		if _, err := dec.Token(); err != io.EOF {
+			writeError(c, kontext.Invalidf("body", "invalid JSON: data after the object"))
+			return
+		}
 		sub = batch.Submission{Items: body.Items, BudgetEUR: body.BudgetEUR, BudgetTokens: body.BudgetTokens, IdempotencyKey: body.IdempotencyKey}
 	} else {
 		if sub.Items, err = batch.ParseRequests(data); err != nil {

@@ -301,7 +301,11 @@ func decodeJSONText(c *gin.Context, dst any) error {
 		}
 		return kontext.Invalidf("body", "invalid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
-	if dec.More() {
+	// More would miss a stray ']' or '}'; only the end of the body will do.
+	if _, err := dec.Token(); err != io.EOF {
+		if IsTooLarge(err) {
+			return err
+		}
 		return kontext.Invalidf("body", "invalid JSON: data after the object")
 	}
 	return nil

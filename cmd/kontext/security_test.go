@@ -487,9 +487,10 @@ func TestSecurity(t *testing.T) {
 				t.Errorf("document %s after the attempts = %d; want 200 for its owner", id, a.status)
 			}
 		}
-		var list struct {
-			Reviews []struct{ GenerationID string }
+		type review struct {
+			GenerationID string `json:"generation_id"`
 		}
+		var list struct{ Reviews []review }
 		a := e.exchange(t, call{key: "reviewer", method: http.MethodGet, path: "/v1/reviews?limit=500"})
 		json.Unmarshal(a.body, &list)
 		if !slices.ContainsFunc(list.Reviews, func(r review) bool { return r.GenerationID == e.review }) {
