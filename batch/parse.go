@@ -29,6 +29,9 @@ func ParseRequests(data []byte) ([]generate.Request, error) {
 		if !atEnd(dec) {
 			return nil, errors.New("JSON array: data after the array")
 		}
+		if len(reqs) == 0 {
+			return nil, errors.New("no requests: the array is empty")
+		}
 		return reqs, nil
 	}
 	var reqs []generate.Request
