@@ -80,7 +80,9 @@ func (noDocuments) Get(context.Context, kontext.Principal, string) (ingest.Docum
 func (noDocuments) List(context.Context, kontext.Principal, ingest.ListFilter) (ingest.Page, error) {
 	return ingest.Page{}, nil
 }
-func (noDocuments) Delete(context.Context, kontext.Principal, string) error { return kontext.ErrNotFound }
+func (noDocuments) Delete(context.Context, kontext.Principal, string) error {
+	return kontext.ErrNotFound
+}
 
 type noBatches struct{ *recorder }
 
@@ -117,7 +119,9 @@ func fuzzRoute(t *testing.T, srv *api.Server, rec *recorder, path, contentType s
 	case w.Code >= 500:
 		t.Fatalf("POST %s %q = %d %s", path, body, w.Code, w.Body)
 	case w.Code >= 400:
-		var e struct{ Error struct{ Code, Message, RequestID string } }
+		var e struct {
+			Error struct{ Code, Message, RequestID string }
+		}
 		if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error.Code == "" || e.Error.Message == "" {
 			t.Fatalf("POST %s %q = %d without the standard error body: %s", path, body, w.Code, w.Body)
 		}
