@@ -75,6 +75,9 @@ type Server struct {
 	limits  *limiters
 	// generations holds one token per running generation.
 	generations chan struct{}
+	// roles holds the least role of each authenticated route, by
+	// "METHOD /path".
+	roles map[string]kontext.Role
 }
 
 func init() {
@@ -104,14 +107,14 @@ func New(opts Options) *Server {
 	}
 	s := &Server{opts: opts, log: opts.Logger, metrics: newHTTPMetrics(opts.Registry),
 		limits:      &limiters{byKey: map[string]*keyLimiter{}, limits: opts.RateLimits},
-		generations: make(chan struct{}, opts.MaxGenerations)}
+		generations: make(chan struct{}, opts.MaxGenerations), roles: map[string]kontext.Role{}}
 
 	e := gin.New()
 	e.HandleMethodNotAllowed = true
 	e.ContextWithFallback = true
 	e.RemoveExtraSlash = true
 	_ = e.SetTrustedProxies(nil)
-	e.Use(s.requestID, s.accessLog, s.recover, s.observe, s.limitBody)
+	e.Use(s.requestID, s.accessLog, s.recover, s.observe, s.limitBody, s.checkURL)
 	e.NoRoute(func(c *gin.Context) {
 		writeError(c, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "no route for " + c.Request.Method + " " + c.Request.URL.Path})
 	})
@@ -123,45 +126,80 @@ func New(opts Options) *Server {
 	e.GET("/readyz", s.readyz)
 	metricsHandler := promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{ErrorLog: slogPrinter{s.log}})
 	e.GET("/metrics", gin.WrapH(metricsHandler))
+	e.GET("/openapi.json", s.openapi)
+	e.GET("/docs", s.docs)
+	e.GET("/docs/:file", s.docsAsset)
 
-	v1 := e.Group("/v1", s.authenticate, s.rateLimit)
-	v1.GET("/whoami", s.requireRole(kontext.Viewer), s.whoami)
+	v1 := &v1Routes{s: s, g: e.Group("/v1", s.authenticate, s.rateLimit)}
+	v1.handle(http.MethodGet, "/whoami", kontext.Viewer, s.whoami)
 	if opts.Ingester != nil && opts.Documents != nil {
-		v1.POST("/documents", s.requireRole(kontext.Editor), s.createDocument)
-		v1.GET("/documents", s.requireRole(kontext.Viewer), s.listDocuments)
-		v1.GET("/documents/:id", s.requireRole(kontext.Viewer), s.getDocument)
-		v1.DELETE("/documents/:id", s.requireRole(kontext.Editor), s.deleteDocument)
+		v1.handle(http.MethodPost, "/documents", kontext.Editor, s.createDocument)
+		v1.handle(http.MethodGet, "/documents", kontext.Viewer, s.listDocuments)
+		v1.handle(http.MethodGet, "/documents/:id", kontext.Viewer, s.getDocument)
+		v1.handle(http.MethodDelete, "/documents/:id", kontext.Editor, s.deleteDocument)
 	}
 	if opts.Searcher != nil {
-		v1.POST("/search", s.requireRole(kontext.Viewer), s.search)
+		v1.handle(http.MethodPost, "/search", kontext.Viewer, s.search)
 	}
 	if opts.Guard != nil {
-		v1.POST("/guard/scan", s.requireRole(kontext.Viewer), s.guardScan)
-		v1.POST("/guard/check", s.requireRole(kontext.Viewer), s.guardCheck)
+		v1.handle(http.MethodPost, "/guard/scan", kontext.Viewer, s.guardScan)
+		v1.handle(http.MethodPost, "/guard/check", kontext.Viewer, s.guardCheck)
 		if opts.Guard.Redactor != nil {
-			v1.POST("/guard/redact", s.requireRole(kontext.Viewer), s.guardRedact)
+			v1.handle(http.MethodPost, "/guard/redact", kontext.Viewer, s.guardRedact)
 		}
 	}
 	if opts.Generator != nil {
-		v1.POST("/generate", s.requireRole(kontext.Editor), s.generate)
-		v1.GET("/reviews", s.requireRole(kontext.Reviewer), s.reviews)
-		v1.POST("/reviews/:id/approve", s.requireRole(kontext.Reviewer), s.decideReview(true))
-		v1.POST("/reviews/:id/reject", s.requireRole(kontext.Reviewer), s.decideReview(false))
-		v1.GET("/usage", s.requireRole(kontext.Editor), s.usage)
+		v1.handle(http.MethodPost, "/generate", kontext.Editor, s.generate)
+		v1.handle(http.MethodGet, "/reviews", kontext.Reviewer, s.reviews)
+		v1.handle(http.MethodPost, "/reviews/:id/approve", kontext.Reviewer, s.decideReview(true))
+		v1.handle(http.MethodPost, "/reviews/:id/reject", kontext.Reviewer, s.decideReview(false))
+		v1.handle(http.MethodGet, "/usage", kontext.Editor, s.usage)
 	}
 	if opts.Batches != nil {
-		v1.POST("/batches", s.requireRole(kontext.Editor), s.submitBatch)
-		v1.GET("/batches", s.requireRole(kontext.Editor), s.listBatches)
-		v1.GET("/batches/:id", s.requireRole(kontext.Editor), s.getBatch)
-		v1.GET("/batches/:id/results", s.requireRole(kontext.Editor), s.batchResults)
-		v1.DELETE("/batches/:id", s.requireRole(kontext.Editor), s.cancelBatch)
+		v1.handle(http.MethodPost, "/batches", kontext.Editor, s.submitBatch)
+		v1.handle(http.MethodGet, "/batches", kontext.Editor, s.listBatches)
+		v1.handle(http.MethodGet, "/batches/:id", kontext.Editor, s.getBatch)
+		v1.handle(http.MethodGet, "/batches/:id/results", kontext.Editor, s.batchResults)
+		v1.handle(http.MethodDelete, "/batches/:id", kontext.Editor, s.cancelBatch)
 	}
 	if opts.Eraser != nil {
-		v1.POST("/erasure", s.requireRole(kontext.Admin), s.erase)
+		v1.handle(http.MethodPost, "/erasure", kontext.Admin, s.erase)
 	}
 
 	s.engine = e
 	return s
+}
+
+// v1Routes registers the authenticated routes, each with the least role it
+// needs, so that the role of every route can be listed (Routes).
+type v1Routes struct {
+	s *Server
+	g *gin.RouterGroup
+}
+
+func (v *v1Routes) handle(method, path string, role kontext.Role, h gin.HandlerFunc) {
+	v.g.Handle(method, path, v.s.requireRole(role), h)
+	v.s.roles[method+" "+v.g.BasePath()+path] = role
+}
+
+// Route is one route of the router.
+type Route struct {
+	Method string
+	// Path is the route's pattern in Gin's syntax (/v1/documents/:id).
+	Path string
+	// Role is the least role the route needs; empty for the routes that
+	// need no API key (health, readiness, metrics, the API document).
+	Role kontext.Role
+}
+
+// Routes lists every route the router serves, as the router itself
+// knows them.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.engine.Routes() {
+		out = append(out, Route{Method: r.Method, Path: r.Path, Role: s.roles[r.Method+" "+r.Path]})
+	}
+	return out
 }
 
 // ServeHTTP implements http.Handler.

@@ -66,6 +66,10 @@ func (s *Server) submitBatch(c *gin.Context) {
 			writeError(c, kontext.Invalidf("body", "invalid JSON: %s", strings.TrimPrefix(err.Error(), "json: ")))
 			return
 		}
+		if _, err := dec.Token(); err != io.EOF {
+			writeError(c, kontext.Invalidf("body", "invalid JSON: data after the object"))
+			return
+		}
 		sub = batch.Submission{Items: body.Items, BudgetEUR: body.BudgetEUR, BudgetTokens: body.BudgetTokens, IdempotencyKey: body.IdempotencyKey}
 	} else {
 		if sub.Items, err = batch.ParseRequests(data); err != nil {
@@ -73,7 +77,7 @@ func (s *Server) submitBatch(c *gin.Context) {
 			return
 		}
 	}
-	if v := c.Query("budget_eur"); v != "" {
+	if v, ok := c.GetQuery("budget_eur"); ok {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f < 0 {
 			writeError(c, kontext.Invalidf("budget_eur", "want a non-negative number of EUR"))
@@ -81,7 +85,7 @@ func (s *Server) submitBatch(c *gin.Context) {
 		}
 		sub.BudgetEUR = f
 	}
-	if v := c.Query("budget_tokens"); v != "" {
+	if v, ok := c.GetQuery("budget_tokens"); ok {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
 			writeError(c, kontext.Invalidf("budget_tokens", "want a non-negative integer"))
@@ -91,6 +95,10 @@ func (s *Server) submitBatch(c *gin.Context) {
 	}
 	if k := c.GetHeader("Idempotency-Key"); k != "" {
 		sub.IdempotencyKey = k
+	}
+	if err := checkText(sub); err != nil {
+		writeError(c, err)
+		return
 	}
 	sum, err := s.opts.Batches.Submit(c.Request.Context(), principalOf(c), sub)
 	if err != nil {
@@ -115,7 +123,10 @@ func (s *Server) getBatch(c *gin.Context) {
 }
 
 func (s *Server) listBatches(c *gin.Context) {
-	limit, _ := strconv.Atoi(c.DefaultQuery("limit", "50"))
+	limit, ok := queryInt(c, "limit", 50, 1, 200)
+	if !ok {
+		return
+	}
 	list, err := s.opts.Batches.List(c.Request.Context(), principalOf(c), limit)
 	if err != nil {
 		writeError(c, err)

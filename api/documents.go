@@ -94,12 +94,20 @@ func (s *Server) createDocument(c *gin.Context) {
 		}
 	case "application/json":
 		var body documentJSON
-		if err := decodeJSON(c, &body); err != nil {
+		if err := decodeJSONText(c, &body); err != nil {
 			writeError(c, err)
 			return
 		}
 		if body.Content == nil {
 			writeError(c, kontext.Invalidf("content", "is required (or upload the file as multipart/form-data)"))
+			return
+		}
+		// The content is the parser's to judge (binary content is
+		// rejected with its reason); every other field must be storable.
+		fields := body
+		fields.Content = nil
+		if err := checkText(fields); err != nil {
+			writeError(c, err)
 			return
 		}
 		req = body.request(p)
@@ -187,6 +195,9 @@ func multipartDocument(c *gin.Context, p kontext.Principal) (ingest.Request, err
 			return ingest.Request{}, kontext.Invalidf("metadata", "not a JSON object")
 		}
 	}
+	if err := checkText(d); err != nil {
+		return ingest.Request{}, err
+	}
 	req := d.request(p)
 	req.Data = data
 	return req, nil
@@ -230,13 +241,9 @@ func (s *Server) listDocuments(c *gin.Context) {
 		ExternalID:     c.Query("external_id"),
 		After:          c.Query("after"),
 	}
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			writeError(c, kontext.Invalidf("limit", "%q is not a number", v))
-			return
-		}
-		f.Limit = n
+	var ok bool
+	if f.Limit, ok = queryInt(c, "limit", 50, 1, 500); !ok {
+		return
 	}
 	page, err := s.opts.Documents.List(c.Request.Context(), principalOf(c), f)
 	if err != nil {
@@ -271,8 +278,18 @@ func (s *Server) erase(c *gin.Context) {
 }
 
 // decodeJSON reads a JSON body strictly: unknown fields and trailing data
-// are errors, so that typos do not pass silently.
+// are errors, so that typos do not pass silently; a string that PostgreSQL
+// cannot store (a NUL character) is an invalid request.
 func decodeJSON(c *gin.Context, dst any) error {
+	if err := decodeJSONText(c, dst); err != nil {
+		return err
+	}
+	return checkText(dst)
+}
+
+// decodeJSONText is decodeJSON without the check of the strings, for
+// bodies whose text is judged by its own parser.
+func decodeJSONText(c *gin.Context, dst any) error {
 	if mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type")); mt != "application/json" {
 		return &Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: "send application/json"}
 	}
@@ -284,7 +301,11 @@ func decodeJSON(c *gin.Context, dst any) error {
 		}
 		return kontext.Invalidf("body", "invalid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
 	}
-	if dec.More() {
+	// More would miss a stray ']' or '}'; only the end of the body will do.
+	if _, err := dec.Token(); err != io.EOF {
+		if IsTooLarge(err) {
+			return err
+		}
 		return kontext.Invalidf("body", "invalid JSON: data after the object")
 	}
 	return nil

@@ -119,11 +119,17 @@ func (s *Server) generate(c *gin.Context) {
 }
 
 func (s *Server) reviews(c *gin.Context) {
-	limit, _ := strconv.Atoi(c.Query("limit"))
+	limit, ok := queryInt(c, "limit", 100, 1, 500)
+	if !ok {
+		return
+	}
 	list, err := s.opts.Generator.Reviews(c.Request.Context(), principalOf(c), limit)
 	if err != nil {
 		writeError(c, err)
 		return
+	}
+	if list == nil {
+		list = []generate.Review{}
 	}
 	c.JSON(http.StatusOK, gin.H{"reviews": list})
 }
@@ -158,13 +164,13 @@ func (s *Server) usage(c *gin.Context) {
 	to := now.Truncate(24*time.Hour).AddDate(0, 0, 1)
 	from := to.AddDate(0, 0, -30)
 	var err error
-	if v := c.Query("from"); v != "" {
+	if v, ok := c.GetQuery("from"); ok {
 		if from, err = time.Parse(time.DateOnly, v); err != nil {
 			writeError(c, kontext.Invalidf("from", "%q is not a date (YYYY-MM-DD)", v))
 			return
 		}
 	}
-	if v := c.Query("to"); v != "" {
+	if v, ok := c.GetQuery("to"); ok {
 		if to, err = time.Parse(time.DateOnly, v); err != nil {
 			writeError(c, kontext.Invalidf("to", "%q is not a date (YYYY-MM-DD)", v))
 			return
@@ -180,6 +186,9 @@ func (s *Server) usage(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	if rows == nil {
+		rows = []generate.UsageRow{}
+	}
 	var total generate.UsageRow
 	for _, r := range rows {
 		total.Generations += r.Generations
@@ -190,6 +199,22 @@ func (s *Server) usage(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"from": from.Format(time.DateOnly), "to": to.AddDate(0, 0, -1).Format(time.DateOnly),
 		"days": rows, "total": gin.H{"generations": total.Generations, "prompt_tokens": total.PromptTokens,
 			"completion_tokens": total.CompletionTokens, "cost_eur": total.CostEUR}})
+}
+
+// queryInt reads an optional integer query parameter within [lo, hi]; a
+// present but malformed or out-of-range value is answered with 400 and ok
+// false.
+func queryInt(c *gin.Context, name string, def, lo, hi int) (int, bool) {
+	v, present := c.GetQuery(name)
+	if !present {
+		return def, true
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		writeError(c, kontext.Invalidf(name, "%q is not a whole number from %d to %d", v, lo, hi))
+		return 0, false
+	}
+	return n, true
 }
 
 // uuidLike reports whether s has the shape of a UUID, so that a malformed

@@ -31,5 +31,8 @@ func (s *Server) search(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	if results == nil {
+		results = []retrieval.Result{}
+	}
 	c.JSON(http.StatusOK, gin.H{"results": results, "plan": plan})
 }

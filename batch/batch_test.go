@@ -243,6 +243,16 @@ func TestResubmitIsIdempotent(t *testing.T) {
 	if err != nil || keyed.ID == first.ID {
 		t.Fatalf("a new key makes a new batch: %v %v", keyed.ID, err)
 	}
+	// A colleague's identical submission, or one with the same key, is the
+	// colleague's own batch: not jana's, which the colleague may not see.
+	colleague := editor
+	colleague.User = "emil"
+	for _, key := range []string{"", "ostern-2"} {
+		theirs, err := s.Submit(context.Background(), colleague, Submission{Items: reqs, BudgetEUR: 1, IdempotencyKey: key})
+		if err != nil || theirs.Existing || theirs.ID == first.ID || theirs.ID == keyed.ID || theirs.SubmittedBy != "emil" {
+			t.Fatalf("colleague's submission with key %q: %+v, %v; want a new batch of emil's", key, theirs, err)
+		}
+	}
 	var jobs, rows int
 	if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM river.river_job WHERE kind = 'kontext_batch_item'`).Scan(&jobs); err != nil {
 		t.Fatal(err)
@@ -252,8 +262,8 @@ func TestResubmitIsIdempotent(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if jobs != 10 || rows != 10 {
-		t.Errorf("%d jobs and %d items after three submits of 5 (two distinct), want 10 and 10", jobs, rows)
+	if jobs != 20 || rows != 20 {
+		t.Errorf("%d jobs and %d items after five submits of 5 (four distinct), want 20 and 20", jobs, rows)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 
 	"kontext/generate"
 )
@@ -25,6 +26,12 @@ func ParseRequests(data []byte) ([]generate.Request, error) {
 		if err := dec.Decode(&reqs); err != nil {
 			return nil, fmt.Errorf("JSON array: %w", err)
 		}
+		if !atEnd(dec) {
+			return nil, errors.New("JSON array: data after the array")
+		}
+		if len(reqs) == 0 {
+			return nil, errors.New("no requests: the array is empty")
+		}
 		return reqs, nil
 	}
 	var reqs []generate.Request
@@ -41,7 +48,7 @@ func ParseRequests(data []byte) ([]generate.Request, error) {
 		if err := dec.Decode(&r); err != nil {
 			return nil, fmt.Errorf("line %d: %w", line, err)
 		}
-		if dec.More() {
+		if !atEnd(dec) {
 			return nil, fmt.Errorf("line %d: more than one JSON value", line)
 		}
 		reqs = append(reqs, r)
@@ -53,4 +60,11 @@ func ParseRequests(data []byte) ([]generate.Request, error) {
 		return nil, errors.New("no requests: every line is blank or a comment")
 	}
 	return reqs, nil
+}
+
+// atEnd reports whether nothing but white space follows the decoded value.
+// Decoder.More is not enough: it reports false before a stray ']' or '}'.
+func atEnd(dec *json.Decoder) bool {
+	_, err := dec.Token()
+	return err == io.EOF
 }

@@ -152,6 +152,11 @@ func (s *Service) Submit(ctx context.Context, p kontext.Principal, sub Submissio
 		fmt.Fprintf(h, "budget %g %d", sub.BudgetEUR, sub.BudgetTokens)
 		key = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	}
+	// A key is its submitter's: the same key or content from a colleague
+	// is a batch of the colleague's, and neither answers with a batch the
+	// colleague may not see nor tells that it exists. User names hold no
+	// '/', so the scoped key is unambiguous.
+	key = p.User + "/" + key
 	principal, err := json.Marshal(p)
 	if err != nil {
 		return Summary{}, err

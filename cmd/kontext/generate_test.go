@@ -32,6 +32,7 @@ import (
 type genEnv struct {
 	t                 *testing.T
 	addr              string
+	main              *Main
 	db                dbtest.Database
 	cloud, prem, slow *llmtest.Server
 	editor, reviewer  string // API keys
@@ -125,6 +126,7 @@ func newGenEnv(t *testing.T) *genEnv {
 	}
 	t.Cleanup(func() { m.Close() })
 	e.addr = m.Addr()
+	e.main = m
 	return e
 }
 

@@ -38,6 +38,7 @@ type Main struct {
 	wrap func(http.Handler) http.Handler
 
 	pool     *pgxpool.Pool
+	router   *api.Server
 	server   *http.Server
 	listener net.Listener
 	serveErr chan error
@@ -108,7 +109,7 @@ func (m *Main) Run(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		api.NewPoolCollector(m.pool, "app"))
-	var handler http.Handler = api.New(api.Options{
+	m.router = api.New(api.Options{
 		Logger:       m.Logger,
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Ready:        m.ready,
@@ -128,6 +129,7 @@ func (m *Main) Run(ctx context.Context) error {
 		MaxDocumentBytes: cfg.MaxDocumentBytes,
 		Guard:            &api.Guard{Injection: guard.NewInjectionScanner(guard.InjectionOptions{}), Redactor: newDetector()},
 	})
+	var handler http.Handler = m.router
 	if m.wrap != nil {
 		handler = m.wrap(handler)
 	}
@@ -202,6 +204,14 @@ func (m *Main) startWorkers(ctx context.Context) error {
 		}
 	}()
 	return nil
+}
+
+// Routes lists the routes the running server serves, with their roles.
+func (m *Main) Routes() []api.Route {
+	if m.router == nil {
+		return nil
+	}
+	return m.router.Routes()
 }
 
 // Addr returns the address the server listens on.
