@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	pgxvec "github.com/pgvector/pgvector-go/pgx"
 
@@ -326,8 +327,17 @@ func dropDatabase(ctx context.Context, name string) error {
 		return err
 	}
 	defer conn.Close(context.Background())
-	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-	return err
+	// An autovacuum worker busy in the database belongs to no role the
+	// owner may signal, and FORCE refuses to terminate it (42501); it ends
+	// on its own within moments, so try again for a while.
+	for attempt := 0; ; attempt++ {
+		_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+		var pgErr *pgconn.PgError
+		if err == nil || attempt == 50 || !errors.As(err, &pgErr) || (pgErr.Code != "42501" && pgErr.Code != "55006") {
+			return err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 func withDatabase(cfg *pgxpool.Config, name string) *pgxpool.Config {
