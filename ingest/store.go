@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -104,9 +105,12 @@ func NewStore(pool *pgxpool.Pool) *Store {
 // for ids that do not exist or are malformed, ErrNotFound.
 func (s *Store) Get(ctx context.Context, p kontext.Principal, id string) (Document, error) {
 	var d Document
+	if !uuidPattern.MatchString(id) {
+		return Document{}, fmt.Errorf("document %s: %w", id, kontext.ErrNotFound)
+	}
 	err := inTx(ctx, s.pool, p, asPrincipal, func(tx pgx.Tx) error {
 		var err error
-		d, err = scanDocument(tx.QueryRow(ctx, "SELECT "+documentColumns+" FROM documents d WHERE d.id::text = $1", id))
+		d, err = scanDocument(tx.QueryRow(ctx, "SELECT "+documentColumns+" FROM documents d WHERE d.id = $1::uuid", id))
 		return err
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -197,9 +201,12 @@ func (s *Store) List(ctx context.Context, p kontext.Principal, f ListFilter) (Pa
 // Delete removes a document the principal may see, with its chunks and
 // their personal data index, and records it in the audit log.
 func (s *Store) Delete(ctx context.Context, p kontext.Principal, id string) error {
+	if !uuidPattern.MatchString(id) {
+		return fmt.Errorf("document %s: %w", id, kontext.ErrNotFound)
+	}
 	err := inTx(ctx, s.pool, p, asPrincipal, func(tx pgx.Tx) error {
 		var docID string
-		if err := tx.QueryRow(ctx, "SELECT id FROM documents WHERE id::text = $1", id).Scan(&docID); err != nil {
+		if err := tx.QueryRow(ctx, "SELECT id FROM documents WHERE id = $1::uuid", id).Scan(&docID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, "SELECT set_config('kontext.scope', 'tenant', true)"); err != nil {
@@ -252,3 +259,7 @@ func decodeCursor(s string) (time.Time, string, error) {
 	}
 	return time.UnixMicro(us), id, nil
 }
+
+// uuidPattern is a document id's shape; anything else is not found without
+// asking the database (and the comparison can use the primary key).
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
