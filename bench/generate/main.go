@@ -40,16 +40,6 @@ func main() {
 	}
 }
 
-var briefs = []struct{ brief, channel, lang string }{
-	{"Herbstaktion für die Gipfelflasche 500, Ton: locker, Du-Form", "newsletter", "de"},
-	{"Fünf Betreffzeilen zur Gipfelflasche 500 auf der Herbsttour", "subject_lines", "de"},
-	{"Hüttenkanne: Einhand-Ausgießer, hält Kaffee warm", "social_post", "de"},
-	{"Launch post for the Hüttenkanne vacuum jug", "social_post", "en"},
-	{"Produktbeschreibung Gipfelflasche 750, Edelstahl natur, spülmaschinenfest", "product_description", "de"},
-	{"Darf der Talbecher in die Spülmaschine?", "faq_answer", "de"},
-	{"Can I put carbonated drinks in the Gipfelflasche?", "faq_answer", "en"},
-	{"Pressemitteilung: Ersatzteilprogramm für das ganze Sortiment", "press_release", "de"},
-}
 
 func run(n, conc int, corpus string) error {
 	ctx := context.Background()
@@ -68,21 +58,21 @@ func run(n, conc int, corpus string) error {
 	}
 	p := kontext.Principal{Tenant: "acme", User: "jana", Groups: []string{"marketing"}, Clearance: kontext.Internal, Role: kontext.Editor}
 	one := func(i int) (*generate.Result, time.Duration, error) {
-		b := briefs[i%len(briefs)]
+		b := benchdb.DemoBriefs[i%len(benchdb.DemoBriefs)]
 		start := time.Now()
-		res, err := svc.Generate(ctx, p, generate.Request{Brief: b.brief, Channel: b.channel, Lang: b.lang}, nil)
+		res, err := svc.Generate(ctx, p, generate.Request{Brief: b.Brief, Channel: b.Channel, Lang: b.Lang}, nil)
 		return res, time.Since(start), err
 	}
-	for i := range len(briefs) { // warm up: statement caches, pack indexes
+	for i := range len(benchdb.DemoBriefs) { // warm up: statement caches, pack indexes
 		if _, _, err := one(i); err != nil {
 			return err
 		}
 	}
 	var sl []time.Duration
 	for i := range 200 {
-		b := briefs[i%len(briefs)]
+		b := benchdb.DemoBriefs[i%len(benchdb.DemoBriefs)]
 		t0 := time.Now()
-		if _, _, err := store.Search(ctx, p, retrieval.Query{Text: b.brief, K: generate.DefaultK, Language: b.lang}); err != nil {
+		if _, _, err := store.Search(ctx, p, retrieval.Query{Text: b.Brief, K: generate.DefaultK, Language: b.Lang}); err != nil {
 			return err
 		}
 		sl = append(sl, time.Since(t0))

@@ -57,16 +57,6 @@ var queries = []string{
 	"Brotzeitdose Duo Material", "Herbstaktion Preis Gipfelflasche 500", "Kids 400 Trinkhalm", "Garantie und Reparatur",
 }
 
-var briefs = []struct{ brief, channel, lang string }{
-	{"Herbstaktion für die Gipfelflasche 500, Ton: locker, Du-Form", "newsletter", "de"},
-	{"Fünf Betreffzeilen zur Gipfelflasche 500 auf der Herbsttour", "subject_lines", "de"},
-	{"Hüttenkanne: Einhand-Ausgießer, hält Kaffee warm", "social_post", "de"},
-	{"Launch post for the Hüttenkanne vacuum jug", "social_post", "en"},
-	{"Produktbeschreibung Gipfelflasche 750, Edelstahl natur, spülmaschinenfest", "product_description", "de"},
-	{"Darf der Talbecher in die Spülmaschine?", "faq_answer", "de"},
-	{"Can I put carbonated drinks in the Gipfelflasche?", "faq_answer", "en"},
-	{"Pressemitteilung: Ersatzteilprogramm für das ganze Sortiment", "press_release", "de"},
-}
 
 func run(conns int, duration time.Duration, scenarios []string, corpus string, maxGen, dbConns int) error {
 	ctx := context.Background()
@@ -141,8 +131,8 @@ func run(conns int, duration time.Duration, scenarios []string, corpus string, m
 			}
 		case "generate":
 			next = func(i int) (string, []byte) {
-				br := briefs[i%len(briefs)]
-				b, _ := json.Marshal(map[string]any{"brief": br.brief, "channel": br.channel, "lang": br.lang})
+				br := benchdb.DemoBriefs[i%len(benchdb.DemoBriefs)]
+				b, _ := json.Marshal(map[string]any{"brief": br.Brief, "channel": br.Channel, "lang": br.Lang})
 				return "/v1/generate", b
 			}
 		default:

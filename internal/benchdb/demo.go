@@ -16,6 +16,22 @@ import (
 	"kontext/retrieval"
 )
 
+// Brief is one generate request of the demo workload.
+type Brief struct{ Brief, Channel, Lang string }
+
+// DemoBriefs are the demo corpus's generate requests the whole-system
+// benchmarks cycle through: every channel, German and English.
+var DemoBriefs = []Brief{
+	{"Herbstaktion für die Gipfelflasche 500, Ton: locker, Du-Form", "newsletter", "de"},
+	{"Fünf Betreffzeilen zur Gipfelflasche 500 auf der Herbsttour", "subject_lines", "de"},
+	{"Hüttenkanne: Einhand-Ausgießer, hält Kaffee warm", "social_post", "de"},
+	{"Launch post for the Hüttenkanne vacuum jug", "social_post", "en"},
+	{"Produktbeschreibung Gipfelflasche 750, Edelstahl natur, spülmaschinenfest", "product_description", "de"},
+	{"Darf der Talbecher in die Spülmaschine?", "faq_answer", "de"},
+	{"Can I put carbonated drinks in the Gipfelflasche?", "faq_answer", "en"},
+	{"Pressemitteilung: Ersatzteilprogramm für das ganze Sortiment", "press_release", "de"},
+}
+
 // DemoPipeline ingests the demo corpus (the brand directory, e.g.
 // examples/acme, without its support tickets) into the tenant acme for the
 // group marketing and returns the generate pipeline over it with the given
