@@ -40,7 +40,6 @@ func main() {
 	}
 }
 
-
 func run(n, conc int, corpus string) error {
 	ctx := context.Background()
 	db, err := benchdb.Open(ctx, int32(conc+2))

@@ -57,7 +57,6 @@ var queries = []string{
 	"Brotzeitdose Duo Material", "Herbstaktion Preis Gipfelflasche 500", "Kids 400 Trinkhalm", "Garantie und Reparatur",
 }
 
-
 func run(conns int, duration time.Duration, scenarios []string, corpus string, maxGen, dbConns int) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "kontext-load")
