@@ -22,6 +22,8 @@ type DB struct {
 	Owner *pgxpool.Pool
 	App   *pgxpool.Pool
 	admin *pgx.Conn
+	// attached databases were kept by an earlier run and are kept again.
+	attached bool
 }
 
 func env(k, def string) string {
@@ -42,16 +44,28 @@ func withDB(raw, db string) (string, error) {
 
 // Open creates and migrates a database; appConns sizes the application pool.
 func Open(ctx context.Context, appConns int32) (*DB, error) {
+	return open(ctx, fmt.Sprintf("kontext_bench_%d", os.Getpid()), true, appConns)
+}
+
+// Attach opens a database an earlier run kept (KONTEXT_BENCH_KEEP), migrated
+// to the current version; Close keeps it unless KONTEXT_BENCH_DROP is set.
+func Attach(ctx context.Context, name string, appConns int32) (*DB, error) {
+	return open(ctx, name, false, appConns)
+}
+
+func open(ctx context.Context, name string, create bool, appConns int32) (*DB, error) {
 	ownerURL := env("KONTEXT_OWNER_DATABASE_URL", "postgres://kontext_owner:kontext@localhost:5432/kontext?sslmode=disable")
 	appURL := env("DATABASE_URL", "postgres://kontext:kontext@localhost:5432/kontext?sslmode=disable")
-	db := &DB{Name: fmt.Sprintf("kontext_bench_%d", os.Getpid())}
+	db := &DB{Name: name, attached: !create}
 	var err error
 	if db.admin, err = pgx.Connect(ctx, ownerURL); err != nil {
 		return nil, fmt.Errorf("connect (start the database with `make db`): %w", err)
 	}
-	if _, err := db.admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{db.Name}.Sanitize()+" TEMPLATE template1"); err != nil {
-		db.admin.Close(ctx)
-		return nil, err
+	if create {
+		if _, err := db.admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{db.Name}.Sanitize()+" TEMPLATE template1"); err != nil {
+			db.admin.Close(ctx)
+			return nil, err
+		}
 	}
 	open := func(raw string, conns int32) (*pgxpool.Pool, error) {
 		u, err := withDB(raw, db.Name)
@@ -109,7 +123,7 @@ func (db *DB) Close() {
 		db.Owner.Close()
 	}
 	ctx := context.Background()
-	if os.Getenv("KONTEXT_BENCH_KEEP") != "" {
+	if (db.attached && os.Getenv("KONTEXT_BENCH_DROP") == "") || os.Getenv("KONTEXT_BENCH_KEEP") != "" {
 		fmt.Fprintf(os.Stderr, "kept database %s\n", db.Name)
 		db.admin.Close(ctx)
 		return
