@@ -8,3 +8,9 @@ func SentencesForTest(text string) []string {
 	}
 	return out
 }
+
+// RedactLiteralForTest replaces the literal occurrences of subject in s as
+// erasure does in stored batch items.
+func RedactLiteralForTest(s, subject string) string {
+	return redactSpans(s, mergeSpans(literalSpans(s, subject)))
+}

@@ -414,9 +414,44 @@ func TestEraseSubject(t *testing.T) {
 		t.Errorf("chunk_pii holds something other than keyed email hashes")
 	}
 
+	// A batch whose first item's brief and draft mention the subject; the
+	// second item does not.
+	var batch string
+	err = pgx.BeginFunc(ctx, dbtest.Pool(t), func(tx pgx.Tx) error {
+		dbtest.SetTenant(t, tx, tenant)
+		if _, err := tx.Exec(ctx, "SELECT set_config('kontext.scope', 'tenant', true)"); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO batches (tenant, submitted_by, principal, clearance, idempotency_key, items)
+			VALUES ($1, 'ed', '{}', 'internal', 'k', 2) RETURNING id::text`, tenant).Scan(&batch); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO batch_items (batch_id, n, tenant, request, result) VALUES
+			($1, 1, $2, '{"brief": "Dankesmail an JANA.SCHNEIDER@WEB.DE, Kundin seit 2019", "channel": "newsletter"}',
+			            '{"draft": "Liebe Kundin (jana.schneider@web.de), danke!", "citations": [{"text": "Mail: jana.schneider@web.de"}]}'),
+			($1, 2, $2, '{"brief": "Herbstaktion Gipfelflasche", "channel": "newsletter"}', NULL)`, batch, tenant)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	rec, err := in.Erase(ctx, p, "Jana.Schneider@web.de")
 	if err != nil {
 		t.Fatalf("Erase: %v", err)
+	}
+	if rec.BatchItemsRedacted != 1 {
+		t.Errorf("Erase redacted %d batch items; want 1", rec.BatchItemsRedacted)
+	}
+	if n := count("SELECT count(*) FROM batch_items WHERE lower(request::text || coalesce(result::text, '')) LIKE '%jana.schneider%'"); n != 0 {
+		t.Errorf("%d batch items still mention the erased subject", n)
+	}
+	if n := count(`SELECT count(*) FROM batch_items WHERE n = 1 AND request->>'brief' = 'Dankesmail an [ERASED], Kundin seit 2019'
+		AND result->>'draft' = 'Liebe Kundin ([ERASED]), danke!' AND result->'citations'->0->>'text' = 'Mail: [ERASED]'`); n != 1 {
+		t.Errorf("the first batch item was not redacted in place (brief, draft and citation)")
+	}
+	if n := count(`SELECT count(*) FROM batch_items WHERE n = 2 AND request->>'brief' = 'Herbstaktion Gipfelflasche' AND result IS NULL`); n != 1 {
+		t.Errorf("Erase changed a batch item that does not mention the subject")
 	}
 	if rec.ChunksDeleted == 0 || len(rec.DocumentIDs) != 1 || rec.DocumentIDs[0] != res.DocumentID {
 		t.Errorf("Erase receipt = %+v; want the chunk of %s deleted", rec, res.DocumentID)
@@ -427,7 +462,7 @@ func TestEraseSubject(t *testing.T) {
 	if n := count("SELECT count(*) FROM chunks WHERE document_id::text = $1", res.DocumentID); n == 0 {
 		t.Error("Erase removed chunks that do not mention the subject")
 	}
-	if n := count("SELECT count(*) FROM audit_events WHERE action = 'subject.erased' AND details::text NOT LIKE '%jana%'"); n != 1 {
+	if n := count("SELECT count(*) FROM audit_events WHERE action = 'subject.erased' AND details::text NOT LIKE '%jana%' AND details->>'batch_items_redacted' = '1'"); n != 1 {
 		t.Errorf("%d erasure receipts without PII in the audit log; want 1", n)
 	}
 
@@ -506,5 +541,20 @@ func TestReembedOnModelChange(t *testing.T) {
 	}
 	if again.Outcome != ingest.OutcomeUnchanged {
 		t.Errorf("third ingest = %s; want unchanged", again.Outcome)
+	}
+}
+
+func TestRedactLiteral(t *testing.T) {
+	for _, c := range []struct{ text, subject, want string }{
+		{"Jana schrieb an Janaina und JANA.", "Jana", "[ERASED] schrieb an Janaina und [ERASED]."},
+		{"Tel. +49 170 1234567, nochmal +49 170 1234567", "+49 170 1234567", "Tel. [ERASED], nochmal [ERASED]"},
+		{"Müller, Jürgen; MÜLLER, JÜRGEN", "müller, jürgen", "[ERASED]; [ERASED]"},
+		{"nichts davon", "Jana", "nichts davon"},
+		{"aaaa", "aa", "aaaa"},
+		{"aa aa", "aa", "[ERASED] [ERASED]"},
+	} {
+		if got := ingest.RedactLiteralForTest(c.text, c.subject); got != c.want {
+			t.Errorf("redact %q in %q = %q; want %q", c.subject, c.text, got, c.want)
+		}
 	}
 }

@@ -36,8 +36,8 @@ func runErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(rec)
 	}
-	fmt.Fprintf(stdout, "erased subject %s: %d chunks deleted from %d documents; future ingests redact it\n",
-		rec.Subject, rec.ChunksDeleted, len(rec.DocumentIDs))
+	fmt.Fprintf(stdout, "erased subject %s: %d chunks deleted from %d documents, %d batch items redacted; future ingests redact it\n",
+		rec.Subject, rec.ChunksDeleted, len(rec.DocumentIDs), rec.BatchItemsRedacted)
 	return nil
 }
 
