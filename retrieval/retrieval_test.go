@@ -383,3 +383,49 @@ func TestPerDocumentCapAndFilters(t *testing.T) {
 		}
 	}
 }
+
+// TestPrincipalTokens asserts that the row-level security policy's tokens
+// (kontext_principal_tokens in SQL) are the tokens the search presents
+// (AccessTokens), for principals with no, one and several groups, with and
+// without a user, and that tenant scope and an undeclared tenant get their
+// own.
+func TestPrincipalTokens(t *testing.T) {
+	ctx := context.Background()
+	sqlTokens := func(p kontext.Principal, scope bool) []string {
+		var out []string
+		err := pgx.BeginFunc(ctx, dbtest.Pool(t), func(tx pgx.Tx) error {
+			if p.Tenant != "" {
+				sql, args := p.SessionSQL()
+				if _, err := tx.Exec(ctx, sql, args...); err != nil {
+					return err
+				}
+			}
+			if scope {
+				if _, err := tx.Exec(ctx, "SELECT set_config('kontext.scope', 'tenant', true)"); err != nil {
+					return err
+				}
+			}
+			return tx.QueryRow(ctx, "SELECT kontext_principal_tokens()").Scan(&out)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for _, p := range []kontext.Principal{
+		{Tenant: "acme", Clearance: kontext.Internal},
+		{Tenant: "acme", User: "jana", Clearance: kontext.Public},
+		{Tenant: "acme", Groups: []string{"marketing"}, Clearance: kontext.Internal},
+		{Tenant: "acme-2", User: "u_1", Groups: []string{"marketing", "sales", "eu-west"}, Clearance: kontext.Confidential},
+	} {
+		if got, want := sqlTokens(p, false), retrieval.AccessTokens(p); strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("tokens of %+v: SQL %q, search %q", p, got, want)
+		}
+	}
+	if got := sqlTokens(kontext.Principal{Tenant: "acme", User: "u", Groups: []string{"g"}}, true); strings.Join(got, " ") != "acme/#" {
+		t.Errorf("tokens in tenant scope = %q; want [acme/#]", got)
+	}
+	if got := sqlTokens(kontext.Principal{}, false); got != nil {
+		t.Errorf("tokens without a tenant = %q; want NULL", got)
+	}
+}
