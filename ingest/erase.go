@@ -204,27 +204,25 @@ func redactJSON(raw []byte, redact func(string) (string, bool)) ([]byte, bool, e
 }
 
 func redactAny(v any, redact func(string) (string, bool)) (any, bool) {
+	changed := false
+	visit := func(x any) any {
+		y, c := redactAny(x, redact)
+		changed = changed || c
+		return y
+	}
 	switch x := v.(type) {
 	case string:
 		return redact(x)
 	case []any:
-		changed := false
 		for i := range x {
-			var c bool
-			x[i], c = redactAny(x[i], redact)
-			changed = changed || c
+			x[i] = visit(x[i])
 		}
-		return x, changed
 	case map[string]any:
-		changed := false
 		for k := range x {
-			var c bool
-			x[k], c = redactAny(x[k], redact)
-			changed = changed || c
+			x[k] = visit(x[k])
 		}
-		return x, changed
 	}
-	return v, false
+	return v, changed
 }
 
 // literalSpans finds each occurrence of subject in s, ignoring case, that
