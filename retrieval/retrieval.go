@@ -38,7 +38,7 @@ type Options struct {
 	// ExactThreshold: when at most this many chunks are visible to the
 	// caller, the vector leg scans them exactly instead of using the HNSW
 	// index (which filters after its approximate scan and would come back
-	// short). Default 20,000.
+	// short). Default 15,000.
 	ExactThreshold int
 	// EfSearch is hnsw.ef_search for the index path (default 400, raised
 	// to the number of candidates when that is larger).
