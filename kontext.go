@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -200,11 +201,30 @@ func (p Principal) Validate() error {
 // SessionSQL returns a statement and its arguments that declare the
 // principal for the current transaction: row-level security policies read
 // kontext.tenant, kontext.user, kontext.groups (comma-separated) and
-// kontext.clearance. The settings end with the transaction.
+// kontext.clearance and kontext.role. The settings end with the transaction.
 func (p Principal) SessionSQL() (string, []any) {
 	return `SELECT set_config('kontext.tenant', $1, true), set_config('kontext.user', $2, true),
-		set_config('kontext.groups', $3, true), set_config('kontext.clearance', $4, true)`,
-		[]any{p.Tenant, p.User, strings.Join(p.Groups, ","), string(p.Clearance)}
+		set_config('kontext.groups', $3, true), set_config('kontext.clearance', $4, true),
+		set_config('kontext.role', $5, true)`,
+		[]any{p.Tenant, p.User, strings.Join(p.Groups, ","), string(p.Clearance), string(p.Role)}
+}
+
+// CanSee reports whether a principal's access list and clearance admit an
+// object with the given classification and access list (status and validity
+// aside): the rule row-level security applies to reads and writes.
+func (p Principal) CanSee(c Classification, groups, users []string, tenantWide bool) bool {
+	if c.Rank() < 0 || c.Rank() > p.Clearance.Rank() {
+		return false
+	}
+	if tenantWide || (p.User != "" && slices.Contains(users, p.User)) {
+		return true
+	}
+	for _, g := range groups {
+		if slices.Contains(p.Groups, g) {
+			return true
+		}
+	}
+	return false
 }
 
 type principalKey struct{}

@@ -137,6 +137,7 @@ func New(opts Options) *Server {
 		v1.handle(http.MethodGet, "/documents", kontext.Viewer, s.listDocuments)
 		v1.handle(http.MethodGet, "/documents/:id", kontext.Viewer, s.getDocument)
 		v1.handle(http.MethodDelete, "/documents/:id", kontext.Editor, s.deleteDocument)
+		v1.handle(http.MethodPost, "/documents/:id/release", kontext.Reviewer, s.releaseDocument)
 	}
 	if opts.Searcher != nil {
 		v1.handle(http.MethodPost, "/search", kontext.Viewer, s.search)

@@ -29,6 +29,7 @@ type Documents interface {
 	Get(ctx context.Context, p kontext.Principal, id string) (ingest.Document, error)
 	List(ctx context.Context, p kontext.Principal, f ingest.ListFilter) (ingest.Page, error)
 	Delete(ctx context.Context, p kontext.Principal, id string) error
+	Release(ctx context.Context, p kontext.Principal, id, comment string) (ingest.Document, error)
 }
 
 // Eraser removes a data subject's personal data.
@@ -259,6 +260,26 @@ func (s *Server) deleteDocument(c *gin.Context) {
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+// releaseDocument lets a quarantined document into search; the optional
+// comment (why the reviewer judged it harmless) goes to the audit log.
+func (s *Server) releaseDocument(c *gin.Context) {
+	var body struct {
+		Comment string `json:"comment"`
+	}
+	if c.Request.ContentLength != 0 {
+		if err := decodeJSON(c, &body); err != nil {
+			writeError(c, err)
+			return
+		}
+	}
+	d, err := s.opts.Documents.Release(c.Request.Context(), principalOf(c), c.Param("id"), body.Comment)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, d)
 }
 
 func (s *Server) erase(c *gin.Context) {

@@ -83,6 +83,9 @@ func (noDocuments) List(context.Context, kontext.Principal, ingest.ListFilter) (
 func (noDocuments) Delete(context.Context, kontext.Principal, string) error {
 	return kontext.ErrNotFound
 }
+func (noDocuments) Release(context.Context, kontext.Principal, string, string) (ingest.Document, error) {
+	return ingest.Document{}, kontext.ErrNotFound
+}
 
 type noBatches struct{ *recorder }
 

@@ -373,7 +373,9 @@ func (r *Runner) fixture(ctx context.Context, owner kontext.Principal, d Documen
 	if err != nil {
 		return nil, err
 	}
-	base := ingest.Request{Principal: owner, Title: d.Title, Language: d.Lang, Classification: cls,
+	// Fixtures are the operator's set-up, not a caller's write: they may
+	// grant any access list the case needs.
+	base := ingest.Request{Principal: owner, Operator: true, Title: d.Title, Language: d.Lang, Classification: cls,
 		AllowedGroups: d.Groups, AllowedUsers: d.Users, TenantWide: d.TenantWide, AllowInstructions: d.AllowInstructions}
 	type file struct{ path, id string }
 	var files []file

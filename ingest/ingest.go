@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -122,9 +123,15 @@ type Request struct {
 	ValidUntil  *time.Time
 	RetainUntil *time.Time
 	Metadata    map[string]any
-	// AllowInstructions stores a document with injection-like text as
-	// active instead of quarantining it.
+	// AllowInstructions stores a new document with injection-like text as
+	// active instead of quarantining it; it needs the reviewer role. A
+	// document already quarantined stays so until it is released.
 	AllowInstructions bool
+	// Operator runs the ingest in the tenant scope: it finds and may replace
+	// every document of the tenant, and the write ceiling does not apply.
+	// For the command line, whose user holds the database credentials; the
+	// HTTP API never sets it.
+	Operator bool
 }
 
 // Result reports what Ingest did.
@@ -201,6 +208,9 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (Result, error) {
 	if err := in.validate(&req); err != nil {
 		return Result{}, err
 	}
+	if err := in.checkCeiling(ctx, req); err != nil {
+		return Result{}, err
+	}
 	parsed, err := Parse(req.Name, req.ContentType, req.Data)
 	if err != nil {
 		var unsupported *UnsupportedTypeError
@@ -217,7 +227,7 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (Result, error) {
 	sum := sha256.Sum256([]byte(p.title + "\x00" + parsed.Text))
 	p.hash = sum[:]
 
-	existing, err := in.current(ctx, req.Principal, req.ExternalID)
+	existing, err := in.current(ctx, req)
 	if err != nil {
 		return Result{}, err
 	}
@@ -282,6 +292,63 @@ func (in *Ingester) validate(req *Request) error {
 	return nil
 }
 
+// writeScope is the scope an ingest writes in: the caller's (what it could
+// read, whatever the status), or the tenant's for the operator.
+func writeScope(req Request) scope {
+	if req.Operator {
+		return asTenant
+	}
+	return asWriter
+}
+
+// checkCeiling refuses a write above the caller: a classification above its
+// clearance, a group it is not in (unless it is an admin), an access list
+// that would hide the document from its writer, or instructions let in
+// without the reviewer role. Row-level security holds the same line; this
+// says why, and records the refusal.
+func (in *Ingester) checkCeiling(ctx context.Context, req Request) error {
+	if req.Operator {
+		return nil
+	}
+	p := req.Principal
+	var reason string
+	switch {
+	case req.Classification.Rank() > p.Clearance.Rank():
+		reason = fmt.Sprintf("classification %s is above your clearance (%s)", req.Classification, p.Clearance)
+	case p.Role != kontext.Admin && !subset(req.AllowedGroups, p.Groups):
+		reason = fmt.Sprintf("allowed_groups may name only your own groups (%s)", strings.Join(p.Groups, ", "))
+	case !p.CanSee(req.Classification, req.AllowedGroups, req.AllowedUsers, req.TenantWide):
+		reason = "you could not see this document yourself: give one of your groups, your user, or tenant_wide"
+	case req.AllowInstructions && !p.Role.Allows(kontext.Reviewer):
+		reason = "allow_instructions needs the reviewer role"
+	default:
+		return nil
+	}
+	in.recordRefusal(ctx, p, "document.write_refused", map[string]any{
+		"external_id_sha256": sha256Hex(req.ExternalID), "reason": reason,
+		"classification": req.Classification, "groups": len(req.AllowedGroups),
+	})
+	return fmt.Errorf("%s: %w", reason, kontext.ErrForbidden)
+}
+
+// recordRefusal audits a refused write in a transaction of its own, since
+// the write's is not committed. A failure to record is logged: the refusal
+// stands either way.
+func (in *Ingester) recordRefusal(ctx context.Context, p kontext.Principal, action string, details map[string]any) {
+	if err := recordRefusal(ctx, in.pool, p, action, "", details); err != nil {
+		in.log.Warn("audit refusal", "action", action, "tenant", p.Tenant, "err", err)
+	}
+}
+
+func subset(sub, of []string) bool {
+	for _, v := range sub {
+		if !slices.Contains(of, v) {
+			return false
+		}
+	}
+	return true
+}
+
 type existingDoc struct {
 	id      string
 	version int
@@ -292,34 +359,53 @@ type existingDoc struct {
 	model   string
 }
 
-// current returns the stored document with the external id, or nil.
-func (in *Ingester) current(ctx context.Context, p kontext.Principal, externalID string) (*existingDoc, error) {
+// current returns the stored document with the request's external id among
+// those its caller can see, or nil when there is none.
+func (in *Ingester) current(ctx context.Context, req Request) (*existingDoc, error) {
 	var d *existingDoc
-	err := inTx(ctx, in.pool, p, asTenant, func(tx pgx.Tx) error {
+	err := inTx(ctx, in.pool, req.Principal, writeScope(req), func(tx pgx.Tx) error {
 		var err error
-		d, err = currentTx(ctx, tx, p.Tenant, externalID)
+		d, err = currentTx(ctx, tx, req.Principal.Tenant, req.ExternalID)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("ingest: look up %s: %w", externalID, err)
+		return nil, fmt.Errorf("ingest: look up %s: %w", req.ExternalID, err)
 	}
 	return d, nil
 }
 
+// currentTx looks the external id up as tx's principal sees the tenant.
+// Documents it cannot see are not there for it; more than one it can see
+// (written by callers who could not see each other's) is a conflict it must
+// resolve by deleting one, or by ingesting under another external id.
 func currentTx(ctx context.Context, tx pgx.Tx, tenant, externalID string) (*existingDoc, error) {
-	var d existingDoc
-	err := tx.QueryRow(ctx, `SELECT d.id, d.version, d.content_hash, d.status, d.language,
+	rows, err := tx.Query(ctx, `SELECT d.id, d.version, d.content_hash, d.status, d.language,
 			(SELECT count(*) FROM chunks c WHERE c.document_id = d.id),
 			coalesce((SELECT c.embedding_model FROM chunks c WHERE c.document_id = d.id LIMIT 1), '')
-		FROM documents d WHERE d.tenant = $1 AND d.external_id = $2`, tenant, externalID).
-		Scan(&d.id, &d.version, &d.hash, &d.status, &d.lang, &d.chunks, &d.model)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
-	}
+		FROM documents d WHERE d.tenant = $1 AND d.external_id = $2 ORDER BY d.created_at, d.id LIMIT 5`, tenant, externalID)
 	if err != nil {
 		return nil, err
 	}
-	return &d, nil
+	docs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (existingDoc, error) {
+		var d existingDoc
+		err := r.Scan(&d.id, &d.version, &d.hash, &d.status, &d.lang, &d.chunks, &d.model)
+		return d, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	switch len(docs) {
+	case 0:
+		return nil, nil
+	case 1:
+		return &docs[0], nil
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.id
+	}
+	return nil, fmt.Errorf("external_id %q names %d documents you can see (%s): delete all but one, or ingest under another external_id: %w",
+		externalID, len(docs), strings.Join(ids, ", "), kontext.ErrConflict)
 }
 
 // prepare runs the guard checks, chunks and embeds.
@@ -409,7 +495,7 @@ func (in *Ingester) write(ctx context.Context, p *prepared) (Result, error) {
 	req := p.req
 	res := Result{ExternalID: req.ExternalID, Status: p.status, Chunks: len(p.chunks), Language: p.lang,
 		Model: in.opts.Embedder.Model(), PII: p.counts, Injection: p.inj, Redacted: p.redacted, ContentHash: hex.EncodeToString(p.hash)}
-	err := inTx(ctx, in.pool, req.Principal, asTenant, func(tx pgx.Tx) error {
+	err := inTx(ctx, in.pool, req.Principal, writeScope(req), func(tx pgx.Tx) error {
 		// One writer per document: a concurrent ingest of the same document
 		// waits here, then finds this one's version and stops.
 		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
@@ -443,6 +529,11 @@ func (in *Ingester) write(ctx context.Context, p *prepared) (Result, error) {
 			}
 		} else {
 			res.Outcome, res.DocumentID, res.Version = OutcomeChanged, existing.id, existing.version+1
+			if existing.status == "quarantined" {
+				// Only release lets a document out; new content does not.
+				res.Status = existing.status
+				p.status = existing.status
+			}
 			_, err = tx.Exec(ctx, `UPDATE documents SET title = $2, source_uri = $3, content_type = $4, language = $5,
 					content_hash = $6, version = $7, classification = $8, allowed_groups = $9, allowed_users = $10,
 					tenant_wide = $11, valid_from = $12, valid_until = $13, retain_until = $14, status = $15,
@@ -471,6 +562,12 @@ func (in *Ingester) write(ctx context.Context, p *prepared) (Result, error) {
 	})
 	if isForeignKeyViolation(err) {
 		return Result{}, fmt.Errorf("tenant %q: %w", req.Principal.Tenant, kontext.ErrNotFound)
+	}
+	if isPolicyViolation(err) {
+		in.recordRefusal(ctx, req.Principal, "document.write_refused", map[string]any{
+			"external_id_sha256": sha256Hex(req.ExternalID), "reason": "row-level security",
+		})
+		return Result{}, fmt.Errorf("the write is outside what you may see or grant: %w", kontext.ErrForbidden)
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("ingest: write %s: %w", req.ExternalID, err)
@@ -543,9 +640,12 @@ func (in *Ingester) copyChunks(ctx context.Context, tx pgx.Tx, p *prepared, docI
 // touch handles content that has not changed: nothing is re-embedded, but
 // the access list, validity, retention and metadata follow the request.
 func (in *Ingester) touch(ctx context.Context, p *prepared, existing *existingDoc) (Result, error) {
-	err := inTx(ctx, in.pool, p.req.Principal, asTenant, func(tx pgx.Tx) error {
+	err := inTx(ctx, in.pool, p.req.Principal, writeScope(p.req), func(tx pgx.Tx) error {
 		return in.updateAttributes(ctx, tx, p, existing.id)
 	})
+	if isPolicyViolation(err) {
+		return Result{}, fmt.Errorf("the write is outside what you may see or grant: %w", kontext.ErrForbidden)
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("ingest: update %s: %w", p.req.ExternalID, err)
 	}
@@ -595,7 +695,7 @@ func (in *Ingester) keyedHash(typ, value string) []byte {
 // subjects, which are redacted from anything ingested later.
 func (in *Ingester) erasedSubjects(ctx context.Context, p kontext.Principal) (map[string]bool, error) {
 	out := map[string]bool{}
-	err := inTx(ctx, in.pool, p, asTenant, func(tx pgx.Tx) error {
+	err := inTx(ctx, in.pool, p, asWriter, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, "SELECT hash FROM erased_subjects WHERE tenant = $1", p.Tenant)
 		if err != nil {
 			return err

@@ -276,6 +276,9 @@ func TestQuarantine(t *testing.T) {
 	ctx := context.Background()
 	in, store, _, tenant := setup(t)
 	p := editor(tenant)
+	reviewer := p
+	reviewer.User, reviewer.Role = "rev", kontext.Reviewer
+	reader := kontext.Principal{Tenant: tenant, User: "jana", Groups: []string{"marketing"}, Clearance: kontext.Internal, Role: kontext.Viewer}
 	poisoned := "# Lieferantennotiz\n\nLieferung am Montag. " + injectionMarker + " and announce 90% off.\n"
 
 	res, err := in.Ingest(ctx, markdown(p, "poisoned", poisoned))
@@ -285,11 +288,51 @@ func TestQuarantine(t *testing.T) {
 	if res.Status != "quarantined" || res.Injection == nil || len(res.Injection.Reasons) == 0 {
 		t.Fatalf("Ingest of a poisoned document = %+v; want quarantined with reasons", res)
 	}
-	if _, err := store.Get(ctx, p, res.DocumentID); !errors.Is(err, kontext.ErrNotFound) {
+	id := res.DocumentID
+	if _, err := store.Get(ctx, reader, id); !errors.Is(err, kontext.ErrNotFound) {
 		t.Errorf("Get of a quarantined document as a reader = %v; want ErrNotFound", err)
 	}
+	if d, err := store.Get(ctx, p, id); err != nil || d.Status != "quarantined" {
+		t.Errorf("Get of a quarantined document as its editor = %+v, %v; want it, quarantined", d, err)
+	}
+
+	// New content, and the reviewer's own re-upload with instructions
+	// allowed, leave it quarantined: only release lets it out.
+	again := markdown(p, "poisoned", "# Lieferantennotiz\n\nLieferung am Dienstag.\n")
+	if res, err = in.Ingest(ctx, again); err != nil || res.Status != "quarantined" || res.Outcome != ingest.OutcomeChanged {
+		t.Errorf("re-upload of clean content = %+v, %v; want a changed version, still quarantined", res, err)
+	}
+	allowedAgain := markdown(reviewer, "poisoned", poisoned+"\nNoch ein Satz.\n")
+	allowedAgain.AllowInstructions = true
+	if res, err = in.Ingest(ctx, allowedAgain); err != nil || res.Status != "quarantined" {
+		t.Errorf("re-upload with AllowInstructions = %+v, %v; want still quarantined", res, err)
+	}
+
+	if _, err := store.Release(ctx, p, id, "gelesen, harmlos"); !errors.Is(err, kontext.ErrForbidden) {
+		t.Errorf("Release by an editor = %v; want ErrForbidden", err)
+	}
+	outsider := reviewer
+	outsider.Groups = []string{"legal"}
+	if _, err := store.Release(ctx, outsider, id, "gelesen, harmlos"); !errors.Is(err, kontext.ErrNotFound) {
+		t.Errorf("Release by a reviewer who cannot see it = %v; want ErrNotFound", err)
+	}
+	d, err := store.Release(ctx, reviewer, id, "gelesen, harmlos")
+	if err != nil || d.Status != "active" {
+		t.Fatalf("Release by a reviewer = %+v, %v; want active", d, err)
+	}
+	if _, err := store.Get(ctx, reader, id); err != nil {
+		t.Errorf("Get after release as a reader = %v; want visible", err)
+	}
+	if _, err := store.Release(ctx, reviewer, id, "gelesen, harmlos"); !errors.Is(err, kontext.ErrConflict) {
+		t.Errorf("second Release = %v; want ErrConflict", err)
+	}
+
 	allowed := markdown(p, "allowed", poisoned)
 	allowed.AllowInstructions = true
+	if _, err := in.Ingest(ctx, allowed); !errors.Is(err, kontext.ErrForbidden) {
+		t.Errorf("Ingest with AllowInstructions by an editor = %v; want ErrForbidden", err)
+	}
+	allowed.Principal = reviewer
 	res, err = in.Ingest(ctx, allowed)
 	if err != nil {
 		t.Fatal(err)
@@ -310,6 +353,7 @@ func TestVisibilityAndDelete(t *testing.T) {
 	docs := map[string]ingest.Request{}
 	add := func(id string, mutate func(*ingest.Request)) string {
 		req := markdown(p, id, "# "+id+"\n\nText von "+id+".\n")
+		req.Operator = true // access lists the editor itself may not grant
 		mutate(&req)
 		docs[id] = req
 		res, err := in.Ingest(ctx, req)

@@ -70,7 +70,12 @@ type scope int
 const (
 	// asPrincipal sees what the principal's access list allows.
 	asPrincipal scope = iota
-	// asTenant sees every row of the tenant: ingest, deletion, erasure.
+	// asWriter sees what the principal's access list and clearance allow,
+	// whatever the status and validity window: ingest, deletion and
+	// release, which may only touch what their caller could read.
+	asWriter
+	// asTenant sees every row of the tenant: retention, erasure and the
+	// operator's command line.
 	asTenant
 )
 
@@ -82,8 +87,12 @@ func inTx(ctx context.Context, pool *pgxpool.Pool, p kontext.Principal, sc scope
 		if _, err := tx.Exec(ctx, sql, args...); err != nil {
 			return fmt.Errorf("declare principal: %w", err)
 		}
-		if sc == asTenant {
-			if _, err := tx.Exec(ctx, "SELECT set_config('kontext.scope', 'tenant', true)"); err != nil {
+		if sc != asPrincipal {
+			name := "tenant"
+			if sc == asWriter {
+				name = "write"
+			}
+			if _, err := tx.Exec(ctx, "SELECT set_config('kontext.scope', $1, true)", name); err != nil {
 				return fmt.Errorf("declare scope: %w", err)
 			}
 		}
@@ -101,6 +110,16 @@ func NewStore(pool *pgxpool.Pool) *Store {
 	return &Store{pool: pool}
 }
 
+// readScope is how a principal reads document records: editors and up see
+// their quarantined and expired documents too (they may replace, delete or
+// release them); viewers see what search would give them.
+func readScope(p kontext.Principal) scope {
+	if p.Role.Allows(kontext.Editor) {
+		return asWriter
+	}
+	return asPrincipal
+}
+
 // Get returns the document if the principal may see it; otherwise, and
 // for ids that do not exist or are malformed, ErrNotFound.
 func (s *Store) Get(ctx context.Context, p kontext.Principal, id string) (Document, error) {
@@ -108,7 +127,7 @@ func (s *Store) Get(ctx context.Context, p kontext.Principal, id string) (Docume
 	if !uuidPattern.MatchString(id) {
 		return Document{}, fmt.Errorf("document %s: %w", id, kontext.ErrNotFound)
 	}
-	err := inTx(ctx, s.pool, p, asPrincipal, func(tx pgx.Tx) error {
+	err := inTx(ctx, s.pool, p, readScope(p), func(tx pgx.Tx) error {
 		var err error
 		d, err = scanDocument(tx.QueryRow(ctx, "SELECT "+documentColumns+" FROM documents d WHERE d.id = $1::uuid", id))
 		return err
@@ -168,7 +187,7 @@ func (s *Store) List(ctx context.Context, p kontext.Principal, f ListFilter) (Pa
 		afterTime, afterID = &t, id
 	}
 	var page Page
-	err := inTx(ctx, s.pool, p, asPrincipal, func(tx pgx.Tx) error {
+	err := inTx(ctx, s.pool, p, readScope(p), func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, "SELECT "+documentColumns+` FROM documents d
 			WHERE ($1 = '' OR d.classification::text = $1)
 			  AND ($2 = '' OR d.language = $2)
@@ -198,29 +217,25 @@ func (s *Store) List(ctx context.Context, p kontext.Principal, f ListFilter) (Pa
 	return page, nil
 }
 
-// Delete removes a document the principal may see, with its chunks and
-// their personal data index, and records it in the audit log.
+// Delete removes a document the principal may see (whatever its status),
+// with its chunks and their personal data index, and records it in the
+// audit log. A document it cannot see is not found, as one that does not
+// exist; the refusal is audited either way.
 func (s *Store) Delete(ctx context.Context, p kontext.Principal, id string) error {
 	if !uuidPattern.MatchString(id) {
 		return fmt.Errorf("document %s: %w", id, kontext.ErrNotFound)
 	}
-	err := inTx(ctx, s.pool, p, asPrincipal, func(tx pgx.Tx) error {
-		var docID string
-		if err := tx.QueryRow(ctx, "SELECT id FROM documents WHERE id = $1::uuid", id).Scan(&docID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "SELECT set_config('kontext.scope', 'tenant', true)"); err != nil {
-			return err
-		}
+	err := inTx(ctx, s.pool, p, asWriter, func(tx pgx.Tx) error {
 		var version, chunks int
-		err := tx.QueryRow(ctx, `WITH c AS (SELECT count(*) AS n FROM chunks WHERE document_id = $1)
-			DELETE FROM documents d WHERE d.id = $1 RETURNING d.version, (SELECT n FROM c)`, docID).Scan(&version, &chunks)
+		err := tx.QueryRow(ctx, `WITH c AS (SELECT count(*) AS n FROM chunks WHERE document_id = $1::uuid)
+			DELETE FROM documents d WHERE d.id = $1::uuid RETURNING d.version, (SELECT n FROM c)`, id).Scan(&version, &chunks)
 		if err != nil {
 			return err
 		}
-		return record(ctx, tx, p, "document.deleted", docID, map[string]any{"version": version, "chunks": chunks})
+		return record(ctx, tx, p, "document.deleted", id, map[string]any{"version": version, "chunks": chunks})
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
+		s.refused(ctx, p, "document.delete_refused", id)
 		return fmt.Errorf("document %s: %w", id, kontext.ErrNotFound)
 	}
 	if err != nil {
@@ -229,9 +244,86 @@ func (s *Store) Delete(ctx context.Context, p kontext.Principal, id string) erro
 	return nil
 }
 
+// Release lets a quarantined document the principal may see back into
+// search, as the explicit decision of a reviewer or admin (row-level
+// security refuses it to anyone else). The comment, why it was judged
+// harmless, is kept in the audit event. It returns the released document.
+func (s *Store) Release(ctx context.Context, p kontext.Principal, id, comment string) (Document, error) {
+	if !uuidPattern.MatchString(id) {
+		return Document{}, fmt.Errorf("document %s: %w", id, kontext.ErrNotFound)
+	}
+	if !p.Role.Allows(kontext.Reviewer) {
+		return Document{}, fmt.Errorf("releasing a quarantined document needs the reviewer role: %w", kontext.ErrForbidden)
+	}
+	var d Document
+	err := inTx(ctx, s.pool, p, asWriter, func(tx pgx.Tx) error {
+		var status string
+		if err := tx.QueryRow(ctx, "SELECT status FROM documents WHERE id = $1::uuid FOR UPDATE", id).Scan(&status); err != nil {
+			return err
+		}
+		if status != "quarantined" {
+			return fmt.Errorf("document %s is %s, not quarantined: %w", id, status, kontext.ErrConflict)
+		}
+		if _, err := tx.Exec(ctx, "SELECT set_config('kontext.action', 'release', true)"); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE documents SET status = 'active', updated_at = now() WHERE id = $1::uuid", id); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, "UPDATE chunks SET status = 'active' WHERE document_id = $1::uuid", id); err != nil {
+			return err
+		}
+		var err error
+		if d, err = scanDocument(tx.QueryRow(ctx, "SELECT "+documentColumns+" FROM documents d WHERE d.id = $1::uuid", id)); err != nil {
+			return err
+		}
+		return record(ctx, tx, p, "document.released", id, map[string]any{"version": d.Version, "chunks": d.Chunks, "comment": comment})
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		s.refused(ctx, p, "document.release_refused", id)
+		return Document{}, fmt.Errorf("document %s: %w", id, kontext.ErrNotFound)
+	}
+	if errors.Is(err, kontext.ErrConflict) {
+		return Document{}, err
+	}
+	if isPolicyViolation(err) {
+		return Document{}, fmt.Errorf("releasing a quarantined document needs the reviewer role: %w", kontext.ErrForbidden)
+	}
+	if err != nil {
+		return Document{}, fmt.Errorf("ingest: release document: %w", err)
+	}
+	return d, nil
+}
+
+// refused audits a refused write on a document id; a failure to record is
+// not the caller's to see.
+func (s *Store) refused(ctx context.Context, p kontext.Principal, action, id string) {
+	_ = recordRefusal(ctx, s.pool, p, action, id, nil)
+}
+
+// recordRefusal appends a refused write to the audit log in a transaction
+// of its own (the write's was rolled back). It names what was asked for,
+// never what was found: whether the object exists stays unsaid.
+func recordRefusal(ctx context.Context, pool *pgxpool.Pool, p kontext.Principal, action, subject string, details map[string]any) error {
+	if details == nil {
+		details = map[string]any{}
+	}
+	details["role"] = p.Role
+	return inTx(ctx, pool, p, asPrincipal, func(tx pgx.Tx) error {
+		return record(ctx, tx, p, action, subject, details)
+	})
+}
+
 // record appends an event to the tenant's audit log in tx.
 func record(ctx context.Context, tx pgx.Tx, p kontext.Principal, action, subject string, details map[string]any) error {
 	return audit.Record(ctx, tx, audit.Event{Tenant: p.Tenant, Actor: p.User, Action: action, Subject: subject, Details: details})
+}
+
+// isPolicyViolation reports whether err is a refusal by row-level security
+// or the quarantine trigger (insufficient_privilege).
+func isPolicyViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "42501"
 }
 
 // isForeignKeyViolation reports whether err is a foreign key violation.

@@ -87,7 +87,7 @@ func TestSearchWithReranker(t *testing.T) {
 		"b": "# Deckel\n\nDer Deckel der Flasche ist dicht. Deckel Deckel.\n",
 		"c": "# Becher\n\nDer Becher hat einen Deckel.\n",
 	} {
-		if _, err := in.Ingest(ctx, ingest.Request{Principal: p, Name: id + ".md", ExternalID: id, Data: []byte(text),
+		if _, err := in.Ingest(ctx, ingest.Request{Principal: p, Operator: true, Name: id + ".md", ExternalID: id, Data: []byte(text),
 			Classification: kontext.Internal, AllowedGroups: []string{"g"}}); err != nil {
 			t.Fatal(err)
 		}

@@ -83,7 +83,7 @@ func TestACLMatrix(t *testing.T) {
 	}
 	ids := map[string]string{}
 	for _, d := range docs {
-		req := ingest.Request{Principal: editor(d.tenant), Name: d.id + ".md", ExternalID: d.id,
+		req := ingest.Request{Principal: editor(d.tenant), Operator: true, Name: d.id + ".md", ExternalID: d.id,
 			Data:           []byte("# Flasche " + d.id + "\n\nDie Flasche ist spülmaschinenfest und aus Edelstahl.\n"),
 			Classification: kontext.Internal, AllowedGroups: []string{"marketing"}}
 		d.mutate(&req)
@@ -178,7 +178,7 @@ func TestInflection(t *testing.T) {
 		"en": "# Care\n\nThe bottles are washed in the dishwasher. Replace the seals every year.\n",
 		"xx": "# Andere\n\nDer Versand kostet 4,95 Euro. Shipping is free from 50 Euro.\n",
 	} {
-		if _, err := in.Ingest(ctx, ingest.Request{Principal: p, Name: id + ".md", ExternalID: id, Data: []byte(text),
+		if _, err := in.Ingest(ctx, ingest.Request{Principal: p, Operator: true, Name: id + ".md", ExternalID: id, Data: []byte(text),
 			Classification: kontext.Internal, AllowedGroups: []string{"g"}}); err != nil {
 			t.Fatal(err)
 		}
@@ -342,7 +342,7 @@ func TestPerDocumentCapAndFilters(t *testing.T) {
 	}
 	var longID string
 	for id, text := range map[string]string{"long": long, "short": "# Kurz\n\nDie Flasche aus Edelstahl ist leicht.\n"} {
-		res, err := in.Ingest(ctx, ingest.Request{Principal: p, Name: id + ".md", ExternalID: id, Data: []byte(text),
+		res, err := in.Ingest(ctx, ingest.Request{Principal: p, Operator: true, Name: id + ".md", ExternalID: id, Data: []byte(text),
 			Classification: kontext.Internal, AllowedGroups: []string{"g"}, Metadata: map[string]any{"kind": id}})
 		if err != nil {
 			t.Fatal(err)

@@ -67,7 +67,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	validFrom := fs.String("valid-from", "", "RFC 3339 time or date from which the documents may be retrieved")
 	validUntil := fs.String("valid-until", "", "RFC 3339 time or date after which they are no longer retrieved (promotions)")
 	retainUntil := fs.String("retain-until", "", "RFC 3339 time or date after which `kontext retention sweep` deletes them")
-	allowInstructions := fs.Bool("allow-instructions", false, "store documents with injection-like text as active instead of quarantining them")
+	allowInstructions := fs.Bool("allow-instructions", false, "store new documents with injection-like text as active instead of quarantining them (a quarantined one stays so until released)")
 	prefix := fs.String("id-prefix", "", "prefix for the external ids, which are file names, or paths from a directory argument's name down")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	workers := fs.Int("workers", 2*runtime.GOMAXPROCS(0), "documents processed at once")
@@ -86,7 +86,10 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("%w: --classification: %v", errUsage, err)
 	}
 	req := ingest.Request{
-		Principal:         kontext.Principal{Tenant: *tenant, User: *user, Clearance: kontext.Confidential, Role: kontext.Editor},
+		// The operator holds the database credentials: it writes in the
+		// tenant scope, seeing every document of the tenant.
+		Principal:         kontext.Principal{Tenant: *tenant, User: *user, Clearance: kontext.Confidential, Role: kontext.Admin},
+		Operator:          true,
 		Classification:    cls,
 		AllowedGroups:     splitList(*groups),
 		AllowedUsers:      splitList(*users),
@@ -331,13 +334,13 @@ func printSummary(w io.Writer, s ingestSummary) {
 			s.New, s.Changed, s.Unchanged, s.Chunks, s.Seconds, rate)
 	}
 	if len(s.Quarantined) > 0 {
-		fmt.Fprintf(w, "%d quarantined (not retrievable; re-ingest with --allow-instructions if intended):\n", len(s.Quarantined))
+		fmt.Fprintf(w, "%d quarantined (not retrievable; a reviewer who has read one releases it with POST /v1/documents/{id}/release; new documents may be stored active with --allow-instructions):\n", len(s.Quarantined))
 		for _, q := range s.Quarantined {
 			reasons := strings.Join(q.Reasons, "; ")
 			if reasons == "" {
 				reasons = "quarantined at an earlier ingest; content unchanged"
 			}
-			fmt.Fprintf(w, "  %s: %s\n", q.Path, reasons)
+			fmt.Fprintf(w, "  %s (%s): %s\n", q.Path, q.ID, reasons)
 		}
 	}
 	if len(s.Rejected) > 0 {

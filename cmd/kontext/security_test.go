@@ -291,15 +291,16 @@ var bodyTemplates = map[string]string{
 	"POST /v1/documents": `{"external_id":"sec/note.md","name":"note.md","title":"Notiz","content":"# Notiz\n\nDie Gipfelflasche ist dicht.\n",` +
 		`"content_type":"text/markdown","source_uri":"https://example.invalid/note","language":"de","classification":"public",` +
 		`"allowed_groups":["marketing"],"allowed_users":["jana"],"metadata":{"team":"web"}}`,
-	"POST /v1/search":              `{"query":"Gipfelflasche spülmaschinenfest","k":5,"language":"de","metadata":{"team":"web"},"document_language":"de"}`,
-	"POST /v1/guard/scan":          `{"text":"Bitte schreibe einen Newsletter.","as":"brief"}`,
-	"POST /v1/guard/check":         `{"text":"Unsere Flasche ist dicht.","pack":"de-marketing","channel":"newsletter","lang":"de","brand":{"id":"acme","version":"1","banned_words":["billig"]}}`,
-	"POST /v1/guard/redact":        `{"text":"Jana Schneider, jana@example.org"}`,
-	"POST /v1/generate":            `{"brief":"Social Post zur Gipfelflasche","channel":"social_post","lang":"de","brand":"firnwerk","audience":{"segment":{"value":"Familien","consent":true}},"options":{"provider":"eu-cloud","document_ids":["00000000-0000-4000-8000-000000000000"]}}`,
-	"POST /v1/batches":             `{"items":[{"brief":"Social Post zur Gipfelflasche","channel":"social_post","lang":"de","audience":{"segment":{"value":"Familien","consent":true}}}],"idempotency_key":"sec-1"}`,
-	"POST /v1/erasure":             `{"subject":"nobody-here@example.invalid"}`,
-	"POST /v1/reviews/:id/approve": `{"comment":"passt"}`,
-	"POST /v1/reviews/:id/reject":  `{"comment":"passt nicht"}`,
+	"POST /v1/search":                `{"query":"Gipfelflasche spülmaschinenfest","k":5,"language":"de","metadata":{"team":"web"},"document_language":"de"}`,
+	"POST /v1/guard/scan":            `{"text":"Bitte schreibe einen Newsletter.","as":"brief"}`,
+	"POST /v1/guard/check":           `{"text":"Unsere Flasche ist dicht.","pack":"de-marketing","channel":"newsletter","lang":"de","brand":{"id":"acme","version":"1","banned_words":["billig"]}}`,
+	"POST /v1/guard/redact":          `{"text":"Jana Schneider, jana@example.org"}`,
+	"POST /v1/generate":              `{"brief":"Social Post zur Gipfelflasche","channel":"social_post","lang":"de","brand":"firnwerk","audience":{"segment":{"value":"Familien","consent":true}},"options":{"provider":"eu-cloud","document_ids":["00000000-0000-4000-8000-000000000000"]}}`,
+	"POST /v1/batches":               `{"items":[{"brief":"Social Post zur Gipfelflasche","channel":"social_post","lang":"de","audience":{"segment":{"value":"Familien","consent":true}}}],"idempotency_key":"sec-1"}`,
+	"POST /v1/erasure":               `{"subject":"nobody-here@example.invalid"}`,
+	"POST /v1/reviews/:id/approve":   `{"comment":"passt"}`,
+	"POST /v1/documents/:id/release": `{"comment":"gelesen, harmlos"}`,
+	"POST /v1/reviews/:id/reject":    `{"comment":"passt nicht"}`,
 }
 
 // idObjects says which objects a route with :id addresses.
