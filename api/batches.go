@@ -56,6 +56,11 @@ func (s *Server) submitBatch(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	// Before decoding, which would turn invalid UTF-8 into U+FFFD.
+	if err := checkJSONText(data); err != nil {
+		writeError(c, err)
+		return
+	}
 	var sub batch.Submission
 	trimmed := strings.TrimSpace(string(data))
 	if mt == "application/json" && strings.HasPrefix(trimmed, "{") {
