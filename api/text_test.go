@@ -44,7 +44,9 @@ func TestInvalidTextInJSONBodies(t *testing.T) {
 			req.Header.Set("Content-Type", tc.ct)
 			w := httptest.NewRecorder()
 			srv.ServeHTTP(w, req)
-			var e struct{ Error struct{ Code, Message string } }
+			var e struct {
+				Error struct{ Code, Message string }
+			}
 			_ = json.Unmarshal(w.Body.Bytes(), &e)
 			if w.Code != tc.status || !strings.HasPrefix(e.Error.Message, tc.field+" ") && !strings.HasPrefix(e.Error.Message, tc.field+":") {
 				t.Fatalf("POST %s %q = %d %s; want %d naming %s", tc.path, tc.body, w.Code, w.Body, tc.status, tc.field)
