@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -104,6 +105,12 @@ func (s *Server) submitBatch(c *gin.Context) {
 	if err := checkText(sub); err != nil {
 		writeError(c, err)
 		return
+	}
+	for i, it := range sub.Items {
+		if err := checkAudience(fmt.Sprintf("items[%d].audience", i), it.Audience); err != nil {
+			writeError(c, err)
+			return
+		}
 	}
 	sum, err := s.opts.Batches.Submit(c.Request.Context(), principalOf(c), sub)
 	if err != nil {
