@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
 .DEFAULT_GOAL := help
-.PHONY: help db build migrate demo run test lint bench eval
+.PHONY: help db build migrate demo run test fuzz-short lint bench eval
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,6 +30,15 @@ run: demo ## set up the database, load the demo corpus and serve the API on :808
 test: db ## set up the database, then go vet and go test -race over every package
 	$(GO) vet ./...
 	$(GO) test -race ./...
+
+FUZZTIME ?= 5s
+fuzz-short: ## run every fuzz target for FUZZTIME (5s) on top of its corpus, one target per go test
+	@set -e; for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
+		for target in $$(grep -h '^func Fuzz' $$pkg/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do \
+			echo "fuzz $$pkg $$target"; \
+			$(GO) test $$pkg -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME); \
+		done; \
+	done
 
 lint: ## go vet, gofmt check and staticcheck
 	$(GO) vet ./...

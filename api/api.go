@@ -114,7 +114,7 @@ func New(opts Options) *Server {
 	e.ContextWithFallback = true
 	e.RemoveExtraSlash = true
 	_ = e.SetTrustedProxies(nil)
-	e.Use(s.requestID, s.accessLog, s.recover, s.observe, s.limitBody, s.checkURL)
+	e.Use(s.requestID, s.accessLog, s.recover, s.observe, s.limitHeaders, s.limitBody, s.checkURL)
 	e.NoRoute(func(c *gin.Context) {
 		writeError(c, &Error{Status: http.StatusNotFound, Code: "not_found", Message: "no route for " + c.Request.Method + " " + c.Request.URL.Path})
 	})

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -56,6 +57,11 @@ func (s *Server) submitBatch(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	// Before decoding, which would turn invalid UTF-8 into U+FFFD.
+	if err := checkJSONText(data); err != nil {
+		writeError(c, err)
+		return
+	}
 	var sub batch.Submission
 	trimmed := strings.TrimSpace(string(data))
 	if mt == "application/json" && strings.HasPrefix(trimmed, "{") {
@@ -99,6 +105,12 @@ func (s *Server) submitBatch(c *gin.Context) {
 	if err := checkText(sub); err != nil {
 		writeError(c, err)
 		return
+	}
+	for i, it := range sub.Items {
+		if err := checkAudience(fmt.Sprintf("items[%d].audience", i), it.Audience); err != nil {
+			writeError(c, err)
+			return
+		}
 	}
 	sum, err := s.opts.Batches.Submit(c.Request.Context(), principalOf(c), sub)
 	if err != nil {

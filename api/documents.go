@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -96,6 +97,11 @@ func (s *Server) createDocument(c *gin.Context) {
 	case "application/json":
 		var body documentJSON
 		if err := decodeJSONText(c, &body); err != nil {
+			var inv *kontext.InvalidError
+			if errors.As(err, &inv) && inv.Field == "content" {
+				// As the parser answers content that is not UTF-8 text.
+				err = &Error{Status: http.StatusUnprocessableEntity, Code: "rejected", Message: "content " + inv.Message}
+			}
 			writeError(c, err)
 			return
 		}
@@ -192,6 +198,9 @@ func multipartDocument(c *gin.Context, p kontext.Principal) (ingest.Request, err
 		}
 	}
 	if v := c.PostForm("metadata"); v != "" {
+		if off, problem := badJSONText([]byte(v)); off >= 0 {
+			return ingest.Request{}, kontext.Invalidf("metadata", "%s", problem)
+		}
 		if err := json.Unmarshal([]byte(v), &d.Metadata); err != nil {
 			return ingest.Request{}, kontext.Invalidf("metadata", "not a JSON object")
 		}
@@ -308,13 +317,26 @@ func decodeJSON(c *gin.Context, dst any) error {
 	return checkText(dst)
 }
 
-// decodeJSONText is decodeJSON without the check of the strings, for
-// bodies whose text is judged by its own parser.
+// decodeJSONText is decodeJSON without the check of the decoded strings,
+// for bodies whose text is judged by its own parser. The raw body is
+// checked all the same: invalid UTF-8 or a lone surrogate escape anywhere
+// is an *kontext.InvalidError naming the top-level field.
 func decodeJSONText(c *gin.Context, dst any) error {
 	if mt, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type")); mt != "application/json" {
 		return &Error{Status: http.StatusUnsupportedMediaType, Code: "unsupported_media_type", Message: "send application/json"}
 	}
-	dec := json.NewDecoder(c.Request.Body)
+	raw, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		if IsTooLarge(err) {
+			return err
+		}
+		return fmt.Errorf("read body: %w", err)
+	}
+	// Before decoding, which would turn invalid UTF-8 into U+FFFD.
+	if err := checkJSONText(raw); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		if IsTooLarge(err) {

@@ -72,6 +72,10 @@ func (s *Server) generate(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	if err := checkAudience("audience", req.Audience); err != nil {
+		writeError(c, err)
+		return
+	}
 	if !s.acquire(c) {
 		return
 	}
@@ -234,4 +238,21 @@ func uuidLike(s string) bool {
 		}
 	}
 	return true
+}
+
+// MaxAudienceValue bounds the value of one audience attribute, in bytes
+// (a list of values counts joined with ", "). An audience describes its
+// readers in a few words; more is a brief in the wrong field, and every
+// attribute goes into the prompt.
+const MaxAudienceValue = 256
+
+// checkAudience refuses an attribute whose value passes MaxAudienceValue,
+// naming it. The number of attributes is bounded by generate.MaxAudience.
+func checkAudience(field string, a generate.Audience) error {
+	for name, attr := range a {
+		if len(attr.Value) > MaxAudienceValue {
+			return kontext.Invalidf(field+"."+name, "value of %d bytes is longer than %d", len(attr.Value), MaxAudienceValue)
+		}
+	}
+	return nil
 }

@@ -171,3 +171,28 @@ func (s *Server) observe(c *gin.Context) {
 	s.metrics.requests.With(labels).Inc()
 	s.metrics.latency.With(labels).Observe(time.Since(start).Seconds())
 }
+
+// MaxHeaderBytes bounds the request line and headers of a request. Beyond
+// it the answer is 431 in the standard error body. The HTTP server's own
+// limit (http.Server.MaxHeaderBytes) must be larger, or net/http answers
+// first, in plain text, before any handler runs.
+const MaxHeaderBytes = 64 << 10
+
+// limitHeaders answers 431 when the request line and headers pass
+// MaxHeaderBytes, counted as they arrive on the wire.
+func (s *Server) limitHeaders(c *gin.Context) {
+	r := c.Request
+	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	if n > MaxHeaderBytes {
+		c.Header("Connection", "close")
+		writeError(c, &Error{Status: http.StatusRequestHeaderFieldsTooLarge, Code: "headers_too_large",
+			Message: "request line and headers of " + strconv.Itoa(n) + " bytes exceed the limit of " + strconv.Itoa(MaxHeaderBytes)})
+		return
+	}
+	c.Next()
+}

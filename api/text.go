@@ -1,9 +1,12 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -120,4 +123,100 @@ func (s *Server) checkURL(c *gin.Context) {
 		}
 	}
 	c.Next()
+}
+
+// badJSONText returns the offset of the first character of a raw JSON body
+// that cannot be stored as text, with what is wrong with it, or -1. It
+// looks at the bytes as they arrived, because encoding/json replaces
+// invalid UTF-8 by U+FFFD while decoding, where checkText no longer sees
+// it. A \u escape of a lone UTF-16 surrogate ("\ud800") is refused the same
+// way: it names no character, and the decoder would store U+FFFD in its
+// place. A surrogate pair ("\ud83d\ude00") is one character and is fine.
+func badJSONText(raw []byte) (int, string) {
+	for i := 0; i < len(raw); {
+		b := raw[i]
+		if b >= utf8.RuneSelf {
+			r, size := utf8.DecodeRune(raw[i:])
+			if r == utf8.RuneError && size == 1 {
+				return i, "is not valid UTF-8"
+			}
+			i += size
+			continue
+		}
+		if b != '\\' {
+			i++
+			continue
+		}
+		// A backslash starts an escape inside a string; outside one the
+		// body is not JSON and the decoder refuses it.
+		if r, ok := hex4(raw, i+2); ok && i+1 < len(raw) && raw[i+1] == 'u' && utf16.IsSurrogate(r) {
+			if lo, ok := hex4(raw, i+8); r < 0xdc00 && ok && raw[i+6] == '\\' && raw[i+7] == 'u' && lo >= 0xdc00 && lo <= 0xdfff {
+				i += 12
+				continue
+			}
+			return i, "holds a \\u escape of a lone UTF-16 surrogate, which is no character"
+		}
+		i += 2
+	}
+	return -1, ""
+}
+
+// hex4 reads the four hex digits at raw[i:].
+func hex4(raw []byte, i int) (rune, bool) {
+	if i < 0 || i+4 > len(raw) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range raw[i : i+4] {
+		switch {
+		case '0' <= c && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+// fieldAt names the top-level field of a JSON object whose name or value
+// holds the byte at offset off, or returns "body" when raw is no object or
+// off lies outside every field's value.
+func fieldAt(raw []byte, off int) string {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "body"
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return "body"
+		}
+		keyEnd := dec.InputOffset()
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return "body"
+		}
+		if int64(off) < keyEnd {
+			return "body" // a field's name
+		}
+		if int64(off) < dec.InputOffset() {
+			key, _ := t.(string)
+			return key
+		}
+	}
+	return "body"
+}
+
+// checkJSONText refuses a raw JSON body holding invalid UTF-8 or a lone
+// surrogate escape, naming the top-level field, with 400.
+func checkJSONText(raw []byte) error {
+	off, problem := badJSONText(raw)
+	if off < 0 {
+		return nil
+	}
+	return kontext.Invalidf(fieldAt(raw, off), "%s (at byte %d of the body)", problem, off)
 }

@@ -207,27 +207,52 @@ func (s *Service) Decide(ctx context.Context, p kontext.Principal, generationID 
 		status = "approved"
 	}
 	var rv Review
+	// The errors the caller can act on (not found, conflict) carry a
+	// message written for them and are returned as they are; only
+	// unexpected ones get this function's prefix.
+	var decided error
 	err := s.inSession(ctx, p, func(tx pgx.Tx) error {
 		var decision string
-		err := tx.QueryRow(ctx, "SELECT decision FROM generations WHERE id = $1::uuid", generationID).Scan(&decision)
+		var reasons []byte
+		err := tx.QueryRow(ctx, `SELECT decision, channel, lang, actor, draft, coalesce(result->'reasons', '[]'::jsonb)
+			FROM generations WHERE id = $1::uuid`, generationID).Scan(&decision, &rv.Channel, &rv.Lang, &rv.Actor, &rv.Draft, &reasons)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("generation %s: %w", generationID, kontext.ErrNotFound)
+			decided = fmt.Errorf("generation %s: %w", generationID, kontext.ErrNotFound)
+			return decided
+		}
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(reasons, &rv.Reasons); err != nil {
+			return err
 		}
 		if err != nil {
 			return err
 		}
 		switch Decision(decision) {
 		case Blocked:
-			return fmt.Errorf("generation %s was blocked by policy; a blocked draft cannot be approved or reviewed: %w", generationID, kontext.ErrConflict)
+			decided = fmt.Errorf("generation %s was blocked by policy; a blocked draft cannot be approved or reviewed: %w", generationID, kontext.ErrConflict)
+			return decided
 		case Approved:
-			return fmt.Errorf("generation %s was approved by policy and needs no review: %w", generationID, kontext.ErrConflict)
+			decided = fmt.Errorf("generation %s was approved by policy and needs no review: %w", generationID, kontext.ErrConflict)
+			return decided
 		}
 		err = tx.QueryRow(ctx, `UPDATE reviews SET status = $2, decided_at = now(), reviewer = $3, comment = nullif($4, '')
 			WHERE generation_id = $1::uuid AND status = 'pending'
 			RETURNING generation_id::text, status, created_at, decided_at, reviewer, comment`,
 			generationID, status, p.User, comment).Scan(&rv.GenerationID, &rv.Status, &rv.CreatedAt, &rv.DecidedAt, &rv.Reviewer, &rv.Comment)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("the review of generation %s was already decided: %w", generationID, kontext.ErrConflict)
+			var was string
+			var at *time.Time
+			if err := tx.QueryRow(ctx, "SELECT status, decided_at FROM reviews WHERE generation_id = $1::uuid", generationID).Scan(&was, &at); err != nil {
+				return err
+			}
+			when := ""
+			if at != nil {
+				when = " at " + at.UTC().Format(time.RFC3339)
+			}
+			decided = fmt.Errorf("review %s was already decided (%s%s): %w", generationID, was, when, kontext.ErrConflict)
+			return decided
 		}
 		if err != nil {
 			return err
@@ -235,8 +260,14 @@ func (s *Service) Decide(ctx context.Context, p kontext.Principal, generationID 
 		return audit.Record(ctx, tx, audit.Event{Tenant: p.Tenant, Actor: p.User, Action: "review." + status,
 			Subject: generationID, Details: map[string]any{"commented": comment != ""}})
 	})
+	if decided != nil && errors.Is(err, decided) {
+		return Review{}, decided
+	}
 	if err != nil {
 		return Review{}, fmt.Errorf("generate: review: %w", err)
+	}
+	if rv.Reasons == nil {
+		rv.Reasons = []Reason{}
 	}
 	return rv, nil
 }

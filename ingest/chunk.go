@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -40,6 +41,25 @@ type ChunkOptions struct {
 	// OverlapTokens is the most a chunk repeats of its predecessor in the
 	// same section (default 50, less than TargetTokens; negative for none).
 	OverlapTokens int
+	// MaxChunks, when positive, is the most chunks a document may yield:
+	// Split stops with a *TooManyChunksError as soon as one more chunk
+	// would be produced, without tokenising the rest of the text.
+	MaxChunks int
+}
+
+// TooManyChunksError is a document that yields more chunks than
+// ChunkOptions.MaxChunks. Split returns it at the first chunk past the
+// limit.
+type TooManyChunksError struct {
+	// Limit is ChunkOptions.MaxChunks.
+	Limit int
+	// Offset is where in Parsed.Text the chunk past the limit starts: the
+	// limit was reached within the first Offset bytes.
+	Offset int
+}
+
+func (e *TooManyChunksError) Error() string {
+	return fmt.Sprintf("ingest: more than %d chunks within the first %d bytes of text", e.Limit, e.Offset)
 }
 
 func (o ChunkOptions) withDefaults() (ChunkOptions, error) {
@@ -183,6 +203,17 @@ type unit struct {
 // of the text but the blank lines between blocks. Split is safe for
 // concurrent use.
 func Split(p *Parsed, opts ChunkOptions) ([]Chunk, error) {
+	return SplitContext(context.Background(), p, opts)
+}
+
+// SplitContext is Split that stops with ctx's error once ctx is done; it
+// checks between sentences, so that a deadline bounds the CPU one
+// document can take.
+//
+// Units are packed as they are counted, so that Split stops at
+// opts.MaxChunks with a *TooManyChunksError having tokenised only the
+// text up to the limit.
+func SplitContext(ctx context.Context, p *Parsed, opts ChunkOptions) ([]Chunk, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -195,25 +226,64 @@ func Split(p *Parsed, opts ChunkOptions) ([]Chunk, error) {
 	var pending []unit // headings waiting for body text
 	var pendingPath []string
 	for _, sec := range sectionsOf(p) {
-		units := pending
+		// A section's units are held back while they are only headings: a
+		// heading with no text of its own joins the next section's chunk.
+		held, pk := pending, packer{c: &c, path: headingPath(p.Title, sec.Path)}
+		started := false
+		add := func(start, end int, heading bool) {
+			for _, u := range c.appendSpan(nil, start, end, heading) {
+				switch {
+				case started:
+					pk.add(u)
+				case u.heading:
+					held = append(held, u)
+				default:
+					started = true
+					for _, h := range held {
+						pk.add(h)
+					}
+					held = nil
+					pk.add(u)
+				}
+			}
+		}
 		for _, b := range sec.Blocks {
+			if c.err == nil {
+				c.err = ctx.Err()
+			}
+			if c.err != nil {
+				return nil, c.err
+			}
 			if b.Heading {
-				units = c.appendSpan(units, b.Start, b.End, true)
+				add(b.Start, b.End, true)
 				continue
 			}
 			for _, s := range splitSentences(p.Text, b.Start, b.End) {
-				units = c.appendSpan(units, s[0], s[1], false)
+				if c.err == nil {
+					c.err = ctx.Err()
+				}
+				if c.err != nil {
+					return nil, c.err
+				}
+				add(s[0], s[1], false)
 			}
 		}
-		if onlyHeadings(units) {
-			pending, pendingPath = units, sec.Path
+		if !started {
+			pending, pendingPath = held, sec.Path
 			continue
 		}
 		pending = nil
-		c.pack(units, headingPath(p.Title, sec.Path))
+		pk.finish()
 	}
 	if len(pending) > 0 {
-		c.pack(pending, headingPath(p.Title, pendingPath))
+		pk := packer{c: &c, path: headingPath(p.Title, pendingPath)}
+		for _, u := range pending {
+			pk.add(u)
+		}
+		pk.finish()
+	}
+	if c.err != nil {
+		return nil, c.err
 	}
 	return c.chunks, nil
 }
@@ -241,11 +311,16 @@ type chunker struct {
 	p      *Parsed
 	opts   ChunkOptions
 	chunks []Chunk
+	// err is set when the chunk limit is passed; nothing more is done.
+	err error
 }
 
 // appendSpan appends text[start:end] as a unit or, when it is longer than
 // the maximum, as pieces of the target size.
 func (c *chunker) appendSpan(units []unit, start, end int, heading bool) []unit {
+	if c.err != nil {
+		return units
+	}
 	toks := encode(c.e, c.p.Text[start:end])
 	if len(toks) <= c.opts.MaxTokens {
 		return append(units, unit{start: start, end: end, tokens: len(toks), heading: heading})
@@ -312,22 +387,33 @@ func estimate(units []unit) int {
 	return max(n, 0)
 }
 
-// pack groups a section's units into chunks of about the target size,
-// with overlap.
-func (c *chunker) pack(units []unit, path string) {
-	var cur []unit
-	fresh := 0 // units of cur not repeated from the previous chunk
-	for _, u := range units {
-		next := estimate(cur) + 1 + u.tokens
-		if fresh > 0 && next > c.opts.TargetTokens && (!onlyHeadings(cur) || next > c.opts.MaxTokens) {
-			c.emit(cur, path)
-			cur, fresh = c.overlap(cur, u), 0
-		}
-		cur = append(cur, u)
-		fresh++
+// packer groups a section's units, given in order, into chunks of about
+// the target size, with overlap.
+type packer struct {
+	c     *chunker
+	path  string
+	cur   []unit
+	fresh int // units of cur not repeated from the previous chunk
+}
+
+func (k *packer) add(u unit) {
+	c := k.c
+	if c.err != nil {
+		return
 	}
-	if fresh > 0 {
-		c.emit(cur, path)
+	next := estimate(k.cur) + 1 + u.tokens
+	if k.fresh > 0 && next > c.opts.TargetTokens && (!onlyHeadings(k.cur) || next > c.opts.MaxTokens) {
+		c.emit(k.cur, k.path)
+		k.cur, k.fresh = c.overlap(k.cur, u), 0
+	}
+	k.cur = append(k.cur, u)
+	k.fresh++
+}
+
+// finish emits the last chunk of the section.
+func (k *packer) finish() {
+	if k.fresh > 0 {
+		k.c.emit(k.cur, k.path)
 	}
 }
 
@@ -352,6 +438,9 @@ func (c *chunker) overlap(prev []unit, u unit) []unit {
 // estimate the packing used is an upper bound in practice; should the
 // exact count still pass the maximum, the units are split in two.
 func (c *chunker) emit(units []unit, path string) {
+	if c.err != nil {
+		return
+	}
 	start, end := units[0].start, units[len(units)-1].end
 	text := c.p.Text[start:end]
 	tokens := units[0].tokens // a single unit was counted exactly
@@ -362,6 +451,10 @@ func (c *chunker) emit(units []unit, path string) {
 		half := len(units) / 2
 		c.emit(units[:half], path)
 		c.emit(units[half:], path)
+		return
+	}
+	if c.opts.MaxChunks > 0 && len(c.chunks) == c.opts.MaxChunks {
+		c.err = &TooManyChunksError{Limit: c.opts.MaxChunks, Offset: start}
 		return
 	}
 	c.chunks = append(c.chunks, Chunk{Ordinal: len(c.chunks), HeadingPath: path, Text: text, Tokens: tokens, Start: start, End: end})

@@ -1,6 +1,8 @@
 package ingest_test
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -408,4 +410,41 @@ func ExampleSplit() {
 	// Pflege
 	//
 	// Nicht spülmaschinenfest, z. B. wegen der Pulverbeschichtung. Bitte von Hand spülen.
+}
+
+func TestSplitStopsAtTheChunkLimit(t *testing.T) {
+	t.Parallel()
+	text := strings.Repeat("Die Gipfelflasche hält Getränke zwölf Stunden warm. Sie wiegt 340 Gramm. ", 3000)
+	p, err := ingest.Parse("a.txt", "", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := ingest.Split(p, ingest.ChunkOptions{})
+	if err != nil || len(all) < 100 {
+		t.Fatalf("Split = %d chunks, %v; want many", len(all), err)
+	}
+	tests := []struct {
+		limit int
+		ok    bool
+	}{{len(all), true}, {len(all) + 1, true}, {len(all) - 1, false}, {10, false}, {1, false}}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.limit), func(t *testing.T) {
+			got, err := ingest.Split(p, ingest.ChunkOptions{MaxChunks: tc.limit})
+			var many *ingest.TooManyChunksError
+			switch {
+			case tc.ok && (err != nil || len(got) != len(all)):
+				t.Fatalf("Split(MaxChunks %d) = %d chunks, %v; want all %d", tc.limit, len(got), err, len(all))
+			case !tc.ok && !errors.As(err, &many):
+				t.Fatalf("Split(MaxChunks %d) = %d chunks, %v; want a *TooManyChunksError", tc.limit, len(got), err)
+			case !tc.ok && (many.Limit != tc.limit || many.Offset != all[tc.limit].Start):
+				// It stopped where chunk limit+1 starts, not after splitting everything.
+				t.Fatalf("Split(MaxChunks %d) stopped with %+v; want limit %d at offset %d", tc.limit, many, tc.limit, all[tc.limit].Start)
+			}
+		})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ingest.SplitContext(ctx, p, ingest.ChunkOptions{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("SplitContext with a cancelled context = %v; want context.Canceled", err)
+	}
 }

@@ -26,6 +26,9 @@ import (
 const (
 	DefaultMaxBytes  = 20 << 20
 	DefaultMaxChunks = 5000
+	// DefaultPrepareTimeout bounds parsing, checking, chunking and
+	// embedding one document.
+	DefaultPrepareTimeout = time.Minute
 )
 
 // Outcome says what an ingest did with a document.
@@ -64,8 +67,14 @@ type Options struct {
 	Chunking ChunkOptions
 	// MaxBytes limits a document's raw size (default 20 MiB).
 	MaxBytes int
-	// MaxChunks limits the chunks of one document (default 5000).
+	// MaxChunks limits the chunks of one document (default 5000). The
+	// chunker stops at the first chunk past it.
 	MaxChunks int
+	// PrepareTimeout bounds the time one document may take from parsing to
+	// its last embedding (default DefaultPrepareTimeout); past it the
+	// document is refused as too large, a *RejectedError matching
+	// kontext.ErrTooLarge.
+	PrepareTimeout time.Duration
 	// Logger; nil discards.
 	Logger *slog.Logger
 }
@@ -90,6 +99,9 @@ func New(pool *pgxpool.Pool, opts Options) (*Ingester, error) {
 	}
 	if opts.MaxChunks <= 0 {
 		opts.MaxChunks = DefaultMaxChunks
+	}
+	if opts.PrepareTimeout <= 0 {
+		opts.PrepareTimeout = DefaultPrepareTimeout
 	}
 	log := opts.Logger
 	if log == nil {
@@ -211,6 +223,9 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (Result, error) {
 	if err := in.checkCeiling(ctx, req); err != nil {
 		return Result{}, err
 	}
+	// The deadline of the CPU-bound phase: parse, check, chunk, embed.
+	pctx, cancel := context.WithTimeout(ctx, in.opts.PrepareTimeout)
+	defer cancel()
 	parsed, err := Parse(req.Name, req.ContentType, req.Data)
 	if err != nil {
 		var unsupported *UnsupportedTypeError
@@ -218,6 +233,9 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (Result, error) {
 			return Result{}, &RejectedError{Reason: err.Error(), wrapped: err}
 		}
 		return Result{}, fmt.Errorf("ingest: parse %s: %w", req.Name, err)
+	}
+	if err := in.overDeadline(ctx, pctx, nil); err != nil {
+		return Result{}, err
 	}
 	p := &prepared{req: req, title: firstNonEmpty(req.Title, parsed.Title, req.Name), counts: map[string]int{}, status: "active"}
 	p.lang = req.Language
@@ -237,10 +255,21 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (Result, error) {
 		return in.touch(ctx, p, existing)
 	}
 
-	if err := in.prepare(ctx, p, parsed); err != nil {
-		return Result{}, err
+	if err := in.prepare(pctx, p, parsed); err != nil {
+		return Result{}, in.overDeadline(ctx, pctx, err)
 	}
 	return in.write(ctx, p)
+}
+
+// overDeadline turns err into a refusal of the document when the
+// preparation deadline pctx has passed while the caller's ctx has not;
+// otherwise it returns err.
+func (in *Ingester) overDeadline(ctx, pctx context.Context, err error) error {
+	if ctx.Err() == nil && errors.Is(pctx.Err(), context.DeadlineExceeded) {
+		return &RejectedError{Reason: fmt.Sprintf("document took longer than %s to parse, check, chunk and embed; split it into smaller documents", in.opts.PrepareTimeout),
+			tooBig: true, wrapped: context.DeadlineExceeded}
+	}
+	return err
 }
 
 func (in *Ingester) validate(req *Request) error {
@@ -410,6 +439,22 @@ func currentTx(ctx context.Context, tx pgx.Tx, tenant, externalID string) (*exis
 
 // prepare runs the guard checks, chunks and embeds.
 func (in *Ingester) prepare(ctx context.Context, p *prepared, parsed *Parsed) error {
+	// Chunked first: a document over the chunk limit is refused before the
+	// scans, and the chunker stops at the limit.
+	chunking := in.opts.Chunking
+	chunking.MaxChunks = in.opts.MaxChunks
+	chunks, err := SplitContext(ctx, parsed, chunking)
+	var many *TooManyChunksError
+	if errors.As(err, &many) {
+		return &RejectedError{Reason: fmt.Sprintf("document yields more than %d chunks, the limit (reached within the first %d of its %d bytes of text)",
+			many.Limit, many.Offset, len(parsed.Text)), tooBig: true}
+	}
+	if err != nil {
+		return fmt.Errorf("ingest: chunk %s: %w", p.req.Name, err)
+	}
+	if len(chunks) == 0 {
+		return &RejectedError{Reason: "document has no text to index"}
+	}
 	if scan := in.opts.Scanners.Injection; scan != nil {
 		// The raw source too: instructions hidden where parsing drops them
 		// (HTML comments, hidden elements) show intent just the same.
@@ -423,15 +468,8 @@ func (in *Ingester) prepare(ctx context.Context, p *prepared, parsed *Parsed) er
 			p.status = "quarantined"
 		}
 	}
-	chunks, err := Split(parsed, in.opts.Chunking)
-	if err != nil {
-		return fmt.Errorf("ingest: chunk %s: %w", p.req.Name, err)
-	}
-	if len(chunks) == 0 {
-		return &RejectedError{Reason: "document has no text to index"}
-	}
-	if len(chunks) > in.opts.MaxChunks {
-		return &RejectedError{Reason: fmt.Sprintf("document yields %d chunks, more than the limit of %d", len(chunks), in.opts.MaxChunks), tooBig: true}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	erased, err := in.erasedSubjects(ctx, p.req.Principal)
 	if err != nil {

@@ -79,6 +79,7 @@ type Config struct {
 	Secret           string
 	SecretFile       string
 	MaxDocumentBytes int64
+	IngestTimeout    time.Duration
 
 	LogLevel  slog.Level
 	LogFormat string
@@ -159,6 +160,7 @@ func newSettings() *settings {
 	add(setting{flag: "secret", env: "KONTEXT_SECRET", help: "server secret keying the personal data index (at least 32 characters); overrides --secret-file", secret: true})
 	add(setting{flag: "secret-file", env: "KONTEXT_SECRET_FILE", def: defaultSecretFile(), help: "file holding the server secret; created on first use"})
 	add(setting{flag: "max-document-bytes", env: "KONTEXT_MAX_DOCUMENT_BYTES", def: strconv.Itoa(20 << 20), help: "largest document accepted, in bytes"})
+	add(setting{flag: "ingest-timeout", env: "KONTEXT_INGEST_TIMEOUT", def: "1m", help: "longest one document may take to parse, check, chunk and embed; beyond it 413"})
 	add(setting{flag: "log-level", env: "KONTEXT_LOG_LEVEL", def: "info", help: "debug, info, warn or error"})
 	add(setting{flag: "log-format", env: "KONTEXT_LOG_FORMAT", def: "json", help: "json or text"})
 	return s
@@ -189,7 +191,7 @@ var (
 		"read-header-timeout", "read-timeout", "write-timeout", "idle-timeout", "shutdown-timeout",
 		"log-level", "log-format",
 		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions", "secret", "secret-file",
-		"max-document-bytes", "rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "rate-limits", "search-ef", "search-exact-threshold",
+		"max-document-bytes", "ingest-timeout", "rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "rate-limits", "search-ef", "search-exact-threshold",
 		"llm-base-url", "llm-api-key", "llm-model", "llm-region", "llm-max-classification", "llm-price", "providers",
 		"brands", "cache-ttl", "restore-types", "max-generations", "no-workers", "concurrency",
 		"batch-max-attempts", "batch-max-items", "batch-job-timeout", "batch-rescue-after", "batch-retry-base"}
@@ -471,6 +473,7 @@ func (s *settings) config() (Config, error) {
 		}
 		c.MaxDocumentBytes = n
 	}
+	c.IngestTimeout = dur("ingest-timeout")
 	{
 		v, st := get("log-level")
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {

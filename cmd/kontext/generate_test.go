@@ -335,8 +335,14 @@ func TestGenerateEndToEnd(t *testing.T) {
 		if code := e.do(ctx, e.reviewer, http.MethodPost, "/v1/reviews/"+res.GenerationID+"/reject", map[string]string{"comment": "48 Stunden stimmt nicht; 6 Stunden, 74 °C."}, &rv); code != 200 || rv.Status != "rejected" {
 			t.Errorf("reject = %d %+v", code, rv)
 		}
-		if code := e.do(ctx, e.reviewer, http.MethodPost, "/v1/reviews/"+res.GenerationID+"/approve", nil, nil); code != http.StatusConflict {
-			t.Errorf("approving a decided review = %d; want 409", code)
+		// The decision answers with the draft it decided.
+		if rv.Channel != "faq_answer" || rv.Lang != "de" || !strings.Contains(rv.Draft, "48 Stunden") || len(rv.Reasons) == 0 || rv.Actor == "" {
+			t.Errorf("reject answered channel %q lang %q draft %q reasons %+v requested_by %q; want the generation's", rv.Channel, rv.Lang, rv.Draft, rv.Reasons, rv.Actor)
+		}
+		ae = apiError{}
+		if code := e.do(ctx, e.reviewer, http.MethodPost, "/v1/reviews/"+res.GenerationID+"/approve", nil, &ae); code != http.StatusConflict ||
+			!strings.HasPrefix(ae.Error.Message, "review "+res.GenerationID+" was already decided (rejected at ") {
+			t.Errorf("approving a decided review = %d %q; want 409 saying it was already decided", code, ae.Error.Message)
 		}
 	})
 

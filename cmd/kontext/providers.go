@@ -26,7 +26,7 @@ import (
 
 // providerSettings are what every command that embeds or ingests needs.
 var providerSettings = []string{"database-url", "log-level", "log-format", "embedding-base-url", "embedding-api-key",
-	"embedding-model", "embedding-dimensions", "secret", "secret-file", "max-document-bytes",
+	"embedding-model", "embedding-dimensions", "secret", "secret-file", "max-document-bytes", "ingest-timeout",
 	"rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "search-ef", "search-exact-threshold"}
 
 // newEmbedder returns the configured embedder: the offline hashing embedder
@@ -94,11 +94,12 @@ func newIngester(_ context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Lo
 		return nil, err
 	}
 	return ingest.New(pool, ingest.Options{
-		Embedder: emb,
-		Secret:   secret,
-		MaxBytes: int(cfg.MaxDocumentBytes),
-		Logger:   log,
-		Scanners: guardScanners(),
+		Embedder:       emb,
+		Secret:         secret,
+		MaxBytes:       int(cfg.MaxDocumentBytes),
+		PrepareTimeout: cfg.IngestTimeout,
+		Logger:         log,
+		Scanners:       guardScanners(),
 	})
 }
 

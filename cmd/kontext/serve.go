@@ -139,7 +139,7 @@ func (m *Main) Run(ctx context.Context) error {
 		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      cfg.WriteTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
-		MaxHeaderBytes:    1 << 20,
+		MaxHeaderBytes:    4 << 20, // above api.MaxHeaderBytes, which answers 431 in the error body
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
 	if m.listener, err = net.Listen("tcp", cfg.Addr); err != nil {
