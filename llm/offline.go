@@ -162,6 +162,33 @@ func candidates(c Compose) []candidate {
 			sameLang++
 		}
 	}
+	// Sentences of restricted sources are used only when no other source
+	// has a relevant one: a draft that uses them needs review.
+	restricted := map[int]bool{}
+	for _, s := range c.Sources {
+		restricted[s.N] = s.Restricted
+	}
+	free := false
+	for _, cd := range out {
+		if cd.score > 0 && !restricted[cd.n] {
+			free = true
+		}
+	}
+	if free {
+		kept := out[:0]
+		for _, cd := range out {
+			if !restricted[cd.n] {
+				kept = append(kept, cd)
+			}
+		}
+		out = kept
+		relevant = 0
+		for _, cd := range out {
+			if cd.score > 0 {
+				relevant++
+			}
+		}
+	}
 	// Sentences that share no word with the brief, or are in another
 	// language, are used only when there is nothing better.
 	kept := out[:0]
