@@ -373,8 +373,13 @@ func (r *Runner) fixture(ctx context.Context, owner kontext.Principal, d Documen
 	if err != nil {
 		return nil, err
 	}
+	purpose, err := kontext.ParsePurpose(d.Purpose)
+	if err != nil {
+		return nil, err
+	}
 	base := ingest.Request{Principal: owner, Title: d.Title, Language: d.Lang, Classification: cls,
-		AllowedGroups: d.Groups, AllowedUsers: d.Users, TenantWide: d.TenantWide, AllowInstructions: d.AllowInstructions}
+		AllowedGroups: d.Groups, AllowedUsers: d.Users, TenantWide: d.TenantWide, AllowInstructions: d.AllowInstructions,
+		Purpose: purpose}
 	type file struct{ path, id string }
 	var files []file
 	if d.Text != "" {
