@@ -122,9 +122,12 @@ func foldWord(w string) string { return folder.Replace(strings.ToLower(w)) }
 // about: the brand's products (the names of its price floors, without the
 // brand's name) named in full or by their first word ("Talbecher" for
 // "Talbecher 350"), a capitalised word followed by a model number
-// ("Zelt 3"), a hyphenated name of capitalised parts that are not words of
-// the trade ("Gamma-Zelt", but not "FAQ-Antwort"), and quoted names.
-func BriefSubjects(brief string, b *guard.BrandPack) []string {
+// ("Zelt 3"), quoted names and, for product descriptions, whose subject
+// is one product, a hyphenated name of capitalised parts that are not
+// words of the trade ("Gamma-Zelt", but not "Produkttext-Entwurf"). German
+// joins nouns with hyphens ("Kita-Garten"), so elsewhere such a compound
+// names no subject.
+func BriefSubjects(brief, channel string, b *guard.BrandPack) []string {
 	var out []string
 	add := func(s string) {
 		s = strings.TrimSpace(s)
@@ -181,7 +184,11 @@ func BriefSubjects(brief string, b *guard.BrandPack) []string {
 			add(w + " " + words[i+1])
 		}
 	}
-	for _, f := range strings.FieldsFunc(brief, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(",;:!?()[]„“”\"«»", r) }) {
+	hyphenated := strings.FieldsFunc(brief, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(",;:!?()[]„“”\"«»", r) })
+	if channel != "product_description" {
+		hyphenated = nil
+	}
+	for _, f := range hyphenated {
 		f = strings.Trim(f, ".'’")
 		parts := strings.Split(f, "-")
 		if len(parts) < 2 {
@@ -303,7 +310,7 @@ func (r *run) answersBrief() {
 	draft := r.verified.Draft
 	cited := r.citedSources()
 	brief := placeholderPattern.ReplaceAllString(r.prompt.Brief, " ")
-	for _, subj := range BriefSubjects(brief, r.brand) {
+	for _, subj := range BriefSubjects(brief, r.tmpl.PolicyChannel, r.brand) {
 		if !Mentions(draft, subj) {
 			r.res.Reasons = append(r.res.Reasons, Reason{Code: "brief", Severity: guard.SeverityReview,
 				Message: fmt.Sprintf("The draft does not mention %q, which the brief asks about.", subj)})

@@ -215,7 +215,7 @@ func candidates(c Compose) []candidate {
 // product (style guides, wording rules) rather than about the product.
 var writingCues = []string{"in texten", "alle texte", "im text", "formulier", "schreiben wir", "wir schreiben",
 	"nicht schreiben", "bitte keine angabe", "tonalität", "in copy", "we write", "do not write", "don't write",
-	"wording", "tone of voice", "copywriter", "wiedergeben", "vergleichstext", "in faq", "formulierungshilf"}
+	"wording", "tone of voice", "copywriter", "product copy", "in produkttexten", "wiedergeben", "vergleichstext", "in faq", "formulierungshilf"}
 
 // contextOpeners begin sentences that lean on the one before ("Deshalb
 // …", "This means …"): out of their place they mislead.
