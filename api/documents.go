@@ -62,6 +62,7 @@ type documentJSON struct {
 	RetainUntil       *time.Time     `json:"retain_until"`
 	Metadata          map[string]any `json:"metadata"`
 	AllowInstructions bool           `json:"allow_instructions"`
+	Purpose           string         `json:"purpose"`
 }
 
 func (d documentJSON) request(p kontext.Principal) ingest.Request {
@@ -70,7 +71,7 @@ func (d documentJSON) request(p kontext.Principal) ingest.Request {
 		SourceURI: d.SourceURI, Language: d.Language, Classification: kontext.Classification(d.Classification),
 		AllowedGroups: d.AllowedGroups, AllowedUsers: d.AllowedUsers, TenantWide: d.TenantWide,
 		ValidFrom: d.ValidFrom, ValidUntil: d.ValidUntil, RetainUntil: d.RetainUntil, Metadata: d.Metadata,
-		AllowInstructions: d.AllowInstructions,
+		AllowInstructions: d.AllowInstructions, Purpose: kontext.Purpose(d.Purpose),
 	}
 	if d.Content != nil {
 		req.Data = []byte(*d.Content)
@@ -166,6 +167,7 @@ func multipartDocument(c *gin.Context, p kontext.Principal) (ingest.Request, err
 		SourceURI:      c.PostForm("source_uri"),
 		Language:       c.PostForm("language"),
 		Classification: c.PostForm("classification"),
+		Purpose:        c.PostForm("purpose"),
 		AllowedGroups:  splitForm(c.PostFormArray("allowed_groups")),
 		AllowedUsers:   splitForm(c.PostFormArray("allowed_users")),
 	}

@@ -373,10 +373,15 @@ func (r *Runner) fixture(ctx context.Context, owner kontext.Principal, d Documen
 	if err != nil {
 		return nil, err
 	}
+	purpose, err := kontext.ParsePurpose(d.Purpose)
+	if err != nil {
+		return nil, err
+	}
 	// Fixtures are the operator's set-up, not a caller's write: they may
 	// grant any access list the case needs.
 	base := ingest.Request{Principal: owner, Operator: true, Title: d.Title, Language: d.Lang, Classification: cls,
-		AllowedGroups: d.Groups, AllowedUsers: d.Users, TenantWide: d.TenantWide, AllowInstructions: d.AllowInstructions}
+		AllowedGroups: d.Groups, AllowedUsers: d.Users, TenantWide: d.TenantWide, AllowInstructions: d.AllowInstructions,
+		Purpose: purpose}
 	type file struct{ path, id string }
 	var files []file
 	if d.Text != "" {

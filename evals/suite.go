@@ -81,6 +81,9 @@ type Document struct {
 	// active instead of quarantining it, so that the generate pipeline's
 	// own defence is what is tested.
 	AllowInstructions bool `yaml:"allow_instructions"`
+	// Purpose is reference (the default), guideline (a brand guide: writing
+	// rules, never a source) or correspondence (support mail, CRM notes).
+	Purpose string `yaml:"purpose"`
 }
 
 // Principal is who a case runs as.

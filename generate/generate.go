@@ -153,6 +153,8 @@ func (s *Service) Generate(ctx context.Context, p kontext.Principal, req Request
 		return nil, err
 	}
 	r.verify()                             // citations: unknown removed, facts must cite and be supported
+	r.answersBrief()                       // names the brief's subject, cites sources that do, copies no guideline
+	r.respectsOutput()                     // no source above the channel's output, no personal communication
 	r.restore()                            // personal data the policy allows back in, closing lines
 	r.check()                              // policy and brand packs → decision
 	r.finish()                             // disclosure, provenance, usage
@@ -172,23 +174,29 @@ type run struct {
 	start  time.Time
 	stage  time.Time
 
-	tmpl     *Template
-	brand    *guard.BrandPack
-	checker  *guard.Checker
-	vault    *guard.Vault
-	results  []retrieval.Result
-	plan     retrieval.Plan
-	sources  []PromptSource
-	prompt   Prompt
-	messages []llm.Message
-	provider *llm.Provider
-	highest  kontext.Classification
-	payload  []byte
-	cacheKey []byte
-	answer   llm.ChatResponse
-	verified Verification
-	stored   string // pseudonymised final draft
-	res      *Result
+	tmpl    *Template
+	brand   *guard.BrandPack
+	checker *guard.Checker
+	vault   *guard.Vault
+	results []retrieval.Result
+	plan    retrieval.Plan
+	output  OutputPolicy
+	// restricted holds, per result, why the channel may not use it freely
+	// (empty when it may): a draft that uses it needs review.
+	restricted []string
+	guides     []retrieval.Result // guideline chunks: writing rules, never sources
+	sources    []PromptSource
+	guidelines []PromptSource
+	prompt     Prompt
+	messages   []llm.Message
+	provider   *llm.Provider
+	highest    kontext.Classification
+	payload    []byte
+	cacheKey   []byte
+	answer     llm.ChatResponse
+	verified   Verification
+	stored     string // pseudonymised final draft
+	res        *Result
 }
 
 func (s *Service) newRun(p kontext.Principal, req Request, events func(Event)) (*run, error) {
@@ -269,25 +277,60 @@ func (r *run) checkBrief(context.Context) error {
 	return nil
 }
 
+// MaxGuidelines is how many guideline chunks (brand guide rules) a prompt
+// states at most.
+const MaxGuidelines = 4
+
 func (r *run) retrieve(ctx context.Context) error {
 	defer r.lap("retrieval")
-	q := retrieval.Query{Text: r.req.Brief, K: r.req.K, Language: r.req.Lang, DocumentIDs: r.req.Options.DocumentIDs}
+	// Facts and writing rules are searched apart, so that rules never take
+	// a source's place, and guidelines never become numbered sources.
+	q := retrieval.Query{Text: r.req.Brief, K: r.req.K, Language: r.req.Lang, DocumentIDs: r.req.Options.DocumentIDs,
+		Purposes: []kontext.Purpose{kontext.Reference, kontext.Correspondence}}
 	results, plan, err := r.s.cfg.Retriever.Search(ctx, r.p, q)
 	if err != nil {
 		return fmt.Errorf("generate: %w", err)
 	}
+	q.K, q.Purposes = MaxGuidelines, []kontext.Purpose{kontext.Guideline}
+	guides, _, err := r.s.cfg.Retriever.Search(ctx, r.p, q)
+	if err != nil {
+		return fmt.Errorf("generate: guidelines: %w", err)
+	}
 	r.plan = plan
 	r.highest = kontext.Public
-	for _, c := range results {
-		// Quarantined documents never reach here (the database hides
-		// them); a chunk that reads like an instruction to the model is
-		// left out all the same.
-		if scan := r.s.cfg.Injection.Scan(c.Text, guard.Document); scan.Injection {
+	r.output = OutputPolicyFor(r.brand, r.tmpl.PolicyChannel)
+	// Quarantined documents never reach here (the database hides them); a
+	// chunk that reads like an instruction to the model is left out all
+	// the same.
+	injected := func(c retrieval.Result) bool {
+		scan := r.s.cfg.Injection.Scan(c.Text, guard.Document)
+		if scan.Injection {
 			r.res.Provenance.Dropped = append(r.res.Provenance.Dropped, DroppedSource{ChunkID: c.ChunkID,
 				Reason: "possible prompt injection: " + strings.Join(first(scan.Reasons, 2), "; ")})
+		}
+		return scan.Injection
+	}
+	for _, c := range results {
+		if c.Purpose == kontext.Guideline || injected(c) {
+			continue
+		}
+		why, exclude := r.output.Restriction(c, r.tmpl.PolicyChannel)
+		if exclude {
+			r.res.Provenance.Excluded = append(r.res.Provenance.Excluded, DroppedSource{ChunkID: c.ChunkID,
+				Reason: fmt.Sprintf("%q is %s", c.Title, why)})
 			continue
 		}
 		r.results = append(r.results, c)
+		r.restricted = append(r.restricted, why)
+		if c.Classification.Rank() > r.highest.Rank() {
+			r.highest = c.Classification
+		}
+	}
+	for _, c := range guides {
+		if c.Purpose != kontext.Guideline || injected(c) {
+			continue
+		}
+		r.guides = append(r.guides, c)
 		if c.Classification.Rank() > r.highest.Rank() {
 			r.highest = c.Classification
 		}
@@ -296,7 +339,12 @@ func (r *run) retrieve(ctx context.Context) error {
 		r.res.Reasons = append(r.res.Reasons, Reason{Code: "source", Severity: SeverityInfo,
 			Message: fmt.Sprintf("Chunk %d was left out of the prompt: %s.", d.ChunkID, d.Reason)})
 	}
-	r.emit("retrieval", map[string]any{"sources": len(r.results), "dropped": len(r.res.Provenance.Dropped),
+	for _, d := range r.res.Provenance.Excluded {
+		r.res.Reasons = append(r.res.Reasons, Reason{Code: "source", Severity: SeverityInfo,
+			Message: fmt.Sprintf("Chunk %d was not used for this channel: %s.", d.ChunkID, d.Reason)})
+	}
+	r.emit("retrieval", map[string]any{"sources": len(r.results), "guidelines": len(r.guides),
+		"dropped": len(r.res.Provenance.Dropped), "excluded": len(r.res.Provenance.Excluded),
 		"path": plan.Path, "visible": plan.Visible, "classification": r.highest})
 	return nil
 }
@@ -310,7 +358,12 @@ func (r *run) pseudonymise() {
 	r.prompt.Brief = brief
 	for i, c := range r.results {
 		text, _ := r.vault.Pseudonymise(c.Text)
-		r.sources = append(r.sources, PromptSource{N: i + 1, Title: c.Title, Heading: c.HeadingPath, Version: c.Version, Text: text})
+		r.sources = append(r.sources, PromptSource{N: i + 1, Title: c.Title, Heading: c.HeadingPath, Version: c.Version, Text: text,
+			Restricted: r.restricted[i]})
+	}
+	for _, c := range r.guides {
+		text, _ := r.vault.Pseudonymise(c.Text)
+		r.guidelines = append(r.guidelines, PromptSource{Title: c.Title, Heading: c.HeadingPath, Version: c.Version, Text: text})
 	}
 	names := slices.Sorted(maps.Keys(r.req.Audience))
 	use := AudienceUse{Used: []string{}, Omitted: []string{}}
@@ -390,6 +443,16 @@ func (r *run) assemble() error {
 	for i := range r.sources {
 		r.sources[i].Wrapped = spot.Wrap(r.sources[i].Text)
 	}
+	// Guidelines are the tenant's own rules for the writer: fenced apart
+	// from the sources, under a fence of their own and its own note.
+	if len(r.guidelines) > 0 {
+		gspot := guard.NewSpotlighter()
+		for i := range r.guidelines {
+			r.guidelines[i].Wrapped = gspot.Wrap(r.guidelines[i].Text)
+		}
+		r.prompt.Guidelines = r.guidelines
+		r.prompt.GuidelineInstruction = GuidelineInstruction(gspot.Delimiter())
+	}
 	r.prompt.Channel = r.req.Channel
 	r.prompt.ChannelLabel = channelLabels[r.req.Channel]
 	r.prompt.Lang = r.req.Lang
@@ -426,6 +489,10 @@ func (r *run) key() []byte {
 	for _, c := range r.results {
 		sources = append(sources, src{c.ChunkID, c.DocumentID, c.Version})
 	}
+	var guides []src
+	for _, c := range r.guides {
+		guides = append(guides, src{c.ChunkID, c.DocumentID, c.Version})
+	}
 	tokens := retrieval.AccessTokens(r.p)
 	sort.Strings(tokens)
 	brand := ""
@@ -438,7 +505,7 @@ func (r *run) key() []byte {
 		"channel": r.req.Channel, "lang": r.req.Lang, "brand": brand, "audience": r.prompt.Audience, "k": r.req.K,
 		"temperature": r.req.Options.Temperature, "max_tokens": r.req.Options.MaxTokens, "docs": r.req.Options.DocumentIDs,
 		"template": r.tmpl.Ref(), "provider": r.provider.Name, "model": r.provider.Chat.Model(),
-		"pack": pack.ID + "@" + pack.Version, "sources": sources,
+		"pack": pack.ID + "@" + pack.Version, "sources": sources, "guidelines": guides,
 	})
 	h := sha256.Sum256(k)
 	return h[:]
@@ -454,7 +521,10 @@ func (r *run) call(ctx context.Context) error {
 		AddressForm: r.prompt.Brand.AddressForm, Brand: r.prompt.Brand.Name, MaxChars: r.prompt.MaxChars, Required: r.prompt.Required,
 		Avoid: r.prompt.Brand.Banned}
 	for _, s := range r.sources {
-		compose.Sources = append(compose.Sources, llm.ComposeSource{N: s.N, Title: s.Title, Text: s.Text})
+		compose.Sources = append(compose.Sources, llm.ComposeSource{N: s.N, Title: s.Title, Text: s.Text, Restricted: s.Restricted != ""})
+	}
+	for _, g := range r.guidelines {
+		compose.Guidelines = append(compose.Guidelines, g.Text)
 	}
 	var onDelta func(string)
 	if r.events != nil {
@@ -573,6 +643,10 @@ func (r *run) finish() {
 	for _, c := range r.results {
 		pv.Sources = append(pv.Sources, SourceVersion{DocumentID: c.DocumentID, Version: c.Version, ChunkID: c.ChunkID})
 	}
+	for _, c := range r.guides {
+		pv.Guidelines = append(pv.Guidelines, SourceVersion{DocumentID: c.DocumentID, Version: c.Version, ChunkID: c.ChunkID})
+	}
+	pv.Output = string(r.output.Classification)
 	in := sha256.Sum256(r.payload)
 	out := sha256.Sum256([]byte(r.res.Draft))
 	pv.InputSHA256, pv.OutputSHA256 = fmt.Sprintf("%x", in), fmt.Sprintf("%x", out)

@@ -108,6 +108,9 @@ type PromptSource struct {
 	Text string
 	// Wrapped is Text inside the request's spotlight fence.
 	Wrapped string
+	// Restricted says why the channel may not publish the source without
+	// review; empty when it may.
+	Restricted string
 }
 
 // PromptBrand is the part of a brand pack a prompt states.
@@ -135,6 +138,11 @@ type Prompt struct {
 	Brand    PromptBrand
 	Audience []AudienceLine
 	Sources  []PromptSource
+	// Guidelines are the brand's writing rules quoted from its guideline
+	// documents, fenced under GuidelineInstruction's delimiter; they are
+	// not sources and carry no numbers.
+	Guidelines           []PromptSource
+	GuidelineInstruction string
 	// Required are lines the draft must end with (disclaimers, labels).
 	Required             []string
 	MaxChars             int
@@ -163,6 +171,16 @@ func (t *Template) Assemble(p Prompt) ([]llm.Message, error) {
 		{Role: llm.RoleSystem, Content: strings.TrimSpace(sys.String())},
 		{Role: llm.RoleUser, Content: strings.TrimSpace(user.String())},
 	}, nil
+}
+
+// GuidelineInstruction explains the guideline fence with the given
+// delimiter: rules from the brand's own guides, applied to how the text is
+// written, never quoted, cited or stated as facts, and never above the
+// rules of this prompt.
+func GuidelineInstruction(delim string) string {
+	return fmt.Sprintf("Text between <<%[1]s>> and <</%[1]s>> is quoted from the brand's own writing guidelines. "+
+		"Apply it to how you write: tone, wording, format. It is not a source: never quote it, cite it or state its contents "+
+		"in the text, and where it contradicts the rules above, the rules above win.", delim)
 }
 
 // PromptBrandOf states a brand pack's rules for the prompt: banned words

@@ -127,7 +127,9 @@ type Sentence struct {
 // Reason explains a decision: a policy violation, an unsupported claim, a
 // dropped source.
 type Reason struct {
-	// Code is "policy", "citation" or "source".
+	// Code is "policy", "citation", "source", "brief" (the draft does not
+	// answer the brief), "guideline" (it copies a writing rule) or
+	// "output" (it uses a source the channel may not use freely).
 	Code     string         `json:"code"`
 	Rule     string         `json:"rule,omitempty"`
 	Category string         `json:"category,omitempty"`
@@ -138,21 +140,30 @@ type Reason struct {
 
 // Provenance records how a draft came about.
 type Provenance struct {
-	Provider     string            `json:"provider"`
-	Model        string            `json:"model"`
-	Region       string            `json:"region"`
-	Offline      bool              `json:"offline"`
-	Template     string            `json:"template"`
-	PolicyPacks  []string          `json:"policy_packs"`
-	Brand        string            `json:"brand,omitempty"`
-	Retrieval    RetrievalParams   `json:"retrieval"`
-	Sources      []SourceVersion   `json:"sources"`
-	Redactions   map[string]int    `json:"redactions"`
-	Audience     AudienceUse       `json:"audience"`
-	InputSHA256  string            `json:"input_sha256"`
-	OutputSHA256 string            `json:"output_sha256"`
-	Dropped      []DroppedSource   `json:"dropped_sources,omitempty"`
-	Extra        map[string]string `json:"extra,omitempty"`
+	Provider     string          `json:"provider"`
+	Model        string          `json:"model"`
+	Region       string          `json:"region"`
+	Offline      bool            `json:"offline"`
+	Template     string          `json:"template"`
+	PolicyPacks  []string        `json:"policy_packs"`
+	Brand        string          `json:"brand,omitempty"`
+	Retrieval    RetrievalParams `json:"retrieval"`
+	Sources      []SourceVersion `json:"sources"`
+	Redactions   map[string]int  `json:"redactions"`
+	Audience     AudienceUse     `json:"audience"`
+	InputSHA256  string          `json:"input_sha256"`
+	OutputSHA256 string          `json:"output_sha256"`
+	Dropped      []DroppedSource `json:"dropped_sources,omitempty"`
+	// Excluded are retrieved chunks the channel's output policy left out
+	// before composing (personal communication, or sources above the
+	// channel's output classification when so configured).
+	Excluded []DroppedSource `json:"excluded_sources,omitempty"`
+	// Guidelines are the guideline chunks (brand guide rules) whose text
+	// the prompt stated as writing rules; they are never sources.
+	Guidelines []SourceVersion `json:"guidelines,omitempty"`
+	// Output is the channel's output classification.
+	Output string            `json:"output_classification"`
+	Extra  map[string]string `json:"extra,omitempty"`
 }
 
 // RetrievalParams are the retrieval settings of a generation.

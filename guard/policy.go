@@ -435,6 +435,8 @@ type BrandPack struct {
 	// Severities overrides the severity of the brand's own checks, keyed by
 	// banned_word, required_term, address_form, max_length and disclaimer.
 	Severities map[string]Severity `yaml:"severities"`
+	// Outputs says which sources the drafts of each channel may draw on.
+	Outputs OutputRules `yaml:"outputs"`
 
 	banned, competitors          []*tokenPattern
 	required                     []*patternIndex
@@ -442,6 +444,31 @@ type BrandPack struct {
 	floorIndex                   *patternIndex
 	bannedIndex, competitorIndex *patternIndex
 }
+
+// OutputRules say which sources the drafts of each channel may draw on.
+// Generation applies them; the zero value means every channel's output
+// is public, sources above it hold the draft for review and personal
+// communication is excluded.
+type OutputRules struct {
+	// Classification is the output classification per channel: the highest
+	// classification ("public", "internal", "confidential") of the sources
+	// a draft for the channel may use. Channels not named are public.
+	Classification map[string]string `yaml:"classification"`
+	// AboveClassification is what happens to sources classified above the
+	// channel's output: "review" (the default) holds a draft that uses them
+	// for review, "exclude" leaves them out before composing.
+	AboveClassification string `yaml:"above_classification"`
+	// PersonalCommunication is what happens to correspondence (support
+	// mail, CRM notes) and to chunks that name a person: "exclude" (the
+	// default) or "review".
+	PersonalCommunication string `yaml:"personal_communication"`
+}
+
+// Ways of handling sources a channel may not use.
+const (
+	OutputReview  = "review"
+	OutputExclude = "exclude"
+)
 
 type productFloor struct {
 	name  string
@@ -512,6 +539,19 @@ func ParseBrand(data []byte) (*BrandPack, error) {
 	for prod, f := range b.PriceFloors {
 		if f <= 0 {
 			bad("price floor for %q must be positive, got %v", prod, f)
+		}
+	}
+	for ch, c := range b.Outputs.Classification {
+		switch c {
+		case "public", "internal", "confidential":
+		default:
+			bad("outputs: classification for %s: %q is not public, internal or confidential", ch, c)
+		}
+	}
+	for field, v := range map[string]string{"above_classification": b.Outputs.AboveClassification,
+		"personal_communication": b.Outputs.PersonalCommunication} {
+		if v != "" && v != OutputReview && v != OutputExclude {
+			bad("outputs: %s: %q is not review or exclude", field, v)
 		}
 	}
 	for k, s := range b.Severities {

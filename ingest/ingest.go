@@ -144,6 +144,9 @@ type Request struct {
 	// For the command line, whose user holds the database credentials; the
 	// HTTP API never sets it.
 	Operator bool
+	// Purpose says how generation may use the document: reference (the
+	// default when empty), guideline or correspondence.
+	Purpose kontext.Purpose
 }
 
 // Result reports what Ingest did.
@@ -220,6 +223,11 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (Result, error) {
 	if err := in.validate(&req); err != nil {
 		return Result{}, err
 	}
+	purpose, err := kontext.ParsePurpose(string(req.Purpose))
+	if err != nil {
+		return Result{}, err
+	}
+	req.Purpose = purpose
 	if err := in.checkCeiling(ctx, req); err != nil {
 		return Result{}, err
 	}
@@ -557,11 +565,11 @@ func (in *Ingester) write(ctx context.Context, p *prepared) (Result, error) {
 			res.Outcome, res.Version = OutcomeNew, 1
 			err = tx.QueryRow(ctx, `INSERT INTO documents (tenant, external_id, title, source_uri, content_type, language,
 					content_hash, classification, allowed_groups, allowed_users, tenant_wide, valid_from, valid_until,
-					retain_until, status, metadata)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
+					retain_until, status, metadata, purpose)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
 				req.Principal.Tenant, req.ExternalID, p.title, req.SourceURI, req.ContentType, p.lang, p.hash,
 				req.Classification, nonNil(req.AllowedGroups), nonNil(req.AllowedUsers), req.TenantWide,
-				req.ValidFrom, req.ValidUntil, req.RetainUntil, p.status, meta).Scan(&res.DocumentID)
+				req.ValidFrom, req.ValidUntil, req.RetainUntil, p.status, meta, req.Purpose).Scan(&res.DocumentID)
 			if err != nil {
 				return err
 			}
@@ -575,11 +583,11 @@ func (in *Ingester) write(ctx context.Context, p *prepared) (Result, error) {
 			_, err = tx.Exec(ctx, `UPDATE documents SET title = $2, source_uri = $3, content_type = $4, language = $5,
 					content_hash = $6, version = $7, classification = $8, allowed_groups = $9, allowed_users = $10,
 					tenant_wide = $11, valid_from = $12, valid_until = $13, retain_until = $14, status = $15,
-					metadata = $16, updated_at = now()
+					metadata = $16, purpose = $17, updated_at = now()
 				WHERE id = $1`,
 				existing.id, p.title, req.SourceURI, req.ContentType, p.lang, p.hash, res.Version,
 				req.Classification, nonNil(req.AllowedGroups), nonNil(req.AllowedUsers), req.TenantWide,
-				req.ValidFrom, req.ValidUntil, req.RetainUntil, p.status, meta)
+				req.ValidFrom, req.ValidUntil, req.RetainUntil, p.status, meta, req.Purpose)
 			if err != nil {
 				return err
 			}
@@ -625,21 +633,34 @@ func (in *Ingester) copyChunks(ctx context.Context, tx pgx.Tx, p *prepared, docI
 	ordinals, starts, ends, tokens := make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
 	headings, texts := make([]string, n), make([]string, n)
 	vectors := make([]pgvector.Vector, n)
+	// Each chunk's kinds of personal data, as one comma-separated list per
+	// chunk (unnest cannot take a ragged array); types hold no commas.
+	piiTypes := make([]string, n)
+	byOrdinal := map[int][]string{}
+	for _, row := range p.pii {
+		if !slices.Contains(byOrdinal[row.ordinal], row.typ) {
+			byOrdinal[row.ordinal] = append(byOrdinal[row.ordinal], row.typ)
+		}
+	}
 	for i, c := range p.chunks {
 		ordinals[i], starts[i], ends[i], tokens[i] = int32(c.Ordinal), int32(c.Start), int32(c.End), int32(c.Tokens)
 		headings[i], texts[i] = c.HeadingPath, c.Text
 		vectors[i] = pgvector.NewVector(p.vectors[i])
+		types := byOrdinal[c.Ordinal]
+		slices.Sort(types)
+		piiTypes[i] = strings.Join(types, ",")
 	}
 	rows, err := tx.Query(ctx, `INSERT INTO chunks (document_id, tenant, ordinal, heading_path, text, start_offset,
 			end_offset, token_count, language, embedding, embedding_model, classification, allowed_groups,
-			allowed_users, tenant_wide, status, valid_from, valid_until)
-		SELECT $1, $2, u.ordinal, u.heading, u.text, u.s, u.e, u.tokens, $3, u.embedding, $4, $5, $6, $7, $8, $9, $10, $11
-		FROM unnest($12::int[], $13::text[], $14::text[], $15::int[], $16::int[], $17::int[], $18::vector[])
-			AS u(ordinal, heading, text, s, e, tokens, embedding)
+			allowed_users, tenant_wide, status, valid_from, valid_until, purpose, pii_types)
+		SELECT $1, $2, u.ordinal, u.heading, u.text, u.s, u.e, u.tokens, $3, u.embedding, $4, $5, $6, $7, $8, $9, $10, $11,
+			$20, coalesce(string_to_array(nullif(u.pii, ''), ','), '{}')::text[]
+		FROM unnest($12::int[], $13::text[], $14::text[], $15::int[], $16::int[], $17::int[], $18::vector[], $19::text[])
+			AS u(ordinal, heading, text, s, e, tokens, embedding, pii)
 		RETURNING ordinal, id`,
 		docID, req.Principal.Tenant, p.lang, in.opts.Embedder.Model(), req.Classification, nonNil(req.AllowedGroups),
 		nonNil(req.AllowedUsers), req.TenantWide, p.status, req.ValidFrom, req.ValidUntil,
-		ordinals, headings, texts, starts, ends, tokens, vectors)
+		ordinals, headings, texts, starts, ends, tokens, vectors, piiTypes, req.Purpose)
 	if err != nil {
 		return fmt.Errorf("insert chunks: %w", err)
 	}
@@ -701,19 +722,19 @@ func (in *Ingester) updateAttributes(ctx context.Context, tx pgx.Tx, p *prepared
 		meta = map[string]any{}
 	}
 	tag, err := tx.Exec(ctx, `UPDATE documents SET classification = $2, allowed_groups = $3, allowed_users = $4,
-			tenant_wide = $5, valid_from = $6, valid_until = $7, retain_until = $8, metadata = $9, updated_at = now()
+			tenant_wide = $5, valid_from = $6, valid_until = $7, retain_until = $8, metadata = $9, purpose = $10, updated_at = now()
 		WHERE id = $1 AND (classification, allowed_groups, allowed_users, tenant_wide, valid_from, valid_until,
-			retain_until, metadata) IS DISTINCT FROM ($2, $3, $4, $5, $6, $7, $8, $9)`,
+			retain_until, metadata, purpose) IS DISTINCT FROM ($2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		docID, req.Classification, nonNil(req.AllowedGroups), nonNil(req.AllowedUsers), req.TenantWide,
-		req.ValidFrom, req.ValidUntil, req.RetainUntil, meta)
+		req.ValidFrom, req.ValidUntil, req.RetainUntil, meta, req.Purpose)
 	if err != nil || tag.RowsAffected() == 0 {
 		return err
 	}
 	_, err = tx.Exec(ctx, `UPDATE chunks SET classification = $2, allowed_groups = $3, allowed_users = $4,
-			tenant_wide = $5, valid_from = $6, valid_until = $7
+			tenant_wide = $5, valid_from = $6, valid_until = $7, purpose = $8
 		WHERE document_id = $1`,
 		docID, req.Classification, nonNil(req.AllowedGroups), nonNil(req.AllowedUsers), req.TenantWide,
-		req.ValidFrom, req.ValidUntil)
+		req.ValidFrom, req.ValidUntil, req.Purpose)
 	if err != nil {
 		return err
 	}

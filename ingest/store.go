@@ -31,6 +31,7 @@ type Document struct {
 	ContentHash    string                 `json:"content_hash"`
 	Version        int                    `json:"version"`
 	Classification kontext.Classification `json:"classification"`
+	Purpose        kontext.Purpose        `json:"purpose"`
 	AllowedGroups  []string               `json:"allowed_groups"`
 	AllowedUsers   []string               `json:"allowed_users"`
 	TenantWide     bool                   `json:"tenant_wide"`
@@ -47,14 +48,14 @@ type Document struct {
 const documentColumns = `d.id, d.tenant, d.external_id, d.title, d.source_uri, d.content_type, d.language,
 	encode(d.content_hash, 'hex'), d.version, d.classification, d.allowed_groups, d.allowed_users, d.tenant_wide,
 	d.valid_from, d.valid_until, d.retain_until, d.status, d.metadata, d.created_at, d.updated_at,
-	(SELECT count(*) FROM chunks c WHERE c.document_id = d.id)`
+	(SELECT count(*) FROM chunks c WHERE c.document_id = d.id), d.purpose::text`
 
 func scanDocument(row pgx.Row) (Document, error) {
 	var d Document
 	var meta []byte
 	err := row.Scan(&d.ID, &d.Tenant, &d.ExternalID, &d.Title, &d.SourceURI, &d.ContentType, &d.Language,
 		&d.ContentHash, &d.Version, &d.Classification, &d.AllowedGroups, &d.AllowedUsers, &d.TenantWide,
-		&d.ValidFrom, &d.ValidUntil, &d.RetainUntil, &d.Status, &meta, &d.CreatedAt, &d.UpdatedAt, &d.Chunks)
+		&d.ValidFrom, &d.ValidUntil, &d.RetainUntil, &d.Status, &meta, &d.CreatedAt, &d.UpdatedAt, &d.Chunks, &d.Purpose)
 	if err != nil {
 		return d, err
 	}

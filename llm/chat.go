@@ -57,6 +57,11 @@ type Compose struct {
 	Brand string
 	// Sources are the numbered sources of the prompt.
 	Sources []ComposeSource
+	// Guidelines are the brand's writing rules (from guideline documents).
+	// They are not sources: nothing of them is copied into the draft; the
+	// offline composer's own rules (Avoid, AddressForm, MaxChars) stand in
+	// for what it cannot read from prose.
+	Guidelines []string
 	// MaxChars bounds the draft's length when positive.
 	MaxChars int
 	// Required are lines the draft must end with, verbatim (disclaimers,
@@ -72,6 +77,10 @@ type ComposeSource struct {
 	N     int
 	Title string
 	Text  string
+	// Restricted marks a source the channel may not publish without
+	// review (above its output classification, personal communication);
+	// the offline composer uses it only when no other source is relevant.
+	Restricted bool
 }
 
 // ChatResponse is a provider's answer.

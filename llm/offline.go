@@ -162,6 +162,33 @@ func candidates(c Compose) []candidate {
 			sameLang++
 		}
 	}
+	// Sentences of restricted sources are used only when no other source
+	// has a relevant one: a draft that uses them needs review.
+	restricted := map[int]bool{}
+	for _, s := range c.Sources {
+		restricted[s.N] = s.Restricted
+	}
+	free := false
+	for _, cd := range out {
+		if cd.score > 0 && !restricted[cd.n] {
+			free = true
+		}
+	}
+	if free {
+		kept := out[:0]
+		for _, cd := range out {
+			if !restricted[cd.n] {
+				kept = append(kept, cd)
+			}
+		}
+		out = kept
+		relevant = 0
+		for _, cd := range out {
+			if cd.score > 0 {
+				relevant++
+			}
+		}
+	}
 	// Sentences that share no word with the brief, or are in another
 	// language, are used only when there is nothing better.
 	kept := out[:0]
@@ -188,7 +215,7 @@ func candidates(c Compose) []candidate {
 // product (style guides, wording rules) rather than about the product.
 var writingCues = []string{"in texten", "alle texte", "im text", "formulier", "schreiben wir", "wir schreiben",
 	"nicht schreiben", "bitte keine angabe", "tonalität", "in copy", "we write", "do not write", "don't write",
-	"wording", "tone of voice", "copywriter", "wiedergeben", "vergleichstext", "in faq", "formulierungshilf"}
+	"wording", "tone of voice", "copywriter", "product copy", "in produkttexten", "wiedergeben", "vergleichstext", "in faq", "formulierungshilf"}
 
 // contextOpeners begin sentences that lean on the one before ("Deshalb
 // …", "This means …"): out of their place they mislead.

@@ -86,3 +86,37 @@ func TestOfflineChatStreams(t *testing.T) {
 		t.Error("Chat with a cancelled context succeeded")
 	}
 }
+
+// TestComposeRestrictedSources checks that the composer uses a restricted
+// source (one the channel may not publish freely) only when no other
+// source has a relevant sentence, and never a guideline.
+func TestComposeRestrictedSources(t *testing.T) {
+	t.Parallel()
+	sheet := llm.ComposeSource{N: 1, Title: "Kids 400", Text: "Die Kids 400 ist unsere isolierte Flasche für Kita, Schule und Familienwanderungen."}
+	mail := llm.ComposeSource{N: 2, Title: "Support", Restricted: true,
+		Text: "Bei der Kids 400 unserer Tochter ist nach vier Monaten das Mundstück eingerissen, sie kaut gern darauf herum."}
+	guideline := "Die Kids 400 nennen wir immer mit vollem Namen, in jedem Text für Kita und Schule."
+	for _, tc := range []struct {
+		name    string
+		sources []llm.ComposeSource
+		want    string
+		not     []string
+	}{
+		{"free source preferred", []llm.ComposeSource{mail, sheet}, "Familienwanderungen", []string{"Mundstück", "vollem Namen"}},
+		{"restricted only when nothing else", []llm.ComposeSource{mail}, "Mundstück", []string{"vollem Namen"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			draft := llm.ComposeDraft(llm.Compose{Brief: "Social Post: die Kids 400 für Kita und Schule", Channel: "social_post",
+				Lang: "de", Brand: "Firnwerk", Sources: tc.sources, Guidelines: []string{guideline}})
+			if !strings.Contains(draft, tc.want) {
+				t.Errorf("ComposeDraft = %q; want it to hold %q", draft, tc.want)
+			}
+			for _, n := range tc.not {
+				if strings.Contains(draft, n) {
+					t.Errorf("ComposeDraft = %q; want no %q", draft, n)
+				}
+			}
+		})
+	}
+}

@@ -108,6 +108,9 @@ type Query struct {
 	DocumentIDs []string `json:"document_ids"`
 	// DocumentLanguage, when set, keeps chunks of documents in that language.
 	DocumentLanguage string `json:"document_language"`
+	// Purposes, when set, keeps chunks of documents with one of these
+	// purposes (reference, guideline, correspondence).
+	Purposes []kontext.Purpose `json:"purposes"`
 	// PerDocument caps the chunks from one document (default 3) so that one
 	// long document cannot crowd out the others.
 	PerDocument int `json:"per_document"`
@@ -139,9 +142,15 @@ type Result struct {
 	Language    string `json:"language"`
 	// Classification is the chunk's document classification.
 	Classification kontext.Classification `json:"classification"`
-	Score          float64                `json:"score"`
-	Vector         *Leg                   `json:"vector,omitempty"`
-	FullText       *Leg                   `json:"full_text,omitempty"`
+	// Purpose is the chunk's document purpose: reference, guideline or
+	// correspondence.
+	Purpose kontext.Purpose `json:"purpose"`
+	// PersonalData lists the kinds of personal data found in the chunk at
+	// ingest ("PERSON", "EMAIL", ...); never the values.
+	PersonalData []string `json:"personal_data"`
+	Score        float64  `json:"score"`
+	Vector       *Leg     `json:"vector,omitempty"`
+	FullText     *Leg     `json:"full_text,omitempty"`
 	// Matched is "vector", "full_text" or "both".
 	Matched string `json:"matched"`
 	// RerankScore is the reranker's score, when one is configured.
@@ -198,6 +207,14 @@ func (q *Query) normalise() error {
 	case "", "de", "en", "simple":
 	default:
 		return kontext.Invalidf("document_language", "%q is not one of de, en, simple", q.DocumentLanguage)
+	}
+	for _, pur := range q.Purposes {
+		if pur == "" {
+			return kontext.Invalidf("purposes", "an empty purpose")
+		}
+		if _, err := kontext.ParsePurpose(string(pur)); err != nil {
+			return err
+		}
 	}
 	for _, id := range q.DocumentIDs {
 		if !uuidPattern.MatchString(id) {
@@ -443,6 +460,13 @@ func (s *Store) filters(p kontext.Principal, q Query, acl bool) filter {
 	if q.DocumentLanguage != "" {
 		conds = append(conds, "c.language = "+arg(q.DocumentLanguage))
 	}
+	if len(q.Purposes) > 0 {
+		purposes := make([]string, len(q.Purposes))
+		for i, pur := range q.Purposes {
+			purposes[i] = string(pur)
+		}
+		conds = append(conds, "c.purpose = ANY ("+arg(purposes)+"::document_purpose[])")
+	}
 	if len(q.Metadata) > 0 {
 		conds = append(conds, "EXISTS (SELECT 1 FROM documents md WHERE md.id = c.document_id AND md.metadata @> "+arg(q.Metadata)+"::jsonb)")
 	}
@@ -538,7 +562,7 @@ top AS MATERIALIZED (
 	LIMIT %[12]s
 )
 SELECT c.id, c.document_id::text, d.external_id, d.title, d.version, c.heading_path, c.ordinal, c.text, c.language,
-       c.classification::text, k.score, k.vrank, k.vscore, k.trank, k.tscore
+       c.classification::text, c.purpose::text, c.pii_types, k.score, k.vrank, k.vscore, k.trank, k.tscore
 FROM top k JOIN chunks c ON c.id = k.id JOIN documents d ON d.id = k.document_id
 ORDER BY k.score DESC, c.id`,
 		v, f.where, "", limit, lang, text,
@@ -551,7 +575,7 @@ func scanResult(row pgx.CollectableRow) (Result, error) {
 	var vrank, trank *int
 	var vscore, tscore *float64
 	err := row.Scan(&r.ChunkID, &r.DocumentID, &r.ExternalID, &r.Title, &r.Version, &r.HeadingPath, &r.Ordinal,
-		&r.Text, &r.Language, &r.Classification, &r.Score, &vrank, &vscore, &trank, &tscore)
+		&r.Text, &r.Language, &r.Classification, &r.Purpose, &r.PersonalData, &r.Score, &vrank, &vscore, &trank, &tscore)
 	if err != nil {
 		return r, err
 	}

@@ -12,12 +12,13 @@ EX=examples/acme
 ingest() { "$BIN" ingest "$@" --tenant acme --log-level warn; }
 echo "==> public product knowledge"
 ingest "$EX/products" "$EX/faq.de.md" "$EX/faq.en.md" "$EX/press-release-2026-autumn.md" --groups marketing,support --classification public
-echo "==> internal brand guide and price list"
-ingest "$EX/brand-guide.md" "$EX/brand-guide.de.md" "$EX/price-list.md" --groups marketing --classification internal
+echo "==> internal brand guide (writing rules, never cited) and price list"
+ingest "$EX/brand-guide.md" "$EX/brand-guide.de.md" --groups marketing --classification internal --purpose guideline
+ingest "$EX/price-list.md" --groups marketing --classification internal
 echo "==> confidential strategy"
 ingest "$EX/internal" --groups management,legal --classification confidential
 echo "==> support mail"
-ingest "$EX/support" --groups support --classification internal
+ingest "$EX/support" --groups support --classification internal --purpose correspondence
 echo "==> supplier notes (one hides an instruction to an AI: it is quarantined)"
 ingest "$EX/poisoned" --groups marketing --classification internal
 if [[ ! -s .demo-key ]]; then

@@ -57,7 +57,8 @@ func mustCLI(t *testing.T, args ...string) string {
 }
 
 // firstSourceReply answers like a careful model: the first sentence of
-// source [1], cited, after the brand's name.
+// source [1] (not a "Produktblatt · Artikelnummer …" header line), cited,
+// after the brand's name.
 func firstSourceReply(req openai.ChatCompletionRequest) string {
 	user := req.Messages[len(req.Messages)-1].Content
 	i := strings.Index(user, ">>\n")
@@ -67,7 +68,7 @@ func firstSourceReply(req openai.ChatCompletionRequest) string {
 	body := user[i+3:]
 	body = body[:strings.Index(body, "\n<</")]
 	for _, u := range llm.Sentences(body) {
-		if !u.Heading && !u.Row && len(u.Text) > 30 {
+		if !u.Heading && !u.Row && len(u.Text) > 30 && strings.Count(u.Text, "·") < 2 {
 			return "Firnwerk: " + strings.TrimRight(u.Text, ".") + " [1]."
 		}
 	}
@@ -212,7 +213,7 @@ func TestGenerateEndToEnd(t *testing.T) {
 			t.Fatalf("result %+v; want an approved draft with citations", res)
 		}
 		pv := res.Provenance
-		if pv.Provider != "eu-cloud" || pv.Model != "cloud-model" || pv.Region != "eu-de" || pv.Template != "faq_answer@1" ||
+		if pv.Provider != "eu-cloud" || pv.Model != "cloud-model" || pv.Region != "eu-de" || pv.Template != "faq_answer@2" ||
 			len(pv.PolicyPacks) != 1 || !strings.HasPrefix(pv.PolicyPacks[0], "de-marketing@") || pv.Brand != "firnwerk@2026-10" ||
 			len(pv.InputSHA256) != 64 || len(pv.OutputSHA256) != 64 || pv.Redactions["EMAIL"] != 1 || pv.Redactions["PHONE"] != 1 {
 			t.Errorf("provenance %+v", pv)

@@ -68,6 +68,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	validUntil := fs.String("valid-until", "", "RFC 3339 time or date after which they are no longer retrieved (promotions)")
 	retainUntil := fs.String("retain-until", "", "RFC 3339 time or date after which `kontext retention sweep` deletes them")
 	allowInstructions := fs.Bool("allow-instructions", false, "store new documents with injection-like text as active instead of quarantining them (a quarantined one stays so until released)")
+	purpose := fs.String("purpose", "reference", "what the documents are for: reference (facts to cite), guideline (instructions to the writer, never cited) or correspondence (personal communication)")
 	prefix := fs.String("id-prefix", "", "prefix for the external ids, which are file names, or paths from a directory argument's name down")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object")
 	workers := fs.Int("workers", 2*runtime.GOMAXPROCS(0), "documents processed at once")
@@ -85,6 +86,10 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("%w: --classification: %v", errUsage, err)
 	}
+	pur, err := kontext.ParsePurpose(*purpose)
+	if err != nil {
+		return fmt.Errorf("%w: --purpose: %v", errUsage, err)
+	}
 	req := ingest.Request{
 		// The operator holds the database credentials: it writes in the
 		// tenant scope, seeing every document of the tenant.
@@ -96,6 +101,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		TenantWide:        *tenantWide,
 		Language:          *lang,
 		AllowInstructions: *allowInstructions,
+		Purpose:           pur,
 	}
 	for _, t := range []struct {
 		name string

@@ -65,8 +65,12 @@ func (db *DB) DemoPipeline(ctx context.Context, corpus string, providers []*llm.
 		} else if strings.Contains(path, "brand-guide") || strings.Contains(path, "price-list") {
 			cls = kontext.Internal
 		}
+		purpose := kontext.Reference
+		if strings.Contains(path, "brand-guide") {
+			purpose = kontext.Guideline
+		}
 		_, err = in.Ingest(ctx, ingest.Request{Principal: loader, Name: filepath.Base(path), Data: data,
-			Classification: cls, AllowedGroups: []string{"marketing"}})
+			Classification: cls, AllowedGroups: []string{"marketing"}, Purpose: purpose})
 		files++
 		return err
 	})
