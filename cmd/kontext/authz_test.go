@@ -219,6 +219,12 @@ type authzObject struct {
 	// secrets never reach a caller who may not see the object.
 	secrets []string
 	gone    bool
+	// compromised: changed by a caller without the right; what it holds
+	// now says nothing about what others may see.
+	compromised bool
+	// seenBy names the callers that could see the object at some time:
+	// what they read then (a batch's citations) may stay in what they read now.
+	seenBy map[string]bool
 	// remake creates another object like this one.
 	remake func(t *testing.T) *authzObject
 }
@@ -314,7 +320,7 @@ func (e *authzEnv) newDoc(t *testing.T, tenant string, class kontext.Classificat
 	}
 	o.id = res.ID
 	o.remake = func(t *testing.T) *authzObject { return e.newDoc(t, tenant, class, groups, quarantined) }
-	e.all = append(e.all, o)
+	e.remember(o)
 	return o
 }
 
@@ -343,7 +349,7 @@ func (e *authzEnv) newReview(t *testing.T, key string) *authzObject {
 	}
 	o.secrets = []string{o.id}
 	o.remake = func(t *testing.T) *authzObject { return e.newReview(t, key) }
-	e.all = append(e.all, o)
+	e.remember(o)
 	return o
 }
 
@@ -372,8 +378,24 @@ func (e *authzEnv) newBatch(t *testing.T, key string) *authzObject {
 	o.id = e.submit(t, key, fmt.Sprintf(`{"brief":"Social Post zur Gipfelflasche, Variante %s","channel":"social_post","lang":"de"}`, canary))
 	o.secrets = []string{o.id, canary}
 	o.remake = func(t *testing.T) *authzObject { return e.newBatch(t, key) }
-	e.all = append(e.all, o)
+	e.remember(o)
 	return o
+}
+
+// remember adds the object to those the leak check knows, with the
+// callers that can see it now.
+func (e *authzEnv) remember(o *authzObject) {
+	if !slices.Contains(e.all, o) {
+		e.all = append(e.all, o)
+	}
+	if o.seenBy == nil {
+		o.seenBy = map[string]bool{}
+	}
+	for _, c := range e.callers() {
+		if o.visibleTo(c) {
+			o.seenBy[c.name] = true
+		}
+	}
 }
 
 // object returns the object of the kind at the target, seen from the
@@ -673,7 +695,7 @@ func (e *authzEnv) ingestBody(extID string, class kontext.Classification, groups
 func (e *authzEnv) leaks(c authzCaller, req call, a answer) []string {
 	var out []string
 	for _, o := range e.all {
-		if o.visibleTo(c) {
+		if o.visibleTo(c) || o.compromised || o.seenBy[c.name] {
 			continue
 		}
 		for _, s := range append([]string{o.id}, o.secrets...) {
@@ -713,9 +735,9 @@ func (e *authzEnv) checkIngest(t *testing.T, c authzCaller, req authzReq, a answ
 	if o := req.targetObj; o != nil {
 		// In the matrix every target has an external id of its own; in the
 		// randomised run the caller's earlier documents may share it.
-		shared := !strict && ok && res.Outcome != "new" && d.tenant == c.tenant &&
-			(&authzObject{kind: kindDocument, tenant: d.tenant, class: kontext.Classification(d.class), groups: d.groups,
-				tenantWide: d.tenantWide, quarantined: d.status == "quarantined"}).visibleTo(c)
+		shared := !strict && res.Outcome != "new" && slices.ContainsFunc(e.all, func(p *authzObject) bool {
+			return p.id == res.ID && p != o && !p.compromised && p.visibleTo(c)
+		})
 		switch {
 		case o.visibleTo(c) && !o.gone && res.ID != o.id:
 			problems = append(problems, fmt.Sprintf("re-ingest of the visible %s made document %s, not a new version of %s", o.label, res.ID, o.id))
@@ -872,6 +894,7 @@ func (e *authzEnv) cell(t *testing.T, r authzRow, c authzCaller, tg target, mult
 	if watch {
 		after, _ := e.snapshot(t, []*authzObject{o})
 		if before[o] != after[o] {
+			o.compromised = true
 			t.Errorf("UNAUTHORISED WRITE: %s as %s (answer %d) changed the %s %s:\n  before %s\n  after  %s",
 				r.op, c.name, a.status, o.label, o.id, shorten(before[o]), shorten(after[o]))
 		}
@@ -1099,8 +1122,8 @@ func (e *authzEnv) randomised(t *testing.T, rows []authzRow) {
 			}
 			var res ingestAnswer
 			_ = json.Unmarshal(a.body, &res)
-			if !slices.ContainsFunc(pool, func(o *authzObject) bool { return o.id == res.ID }) {
-				created = &authzObject{kind: kindDocument, id: res.ID, tenant: c.tenant, label: "document ingested by " + c.name + " in " + where}
+			if !slices.ContainsFunc(e.all, func(o *authzObject) bool { return o.id == res.ID }) {
+				created = &authzObject{kind: kindDocument, id: res.ID, tenant: c.tenant, label: fmt.Sprintf("document ingested by %s in try %d", c.name, i)}
 			}
 		}
 
@@ -1125,11 +1148,16 @@ func (e *authzEnv) randomised(t *testing.T, rows []authzRow) {
 				p.class, p.groups, p.tenantWide, p.quarantined, p.extID = kontext.Classification(d.class), d.groups, d.tenantWide, d.status == "quarantined", d.extID
 			}
 			p.gone = now[p] == ""
+			e.remember(p)
 		}
 		// An object changed without right is out of the run: the others
 		// must not be judged by what it became. Another like it takes its place.
 		for _, p := range replaced {
+			p.compromised = true
 			pool = slices.DeleteFunc(pool, func(q *authzObject) bool { return q == p })
+			if p.remake == nil {
+				continue
+			}
 			n := p.remake(t)
 			pool = append(pool, n)
 			s, _ := e.snapshot(t, []*authzObject{n})
@@ -1140,7 +1168,7 @@ func (e *authzEnv) randomised(t *testing.T, rows []authzRow) {
 				created.class, created.groups, created.tenantWide, created.quarantined, created.extID =
 					kontext.Classification(d.class), d.groups, d.tenantWide, d.status == "quarantined", d.extID
 				pool = append(pool, created)
-				e.all = append(e.all, created)
+				e.remember(created)
 				s, _ := e.snapshot(t, []*authzObject{created})
 				base[created] = s[created]
 			}
