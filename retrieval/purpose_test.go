@@ -36,7 +36,7 @@ func TestResultPurposeAndPersonalData(t *testing.T) {
 		{"mail.md", "# Reklamation Zeltplane\n\nHallo, meine Zeltplane Nordwand ist gerissen. Viele Grüße, Jana Schneider", kontext.Correspondence},
 	}
 	for _, d := range docs {
-		_, err := in.Ingest(ctx, ingest.Request{Principal: owner, Name: d.id, Data: []byte(d.text),
+		_, err := in.Ingest(ctx, ingest.Request{Principal: owner, Operator: true, Name: d.id, Data: []byte(d.text),
 			Classification: kontext.Internal, AllowedGroups: []string{"marketing"}, Purpose: d.purpose})
 		if err != nil {
 			t.Fatalf("Ingest(%s): %v", d.id, err)
@@ -86,7 +86,7 @@ func TestResultPurposeAndPersonalData(t *testing.T) {
 
 	// The same content re-ingested as a guideline: nothing is re-embedded,
 	// and the chunks follow the document's new purpose.
-	res, err := in.Ingest(ctx, ingest.Request{Principal: owner, Name: "sheet.md", Data: []byte(docs[0].text),
+	res, err := in.Ingest(ctx, ingest.Request{Principal: owner, Operator: true, Name: "sheet.md", Data: []byte(docs[0].text),
 		Classification: kontext.Internal, AllowedGroups: []string{"marketing"}, Purpose: kontext.Guideline})
 	if err != nil || res.Outcome != ingest.OutcomeUnchanged {
 		t.Fatalf("re-ingest = %+v, %v; want unchanged", res, err)
@@ -98,7 +98,7 @@ func TestResultPurposeAndPersonalData(t *testing.T) {
 	if _, _, err := store.Search(ctx, reader, retrieval.Query{Text: "x", Purposes: []kontext.Purpose{"memo"}}); err == nil {
 		t.Error("Search(purposes memo) succeeded; want an invalid-argument error")
 	}
-	if _, err := in.Ingest(ctx, ingest.Request{Principal: owner, Name: "x.md", Data: []byte("# X\n\nText."),
+	if _, err := in.Ingest(ctx, ingest.Request{Principal: owner, Operator: true, Name: "x.md", Data: []byte("# X\n\nText."),
 		Classification: kontext.Internal, AllowedGroups: []string{"marketing"}, Purpose: "memo"}); err == nil {
 		t.Error("Ingest(purpose memo) succeeded; want an invalid-argument error")
 	}
