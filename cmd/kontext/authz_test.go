@@ -99,12 +99,13 @@ var authzTable = []authzRow{
 	// An ingest addresses the document with its external id. Only a
 	// document the caller may see is a new version of it; any other
 	// external id makes a new document of the caller's, and a document
-	// above the caller's clearance or outside its groups is refused
-	// (admins are exempt from that ceiling).
+	// above the caller's clearance or outside its groups is refused.
+	// Admins may grant groups they are not in, but not above their
+	// clearance nor so that they could not see the document themselves
+	// (the ceiling cells grant only a foreign group).
 	{name: "createDocument", op: "POST /v1/documents", role: kontext.Editor, write: true, kind: kindDocument,
 		targets: map[target]int{tOwn: 201, tOtherGroup: 201, tAbove: 201, tForeign: 201, tMissing: 201,
-			tCeilingClass: 403, tCeilingGroups: 403, tQuarantined: 201},
-		admin: map[target]int{tCeilingClass: 201, tCeilingGroups: 201}},
+			tCeilingClass: 403, tCeilingGroups: 403, tQuarantined: 201}},
 	{name: "listDocuments", op: "GET /v1/documents", role: kontext.Viewer, ok: 200},
 	{name: "getDocument", op: "GET /v1/documents/{id}", role: kontext.Viewer, kind: kindDocument,
 		targets: idTargets(200, tOtherGroup, tAbove)},
@@ -244,8 +245,17 @@ func (o *authzObject) aclAdmits(c authzCaller) bool {
 	return true
 }
 
+// visibleTo reports whether the object may reach the caller through search,
+// generation and batches: never while it is quarantined.
 func (o *authzObject) visibleTo(c authzCaller) bool {
 	return o.aclAdmits(c) && !(o.kind == kindDocument && o.quarantined)
+}
+
+// recordVisibleTo reports whether the caller may see the object's record
+// (get, list, an ingest's answer): editors and up see their quarantined
+// documents too, which they may replace, delete or (reviewers) release.
+func (o *authzObject) recordVisibleTo(c authzCaller) bool {
+	return o.aclAdmits(c) && !(o.kind == kindDocument && o.quarantined && !c.role.Allows(kontext.Editor))
 }
 
 // writableBy reports whether the row's operation by the caller may change
@@ -254,7 +264,7 @@ func (o *authzObject) writableBy(c authzCaller, r authzRow) bool {
 	if !r.write || c.role == "" || !c.role.Allows(r.role) || o.kind != r.kind {
 		return false
 	}
-	if r.quarantined {
+	if r.quarantined || o.kind == kindDocument {
 		return o.aclAdmits(c)
 	}
 	return o.visibleTo(c)
@@ -695,7 +705,11 @@ func (e *authzEnv) ingestBody(extID string, class kontext.Classification, groups
 func (e *authzEnv) leaks(c authzCaller, req call, a answer) []string {
 	var out []string
 	for _, o := range e.all {
-		if o.visibleTo(c) || o.compromised || o.seenBy[c.name] {
+		visible := o.visibleTo(c)
+		if strings.HasPrefix(req.path, "/v1/documents") {
+			visible = o.recordVisibleTo(c)
+		}
+		if visible || o.compromised || o.seenBy[c.name] {
 			continue
 		}
 		for _, s := range append([]string{o.id}, o.secrets...) {
@@ -726,7 +740,7 @@ func (e *authzEnv) checkIngest(t *testing.T, c authzCaller, req authzReq, a answ
 	}
 	var problems []string
 	for _, o := range e.all {
-		if o.kind == kindDocument && o.id == res.ID && !o.visibleTo(c) {
+		if o.kind == kindDocument && o.id == res.ID && !o.recordVisibleTo(c) {
 			problems = append(problems, fmt.Sprintf("answered with the id of the %s the caller may not see (version %d, outcome %q)",
 				o.label, res.Version, res.Outcome))
 		}
@@ -736,15 +750,15 @@ func (e *authzEnv) checkIngest(t *testing.T, c authzCaller, req authzReq, a answ
 		// In the matrix every target has an external id of its own; in the
 		// randomised run the caller's earlier documents may share it.
 		shared := !strict && res.Outcome != "new" && slices.ContainsFunc(e.all, func(p *authzObject) bool {
-			return p.id == res.ID && p != o && !p.compromised && p.visibleTo(c)
+			return p.id == res.ID && p != o && !p.compromised && p.recordVisibleTo(c)
 		})
 		switch {
-		case o.visibleTo(c) && !o.gone && res.ID != o.id:
+		case o.recordVisibleTo(c) && !o.gone && res.ID != o.id:
 			problems = append(problems, fmt.Sprintf("re-ingest of the visible %s made document %s, not a new version of %s", o.label, res.ID, o.id))
-		case !o.visibleTo(c) && res.ID == o.id:
+		case !o.recordVisibleTo(c) && res.ID == o.id:
 			problems = append(problems, fmt.Sprintf("ingest with the external id of the %s the caller may not see answered with its id (%s version %d)",
 				o.label, res.Outcome, res.Version))
-		case !o.visibleTo(c) && !shared && (res.Outcome != "new" || res.Version != 1):
+		case !o.recordVisibleTo(c) && !shared && (res.Outcome != "new" || res.Version != 1):
 			problems = append(problems, fmt.Sprintf("ingest with the external id of the %s the caller may not see answered %s version %d id %s; want a new document, version 1",
 				o.label, res.Outcome, res.Version, res.ID))
 		}
@@ -901,6 +915,17 @@ func (e *authzEnv) cell(t *testing.T, r authzRow, c authzCaller, tg target, mult
 		if o.kind == kindDocument && !o.quarantined {
 			e.readBackAsOwner(t, o, before[o] != "")
 		}
+	}
+	// A permitted write (a release, a new version) changes what the object
+	// is: later cells judge leaks by what it is now.
+	if o != nil && !watch && a.status < 300 && o.kind == kindDocument {
+		if d, ok := e.storedDocByID(t, o.tenant, o.id); ok {
+			o.class, o.groups, o.tenantWide, o.quarantined, o.extID =
+				kontext.Classification(d.class), d.groups, d.tenantWide, d.status == "quarantined", d.extID
+		} else {
+			o.gone = true
+		}
+		e.remember(o)
 	}
 }
 
@@ -1098,7 +1123,7 @@ func (e *authzEnv) randomised(t *testing.T, rows []authzRow) {
 			want = http.StatusForbidden
 		case r.name == "createDocument" && req.overCeiling && c.role != kontext.Admin:
 			want = http.StatusForbidden
-		case o != nil && (o.kind != r.kind || !(o.visibleTo(c) || r.quarantined && o.aclAdmits(c))), tg == tMissing, tg == tMalformed:
+		case o != nil && (o.kind != r.kind || !(o.recordVisibleTo(c) || r.quarantined && o.aclAdmits(c))), tg == tMissing, tg == tMalformed:
 			want = http.StatusNotFound
 		}
 		if want != 0 && a.status != want {
