@@ -56,6 +56,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case *threshold <= 0 || *threshold > 1:
 		return fmt.Errorf("%w: --pass-threshold must be above 0 and at most 1", errUsage)
 	}
+	if done, err := dryRun(ctx, s); done {
+		return err
+	}
 	if len(suitePaths) == 0 {
 		suitePaths = []string{"evals/suites"}
 	}

@@ -140,6 +140,9 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("%w: --clearance: %v", errUsage, err)
 	}
+	if done, err := dryRun(ctx, s); done {
+		return err
+	}
 	if *brief == "-" {
 		b, err := io.ReadAll(io.LimitReader(os.Stdin, generate.MaxBriefBytes+1))
 		if err != nil {
@@ -222,6 +225,9 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if len(pos) != 1 || pos[0] != "verify" {
 		return fmt.Errorf("%w: kontext audit verify [--tenant T] [--json]", errUsage)
+	}
+	if done, err := dryRun(ctx, s); done {
+		return err
 	}
 	if _, err := s.config(); err != nil {
 		return err

@@ -118,6 +118,9 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 
+	if done, err := dryRun(ctx, s); done {
+		return err
+	}
 	files, rejected, err := walkFiles(paths, *prefix)
 	if err != nil {
 		return err

@@ -90,6 +90,9 @@ func runTenants(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(pos) != 1 {
 		return fmt.Errorf("%w: kontext tenants create ID [--name NAME]", errUsage)
 	}
+	if done, err := dryRun(ctx, s); done {
+		return err
+	}
 	pool, err := openPool(ctx, s)
 	if err != nil {
 		return err
@@ -134,6 +137,9 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
+		if done, err := dryRun(ctx, s); done {
+			return err
+		}
 		pool, err := openPool(ctx, s)
 		if err != nil {
 			return err
@@ -155,6 +161,9 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return nil
 	case "list":
 		if _, err := positional(fs, args[1:], stderr); err != nil {
+			return err
+		}
+		if done, err := dryRun(ctx, s); done {
 			return err
 		}
 		pool, err := openPool(ctx, s)
@@ -183,6 +192,9 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		if len(pos) != 1 {
 			return fmt.Errorf("%w: kontext keys revoke ID --tenant T", errUsage)
+		}
+		if done, err := dryRun(ctx, s); done {
+			return err
 		}
 		pool, err := openPool(ctx, s)
 		if err != nil {

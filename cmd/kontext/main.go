@@ -105,6 +105,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
+// dryRunKey marks a context in which commands stop once their command line
+// is parsed and checked.
+type dryRunKey struct{}
+
+// withDryRun returns a context in which a command parses its flags, checks
+// its positional arguments and flag values, and returns without opening the
+// database, a file or standard input. The docs test runs every documented
+// command line this way.
+func withDryRun(ctx context.Context) context.Context {
+	return context.WithValue(ctx, dryRunKey{}, true)
+}
+
+// dryRun reports whether the command should stop here, its command line
+// parsed. With settings, their values are validated first; files they name
+// are not opened (documented examples name the reader's files).
+func dryRun(ctx context.Context, s *settings) (bool, error) {
+	if ctx.Value(dryRunKey{}) == nil {
+		return false, nil
+	}
+	if s != nil {
+		s.noFileChecks = true
+		if _, err := s.config(); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
+
 // parseFlags parses a command's flags; a bad flag is a usage error.
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
 	fs.SetOutput(stderr)
