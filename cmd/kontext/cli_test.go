@@ -15,7 +15,9 @@ const closedDatabaseURL = "postgres://kontext:kontext@127.0.0.1:1/kontext?sslmod
 // failingReader fails the test's command when it reads standard input.
 type failingReader struct{}
 
-func (failingReader) Read([]byte) (int, error) { return 0, errors.New("standard input read in a dry run") }
+func (failingReader) Read([]byte) (int, error) {
+	return 0, errors.New("standard input read in a dry run")
+}
 
 // dryRunCLI runs one command line in a dry run, with the database out of
 // reach and standard input failing, and returns its exit code and stderr.
