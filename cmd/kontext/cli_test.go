@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"kontext/internal/dbtest"
 )
 
 // closedDatabaseURL points at a port nothing listens on: a command that
@@ -133,5 +138,80 @@ func TestDryRunEveryCommand(t *testing.T) {
 		if code, _ := dryRunCLI(t, args); code == 0 {
 			t.Errorf("dry run of kontext %s: exit 0; want a usage error", strings.Join(args, " "))
 		}
+	}
+}
+
+// TestErrorsSayWhatToDo runs common mistakes through the real command
+// line: each must exit non-zero and name what was wrong and what to do.
+func TestErrorsSayWhatToDo(t *testing.T) {
+	db := dbtest.NewDatabase(t, true)
+	unauthorized := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		io.WriteString(w, `{"error":{"message":"Incorrect API key provided","type":"invalid_request_error","code":"invalid_api_key"}}`)
+	}))
+	t.Cleanup(unauthorized.Close)
+
+	tests := []struct {
+		name     string
+		dbURL    string
+		args     []string
+		wantCode int
+		want     []string // substrings of stderr
+		notWant  []string
+	}{
+		{name: "no database reachable", dbURL: closedDatabaseURL, args: []string{"search", "Flasche", "--tenant", "acme"},
+			wantCode: 1, want: []string{"cannot reach PostgreSQL at 127.0.0.1:1", "DATABASE_URL", "make db"}},
+		{name: "no database reachable for migrations", dbURL: closedDatabaseURL, args: []string{"migrate"},
+			wantCode: 1, want: []string{"cannot reach PostgreSQL at 127.0.0.1:1", "KONTEXT_OWNER_DATABASE_URL"}},
+		{name: "wrong database password", dbURL: strings.Replace(db.AppURL, "kontext:kontext@", "kontext:wrong@", 1),
+			args: []string{"tenants", "create", "acme"}, wantCode: 1, want: []string{"refused the login", "DATABASE_URL", "KONTEXT_DB_PASSWORD"}, notWant: []string{"wrong"}},
+		{name: "embedding endpoint needs an API key", dbURL: db.AppURL,
+			args:     []string{"search", "Flasche", "--tenant", "acme", "--embedding-base-url", unauthorized.URL + "/v1", "--embedding-model", "m"},
+			wantCode: 1, want: []string{"401", "KONTEXT_EMBEDDING_API_KEY", "--embedding-api-key"}},
+		{name: "unknown channel", args: []string{"generate", "--tenant", "acme", "--channel", "tweet", "--brief", "Herbst"},
+			wantCode: 2, want: []string{`--channel "tweet"`, "newsletter", "social_post"}},
+		{name: "unreadable batch file", args: []string{"batch", "submit", "no-such-campaign.jsonl", "--tenant", "acme"},
+			wantCode: 1, want: []string{"no-such-campaign.jsonl", "no such file", "check the path", "current directory"}},
+		{name: "unreadable ingest path", args: []string{"ingest", "no-such-dir", "--tenant", "acme", "--groups", "g", "--classification", "public"},
+			wantCode: 2, want: []string{"no-such-dir", "check the path"}},
+		{name: "unknown command", args: []string{"serach", "Flasche"},
+			wantCode: 2, want: []string{`unknown command "serach"`, `did you mean "search"?`, "Commands:"}},
+		{name: "bad flag value", args: []string{"search", "Flasche", "--tenant", "acme", "--k", "many"},
+			wantCode: 2, want: []string{`invalid value "many" for flag -k`, "`kontext search --help`"}, notWant: []string{"Usage of"}},
+		{name: "unknown flag", args: []string{"serve", "--port", "8080"},
+			wantCode: 2, want: []string{"-port", "`kontext serve --help`"}, notWant: []string{"Usage of"}},
+		{name: "boolean flag with a separate value", args: []string{"serve", "--migrate", "false"},
+			wantCode: 2, want: []string{`unexpected argument "false"`, "--migrate=false"}},
+		{name: "bad setting value", args: []string{"serve", "--no-workers=maybe"},
+			wantCode: 2, want: []string{"--no-workers / KONTEXT_NO_WORKERS", "want true or false"}},
+		{name: "bad role", args: []string{"keys", "create", "--tenant", "acme", "--user", "u", "--role", "boss"},
+			wantCode: 2, want: []string{"--role", `"boss"`, "viewer, editor, reviewer, admin"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			url := tc.dbURL
+			if url == "" {
+				url = closedDatabaseURL
+			}
+			t.Setenv("DATABASE_URL", url)
+			t.Setenv("KONTEXT_OWNER_DATABASE_URL", url)
+			t.Setenv("KONTEXT_LOG_LEVEL", "error")
+			t.Setenv("KONTEXT_SECRET", strings.Repeat("s", 32))
+			_, stderr, code := cli(t, tc.args...)
+			if code != tc.wantCode {
+				t.Errorf("kontext %s: exit %d; want %d\n%s", strings.Join(tc.args, " "), code, tc.wantCode, stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("kontext %s: stderr does not say %q:\n%s", strings.Join(tc.args, " "), w, stderr)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(stderr, w) {
+					t.Errorf("kontext %s: stderr says %q:\n%s", strings.Join(tc.args, " "), w, stderr)
+				}
+			}
+		})
 	}
 }

@@ -148,7 +148,7 @@ func newSettings() *settings {
 	add(setting{flag: "llm-max-classification", env: "KONTEXT_LLM_MAX_CLASSIFICATION", def: "public",
 		help: "highest classification of sources the --llm-base-url provider may receive: public, internal, confidential"})
 	add(setting{flag: "llm-price", env: "KONTEXT_LLM_PRICE", def: "0:0", help: "price of the --llm-base-url model in EUR per million prompt:completion tokens"})
-	add(setting{flag: "providers", env: "KONTEXT_PROVIDERS", help: "YAML file of named chat providers (overrides --llm-*); see the README"})
+	add(setting{flag: "providers", env: "KONTEXT_PROVIDERS", help: "YAML file of named chat providers (overrides --llm-*); see docs/generation.md"})
 	add(setting{flag: "brands", env: "KONTEXT_BRANDS", help: "comma-separated brand pack YAML files; the first is the default brand"})
 	add(setting{flag: "cache-ttl", env: "KONTEXT_CACHE_TTL", def: "10m", help: "how long an identical generate request is answered from the cache (0 turns it off)"})
 	add(setting{flag: "restore-types", env: "KONTEXT_RESTORE_TYPES", help: "kinds of personal data put back into drafts, e.g. person,email (default: none)"})

@@ -66,7 +66,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	for _, p := range suitePaths {
 		info, err := os.Stat(p)
 		if err != nil {
-			return fmt.Errorf("%w: --suite: %v", errUsage, err)
+			return fmt.Errorf("%w: --suite: %w", errUsage, err)
 		}
 		if info.IsDir() {
 			all, err := evals.LoadSuites(p)
