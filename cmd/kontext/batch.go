@@ -77,6 +77,9 @@ func runBatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("%w: --clearance: %v", errUsage, err)
 		}
 		p = kontext.Principal{Tenant: *tenant, User: *user, Groups: splitList(*groups), Clearance: cls, Role: kontext.Editor}
+		if done, err := dryRun(ctx, s); done {
+			return err
+		}
 		var data []byte
 		if pos[0] == "-" {
 			data, err = io.ReadAll(os.Stdin)
@@ -89,6 +92,9 @@ func runBatch(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if reqs, err = batch.ParseRequests(data); err != nil {
 			return fmt.Errorf("%s: %w", pos[0], err)
 		}
+	}
+	if done, err := dryRun(ctx, s); done {
+		return err
 	}
 	cfg, err := s.config()
 	if err != nil {
@@ -289,6 +295,9 @@ func runWorker(ctx context.Context, args []string, _, stderr io.Writer) error {
 	s.register(fs, append(append(append(append([]string{}, providerSettings...), generateSettings...), batchSettings...),
 		"concurrency", "db-max-conns", "shutdown-timeout")...)
 	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if done, err := dryRun(ctx, s); done {
 		return err
 	}
 	cfg, err := s.config()

@@ -91,13 +91,31 @@ type Config struct {
 type setting struct {
 	flag, env, def, help string
 	secret               bool
+	boolean              bool // --flag alone means --flag=true
 	registered           bool
 	value                string
 }
 
+// settingValue is a setting as a flag.Value. Boolean settings report
+// IsBoolFlag, so that --no-workers parses like --no-workers=true.
+type settingValue struct{ st *setting }
+
+// String is empty: the flag package would print it as the default in help,
+// unmasked; the usage text states the default, with secrets masked.
+func (v settingValue) String() string { return "" }
+
+func (v settingValue) Set(s string) error {
+	v.st.value = s
+	return nil
+}
+
+func (v settingValue) IsBoolFlag() bool { return v.st != nil && v.st.boolean }
+
 type settings struct {
 	list  []*setting
 	byKey map[string]*setting
+	// noFileChecks skips checking that files named by settings exist (dry runs).
+	noFileChecks bool
 }
 
 func newSettings() *settings {
@@ -117,7 +135,7 @@ func newSettings() *settings {
 		help: "PostgreSQL URL of the schema owner, used for migrations (default: DATABASE_URL if set, else the local owner role)", secret: true})
 	add(setting{flag: "db-max-conns", env: "KONTEXT_DB_MAX_CONNS", def: "10", help: "maximum connections in the application pool"})
 	add(setting{flag: "addr", env: "KONTEXT_ADDR", def: ":8080", help: "HTTP listen address"})
-	add(setting{flag: "migrate", env: "KONTEXT_MIGRATE", def: "true", help: "apply pending migrations when serving starts"})
+	add(setting{flag: "migrate", env: "KONTEXT_MIGRATE", def: "true", boolean: true, help: "apply pending migrations when serving starts"})
 	add(setting{flag: "max-body-bytes", env: "KONTEXT_MAX_BODY_BYTES", def: strconv.Itoa(10 << 20), help: "request body limit in bytes (413 beyond)"})
 	add(setting{flag: "read-header-timeout", env: "KONTEXT_READ_HEADER_TIMEOUT", def: "5s", help: "time to read request headers"})
 	add(setting{flag: "read-timeout", env: "KONTEXT_READ_TIMEOUT", def: "60s", help: "time to read a whole request"})
@@ -131,13 +149,13 @@ func newSettings() *settings {
 	add(setting{flag: "llm-max-classification", env: "KONTEXT_LLM_MAX_CLASSIFICATION", def: "public",
 		help: "highest classification of sources the --llm-base-url provider may receive: public, internal, confidential"})
 	add(setting{flag: "llm-price", env: "KONTEXT_LLM_PRICE", def: "0:0", help: "price of the --llm-base-url model in EUR per million prompt:completion tokens"})
-	add(setting{flag: "providers", env: "KONTEXT_PROVIDERS", help: "YAML file of named chat providers (overrides --llm-*); see the README"})
+	add(setting{flag: "providers", env: "KONTEXT_PROVIDERS", help: "YAML file of named chat providers (overrides --llm-*); see docs/generation.md"})
 	add(setting{flag: "brands", env: "KONTEXT_BRANDS", help: "comma-separated brand pack YAML files; the first is the default brand"})
 	add(setting{flag: "cache-ttl", env: "KONTEXT_CACHE_TTL", def: "10m", help: "how long an identical generate request is answered from the cache (0 turns it off)"})
 	add(setting{flag: "restore-types", env: "KONTEXT_RESTORE_TYPES", help: "kinds of personal data put back into drafts, e.g. person,email (default: none)"})
 	add(setting{flag: "max-generations", env: "KONTEXT_MAX_GENERATIONS", def: "64", help: "generations running at once in one process; more get 503 after waiting a second"})
 	add(setting{flag: "concurrency", env: "KONTEXT_WORKER_CONCURRENCY", def: "10", help: "batch items one process works at once"})
-	add(setting{flag: "no-workers", env: "KONTEXT_NO_WORKERS", def: "false", help: "serve the API without working batch items (run `kontext worker` elsewhere)"})
+	add(setting{flag: "no-workers", env: "KONTEXT_NO_WORKERS", def: "false", boolean: true, help: "serve the API without working batch items (run `kontext worker` elsewhere)"})
 	add(setting{flag: "batch-max-attempts", env: "KONTEXT_BATCH_MAX_ATTEMPTS", def: "5", help: "attempts per batch item on provider errors"})
 	add(setting{flag: "batch-max-items", env: "KONTEXT_BATCH_MAX_ITEMS", def: "10000", help: "largest batch accepted, in items"})
 	add(setting{flag: "batch-job-timeout", env: "KONTEXT_BATCH_JOB_TIMEOUT", def: "5m", help: "time one attempt at a batch item may take"})
@@ -179,10 +197,7 @@ func (s *settings) register(fs *flag.FlagSet, names ...string) {
 		if st.secret && def != "" {
 			def = mask(st.flag, def)
 		}
-		fs.Func(st.flag, fmt.Sprintf("%s (env %s, default %q)", st.help, st.env, def), func(v string) error {
-			st.value = v
-			return nil
-		})
+		fs.Var(settingValue{st}, st.flag, fmt.Sprintf("%s (env %s, default %q)", st.help, st.env, def))
 	}
 }
 
@@ -327,7 +342,7 @@ func (s *settings) config() (Config, error) {
 	}
 	{
 		v, st := get("providers")
-		if v != "" {
+		if v != "" && !s.noFileChecks {
 			if _, err := os.Stat(v); err != nil {
 				bad(st, v, "cannot read the file: "+err.Error())
 			}
@@ -337,7 +352,7 @@ func (s *settings) config() (Config, error) {
 	{
 		v, st := get("brands")
 		for _, f := range splitList(v) {
-			if _, err := os.Stat(f); err != nil {
+			if _, err := os.Stat(f); err != nil && !s.noFileChecks {
 				bad(st, v, "cannot read "+f+": "+err.Error())
 			}
 			c.Brands = append(c.Brands, f)

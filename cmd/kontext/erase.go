@@ -24,6 +24,9 @@ func runErase(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *subject == "" {
 		return fmt.Errorf("%w: --subject is required", errUsage)
 	}
+	if done, err := dryRun(ctx, s); done {
+		return err
+	}
 	in, closeDB, err := openIngester(ctx, s)
 	if err != nil {
 		return err
@@ -50,6 +53,9 @@ func runRetention(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	s := newSettings()
 	s.register(fs, providerSettings...)
 	if err := parseFlags(fs, args[1:], stderr); err != nil {
+		return err
+	}
+	if done, err := dryRun(ctx, s); done {
 		return err
 	}
 	in, closeDB, err := openIngester(ctx, s)

@@ -56,6 +56,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case *threshold <= 0 || *threshold > 1:
 		return fmt.Errorf("%w: --pass-threshold must be above 0 and at most 1", errUsage)
 	}
+	if done, err := dryRun(ctx, s); done {
+		return err
+	}
 	if len(suitePaths) == 0 {
 		suitePaths = []string{"evals/suites"}
 	}
@@ -63,7 +66,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	for _, p := range suitePaths {
 		info, err := os.Stat(p)
 		if err != nil {
-			return fmt.Errorf("%w: --suite: %v", errUsage, err)
+			return fmt.Errorf("%w: --suite: %w", errUsage, err)
 		}
 		if info.IsDir() {
 			all, err := evals.LoadSuites(p)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -140,6 +141,12 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("%w: --clearance: %v", errUsage, err)
 	}
+	if err := checkChannel(*channel, *lang); err != nil {
+		return err
+	}
+	if done, err := dryRun(ctx, s); done {
+		return err
+	}
 	if *brief == "-" {
 		b, err := io.ReadAll(io.LimitReader(os.Stdin, generate.MaxBriefBytes+1))
 		if err != nil {
@@ -175,6 +182,10 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		var rej *generate.RejectedError
 		if errors.As(err, &rej) {
 			return fmt.Errorf("%w\n  %s", err, strings.Join(rej.Reasons, "\n  "))
+		}
+		var inv *kontext.InvalidError
+		if errors.As(err, &inv) && fs.Lookup(inv.Field) != nil {
+			return fmt.Errorf("%w: --%s: %s", errUsage, inv.Field, inv.Message)
 		}
 		return err
 	}
@@ -222,6 +233,9 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if len(pos) != 1 || pos[0] != "verify" {
 		return fmt.Errorf("%w: kontext audit verify [--tenant T] [--json]", errUsage)
+	}
+	if done, err := dryRun(ctx, s); done {
+		return err
 	}
 	if _, err := s.config(); err != nil {
 		return err
@@ -284,4 +298,20 @@ func listTenants(ctx context.Context, pool *pgxpool.Pool) ([]string, error) {
 		return nil, fmt.Errorf("list tenants: %w", err)
 	}
 	return ids, nil
+}
+
+// checkChannel rejects an unknown --channel or --lang before anything is
+// opened, listing what is accepted.
+func checkChannel(channel, lang string) error {
+	ts, err := generate.LoadTemplates()
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(ts.Channels(), channel) {
+		return fmt.Errorf("%w: --channel %q is not a channel; want one of %s", errUsage, channel, strings.Join(ts.Channels(), ", "))
+	}
+	if lang != "de" && lang != "en" {
+		return fmt.Errorf("%w: --lang %q: want de or en", errUsage, lang)
+	}
+	return nil
 }

@@ -47,7 +47,7 @@ func guardScanners() ingest.Scanners {
 	}
 }
 
-func runScan(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kontext scan", flag.ContinueOnError)
 	as := fs.String("as", "brief", "what the text is: brief or document")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -58,6 +58,9 @@ func runScan(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	src, err := guard.ParseSource(*as)
 	if err != nil {
 		return fmt.Errorf("%w: --as: %v", errUsage, err)
+	}
+	if done, err := dryRun(ctx, nil); done {
+		return err
 	}
 	text, err := readStdin(stdin)
 	if err != nil {
@@ -82,7 +85,7 @@ func runScan(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kontext check", flag.ContinueOnError)
 	pack := fs.String("pack", "de-marketing", "policy pack: a built-in name ("+strings.Join(guard.BuiltinPacks(), ", ")+") or a YAML file")
 	brand := fs.String("brand", "", "brand pack YAML file")
@@ -91,6 +94,9 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	disclosed := fs.Bool("ai-disclosed", false, "the AI-disclosure label is attached outside the text")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if done, err := dryRun(ctx, nil); done {
 		return err
 	}
 	p, err := guard.LoadPack(*pack)
@@ -122,11 +128,14 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
-func runRedact(_ context.Context, args []string, stdout, stderr io.Writer) error {
+func runRedact(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kontext redact", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON: the text and the findings")
 	allow := fs.String("allow", "", "comma-separated names never treated as persons (brand, products, places)")
 	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if done, err := dryRun(ctx, nil); done {
 		return err
 	}
 	text, err := readStdin(stdin)

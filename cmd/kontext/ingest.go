@@ -127,6 +127,9 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 
+	if done, err := dryRun(ctx, s); done {
+		return err
+	}
 	files, rejected, err := walkFiles(paths, *prefix)
 	if err != nil {
 		return err
@@ -180,6 +183,7 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	prog := newProgress(stderr, len(files), total)
 	start := time.Now()
 	var mu sync.Mutex
+	var firstErr error // the first operational failure, for the exit message
 	jobs := make(chan ingestFile)
 	var wg sync.WaitGroup
 	for range *workers {
@@ -192,6 +196,9 @@ func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 				switch {
 				case err != nil:
 					sum.Rejected = append(sum.Rejected, rejectedFile{Path: f.path, Reason: rejectReason(err)})
+					if firstErr == nil && strings.HasPrefix(rejectReason(err), "error: ") {
+						firstErr = err
+					}
 				default:
 					switch res.Outcome {
 					case ingest.OutcomeNew:
@@ -246,6 +253,9 @@ feed:
 	// that scripts notice; rejected files are reported, not fatal.
 	for _, r := range sum.Rejected {
 		if strings.HasPrefix(r.Reason, "error: ") {
+			if firstErr != nil {
+				return fmt.Errorf("some documents could not be stored; see the summary; the first failure: %w", firstErr)
+			}
 			return errors.New("some documents could not be stored; see the summary")
 		}
 	}
@@ -284,7 +294,7 @@ func walkFiles(paths []string, prefix string) ([]ingestFile, []rejectedFile, err
 	for _, root := range paths {
 		info, err := os.Stat(root)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w: %v", errUsage, err)
+			return nil, nil, fmt.Errorf("%w: %w", errUsage, err)
 		}
 		if !info.IsDir() {
 			files = append(files, ingestFile{path: root, externalID: prefix + filepath.ToSlash(filepath.Base(root)), size: info.Size()})

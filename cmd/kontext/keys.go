@@ -38,7 +38,7 @@ func openPool(ctx context.Context, s *settings) (*pgxpool.Pool, error) {
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("connect to database: %w (is it running? `make db` starts a local one)", err)
+		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	return pool, nil
 }
@@ -57,14 +57,10 @@ func splitList(v string) []string {
 // positional parses flags that may follow positional arguments
 // ("revoke ID --tenant acme") and returns the positional ones.
 func positional(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, error) {
-	fs.SetOutput(stderr)
 	var pos []string
 	for {
-		if err := fs.Parse(args); err != nil {
-			if err == flag.ErrHelp {
-				return nil, err
-			}
-			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		if err := parseQuiet(fs, args, stderr); err != nil {
+			return nil, err
 		}
 		if fs.NArg() == 0 {
 			return pos, nil
@@ -89,6 +85,9 @@ func runTenants(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if len(pos) != 1 {
 		return fmt.Errorf("%w: kontext tenants create ID [--name NAME]", errUsage)
+	}
+	if done, err := dryRun(ctx, s); done {
+		return err
 	}
 	pool, err := openPool(ctx, s)
 	if err != nil {
@@ -126,12 +125,18 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if _, err := positional(fs, args[1:], stderr); err != nil {
 			return err
 		}
+		if *tenant == "" || *user == "" || *role == "" {
+			return fmt.Errorf("%w: %s", errUsage, usage)
+		}
 		cls, err := kontext.ParseClassification(*clearance)
 		if err != nil {
-			return err
+			return flagError("clearance", err)
 		}
 		r, err := kontext.ParseRole(*role)
 		if err != nil {
+			return flagError("role", err)
+		}
+		if done, err := dryRun(ctx, s); done {
 			return err
 		}
 		pool, err := openPool(ctx, s)
@@ -155,6 +160,9 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return nil
 	case "list":
 		if _, err := positional(fs, args[1:], stderr); err != nil {
+			return err
+		}
+		if done, err := dryRun(ctx, s); done {
 			return err
 		}
 		pool, err := openPool(ctx, s)
@@ -183,6 +191,9 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		if len(pos) != 1 {
 			return fmt.Errorf("%w: kontext keys revoke ID --tenant T", errUsage)
+		}
+		if done, err := dryRun(ctx, s); done {
+			return err
 		}
 		pool, err := openPool(ctx, s)
 		if err != nil {

@@ -94,28 +94,94 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 0
 		case errors.Is(err, errUsage):
 			fmt.Fprintf(stderr, "kontext %s: %s\n", c.name, strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
+			if h := hint(err); h != "" {
+				fmt.Fprintf(stderr, "  %s\n", h)
+			}
 			return 2
 		default:
 			fmt.Fprintf(stderr, "kontext %s: %v\n", c.name, err)
+			if h := hint(err); h != "" {
+				fmt.Fprintf(stderr, "  %s\n", h)
+			}
 			return 1
 		}
 	}
-	fmt.Fprintf(stderr, "kontext: unknown command %q\n\n", args[0])
+	fmt.Fprintf(stderr, "kontext: unknown command %q", args[0])
+	if near := closestCommand(args[0], cmds); near != "" {
+		fmt.Fprintf(stderr, "; did you mean %q?", near)
+	}
+	fmt.Fprintf(stderr, "\n\n")
 	usage(stderr)
 	return 2
 }
 
+// dryRunKey marks a context in which commands stop once their command line
+// is parsed and checked.
+type dryRunKey struct{}
+
+// withDryRun returns a context in which a command parses its flags, checks
+// its positional arguments and flag values, and returns without opening the
+// database, a file or standard input. The docs test runs every documented
+// command line this way.
+func withDryRun(ctx context.Context) context.Context {
+	return context.WithValue(ctx, dryRunKey{}, true)
+}
+
+// dryRun reports whether the command should stop here, its command line
+// parsed. With settings, their values are validated first; files they name
+// are not opened (documented examples name the reader's files).
+func dryRun(ctx context.Context, s *settings) (bool, error) {
+	if ctx.Value(dryRunKey{}) == nil {
+		return false, nil
+	}
+	if s != nil {
+		s.noFileChecks = true
+		if _, err := s.config(); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
+
 // parseFlags parses a command's flags; a bad flag is a usage error.
 func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+	if err := parseQuiet(fs, args, stderr); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+		return fmt.Errorf("%w: unexpected argument %q%s; run `%s --help` for its flags", errUsage, fs.Arg(0), boolHint(fs, args), fs.Name())
 	}
 	return nil
+}
+
+// parseQuiet parses flags, printing the flag list only for --help: a bad
+// flag is a usage error that names the flag and points at --help.
+func parseQuiet(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stderr)
+		fs.Usage()
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v; run `%s --help` for its flags", errUsage, err, fs.Name())
+	}
+	return nil
+}
+
+// boolHint explains a stray "true" or "false" after a boolean flag:
+// boolean flags take --flag=false, not --flag false.
+func boolHint(fs *flag.FlagSet, args []string) string {
+	v := fs.Arg(0)
+	if v != "true" && v != "false" {
+		return ""
+	}
+	for i, a := range args {
+		if a == v && i > 0 && strings.HasPrefix(args[i-1], "-") {
+			name := strings.TrimLeft(args[i-1], "-")
+			return fmt.Sprintf(" (boolean flags take the form --%s=%s)", name, v)
+		}
+	}
+	return ""
 }

@@ -36,6 +36,9 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return fmt.Errorf("%w: --clearance: %v", errUsage, err)
 	}
+	if done, err := dryRun(ctx, s); done {
+		return err
+	}
 	cfg, err := s.config()
 	if err != nil {
 		return err

@@ -298,6 +298,9 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
+	if done, err := dryRun(ctx, s); done {
+		return err
+	}
 	cfg, err := s.config()
 	if err != nil {
 		return err
@@ -366,6 +369,9 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	s := newSettings()
 	s.register(fs, migrateSettings...)
 	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if done, err := dryRun(ctx, s); done {
 		return err
 	}
 	cfg, err := s.config()
