@@ -11,6 +11,7 @@ import (
 
 	"kontext"
 	"kontext/guard"
+	"kontext/guard/pii"
 )
 
 // Guard holds the checks the /v1/guard routes run.
@@ -27,8 +28,8 @@ type Guard struct {
 
 // Redactor replaces personal data in text by placeholders.
 type Redactor interface {
-	Detect(text string) []guard.Finding
-	Redact(text string) (string, []guard.Finding)
+	Detect(text string) []pii.Finding
+	Redact(text string) (string, []pii.Finding)
 }
 
 // checker returns the checker of a built-in pack. Packs are addressed by
@@ -145,7 +146,7 @@ func (s *Server) guardRedact(c *gin.Context) {
 	}
 	text, findings := s.opts.Guard.Redactor.Redact(body.Text)
 	if findings == nil {
-		findings = []guard.Finding{}
+		findings = []pii.Finding{}
 	}
 	c.JSON(http.StatusOK, gin.H{"text": text, "findings": findings})
 }

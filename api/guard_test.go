@@ -10,6 +10,7 @@ import (
 	"kontext"
 	"kontext/api"
 	"kontext/guard"
+	"kontext/guard/pii"
 )
 
 func TestGuardRoutes(t *testing.T) {
@@ -64,12 +65,12 @@ func TestGuardRoutes(t *testing.T) {
 		{"redact absent without a detector", "/v1/guard/redact", `{"text":"x"}`, http.StatusNotFound, nil},
 	}
 	withRedact := api.New(api.Options{Logger: slog.New(slog.DiscardHandler), Auth: keys,
-		Guard: &api.Guard{Injection: guard.NewInjectionScanner(guard.InjectionOptions{}), Redactor: guard.NewDetector(guard.DetectorOptions{})}})
+		Guard: &api.Guard{Injection: guard.NewInjectionScanner(guard.InjectionOptions{}), Redactor: pii.NewDetector(pii.DetectorOptions{})}})
 	rec := call(t, withRedact, key, http.MethodPost, "/v1/guard/redact", "application/json",
 		[]byte(`{"text":"Kundin Jana Schneider (jana.schneider@web.de, 0171 2345678) fragt nach dem Deckel."}`))
 	var red struct {
 		Text     string
-		Findings []guard.Finding
+		Findings []pii.Finding
 	}
 	json.Unmarshal(rec.Body.Bytes(), &red)
 	if rec.Code != http.StatusOK || red.Text != "Kundin [PERSON_1] ([EMAIL_1], [PHONE_1]) fragt nach dem Deckel." || len(red.Findings) != 3 {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"kontext/guard"
+	"kontext/guard/pii"
 	"kontext/ingest"
 	"kontext/llm"
 )
@@ -97,7 +98,7 @@ func (run *suiteRun) evaluate(ctx context.Context, a Assertion, o *outcome) Asse
 		}
 		for i, p := range o.payloads {
 			if err := run.r.detector.CheckEgress(p); err != nil {
-				var ee *guard.EgressError
+				var ee *pii.EgressError
 				if errors.As(err, &ee) {
 					return fail("personal data in provider payload %d: %v", i+1, ee.Types)
 				}
@@ -206,7 +207,7 @@ func violationList(vs []guard.Violation) string {
 	return "violations: " + strings.Join(ids, ", ")
 }
 
-func findingTypes(fs []guard.Finding) string {
+func findingTypes(fs []pii.Finding) string {
 	counts := map[string]int{}
 	var types []string
 	for _, f := range fs {

@@ -22,6 +22,7 @@ import (
 	"kontext/evals"
 	"kontext/generate"
 	"kontext/guard"
+	"kontext/guard/pii"
 	"kontext/ingest"
 	"kontext/internal/dbtest"
 	"kontext/llm"
@@ -41,7 +42,7 @@ func options(t *testing.T, providers ...*llm.Provider) evals.Options {
 	if err != nil {
 		t.Fatal(err)
 	}
-	det := guard.NewDetector(guard.DetectorOptions{})
+	det := pii.NewDetector(pii.DetectorOptions{})
 	inj := guard.NewInjectionScanner(guard.InjectionOptions{})
 	in, err := ingest.New(pool, ingest.Options{Embedder: emb, Secret: []byte("evals-test-secret-of-32-bytes!!!"),
 		Scanners: ingest.Scanners{PII: det.Detect, Injection: func(text string) (bool, float64, []string) {
@@ -142,7 +143,7 @@ func reply(req openai.ChatCompletionRequest) string {
 func testProviders(t *testing.T, srv *llmtest.Server) []*llm.Provider {
 	t.Helper()
 	chat, err := llm.NewOpenAIChat(llm.OpenAIChatConfig{BaseURL: srv.URL(), Model: "test-model", MaxRetries: -1,
-		HTTPClient: &http.Client{Transport: &llm.EgressTransport{Check: guard.NewDetector(guard.DetectorOptions{}).CheckEgress}}})
+		HTTPClient: &http.Client{Transport: &llm.EgressTransport{Check: pii.NewDetector(pii.DetectorOptions{}).CheckEgress}}})
 	if err != nil {
 		t.Fatal(err)
 	}

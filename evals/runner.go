@@ -19,6 +19,7 @@ import (
 	"kontext"
 	"kontext/generate"
 	"kontext/guard"
+	"kontext/guard/pii"
 	"kontext/ingest"
 	"kontext/llm"
 )
@@ -73,7 +74,7 @@ type Options struct {
 // Runner runs suites. Create it with New.
 type Runner struct {
 	opts     Options
-	detector *guard.Detector
+	detector *pii.Detector
 	inject   *guard.InjectionScanner
 	forms    map[string]*guard.BrandPack // address form → a brand pack that checks only it
 }

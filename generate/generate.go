@@ -23,6 +23,7 @@ import (
 
 	"kontext"
 	"kontext/guard"
+	"kontext/guard/pii"
 	"kontext/llm"
 	"kontext/retrieval"
 )
@@ -41,7 +42,7 @@ type Config struct {
 	// Retriever searches the caller's sources.
 	Retriever Retriever
 	// Detector finds personal data to pseudonymise.
-	Detector *guard.Detector
+	Detector *pii.Detector
 	// Injection scans briefs and retrieved chunks.
 	Injection *guard.InjectionScanner
 	// Packs are the policy packs by language ("de", "en").
@@ -59,7 +60,7 @@ type Config struct {
 	CacheTTL time.Duration
 	// Restore says which kinds of personal data are put back into the
 	// draft; the zero value restores nothing.
-	Restore guard.RestorePolicy
+	Restore pii.RestorePolicy
 	// Logger logs failures; nil discards.
 	Logger *slog.Logger
 }
@@ -175,7 +176,7 @@ type run struct {
 	tmpl     *Template
 	brand    *guard.BrandPack
 	checker  *guard.Checker
-	vault    *guard.Vault
+	vault    *pii.Vault
 	results  []retrieval.Result
 	plan     retrieval.Plan
 	sources  []PromptSource
@@ -498,7 +499,7 @@ func (r *run) restore() {
 	}
 	r.stored = draft
 	r.res.Draft = r.vault.Restore(draft, r.s.cfg.Restore)
-	if r.s.cfg.Restore != guard.RestoreNothing {
+	if r.s.cfg.Restore != pii.RestoreNothing {
 		for i := range r.res.Sentences {
 			r.res.Sentences[i].Text = r.vault.Restore(r.res.Sentences[i].Text, r.s.cfg.Restore)
 		}

@@ -7,11 +7,13 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"kontext/guard/pii"
 )
 
-// piiDetector finds personal data in text; *Detector satisfies it.
+// piiDetector finds personal data in text; *pii.Detector satisfies it.
 type piiDetector interface {
-	Detect(text string) []Finding
+	Detect(text string) []pii.Finding
 }
 
 // Checker checks drafts against a policy pack and, per call, a brand pack.
@@ -25,7 +27,7 @@ type Checker struct {
 type CheckerOption func(*Checker)
 
 // WithPersonalData lets the pack's personal_data rules run with the given
-// detector (a *Detector). Without it those rules are skipped.
+// detector (a *pii.Detector). Without it those rules are skipped.
 func WithPersonalData(d piiDetector) CheckerOption {
 	return func(c *Checker) { c.pii = d }
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"kontext/guard"
+	"kontext/guard/pii"
 )
 
 func mustPack(t testing.TB, name string) *guard.Pack {
@@ -131,15 +132,15 @@ func TestCheckCategories(t *testing.T) {
 // fakeDetector reports every "0171 2345678" as a phone number.
 type fakeDetector struct{}
 
-func (fakeDetector) Detect(text string) []guard.Finding {
-	var out []guard.Finding
+func (fakeDetector) Detect(text string) []pii.Finding {
+	var out []pii.Finding
 	const phone = "0171 2345678"
 	for off := 0; ; {
 		i := strings.Index(text[off:], phone)
 		if i < 0 {
 			return out
 		}
-		out = append(out, guard.Finding{Type: "PHONE", Start: off + i, End: off + i + len(phone), Score: 0.9, Value: phone})
+		out = append(out, pii.Finding{Type: "PHONE", Start: off + i, End: off + i + len(phone), Score: 0.9, Value: phone})
 		off += i + len(phone)
 	}
 }

@@ -27,6 +27,7 @@ import (
 
 	"kontext"
 	"kontext/guard"
+	"kontext/guard/pii"
 	"kontext/ingest"
 	"kontext/internal/benchdb"
 	"kontext/llm"
@@ -97,7 +98,7 @@ func run(nChunks, perDoc, workers int) error {
 	// 3. End to end through the Ingester, HNSW index present.
 	// The guard's checks run as they do in production: personal data and
 	// injection scanning of every document.
-	det := guard.NewDetector(guard.DetectorOptions{})
+	det := pii.NewDetector(pii.DetectorOptions{})
 	inj := guard.NewInjectionScanner(guard.InjectionOptions{})
 	in, err := ingest.New(app, ingest.Options{Embedder: emb, Secret: []byte("bench-secret-bench-secret-bench!"),
 		Scanners: ingest.Scanners{PII: det.Detect, Injection: func(text string) (bool, float64, []string) {

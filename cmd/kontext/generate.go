@@ -20,6 +20,7 @@ import (
 	"kontext/audit"
 	"kontext/generate"
 	"kontext/guard"
+	"kontext/guard/pii"
 	"kontext/llm"
 	"kontext/retrieval"
 )
@@ -101,9 +102,9 @@ func generateConfig(cfg Config, pool *pgxpool.Pool, searcher *retrieval.Store, l
 			def = b.ID
 		}
 	}
-	restore := guard.RestoreNothing
+	restore := pii.RestoreNothing
 	if len(cfg.RestoreTypes) > 0 {
-		restore = guard.RestoreTypes(cfg.RestoreTypes...)
+		restore = pii.RestoreTypes(cfg.RestoreTypes...)
 	}
 	return generate.Config{
 		Pool: pool, Retriever: searcher, Detector: det, Injection: guard.NewInjectionScanner(guard.InjectionOptions{}),

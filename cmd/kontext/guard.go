@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"kontext/guard"
+	"kontext/guard/pii"
 	"kontext/ingest"
 )
 
@@ -31,8 +32,8 @@ func readStdin(stdin io.Reader) (string, error) {
 var stdin io.Reader = os.Stdin
 
 // newDetector returns the personal data detector used across commands.
-func newDetector() *guard.Detector {
-	return guard.NewDetector(guard.DetectorOptions{})
+func newDetector() *pii.Detector {
+	return pii.NewDetector(pii.DetectorOptions{})
 }
 
 // guardScanners returns the guard checks ingest runs on every document.
@@ -133,10 +134,10 @@ func runRedact(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	out, findings := guard.NewDetector(guard.DetectorOptions{AllowList: splitList(*allow)}).Redact(text)
+	out, findings := pii.NewDetector(pii.DetectorOptions{AllowList: splitList(*allow)}).Redact(text)
 	if *asJSON {
 		if findings == nil {
-			findings = []guard.Finding{}
+			findings = []pii.Finding{}
 		}
 		return json.NewEncoder(stdout).Encode(map[string]any{"text": out, "findings": findings})
 	}

@@ -11,6 +11,7 @@ import (
 	"kontext"
 	"kontext/generate"
 	"kontext/guard"
+	"kontext/guard/pii"
 	"kontext/ingest"
 	"kontext/llm"
 	"kontext/retrieval"
@@ -39,7 +40,7 @@ var DemoBriefs = []Brief{
 // must exist.
 func (db *DB) DemoPipeline(ctx context.Context, corpus string, providers []*llm.Provider) (*generate.Service, *retrieval.Store, int, error) {
 	emb := llm.NewHashEmbedder(384)
-	det := guard.NewDetector(guard.DetectorOptions{})
+	det := pii.NewDetector(pii.DetectorOptions{})
 	inj := guard.NewInjectionScanner(guard.InjectionOptions{})
 	in, err := ingest.New(db.App, ingest.Options{Embedder: emb, Secret: []byte(rand.Text() + rand.Text()),
 		Scanners: ingest.Scanners{PII: det.Detect, Injection: func(t string) (bool, float64, []string) {
