@@ -127,7 +127,7 @@ func BenchmarkDetect2KBLatency(b *testing.B) {
 func demoCorpus(b *testing.B, n int) string {
 	b.Helper()
 	var sb strings.Builder
-	err := filepath.WalkDir(filepath.Join("..", "examples", "acme"), func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(filepath.Join("..", "..", "examples", "acme"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -137,7 +137,7 @@ func demoCorpus(b *testing.B, n int) string {
 		return err
 	})
 	if err != nil || sb.Len() == 0 {
-		b.Skipf("demo corpus ../examples/acme unavailable: %v", err)
+		b.Skipf("demo corpus ../../examples/acme unavailable: %v", err)
 	}
 	text := sb.String()
 	for len(text) < n {
