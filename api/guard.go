@@ -11,13 +11,14 @@ import (
 
 	"kontext"
 	"kontext/guard"
+	"kontext/guard/inject"
 	"kontext/guard/pii"
 )
 
 // Guard holds the checks the /v1/guard routes run.
 type Guard struct {
 	// Injection scans briefs and documents for prompt injection.
-	Injection *guard.InjectionScanner
+	Injection *inject.InjectionScanner
 	// Redactor finds personal data; nil leaves /v1/guard/redact out and the
 	// personal_data policy rule off.
 	Redactor Redactor
@@ -92,7 +93,7 @@ func (s *Server) guardScan(c *gin.Context) {
 	if body.As == "" {
 		body.As = "brief"
 	}
-	src, err := guard.ParseSource(body.As)
+	src, err := inject.ParseSource(body.As)
 	if err != nil {
 		writeError(c, kontext.Invalidf("as", "%q is not brief or document", body.As))
 		return

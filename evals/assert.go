@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"kontext/guard"
+	"kontext/guard/inject"
 	"kontext/guard/pii"
 	"kontext/ingest"
 	"kontext/llm"
@@ -303,7 +304,7 @@ const judgeSystem = `You grade marketing drafts against a rubric. Read the rubri
 
 // judge asks a provider to grade text against a rubric.
 func judge(ctx context.Context, chat llm.Chat, rubric, text string) (float64, string, error) {
-	spot := guard.NewSpotlighter()
+	spot := inject.NewSpotlighter()
 	req := llm.ChatRequest{
 		Messages: []llm.Message{
 			{Role: llm.RoleSystem, Content: judgeSystem + spot.Instruction()},

@@ -13,6 +13,7 @@ import (
 	"kontext"
 	"kontext/generate"
 	"kontext/guard"
+	"kontext/guard/inject"
 	"kontext/llm"
 	"kontext/retrieval"
 )
@@ -331,9 +332,9 @@ func (run *suiteRun) check(c *Case) *outcome {
 	start := time.Now()
 	res := run.checkers[lang].Check(c.Text, guard.CheckOptions{Channel: c.Channel, Lang: lang, Brand: run.brand, AIDisclosed: c.AIDisclosed})
 	o.decision, o.violations = string(res.Decision), res.Violations
-	src := guard.Brief
+	src := inject.Brief
 	if c.Scan == "document" {
-		src = guard.Document
+		src = inject.Document
 	}
 	scan := run.r.inject.Scan(c.Text, src)
 	o.injection, o.scanned = scan.Injection, scan.Reasons

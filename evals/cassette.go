@@ -63,7 +63,7 @@ type cassetteResponse struct {
 	Usage        llm.Usage `json:"usage"`
 }
 
-// fenceRE matches the random delimiter guard.NewSpotlighter draws.
+// fenceRE matches the random delimiter inject.NewSpotlighter draws.
 var fenceRE = regexp.MustCompile(`KX-[A-Z2-7]{26}`)
 
 // fixedFence stands in for the random delimiter in keys and files.

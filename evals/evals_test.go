@@ -21,7 +21,7 @@ import (
 	"kontext/api"
 	"kontext/evals"
 	"kontext/generate"
-	"kontext/guard"
+	"kontext/guard/inject"
 	"kontext/guard/pii"
 	"kontext/ingest"
 	"kontext/internal/dbtest"
@@ -43,10 +43,10 @@ func options(t *testing.T, providers ...*llm.Provider) evals.Options {
 		t.Fatal(err)
 	}
 	det := pii.NewDetector(pii.DetectorOptions{})
-	inj := guard.NewInjectionScanner(guard.InjectionOptions{})
+	inj := inject.NewInjectionScanner(inject.InjectionOptions{})
 	in, err := ingest.New(pool, ingest.Options{Embedder: emb, Secret: []byte("evals-test-secret-of-32-bytes!!!"),
 		Scanners: ingest.Scanners{PII: det.Detect, Injection: func(text string) (bool, float64, []string) {
-			r := inj.Scan(text, guard.Document)
+			r := inj.Scan(text, inject.Document)
 			return r.Injection, r.Score, r.Reasons
 		}}})
 	if err != nil {
@@ -597,7 +597,7 @@ func TestSeedSuitesLoad(t *testing.T) {
 func TestCassetteKey(t *testing.T) {
 	t.Parallel()
 	req := func(untrusted string) llm.ChatRequest {
-		s := guard.NewSpotlighter()
+		s := inject.NewSpotlighter()
 		return llm.ChatRequest{MaxTokens: 100, Messages: []llm.Message{
 			{Role: llm.RoleSystem, Content: "Write. " + s.Instruction()},
 			{Role: llm.RoleUser, Content: s.Wrap(untrusted)},

@@ -19,6 +19,7 @@ import (
 	"kontext"
 	"kontext/generate"
 	"kontext/guard"
+	"kontext/guard/inject"
 	"kontext/guard/pii"
 	"kontext/ingest"
 	"kontext/llm"
@@ -75,7 +76,7 @@ type Options struct {
 type Runner struct {
 	opts     Options
 	detector *pii.Detector
-	inject   *guard.InjectionScanner
+	inject   *inject.InjectionScanner
 	forms    map[string]*guard.BrandPack // address form → a brand pack that checks only it
 }
 

@@ -23,6 +23,7 @@ import (
 
 	"kontext"
 	"kontext/guard"
+	"kontext/guard/inject"
 	"kontext/guard/pii"
 	"kontext/llm"
 	"kontext/retrieval"
@@ -44,7 +45,7 @@ type Config struct {
 	// Detector finds personal data to pseudonymise.
 	Detector *pii.Detector
 	// Injection scans briefs and retrieved chunks.
-	Injection *guard.InjectionScanner
+	Injection *inject.InjectionScanner
 	// Packs are the policy packs by language ("de", "en").
 	Packs map[string]*guard.Checker
 	// Brands are the brand packs by id; DefaultBrand is used when a request
@@ -263,7 +264,7 @@ func (r *run) lap(name string) {
 
 func (r *run) checkBrief(context.Context) error {
 	defer r.lap("input_check")
-	scan := r.s.cfg.Injection.Scan(r.req.Brief, guard.Brief)
+	scan := r.s.cfg.Injection.Scan(r.req.Brief, inject.Brief)
 	if scan.Injection {
 		return &RejectedError{Reasons: scan.Reasons, Score: scan.Score}
 	}
@@ -283,7 +284,7 @@ func (r *run) retrieve(ctx context.Context) error {
 		// Quarantined documents never reach here (the database hides
 		// them); a chunk that reads like an instruction to the model is
 		// left out all the same.
-		if scan := r.s.cfg.Injection.Scan(c.Text, guard.Document); scan.Injection {
+		if scan := r.s.cfg.Injection.Scan(c.Text, inject.Document); scan.Injection {
 			r.res.Provenance.Dropped = append(r.res.Provenance.Dropped, DroppedSource{ChunkID: c.ChunkID,
 				Reason: "possible prompt injection: " + strings.Join(first(scan.Reasons, 2), "; ")})
 			continue
@@ -387,7 +388,7 @@ func (r *run) maxChars() int {
 
 func (r *run) assemble() error {
 	defer r.lap("assemble")
-	spot := guard.NewSpotlighter() // a fresh fence per request
+	spot := inject.NewSpotlighter() // a fresh fence per request
 	for i := range r.sources {
 		r.sources[i].Wrapped = spot.Wrap(r.sources[i].Text)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"kontext/generate"
 	"kontext/guard"
+	"kontext/guard/inject"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -28,7 +29,7 @@ func TestAssembleGolden(t *testing.T) {
 	for _, ch := range ts.Channels() {
 		t.Run(ch, func(t *testing.T) {
 			tmpl, _ := ts.Get(ch)
-			spot := guard.NewSpotlighter()
+			spot := inject.NewSpotlighter()
 			sources := []generate.PromptSource{
 				{N: 1, Title: "Firnwerk Gipfelflasche 500", Heading: "Warm- und Kalthalten", Version: 3,
 					Text: "Mit Wasser von 95 °C gefüllt: nach 6 Stunden noch 74 °C."},

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"kontext/guard"
+	"kontext/guard/internal/benchtext"
 	"kontext/guard/pii"
 )
 
@@ -386,7 +387,7 @@ func FuzzCheck(f *testing.F) {
 }
 
 func BenchmarkCheck(b *testing.B) {
-	text := benchText(b)
+	text := benchtext.Text(b, "inject/testdata/labelled.jsonl", "testdata/policy/labelled.jsonl")
 	brand := mustBrand(b)
 	c := guard.NewChecker(mustPack(b, "de-marketing"))
 	b.SetBytes(int64(len(text)))

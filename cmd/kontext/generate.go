@@ -20,6 +20,7 @@ import (
 	"kontext/audit"
 	"kontext/generate"
 	"kontext/guard"
+	"kontext/guard/inject"
 	"kontext/guard/pii"
 	"kontext/llm"
 	"kontext/retrieval"
@@ -107,7 +108,7 @@ func generateConfig(cfg Config, pool *pgxpool.Pool, searcher *retrieval.Store, l
 		restore = pii.RestoreTypes(cfg.RestoreTypes...)
 	}
 	return generate.Config{
-		Pool: pool, Retriever: searcher, Detector: det, Injection: guard.NewInjectionScanner(guard.InjectionOptions{}),
+		Pool: pool, Retriever: searcher, Detector: det, Injection: inject.NewInjectionScanner(inject.InjectionOptions{}),
 		Packs: packs, Brands: brands, DefaultBrand: def, Providers: providers, CacheTTL: cfg.CacheTTL,
 		Restore: restore, Logger: log,
 	}, nil

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"kontext/guard"
+	"kontext/guard/inject"
 	"kontext/guard/pii"
 	"kontext/ingest"
 )
@@ -38,11 +39,11 @@ func newDetector() *pii.Detector {
 
 // guardScanners returns the guard checks ingest runs on every document.
 func guardScanners() ingest.Scanners {
-	inj := guard.NewInjectionScanner(guard.InjectionOptions{})
+	inj := inject.NewInjectionScanner(inject.InjectionOptions{})
 	return ingest.Scanners{
 		PII: newDetector().Detect,
 		Injection: func(text string) (bool, float64, []string) {
-			r := inj.Scan(text, guard.Document)
+			r := inj.Scan(text, inject.Document)
 			return r.Injection, r.Score, r.Reasons
 		},
 	}
@@ -56,7 +57,7 @@ func runScan(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	src, err := guard.ParseSource(*as)
+	src, err := inject.ParseSource(*as)
 	if err != nil {
 		return fmt.Errorf("%w: --as: %v", errUsage, err)
 	}
@@ -64,11 +65,11 @@ func runScan(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := guard.InjectionOptions{}
+	opts := inject.InjectionOptions{}
 	if *threshold > 0 {
 		opts.BriefThreshold, opts.DocumentThreshold = *threshold, *threshold
 	}
-	r := guard.NewInjectionScanner(opts).Scan(text, src)
+	r := inject.NewInjectionScanner(opts).Scan(text, src)
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(r)
 	}

@@ -11,6 +11,7 @@ import (
 	"kontext"
 	"kontext/generate"
 	"kontext/guard"
+	"kontext/guard/inject"
 	"kontext/guard/pii"
 	"kontext/ingest"
 	"kontext/llm"
@@ -41,10 +42,10 @@ var DemoBriefs = []Brief{
 func (db *DB) DemoPipeline(ctx context.Context, corpus string, providers []*llm.Provider) (*generate.Service, *retrieval.Store, int, error) {
 	emb := llm.NewHashEmbedder(384)
 	det := pii.NewDetector(pii.DetectorOptions{})
-	inj := guard.NewInjectionScanner(guard.InjectionOptions{})
+	inj := inject.NewInjectionScanner(inject.InjectionOptions{})
 	in, err := ingest.New(db.App, ingest.Options{Embedder: emb, Secret: []byte(rand.Text() + rand.Text()),
 		Scanners: ingest.Scanners{PII: det.Detect, Injection: func(t string) (bool, float64, []string) {
-			r := inj.Scan(t, guard.Document)
+			r := inj.Scan(t, inject.Document)
 			return r.Injection, r.Score, r.Reasons
 		}}})
 	if err != nil {

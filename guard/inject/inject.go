@@ -1,4 +1,20 @@
-package guard
+// Package inject detects prompt injection in briefs, documents and retrieved
+// chunks, in German and English, and fences untrusted text inside prompts.
+// InjectionScanner.Scan weighs instruction overrides, jailbreak and role-play
+// set-ups, requests for the system prompt or secrets, fake role markers and
+// chat-template control tokens, steering of the output, links and markdown
+// images to unknown domains, zero-width and look-alike characters, text
+// hidden from human readers and base64 payloads, and returns a score, a
+// verdict against the threshold for the source, the reasons and their spans.
+// A Spotlighter wraps untrusted text in a delimiter drawn at random per
+// request, so that the text cannot close its own fence.
+//
+// Its inputs are the text, whether it is a brief or a document, and
+// InjectionOptions: thresholds and the domains links may point to. It never
+// blocks, drops or rewrites anything by itself: it reports, and the caller
+// decides (ingest quarantines a document, generate rejects a brief or drops
+// a chunk).
+package inject
 
 import (
 	"encoding/base64"

@@ -1,4 +1,4 @@
-package guard
+package inject
 
 // The injection scanner's vocabulary, German and English. Sets are named word
 // classes used by the signal patterns below (see package guard/internal/pattern
