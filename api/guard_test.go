@@ -9,9 +9,9 @@ import (
 
 	"kontext"
 	"kontext/api"
-	"kontext/guard"
 	"kontext/guard/inject"
 	"kontext/guard/pii"
+	"kontext/guard/policy"
 )
 
 func TestGuardRoutes(t *testing.T) {
@@ -46,22 +46,22 @@ func TestGuardRoutes(t *testing.T) {
 		{"scan empty text", "/v1/guard/scan", `{"text":"  "}`, http.StatusBadRequest, nil},
 		{"check blocks a health claim", "/v1/guard/check", `{"text":"Unsere Creme heilt Neurodermitis.","pack":"de-marketing","channel":"newsletter"}`, http.StatusOK,
 			func(t *testing.T, b []byte) {
-				var r guard.Result
+				var r policy.Result
 				json.Unmarshal(b, &r)
-				if r.Decision != guard.Blocked || len(r.Violations) == 0 || r.Violations[0].Category != "health_claim" {
+				if r.Decision != policy.Blocked || len(r.Violations) == 0 || r.Violations[0].Category != "health_claim" {
 					t.Errorf("check = %+v; want blocked for a health claim", r)
 				}
 			}},
 		{"check with a brand", "/v1/guard/check", `{"text":"Schnapp dir die Flasche, sie ist billig.","pack":"de-marketing","brand":{"id":"acme","version":"1","banned_words":["billig~"]}}`, http.StatusOK,
 			func(t *testing.T, b []byte) {
-				var r guard.Result
+				var r policy.Result
 				json.Unmarshal(b, &r)
-				if r.Decision == guard.Approved {
+				if r.Decision == policy.Approved {
 					t.Errorf("check with a banned word = %+v; want a violation", r)
 				}
 			}},
 		{"check refuses a file path as pack", "/v1/guard/check", `{"text":"x","pack":"/etc/passwd"}`, http.StatusBadRequest, nil},
-		{"check refuses a relative path as pack", "/v1/guard/check", `{"text":"x","pack":"../../guard/packs/de-marketing.yaml"}`, http.StatusBadRequest, nil},
+		{"check refuses a relative path as pack", "/v1/guard/check", `{"text":"x","pack":"../../guard/policy/packs/de-marketing.yaml"}`, http.StatusBadRequest, nil},
 		{"check bad brand", "/v1/guard/check", `{"text":"x","brand":{"severities":{"banned_word":"maybe"}}}`, http.StatusBadRequest, nil},
 		{"redact absent without a detector", "/v1/guard/redact", `{"text":"x"}`, http.StatusNotFound, nil},
 	}

@@ -10,9 +10,9 @@ import (
 	"slices"
 	"strings"
 
-	"kontext/guard"
 	"kontext/guard/inject"
 	"kontext/guard/pii"
+	"kontext/guard/policy"
 	"kontext/ingest"
 	"kontext/llm"
 )
@@ -115,7 +115,7 @@ func (run *suiteRun) evaluate(ctx context.Context, a Assertion, o *outcome) Asse
 			return fail("detected %s", got)
 		}
 	case AAddressForm:
-		res := run.checkers["de"].Check(o.text, guard.CheckOptions{Lang: "de", Brand: run.r.forms[a.Text]})
+		res := run.checkers["de"].Check(o.text, policy.CheckOptions{Lang: "de", Brand: run.r.forms[a.Text]})
 		for _, v := range res.Violations {
 			if v.Rule == "brand.address_form" {
 				return fail("%s", v.Message)
@@ -195,7 +195,7 @@ func injectionWhere(o *outcome) string {
 	return ""
 }
 
-func violationList(vs []guard.Violation) string {
+func violationList(vs []policy.Violation) string {
 	if len(vs) == 0 {
 		return "no violations"
 	}

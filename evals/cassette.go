@@ -23,7 +23,7 @@ var ErrNoCassette = errors.New("no cassette for this request")
 // runs against a real model are repeatable and need no network in CI.
 // Each answer is stored as one JSON file under Dir, named by the hash of
 // the exact request: model, messages, max_tokens and temperature. The
-// random fence delimiter of each request (see guard.Spotlighter) is
+// random fence delimiter of each request (see inject.Spotlighter) is
 // replaced by a fixed token before hashing and storing, as the generate
 // cache does, so that the same request finds its cassette again.
 //

@@ -501,7 +501,7 @@ func TestJUnit(t *testing.T) {
 // whose health-claim cure rule was removed and checks that the comparison
 // with the committed baseline names the case that catches it.
 func TestBrokenPackIsARegression(t *testing.T) {
-	src, err := os.ReadFile("../guard/packs/de-marketing.yaml")
+	src, err := os.ReadFile("../guard/policy/packs/de-marketing.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,9 +22,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"kontext"
-	"kontext/guard"
 	"kontext/guard/inject"
 	"kontext/guard/pii"
+	"kontext/guard/policy"
 	"kontext/llm"
 	"kontext/retrieval"
 )
@@ -47,10 +47,10 @@ type Config struct {
 	// Injection scans briefs and retrieved chunks.
 	Injection *inject.InjectionScanner
 	// Packs are the policy packs by language ("de", "en").
-	Packs map[string]*guard.Checker
+	Packs map[string]*policy.Checker
 	// Brands are the brand packs by id; DefaultBrand is used when a request
 	// names none.
-	Brands       map[string]*guard.BrandPack
+	Brands       map[string]*policy.BrandPack
 	DefaultBrand string
 	// Providers are the configured chat providers in routing order.
 	Providers []*llm.Provider
@@ -175,8 +175,8 @@ type run struct {
 	stage  time.Time
 
 	tmpl     *Template
-	brand    *guard.BrandPack
-	checker  *guard.Checker
+	brand    *policy.BrandPack
+	checker  *policy.Checker
 	vault    *pii.Vault
 	results  []retrieval.Result
 	plan     retrieval.Plan
@@ -232,7 +232,7 @@ func (s *Service) newRun(p kontext.Principal, req Request, events func(Event)) (
 	if brandID == "" {
 		brandID = s.cfg.DefaultBrand
 	}
-	var brand *guard.BrandPack
+	var brand *policy.BrandPack
 	if brandID != "" {
 		if brand = s.cfg.Brands[brandID]; brand == nil {
 			return nil, kontext.Invalidf("brand", "%q is not a configured brand", brandID)
@@ -304,7 +304,7 @@ func (r *run) retrieve(ctx context.Context) error {
 }
 
 // SeverityInfo marks reasons that inform without changing the decision.
-const SeverityInfo guard.Severity = "info"
+const SeverityInfo policy.Severity = "info"
 
 func (r *run) pseudonymise() {
 	defer r.lap("pseudonymise")
@@ -513,7 +513,7 @@ var lineChannels = map[string]bool{"subject_lines": true}
 
 func (r *run) check() {
 	defer r.lap("policy")
-	opts := guard.CheckOptions{Channel: r.tmpl.PolicyChannel, Lang: r.req.Lang, Brand: r.brand}
+	opts := policy.CheckOptions{Channel: r.tmpl.PolicyChannel, Lang: r.req.Lang, Brand: r.brand}
 	limit := r.maxChars()
 	if lineChannels[r.req.Channel] && r.brand != nil {
 		b := *r.brand
@@ -534,20 +534,20 @@ func (r *run) check() {
 			line = strings.TrimSpace(line)
 			if n := len([]rune(line)); n > limit && !slices.Contains(r.required(), line) {
 				r.res.Reasons = append(r.res.Reasons, Reason{Code: "policy", Rule: "brand.max_length", Category: "max_length",
-					Severity: guard.SeverityBlock, Message: fmt.Sprintf("The line %q has %d characters; %d allowed.", clip(line, 80), n, limit)})
+					Severity: policy.SeverityBlock, Message: fmt.Sprintf("The line %q has %d characters; %d allowed.", clip(line, 80), n, limit)})
 			}
 		}
 	}
 	if placeholderPattern.MatchString(r.res.Draft) {
-		r.res.Reasons = append(r.res.Reasons, Reason{Code: "personal_data", Severity: guard.SeverityReview,
+		r.res.Reasons = append(r.res.Reasons, Reason{Code: "personal_data", Severity: policy.SeverityReview,
 			Message: "The draft holds placeholders of withheld personal data; a person must fill them in or remove them."})
 	}
 	r.res.Decision = Approved
 	for _, reason := range r.res.Reasons {
 		switch reason.Severity {
-		case guard.SeverityBlock:
+		case policy.SeverityBlock:
 			r.res.Decision = Blocked
-		case guard.SeverityReview:
+		case policy.SeverityReview:
 			if r.res.Decision == Approved {
 				r.res.Decision = NeedsReview
 			}

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"kontext/generate"
-	"kontext/guard"
 	"kontext/guard/inject"
+	"kontext/guard/policy"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -22,7 +22,7 @@ func TestAssembleGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	brand, err := guard.LoadBrand("../examples/acme/brand.yaml")
+	brand, err := policy.LoadBrand("../examples/acme/brand.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,9 +9,9 @@ import (
 	"os"
 	"strings"
 
-	"kontext/guard"
 	"kontext/guard/inject"
 	"kontext/guard/pii"
+	"kontext/guard/policy"
 	"kontext/ingest"
 )
 
@@ -86,7 +86,7 @@ func runScan(_ context.Context, args []string, stdout, stderr io.Writer) error {
 
 func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kontext check", flag.ContinueOnError)
-	pack := fs.String("pack", "de-marketing", "policy pack: a built-in name ("+strings.Join(guard.BuiltinPacks(), ", ")+") or a YAML file")
+	pack := fs.String("pack", "de-marketing", "policy pack: a built-in name ("+strings.Join(policy.BuiltinPacks(), ", ")+") or a YAML file")
 	brand := fs.String("brand", "", "brand pack YAML file")
 	channel := fs.String("channel", "", "channel the draft is for: newsletter, social_post, product_description, …")
 	lang := fs.String("lang", "", "language of the draft: de or en (default: the pack's)")
@@ -95,13 +95,13 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	p, err := guard.LoadPack(*pack)
+	p, err := policy.LoadPack(*pack)
 	if err != nil {
 		return err
 	}
-	opts := guard.CheckOptions{Channel: *channel, Lang: *lang, AIDisclosed: *disclosed}
+	opts := policy.CheckOptions{Channel: *channel, Lang: *lang, AIDisclosed: *disclosed}
 	if *brand != "" {
-		if opts.Brand, err = guard.LoadBrand(*brand); err != nil {
+		if opts.Brand, err = policy.LoadBrand(*brand); err != nil {
 			return err
 		}
 	}
@@ -109,7 +109,7 @@ func runCheck(_ context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	res := guard.NewChecker(p, guard.WithPersonalData(newDetector())).Check(text, opts)
+	res := policy.NewChecker(p, policy.WithPersonalData(newDetector())).Check(text, opts)
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(res)
 	}

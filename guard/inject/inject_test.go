@@ -217,7 +217,7 @@ func FuzzScan(f *testing.F) {
 }
 
 func BenchmarkScan(b *testing.B) {
-	text := benchtext.Text(b, "testdata/labelled.jsonl", "../testdata/policy/labelled.jsonl")
+	text := benchtext.Text(b, "testdata/labelled.jsonl", "../policy/testdata/labelled.jsonl")
 	s := inject.NewInjectionScanner(inject.InjectionOptions{})
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()

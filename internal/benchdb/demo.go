@@ -10,9 +10,9 @@ import (
 
 	"kontext"
 	"kontext/generate"
-	"kontext/guard"
 	"kontext/guard/inject"
 	"kontext/guard/pii"
+	"kontext/guard/policy"
 	"kontext/ingest"
 	"kontext/llm"
 	"kontext/retrieval"
@@ -79,20 +79,20 @@ func (db *DB) DemoPipeline(ctx context.Context, corpus string, providers []*llm.
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	packs := map[string]*guard.Checker{}
+	packs := map[string]*policy.Checker{}
 	for lang, name := range map[string]string{"de": "de-marketing", "en": "en-marketing"} {
-		p, err := guard.LoadPack(name)
+		p, err := policy.LoadPack(name)
 		if err != nil {
 			return nil, nil, 0, err
 		}
-		packs[lang] = guard.NewChecker(p, guard.WithPersonalData(det))
+		packs[lang] = policy.NewChecker(p, policy.WithPersonalData(det))
 	}
-	brand, err := guard.LoadBrand(filepath.Join(corpus, "brand.yaml"))
+	brand, err := policy.LoadBrand(filepath.Join(corpus, "brand.yaml"))
 	if err != nil {
 		return nil, nil, 0, err
 	}
 	svc, err := generate.New(generate.Config{Pool: db.App, Retriever: store, Detector: det, Injection: inj, Packs: packs,
-		Brands: map[string]*guard.BrandPack{brand.ID: brand}, DefaultBrand: brand.ID, Providers: providers})
+		Brands: map[string]*policy.BrandPack{brand.ID: brand}, DefaultBrand: brand.ID, Providers: providers})
 	if err != nil {
 		return nil, nil, 0, err
 	}

@@ -1,17 +1,17 @@
-package guard_test
+package policy_test
 
 import (
 	"fmt"
 
-	"kontext/guard"
+	"kontext/guard/policy"
 )
 
 func ExampleChecker_Check() {
-	pack, err := guard.LoadPack("de-marketing")
+	pack, err := policy.LoadPack("de-marketing")
 	if err != nil {
 		panic(err)
 	}
-	res := guard.NewChecker(pack).Check("Unser Tee lindert Erkältungen – jetzt 9 € statt 12 €!", guard.CheckOptions{Channel: "newsletter"})
+	res := policy.NewChecker(pack).Check("Unser Tee lindert Erkältungen – jetzt 9 € statt 12 €!", policy.CheckOptions{Channel: "newsletter"})
 	fmt.Println(res.Decision)
 	for _, v := range res.Violations {
 		fmt.Println(v.Rule, v.Category, v.Severity, v.Span)

@@ -1,4 +1,19 @@
-package guard
+// Package policy checks drafts against the law's and the brand's rules
+// before anyone publishes them. A policy pack (built in: de-marketing,
+// en-marketing; or a YAML file) names rules for health, green, price,
+// "free", urgency, superlative, comparative and guaranteed-success claims,
+// personal data and AI disclosure, written in the token pattern language of
+// guard/internal/pattern; a brand pack adds banned words, required terms,
+// competitors, the German address form, length limits, disclaimers and price
+// floors. Checker.Check returns a Decision (approved, needs_review, blocked)
+// with every Violation located in the text.
+//
+// Its inputs are the draft, CheckOptions (channel, language, brand pack,
+// whether an AI-disclosure label travels with the draft) and, for
+// personal_data rules, a pii detector. It never rewrites a draft: it reports
+// what breaks which rule and where, and the caller decides what happens to
+// the draft.
+package policy
 
 import (
 	"bytes"
