@@ -1,14 +1,11 @@
 package inject_test
 
 import (
-	"bufio"
 	"encoding/json"
-	"os"
-	"strings"
 	"testing"
 
 	"kontext/guard/inject"
-	"kontext/guard/internal/benchtext"
+	"kontext/guard/internal/labelled"
 )
 
 func TestInjectionScanner(t *testing.T) {
@@ -125,38 +122,12 @@ type injectionItem struct {
 	Injection bool   `json:"injection"`
 }
 
-func readInjectionSet(t testing.TB) []injectionItem {
-	t.Helper()
-	f, err := os.Open("testdata/labelled.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var items []injectionItem
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) == "" {
-			continue
-		}
-		var it injectionItem
-		if err := json.Unmarshal(sc.Bytes(), &it); err != nil {
-			t.Fatalf("labelled.jsonl: %v", err)
-		}
-		items = append(items, it)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return items
-}
-
 // TestInjectionLabelledSet reports precision and recall on the labelled set
 // and fails below the floors.
 func TestInjectionLabelledSet(t *testing.T) {
 	t.Parallel()
 	const minRecall, minPrecision = 0.95, 0.95
-	items := readInjectionSet(t)
+	items := labelled.Read[injectionItem](t, "testdata/labelled.jsonl")
 	if len(items) < 120 {
 		t.Fatalf("labelled set has %d items; want at least 120", len(items))
 	}
@@ -217,7 +188,7 @@ func FuzzScan(f *testing.F) {
 }
 
 func BenchmarkScan(b *testing.B) {
-	text := benchtext.Text(b, "testdata/labelled.jsonl", "../policy/testdata/labelled.jsonl")
+	text := labelled.BenchText(b, "testdata/labelled.jsonl", "../policy/testdata/labelled.jsonl")
 	s := inject.NewInjectionScanner(inject.InjectionOptions{})
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()

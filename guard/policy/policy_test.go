@@ -1,7 +1,6 @@
 package policy_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"kontext/guard/internal/benchtext"
+	"kontext/guard/internal/labelled"
 	"kontext/guard/pii"
 	"kontext/guard/policy"
 )
@@ -258,34 +257,12 @@ type policyItem struct {
 	Decision   string   `json:"decision"`
 }
 
-func readPolicySet(t testing.TB) []policyItem {
-	t.Helper()
-	f, err := os.Open("testdata/labelled.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var items []policyItem
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) == "" {
-			continue
-		}
-		var it policyItem
-		if err := json.Unmarshal(sc.Bytes(), &it); err != nil {
-			t.Fatalf("labelled.jsonl: %v", err)
-		}
-		items = append(items, it)
-	}
-	return items
-}
-
 // TestPolicyLabelledSet reports per-category precision and recall and the
 // decision accuracy on the labelled drafts, and fails below the floors.
 func TestPolicyLabelledSet(t *testing.T) {
 	t.Parallel()
 	const minRecall, minPrecision, minDecision = 0.95, 0.95, 0.95
-	items := readPolicySet(t)
+	items := labelled.Read[policyItem](t, "testdata/labelled.jsonl")
 	if len(items) < 80 {
 		t.Fatalf("labelled set has %d drafts; want at least 80", len(items))
 	}
@@ -387,7 +364,7 @@ func FuzzCheck(f *testing.F) {
 }
 
 func BenchmarkCheck(b *testing.B) {
-	text := benchtext.Text(b, "../inject/testdata/labelled.jsonl", "testdata/labelled.jsonl")
+	text := labelled.BenchText(b, "../inject/testdata/labelled.jsonl", "testdata/labelled.jsonl")
 	brand := mustBrand(b)
 	c := policy.NewChecker(mustPack(b, "de-marketing"))
 	b.SetBytes(int64(len(text)))
