@@ -8,7 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"kontext"
-	"kontext/guard"
+	"kontext/guard/pii"
 )
 
 // Error is an error with the HTTP status and machine-readable code it should
@@ -78,7 +78,7 @@ func errorResponse(c *gin.Context, err error) (int, errorFields) {
 	switch {
 	case errors.As(err, &apiErr):
 		status, body.Code, body.Message, body.Details = apiErr.Status, apiErr.Code, apiErr.Message, apiErr.Details
-	case errors.Is(err, guard.ErrPersonalData):
+	case errors.Is(err, pii.ErrPersonalData):
 		status, body.Code = http.StatusUnprocessableEntity, "personal_data"
 		body.Message = "the request holds personal data that may not be sent to the configured model provider; remove it or use placeholders"
 	case errors.As(err, &maxErr):

@@ -18,7 +18,8 @@ import (
 	"kontext/api"
 	"kontext/batch"
 	"kontext/generate"
-	"kontext/guard"
+	"kontext/guard/inject"
+	"kontext/guard/pii"
 	"kontext/ingest"
 	"kontext/retrieval"
 )
@@ -73,11 +74,11 @@ func (r *recorder) Erase(_ context.Context, _ kontext.Principal, subject string)
 	r.got(subject)
 	return ingest.ErasureReceipt{Subject: "f", Types: []string{}, DocumentIDs: []string{}}, nil
 }
-func (r *recorder) Detect(text string) []guard.Finding {
+func (r *recorder) Detect(text string) []pii.Finding {
 	r.got(text)
 	return nil
 }
-func (r *recorder) Redact(text string) (string, []guard.Finding) {
+func (r *recorder) Redact(text string) (string, []pii.Finding) {
 	r.got(text)
 	return text, nil
 }
@@ -120,7 +121,7 @@ func fuzzServer() (*api.Server, *recorder) {
 	rec := &recorder{}
 	return api.New(api.Options{Logger: slog.New(slog.DiscardHandler), Auth: fuzzAuth{}, MaxBodyBytes: 64 << 10, MaxDocumentBytes: 64 << 10,
 		Ingester: rec, Documents: noDocuments{}, Searcher: rec, Generator: rec, Batches: noBatches{rec}, Eraser: rec,
-		Guard:      &api.Guard{Injection: guard.NewInjectionScanner(guard.InjectionOptions{}), Redactor: rec},
+		Guard:      &api.Guard{Injection: inject.NewInjectionScanner(inject.InjectionOptions{}), Redactor: rec},
 		RateLimits: map[kontext.Role]api.RateLimit{kontext.Admin: {Rate: 1e9, Burst: 1 << 30}}}), rec
 }
 

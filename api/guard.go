@@ -10,49 +10,51 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"kontext"
-	"kontext/guard"
+	"kontext/guard/inject"
+	"kontext/guard/pii"
+	"kontext/guard/policy"
 )
 
 // Guard holds the checks the /v1/guard routes run.
 type Guard struct {
 	// Injection scans briefs and documents for prompt injection.
-	Injection *guard.InjectionScanner
+	Injection *inject.InjectionScanner
 	// Redactor finds personal data; nil leaves /v1/guard/redact out and the
 	// personal_data policy rule off.
 	Redactor Redactor
 
 	mu       sync.Mutex
-	checkers map[string]*guard.Checker
+	checkers map[string]*policy.Checker
 }
 
 // Redactor replaces personal data in text by placeholders.
 type Redactor interface {
-	Detect(text string) []guard.Finding
-	Redact(text string) (string, []guard.Finding)
+	Detect(text string) []pii.Finding
+	Redact(text string) (string, []pii.Finding)
 }
 
 // checker returns the checker of a built-in pack. Packs are addressed by
 // name only: a request can never make the server read a file.
-func (g *Guard) checker(name string) (*guard.Checker, error) {
-	if !slices.Contains(guard.BuiltinPacks(), name) {
-		return nil, kontext.Invalidf("pack", "%q is not a built-in pack (%s)", name, strings.Join(guard.BuiltinPacks(), ", "))
+func (g *Guard) checker(name string) (*policy.Checker, error) {
+	if !slices.Contains(policy.BuiltinPacks(), name) {
+		return nil, kontext.Invalidf("pack", "%q is not a built-in pack (%s)", name, strings.Join(policy.BuiltinPacks(), ", "))
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if c, ok := g.checkers[name]; ok {
 		return c, nil
 	}
-	p, err := guard.LoadPack(name)
+	p, err := policy.LoadPack(name)
 	if err != nil {
 		return nil, err
 	}
-	var opts []guard.CheckerOption
+	var opts []policy.CheckerOption
 	if g.Redactor != nil {
-		opts = append(opts, guard.WithPersonalData(g.Redactor))
+		opts = append(opts, policy.WithPersonalData(g.Redactor))
 	}
-	c := guard.NewChecker(p, opts...)
+	c := policy.NewChecker(p, opts...)
 	if g.checkers == nil {
-		g.checkers = map[string]*guard.Checker{}
+		g.checkers = map[string]*policy.Checker{}
 	}
 	g.checkers[name] = c
 	return c, nil
@@ -91,7 +93,7 @@ func (s *Server) guardScan(c *gin.Context) {
 	if body.As == "" {
 		body.As = "brief"
 	}
-	src, err := guard.ParseSource(body.As)
+	src, err := inject.ParseSource(body.As)
 	if err != nil {
 		writeError(c, kontext.Invalidf("as", "%q is not brief or document", body.As))
 		return
@@ -119,7 +121,7 @@ func (s *Server) guardCheck(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	opts := guard.CheckOptions{Channel: body.Channel, Lang: body.Lang, AIDisclosed: body.AIDisclosed}
+	opts := policy.CheckOptions{Channel: body.Channel, Lang: body.Lang, AIDisclosed: body.AIDisclosed}
 	if body.Brand != nil {
 		// The brand pack arrives as JSON; its loader reads YAML, of which
 		// JSON is a subset.
@@ -128,7 +130,7 @@ func (s *Server) guardCheck(c *gin.Context) {
 			writeError(c, kontext.Invalidf("brand", "not a brand pack"))
 			return
 		}
-		if opts.Brand, err = guard.ParseBrand(raw); err != nil {
+		if opts.Brand, err = policy.ParseBrand(raw); err != nil {
 			writeError(c, kontext.Invalidf("brand", "%v", err))
 			return
 		}
@@ -145,7 +147,7 @@ func (s *Server) guardRedact(c *gin.Context) {
 	}
 	text, findings := s.opts.Guard.Redactor.Redact(body.Text)
 	if findings == nil {
-		findings = []guard.Finding{}
+		findings = []pii.Finding{}
 	}
 	c.JSON(http.StatusOK, gin.H{"text": text, "findings": findings})
 }

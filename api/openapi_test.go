@@ -14,7 +14,8 @@ import (
 	"kontext/api"
 	"kontext/batch"
 	"kontext/generate"
-	"kontext/guard"
+	"kontext/guard/inject"
+	"kontext/guard/pii"
 	"kontext/ingest"
 	"kontext/internal/openapitest"
 	"kontext/retrieval"
@@ -28,7 +29,7 @@ func fullRouter(t *testing.T) *api.Server {
 	return api.New(api.Options{Logger: slog.New(slog.DiscardHandler),
 		Ingester: (*ingest.Ingester)(nil), Documents: (*ingest.Store)(nil), Eraser: (*ingest.Ingester)(nil),
 		Searcher: (*retrieval.Store)(nil), Generator: (*generate.Service)(nil), Batches: (*batch.Service)(nil),
-		Guard: &api.Guard{Injection: guard.NewInjectionScanner(guard.InjectionOptions{}), Redactor: guard.NewDetector(guard.DetectorOptions{})}})
+		Guard: &api.Guard{Injection: inject.NewInjectionScanner(inject.InjectionOptions{}), Redactor: pii.NewDetector(pii.DetectorOptions{})}})
 }
 
 // TestOpenAPICoversRouter fails when a route is served but not documented,

@@ -10,7 +10,9 @@ import (
 	"slices"
 	"strings"
 
-	"kontext/guard"
+	"kontext/guard/inject"
+	"kontext/guard/pii"
+	"kontext/guard/policy"
 	"kontext/ingest"
 	"kontext/llm"
 )
@@ -97,7 +99,7 @@ func (run *suiteRun) evaluate(ctx context.Context, a Assertion, o *outcome) Asse
 		}
 		for i, p := range o.payloads {
 			if err := run.r.detector.CheckEgress(p); err != nil {
-				var ee *guard.EgressError
+				var ee *pii.EgressError
 				if errors.As(err, &ee) {
 					return fail("personal data in provider payload %d: %v", i+1, ee.Types)
 				}
@@ -113,7 +115,7 @@ func (run *suiteRun) evaluate(ctx context.Context, a Assertion, o *outcome) Asse
 			return fail("detected %s", got)
 		}
 	case AAddressForm:
-		res := run.checkers["de"].Check(o.text, guard.CheckOptions{Lang: "de", Brand: run.r.forms[a.Text]})
+		res := run.checkers["de"].Check(o.text, policy.CheckOptions{Lang: "de", Brand: run.r.forms[a.Text]})
 		for _, v := range res.Violations {
 			if v.Rule == "brand.address_form" {
 				return fail("%s", v.Message)
@@ -193,7 +195,7 @@ func injectionWhere(o *outcome) string {
 	return ""
 }
 
-func violationList(vs []guard.Violation) string {
+func violationList(vs []policy.Violation) string {
 	if len(vs) == 0 {
 		return "no violations"
 	}
@@ -206,7 +208,7 @@ func violationList(vs []guard.Violation) string {
 	return "violations: " + strings.Join(ids, ", ")
 }
 
-func findingTypes(fs []guard.Finding) string {
+func findingTypes(fs []pii.Finding) string {
 	counts := map[string]int{}
 	var types []string
 	for _, f := range fs {
@@ -302,7 +304,7 @@ const judgeSystem = `You grade marketing drafts against a rubric. Read the rubri
 
 // judge asks a provider to grade text against a rubric.
 func judge(ctx context.Context, chat llm.Chat, rubric, text string) (float64, string, error) {
-	spot := guard.NewSpotlighter()
+	spot := inject.NewSpotlighter()
 	req := llm.ChatRequest{
 		Messages: []llm.Message{
 			{Role: llm.RoleSystem, Content: judgeSystem + spot.Instruction()},

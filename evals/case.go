@@ -12,7 +12,8 @@ import (
 
 	"kontext"
 	"kontext/generate"
-	"kontext/guard"
+	"kontext/guard/inject"
+	"kontext/guard/policy"
 	"kontext/llm"
 	"kontext/retrieval"
 )
@@ -85,7 +86,7 @@ type outcome struct {
 	text       string // the draft, or the checked text
 	decided    bool
 	decision   string
-	violations []guard.Violation
+	violations []policy.Violation
 	rejected   bool     // the brief was rejected as injection
 	dropped    int      // retrieved chunks left out as injection
 	injection  bool     // a text case's injection scan
@@ -257,7 +258,7 @@ func (run *suiteRun) generate(ctx context.Context, p kontext.Principal, c *Case)
 	o.text, o.decided, o.decision, o.cost = res.Draft, true, string(res.Decision), res.Usage.CostEUR
 	for _, r := range res.Reasons {
 		if r.Code == "policy" {
-			o.violations = append(o.violations, guard.Violation{Rule: r.Rule, Category: r.Category, Severity: r.Severity, Message: r.Message})
+			o.violations = append(o.violations, policy.Violation{Rule: r.Rule, Category: r.Category, Severity: r.Severity, Message: r.Message})
 		}
 	}
 	o.dropped = len(res.Provenance.Dropped)
@@ -329,11 +330,11 @@ func (run *suiteRun) check(c *Case) *outcome {
 	}
 	o := &outcome{kind: KindText, text: c.Text, lang: lang, decided: true}
 	start := time.Now()
-	res := run.checkers[lang].Check(c.Text, guard.CheckOptions{Channel: c.Channel, Lang: lang, Brand: run.brand, AIDisclosed: c.AIDisclosed})
+	res := run.checkers[lang].Check(c.Text, policy.CheckOptions{Channel: c.Channel, Lang: lang, Brand: run.brand, AIDisclosed: c.AIDisclosed})
 	o.decision, o.violations = string(res.Decision), res.Violations
-	src := guard.Brief
+	src := inject.Brief
 	if c.Scan == "document" {
-		src = guard.Document
+		src = inject.Document
 	}
 	scan := run.r.inject.Scan(c.Text, src)
 	o.injection, o.scanned = scan.Injection, scan.Reasons

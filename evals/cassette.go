@@ -23,7 +23,7 @@ var ErrNoCassette = errors.New("no cassette for this request")
 // runs against a real model are repeatable and need no network in CI.
 // Each answer is stored as one JSON file under Dir, named by the hash of
 // the exact request: model, messages, max_tokens and temperature. The
-// random fence delimiter of each request (see guard.Spotlighter) is
+// random fence delimiter of each request (see inject.Spotlighter) is
 // replaced by a fixed token before hashing and storing, as the generate
 // cache does, so that the same request finds its cassette again.
 //
@@ -63,7 +63,7 @@ type cassetteResponse struct {
 	Usage        llm.Usage `json:"usage"`
 }
 
-// fenceRE matches the random delimiter guard.NewSpotlighter draws.
+// fenceRE matches the random delimiter inject.NewSpotlighter draws.
 var fenceRE = regexp.MustCompile(`KX-[A-Z2-7]{26}`)
 
 // fixedFence stands in for the random delimiter in keys and files.

@@ -21,7 +21,8 @@ import (
 	"kontext/api"
 	"kontext/evals"
 	"kontext/generate"
-	"kontext/guard"
+	"kontext/guard/inject"
+	"kontext/guard/pii"
 	"kontext/ingest"
 	"kontext/internal/dbtest"
 	"kontext/llm"
@@ -41,11 +42,11 @@ func options(t *testing.T, providers ...*llm.Provider) evals.Options {
 	if err != nil {
 		t.Fatal(err)
 	}
-	det := guard.NewDetector(guard.DetectorOptions{})
-	inj := guard.NewInjectionScanner(guard.InjectionOptions{})
+	det := pii.NewDetector(pii.DetectorOptions{})
+	inj := inject.NewInjectionScanner(inject.InjectionOptions{})
 	in, err := ingest.New(pool, ingest.Options{Embedder: emb, Secret: []byte("evals-test-secret-of-32-bytes!!!"),
 		Scanners: ingest.Scanners{PII: det.Detect, Injection: func(text string) (bool, float64, []string) {
-			r := inj.Scan(text, guard.Document)
+			r := inj.Scan(text, inject.Document)
 			return r.Injection, r.Score, r.Reasons
 		}}})
 	if err != nil {
@@ -142,7 +143,7 @@ func reply(req openai.ChatCompletionRequest) string {
 func testProviders(t *testing.T, srv *llmtest.Server) []*llm.Provider {
 	t.Helper()
 	chat, err := llm.NewOpenAIChat(llm.OpenAIChatConfig{BaseURL: srv.URL(), Model: "test-model", MaxRetries: -1,
-		HTTPClient: &http.Client{Transport: &llm.EgressTransport{Check: guard.NewDetector(guard.DetectorOptions{}).CheckEgress}}})
+		HTTPClient: &http.Client{Transport: &llm.EgressTransport{Check: pii.NewDetector(pii.DetectorOptions{}).CheckEgress}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -500,7 +501,7 @@ func TestJUnit(t *testing.T) {
 // whose health-claim cure rule was removed and checks that the comparison
 // with the committed baseline names the case that catches it.
 func TestBrokenPackIsARegression(t *testing.T) {
-	src, err := os.ReadFile("../guard/packs/de-marketing.yaml")
+	src, err := os.ReadFile("../guard/policy/packs/de-marketing.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -596,7 +597,7 @@ func TestSeedSuitesLoad(t *testing.T) {
 func TestCassetteKey(t *testing.T) {
 	t.Parallel()
 	req := func(untrusted string) llm.ChatRequest {
-		s := guard.NewSpotlighter()
+		s := inject.NewSpotlighter()
 		return llm.ChatRequest{MaxTokens: 100, Messages: []llm.Message{
 			{Role: llm.RoleSystem, Content: "Write. " + s.Instruction()},
 			{Role: llm.RoleUser, Content: s.Wrap(untrusted)},

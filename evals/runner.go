@@ -18,7 +18,9 @@ import (
 
 	"kontext"
 	"kontext/generate"
-	"kontext/guard"
+	"kontext/guard/inject"
+	"kontext/guard/pii"
+	"kontext/guard/policy"
 	"kontext/ingest"
 	"kontext/llm"
 )
@@ -73,9 +75,9 @@ type Options struct {
 // Runner runs suites. Create it with New.
 type Runner struct {
 	opts     Options
-	detector *guard.Detector
-	inject   *guard.InjectionScanner
-	forms    map[string]*guard.BrandPack // address form → a brand pack that checks only it
+	detector *pii.Detector
+	inject   *inject.InjectionScanner
+	forms    map[string]*policy.BrandPack // address form → a brand pack that checks only it
 }
 
 // New returns a Runner.
@@ -102,9 +104,9 @@ func New(opts Options) (*Runner, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	r := &Runner{opts: opts, detector: g.Detector, inject: g.Injection, forms: map[string]*guard.BrandPack{}}
+	r := &Runner{opts: opts, detector: g.Detector, inject: g.Injection, forms: map[string]*policy.BrandPack{}}
 	for _, form := range []string{"du", "sie"} {
-		b, err := guard.ParseBrand([]byte("id: address-form\nversion: \"1\"\naddress_form: " + form + "\n"))
+		b, err := policy.ParseBrand([]byte("id: address-form\nversion: \"1\"\naddress_form: " + form + "\n"))
 		if err != nil {
 			return nil, fmt.Errorf("evals: %w", err)
 		}
@@ -149,8 +151,8 @@ type suiteRun struct {
 	s        *Suite
 	tenant   string
 	gen      *generate.Service
-	brand    *guard.BrandPack
-	checkers map[string]*guard.Checker
+	brand    *policy.BrandPack
+	checkers map[string]*policy.Checker
 	judge    llm.Chat
 	judgeWhy string            // why llm_judge is skipped, when judge is nil
 	byDoc    map[string]string // document id → external id
@@ -195,10 +197,10 @@ func (s *Suite) provider() string {
 // setUp creates the suite's tenant, loads its fixtures and builds its
 // generate pipeline.
 func (r *Runner) setUp(ctx context.Context, s *Suite, sr *SuiteReport) (*suiteRun, func(), error) {
-	run := &suiteRun{r: r, s: s, byDoc: map[string]string{}, byExt: map[string]string{}, checkers: map[string]*guard.Checker{}}
+	run := &suiteRun{r: r, s: s, byDoc: map[string]string{}, byExt: map[string]string{}, checkers: map[string]*policy.Checker{}}
 	g := r.opts.Generate
 	// Packs: the built-in ones unless the suite names others.
-	g.Packs = map[string]*guard.Checker{}
+	g.Packs = map[string]*policy.Checker{}
 	for lang, def := range map[string]string{"de": "de-marketing", "en": "en-marketing"} {
 		name := def
 		if v := s.Fixtures.Packs[lang]; v != "" {
@@ -207,23 +209,23 @@ func (r *Runner) setUp(ctx context.Context, s *Suite, sr *SuiteReport) (*suiteRu
 				name = v // a built-in pack's name
 			}
 		}
-		p, err := guard.LoadPack(name)
+		p, err := policy.LoadPack(name)
 		if err != nil {
 			return nil, nil, fmt.Errorf("fixtures.packs: %w", err)
 		}
-		g.Packs[lang] = guard.NewChecker(p, guard.WithPersonalData(r.detector))
+		g.Packs[lang] = policy.NewChecker(p, policy.WithPersonalData(r.detector))
 		sr.Packs = append(sr.Packs, p.ID+"@"+p.Version)
 	}
 	slices.Sort(sr.Packs)
 	run.checkers = g.Packs
 	g.Brands, g.DefaultBrand = nil, ""
 	if s.Fixtures.Brand != "" {
-		b, err := guard.LoadBrand(r.path(s.Fixtures.Brand))
+		b, err := policy.LoadBrand(r.path(s.Fixtures.Brand))
 		if err != nil {
 			return nil, nil, fmt.Errorf("fixtures.brand: %w", err)
 		}
 		run.brand = b
-		g.Brands, g.DefaultBrand = map[string]*guard.BrandPack{b.ID: b}, b.ID
+		g.Brands, g.DefaultBrand = map[string]*policy.BrandPack{b.ID: b}, b.ID
 		sr.Brand = b.ID + "@" + b.Version
 	}
 	p, err := r.provider(s.provider(), s.Name)

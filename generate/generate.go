@@ -22,7 +22,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"kontext"
-	"kontext/guard"
+	"kontext/guard/inject"
+	"kontext/guard/pii"
+	"kontext/guard/policy"
 	"kontext/llm"
 	"kontext/retrieval"
 )
@@ -41,14 +43,14 @@ type Config struct {
 	// Retriever searches the caller's sources.
 	Retriever Retriever
 	// Detector finds personal data to pseudonymise.
-	Detector *guard.Detector
+	Detector *pii.Detector
 	// Injection scans briefs and retrieved chunks.
-	Injection *guard.InjectionScanner
+	Injection *inject.InjectionScanner
 	// Packs are the policy packs by language ("de", "en").
-	Packs map[string]*guard.Checker
+	Packs map[string]*policy.Checker
 	// Brands are the brand packs by id; DefaultBrand is used when a request
 	// names none.
-	Brands       map[string]*guard.BrandPack
+	Brands       map[string]*policy.BrandPack
 	DefaultBrand string
 	// Providers are the configured chat providers in routing order.
 	Providers []*llm.Provider
@@ -59,7 +61,7 @@ type Config struct {
 	CacheTTL time.Duration
 	// Restore says which kinds of personal data are put back into the
 	// draft; the zero value restores nothing.
-	Restore guard.RestorePolicy
+	Restore pii.RestorePolicy
 	// Logger logs failures; nil discards.
 	Logger *slog.Logger
 }
@@ -175,9 +177,9 @@ type run struct {
 	stage  time.Time
 
 	tmpl    *Template
-	brand   *guard.BrandPack
-	checker *guard.Checker
-	vault   *guard.Vault
+	brand   *policy.BrandPack
+	checker *policy.Checker
+	vault   *pii.Vault
 	results []retrieval.Result
 	plan    retrieval.Plan
 	output  OutputPolicy
@@ -238,7 +240,7 @@ func (s *Service) newRun(p kontext.Principal, req Request, events func(Event)) (
 	if brandID == "" {
 		brandID = s.cfg.DefaultBrand
 	}
-	var brand *guard.BrandPack
+	var brand *policy.BrandPack
 	if brandID != "" {
 		if brand = s.cfg.Brands[brandID]; brand == nil {
 			return nil, kontext.Invalidf("brand", "%q is not a configured brand", brandID)
@@ -270,7 +272,7 @@ func (r *run) lap(name string) {
 
 func (r *run) checkBrief(context.Context) error {
 	defer r.lap("input_check")
-	scan := r.s.cfg.Injection.Scan(r.req.Brief, guard.Brief)
+	scan := r.s.cfg.Injection.Scan(r.req.Brief, inject.Brief)
 	if scan.Injection {
 		return &RejectedError{Reasons: scan.Reasons, Score: scan.Score}
 	}
@@ -303,7 +305,7 @@ func (r *run) retrieve(ctx context.Context) error {
 	// chunk that reads like an instruction to the model is left out all
 	// the same.
 	injected := func(c retrieval.Result) bool {
-		scan := r.s.cfg.Injection.Scan(c.Text, guard.Document)
+		scan := r.s.cfg.Injection.Scan(c.Text, inject.Document)
 		if scan.Injection {
 			r.res.Provenance.Dropped = append(r.res.Provenance.Dropped, DroppedSource{ChunkID: c.ChunkID,
 				Reason: "possible prompt injection: " + strings.Join(first(scan.Reasons, 2), "; ")})
@@ -350,7 +352,7 @@ func (r *run) retrieve(ctx context.Context) error {
 }
 
 // SeverityInfo marks reasons that inform without changing the decision.
-const SeverityInfo guard.Severity = "info"
+const SeverityInfo policy.Severity = "info"
 
 func (r *run) pseudonymise() {
 	defer r.lap("pseudonymise")
@@ -439,14 +441,14 @@ func (r *run) maxChars() int {
 
 func (r *run) assemble() error {
 	defer r.lap("assemble")
-	spot := guard.NewSpotlighter() // a fresh fence per request
+	spot := inject.NewSpotlighter() // a fresh fence per request
 	for i := range r.sources {
 		r.sources[i].Wrapped = spot.Wrap(r.sources[i].Text)
 	}
 	// Guidelines are the tenant's own rules for the writer: fenced apart
 	// from the sources, under a fence of their own and its own note.
 	if len(r.guidelines) > 0 {
-		gspot := guard.NewSpotlighter()
+		gspot := inject.NewSpotlighter()
 		for i := range r.guidelines {
 			r.guidelines[i].Wrapped = gspot.Wrap(r.guidelines[i].Text)
 		}
@@ -568,7 +570,7 @@ func (r *run) restore() {
 	}
 	r.stored = draft
 	r.res.Draft = r.vault.Restore(draft, r.s.cfg.Restore)
-	if r.s.cfg.Restore != guard.RestoreNothing {
+	if r.s.cfg.Restore != pii.RestoreNothing {
 		for i := range r.res.Sentences {
 			r.res.Sentences[i].Text = r.vault.Restore(r.res.Sentences[i].Text, r.s.cfg.Restore)
 		}
@@ -581,7 +583,7 @@ var lineChannels = map[string]bool{"subject_lines": true}
 
 func (r *run) check() {
 	defer r.lap("policy")
-	opts := guard.CheckOptions{Channel: r.tmpl.PolicyChannel, Lang: r.req.Lang, Brand: r.brand}
+	opts := policy.CheckOptions{Channel: r.tmpl.PolicyChannel, Lang: r.req.Lang, Brand: r.brand}
 	limit := r.maxChars()
 	if lineChannels[r.req.Channel] && r.brand != nil {
 		b := *r.brand
@@ -602,20 +604,20 @@ func (r *run) check() {
 			line = strings.TrimSpace(line)
 			if n := len([]rune(line)); n > limit && !slices.Contains(r.required(), line) {
 				r.res.Reasons = append(r.res.Reasons, Reason{Code: "policy", Rule: "brand.max_length", Category: "max_length",
-					Severity: guard.SeverityBlock, Message: fmt.Sprintf("The line %q has %d characters; %d allowed.", clip(line, 80), n, limit)})
+					Severity: policy.SeverityBlock, Message: fmt.Sprintf("The line %q has %d characters; %d allowed.", clip(line, 80), n, limit)})
 			}
 		}
 	}
 	if placeholderPattern.MatchString(r.res.Draft) {
-		r.res.Reasons = append(r.res.Reasons, Reason{Code: "personal_data", Severity: guard.SeverityReview,
+		r.res.Reasons = append(r.res.Reasons, Reason{Code: "personal_data", Severity: policy.SeverityReview,
 			Message: "The draft holds placeholders of withheld personal data; a person must fill them in or remove them."})
 	}
 	r.res.Decision = Approved
 	for _, reason := range r.res.Reasons {
 		switch reason.Severity {
-		case guard.SeverityBlock:
+		case policy.SeverityBlock:
 			r.res.Decision = Blocked
-		case guard.SeverityReview:
+		case policy.SeverityReview:
 			if r.res.Decision == Approved {
 				r.res.Decision = NeedsReview
 			}

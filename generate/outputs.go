@@ -8,7 +8,8 @@ import (
 	"unicode/utf8"
 
 	"kontext"
-	"kontext/guard"
+	"kontext/guard/pii"
+	"kontext/guard/policy"
 	"kontext/llm"
 	"kontext/retrieval"
 )
@@ -25,9 +26,9 @@ type OutputPolicy struct {
 	// Classification is the highest classification of the sources a draft
 	// may use without review.
 	Classification kontext.Classification
-	// AboveClassification is guard.OutputReview or guard.OutputExclude.
+	// AboveClassification is policy.OutputReview or policy.OutputExclude.
 	AboveClassification string
-	// PersonalCommunication is guard.OutputExclude or guard.OutputReview.
+	// PersonalCommunication is policy.OutputExclude or policy.OutputReview.
 	PersonalCommunication string
 }
 
@@ -38,9 +39,9 @@ type OutputPolicy struct {
 // belongs to a person; personal communication is excluded before
 // composing, because a customer's mail was written for support, not for
 // marketing, and so never reaches a model on its way into a public text.
-func OutputPolicyFor(b *guard.BrandPack, channel string) OutputPolicy {
+func OutputPolicyFor(b *policy.BrandPack, channel string) OutputPolicy {
 	op := OutputPolicy{Classification: DefaultOutputClassification,
-		AboveClassification: guard.OutputReview, PersonalCommunication: guard.OutputExclude}
+		AboveClassification: policy.OutputReview, PersonalCommunication: policy.OutputExclude}
 	if b == nil {
 		return op
 	}
@@ -61,17 +62,17 @@ func OutputPolicyFor(b *guard.BrandPack, channel string) OutputPolicy {
 // composing rather than holding a draft that uses it for review.
 func (op OutputPolicy) Restriction(c retrieval.Result, channel string) (why string, exclude bool) {
 	var whys []string
-	if c.Purpose == kontext.Correspondence || slices.Contains(c.PersonalData, guard.TypePerson) {
+	if c.Purpose == kontext.Correspondence || slices.Contains(c.PersonalData, pii.TypePerson) {
 		what := "personal communication"
 		if c.Purpose != kontext.Correspondence {
 			what = "text that names a person"
 		}
 		whys = append(whys, what)
-		exclude = exclude || op.PersonalCommunication == guard.OutputExclude
+		exclude = exclude || op.PersonalCommunication == policy.OutputExclude
 	}
 	if c.Classification.Rank() > op.Classification.Rank() {
 		whys = append(whys, fmt.Sprintf("classified %s, above the %s output of %s", c.Classification, op.Classification, channel))
-		exclude = exclude || op.AboveClassification == guard.OutputExclude
+		exclude = exclude || op.AboveClassification == policy.OutputExclude
 	}
 	return strings.Join(whys, "; "), exclude
 }
@@ -127,7 +128,7 @@ func foldWord(w string) string { return folder.Replace(strings.ToLower(w)) }
 // words of the trade ("Gamma-Zelt", but not "Produkttext-Entwurf"). German
 // joins nouns with hyphens ("Kita-Garten"), so elsewhere such a compound
 // names no subject.
-func BriefSubjects(brief, channel string, b *guard.BrandPack) []string {
+func BriefSubjects(brief, channel string, b *policy.BrandPack) []string {
 	var out []string
 	add := func(s string) {
 		s = strings.TrimSpace(s)
@@ -312,7 +313,7 @@ func (r *run) answersBrief() {
 	brief := placeholderPattern.ReplaceAllString(r.prompt.Brief, " ")
 	for _, subj := range BriefSubjects(brief, r.tmpl.PolicyChannel, r.brand) {
 		if !Mentions(draft, subj) {
-			r.res.Reasons = append(r.res.Reasons, Reason{Code: "brief", Severity: guard.SeverityReview,
+			r.res.Reasons = append(r.res.Reasons, Reason{Code: "brief", Severity: policy.SeverityReview,
 				Message: fmt.Sprintf("The draft does not mention %q, which the brief asks about.", subj)})
 			continue
 		}
@@ -324,7 +325,7 @@ func (r *run) answersBrief() {
 			}
 		}
 		if !supported {
-			r.res.Reasons = append(r.res.Reasons, Reason{Code: "brief", Severity: guard.SeverityReview,
+			r.res.Reasons = append(r.res.Reasons, Reason{Code: "brief", Severity: policy.SeverityReview,
 				Message: fmt.Sprintf("No source the draft cites is about %q, which the brief asks about.", subj)})
 		}
 	}
@@ -342,7 +343,7 @@ func (r *run) answersBrief() {
 	for _, s := range r.verified.Sentences {
 		for _, g := range r.guidelines {
 			if run, ok := Quotes(s.Text, g.Text); ok && !sourced[run] {
-				r.res.Reasons = append(r.res.Reasons, Reason{Code: "guideline", Severity: guard.SeverityReview,
+				r.res.Reasons = append(r.res.Reasons, Reason{Code: "guideline", Severity: policy.SeverityReview,
 					Message: fmt.Sprintf("The draft copies the writing guideline %q, which is an instruction, not copy: %q", g.Title, clip(s.Text, 120))})
 				break
 			}
@@ -377,7 +378,7 @@ func (r *run) respectsOutput() {
 			}
 		}
 		if used {
-			r.res.Reasons = append(r.res.Reasons, Reason{Code: "output", Severity: guard.SeverityReview,
+			r.res.Reasons = append(r.res.Reasons, Reason{Code: "output", Severity: policy.SeverityReview,
 				Message: fmt.Sprintf("The draft uses source [%d] %q, which is %s; a person must decide whether it may go out.", src.N, src.Title, why)})
 		}
 	}

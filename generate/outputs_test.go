@@ -6,13 +6,14 @@ import (
 
 	"kontext"
 	"kontext/generate"
-	"kontext/guard"
+	"kontext/guard/pii"
+	"kontext/guard/policy"
 	"kontext/retrieval"
 )
 
 func TestBriefSubjects(t *testing.T) {
 	t.Parallel()
-	brand, err := guard.LoadBrand("../examples/acme/brand.yaml")
+	brand, err := policy.LoadBrand("../examples/acme/brand.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +84,7 @@ func TestQuotes(t *testing.T) {
 
 func TestOutputPolicy(t *testing.T) {
 	t.Parallel()
-	review, err := guard.ParseBrand([]byte("id: b\nversion: \"1\"\noutputs:\n  classification: {faq_answer: internal}\n  above_classification: exclude\n  personal_communication: review\n"))
+	review, err := policy.ParseBrand([]byte("id: b\nversion: \"1\"\noutputs:\n  classification: {faq_answer: internal}\n  above_classification: exclude\n  personal_communication: review\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,11 +92,11 @@ func TestOutputPolicy(t *testing.T) {
 	internal := retrieval.Result{Title: "Preisliste", Classification: kontext.Internal, Purpose: kontext.Reference}
 	confidential := retrieval.Result{Title: "Strategie", Classification: kontext.Confidential, Purpose: kontext.Reference}
 	mail := retrieval.Result{Title: "Mail", Classification: kontext.Internal, Purpose: kontext.Correspondence}
-	named := retrieval.Result{Title: "Notiz", Classification: kontext.Public, Purpose: kontext.Reference, PersonalData: []string{guard.TypePerson}}
-	email := retrieval.Result{Title: "Impressum", Classification: kontext.Public, Purpose: kontext.Reference, PersonalData: []string{guard.TypeEmail}}
+	named := retrieval.Result{Title: "Notiz", Classification: kontext.Public, Purpose: kontext.Reference, PersonalData: []string{pii.TypePerson}}
+	email := retrieval.Result{Title: "Impressum", Classification: kontext.Public, Purpose: kontext.Reference, PersonalData: []string{pii.TypeEmail}}
 	for _, tc := range []struct {
 		name     string
-		brand    *guard.BrandPack
+		brand    *policy.BrandPack
 		channel  string
 		source   retrieval.Result
 		limited  bool
@@ -133,7 +134,7 @@ func TestParseBrandOutputs(t *testing.T) {
 		{"unknown classification", "outputs:\n  classification: {faq_answer: secret}\n", false},
 		{"unknown mode", "outputs:\n  personal_communication: allow\n", false},
 	} {
-		_, err := guard.ParseBrand([]byte("id: b\nversion: \"1\"\n" + tc.yaml))
+		_, err := policy.ParseBrand([]byte("id: b\nversion: \"1\"\n" + tc.yaml))
 		if (err == nil) != tc.ok {
 			t.Errorf("%s: ParseBrand error = %v; want ok %v", tc.name, err, tc.ok)
 		}

@@ -10,7 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"kontext/guard"
+	"kontext/guard/policy"
 	"kontext/llm"
 )
 
@@ -185,7 +185,7 @@ func GuidelineInstruction(delim string) string {
 
 // PromptBrandOf states a brand pack's rules for the prompt: banned words
 // without their pattern syntax.
-func PromptBrandOf(b *guard.BrandPack) PromptBrand {
+func PromptBrandOf(b *policy.BrandPack) PromptBrand {
 	if b == nil {
 		return PromptBrand{Name: "the brand"}
 	}

@@ -8,7 +8,8 @@ import (
 	"testing"
 
 	"kontext/generate"
-	"kontext/guard"
+	"kontext/guard/inject"
+	"kontext/guard/policy"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -21,14 +22,14 @@ func TestAssembleGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	brand, err := guard.LoadBrand("../examples/acme/brand.yaml")
+	brand, err := policy.LoadBrand("../examples/acme/brand.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, ch := range ts.Channels() {
 		t.Run(ch, func(t *testing.T) {
 			tmpl, _ := ts.Get(ch)
-			spot := guard.NewSpotlighter()
+			spot := inject.NewSpotlighter()
 			sources := []generate.PromptSource{
 				{N: 1, Title: "Firnwerk Gipfelflasche 500", Heading: "Warm- und Kalthalten", Version: 3,
 					Text: "Mit Wasser von 95 °C gefüllt: nach 6 Stunden noch 74 °C."},

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
-	"kontext/guard"
+	"kontext/guard/policy"
 )
 
 // Request asks for one draft.
@@ -76,13 +76,13 @@ func (a *Attribute) UnmarshalJSON(data []byte) error {
 }
 
 // Decision is the outcome of a generation.
-type Decision = guard.Decision
+type Decision = policy.Decision
 
 // Decisions.
 const (
-	Approved    = guard.Approved
-	NeedsReview = guard.NeedsReview
-	Blocked     = guard.Blocked
+	Approved    = policy.Approved
+	NeedsReview = policy.NeedsReview
+	Blocked     = policy.Blocked
 )
 
 // Result is one checked, cited draft.
@@ -130,12 +130,12 @@ type Reason struct {
 	// Code is "policy", "citation", "source", "brief" (the draft does not
 	// answer the brief), "guideline" (it copies a writing rule) or
 	// "output" (it uses a source the channel may not use freely).
-	Code     string         `json:"code"`
-	Rule     string         `json:"rule,omitempty"`
-	Category string         `json:"category,omitempty"`
-	Severity guard.Severity `json:"severity"`
-	Message  string         `json:"message"`
-	Span     *[2]int        `json:"span,omitempty"`
+	Code     string          `json:"code"`
+	Rule     string          `json:"rule,omitempty"`
+	Category string          `json:"category,omitempty"`
+	Severity policy.Severity `json:"severity"`
+	Message  string          `json:"message"`
+	Span     *[2]int         `json:"span,omitempty"`
 }
 
 // Provenance records how a draft came about.

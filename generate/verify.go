@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"kontext/guard"
+	"kontext/guard/policy"
 	"kontext/llm"
 )
 
@@ -74,7 +74,7 @@ func VerifyCitations(draft string, sources []VerifySource) Verification {
 		return lead + "[" + strings.Join(keep, "][") + "]"
 	})
 	for _, n := range slices.Sorted(maps.Keys(unknown)) {
-		v.Reasons = append(v.Reasons, Reason{Code: "citation", Severity: guard.SeverityReview,
+		v.Reasons = append(v.Reasons, Reason{Code: "citation", Severity: policy.SeverityReview,
 			Message: fmt.Sprintf("Citation [%d] names no source; it was removed.", n)})
 	}
 	index := map[int]*sourceIndex{}
@@ -82,7 +82,7 @@ func VerifyCitations(draft string, sources []VerifySource) Verification {
 		s := verifySentence(u.Text, known, titles, index)
 		v.Sentences = append(v.Sentences, s)
 		if !s.Supported {
-			v.Reasons = append(v.Reasons, Reason{Code: "citation", Severity: guard.SeverityReview,
+			v.Reasons = append(v.Reasons, Reason{Code: "citation", Severity: policy.SeverityReview,
 				Message: fmt.Sprintf("%s: %q", s.Reason, clip(s.Text, 120))})
 		}
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"kontext"
-	"kontext/guard"
+	"kontext/guard/pii"
 )
 
 // ErasureReceipt records an erasure without the personal data erased.
@@ -50,7 +50,7 @@ func (in *Ingester) Erase(ctx context.Context, p kontext.Principal, subject stri
 	}
 	// The subject is looked up under every type, since the keyed hash
 	// includes the type and the caller need not say which it is.
-	subjectTypes := guard.Types()
+	subjectTypes := pii.Types()
 	hashes := make([][]byte, len(subjectTypes))
 	for i, t := range subjectTypes {
 		hashes[i] = in.keyedHash(t, subject)
@@ -123,7 +123,7 @@ func (in *Ingester) Erase(ctx context.Context, p kontext.Principal, subject stri
 // returns how many items changed.
 func (in *Ingester) redactBatchItems(ctx context.Context, tx pgx.Tx, tenant, subject string, match map[string]bool) (int, error) {
 	redact := func(s string) (string, bool) {
-		var spans []guard.Finding
+		var spans []pii.Finding
 		if detect := in.opts.Scanners.PII; detect != nil {
 			for _, f := range detect(s) {
 				if match[string(in.keyedHash(f.Type, f.Value))] {
@@ -227,11 +227,11 @@ func redactAny(v any, redact func(string) (string, bool)) (any, bool) {
 
 // literalSpans finds each occurrence of subject in s, ignoring case, that
 // is not part of a longer word ("Jana" is not found in "Janaina").
-func literalSpans(s, subject string) []guard.Finding {
+func literalSpans(s, subject string) []pii.Finding {
 	if subject == "" {
 		return nil
 	}
-	var out []guard.Finding
+	var out []pii.Finding
 	ls, lsub := strings.ToLower(s), strings.ToLower(subject)
 	if len(ls) != len(s) || len(lsub) != len(subject) {
 		// Lower-casing changed byte lengths (rare letters such as 'İ'):
@@ -247,7 +247,7 @@ func literalSpans(s, subject string) []guard.Finding {
 		before, _ := utf8.DecodeLastRuneInString(s[:start])
 		after, _ := utf8.DecodeRuneInString(s[end:])
 		if !wordRune(before) && !wordRune(after) {
-			out = append(out, guard.Finding{Type: "SUBJECT", Start: start, End: end})
+			out = append(out, pii.Finding{Type: "SUBJECT", Start: start, End: end})
 		}
 		i = end
 	}
@@ -256,7 +256,7 @@ func literalSpans(s, subject string) []guard.Finding {
 func wordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // mergeSpans joins overlapping spans so that each stretch is redacted once.
-func mergeSpans(fs []guard.Finding) []guard.Finding {
+func mergeSpans(fs []pii.Finding) []pii.Finding {
 	sort.Slice(fs, func(i, j int) bool { return fs[i].Start < fs[j].Start })
 	out := fs[:0:0]
 	for _, f := range fs {

@@ -18,7 +18,7 @@ import (
 	"github.com/pgvector/pgvector-go"
 
 	"kontext"
-	"kontext/guard"
+	"kontext/guard/pii"
 	"kontext/llm"
 )
 
@@ -48,7 +48,7 @@ const (
 // Scanners are the guard checks run on every document.
 type Scanners struct {
 	// PII finds personal data in a chunk's text.
-	PII func(text string) []guard.Finding
+	PII func(text string) []pii.Finding
 	// Injection reports whether a document holds instructions aimed at a
 	// model, with the reasons.
 	Injection func(text string) (flagged bool, score float64, reasons []string)
@@ -494,7 +494,7 @@ func (in *Ingester) prepare(ctx context.Context, p *prepared, parsed *Parsed) er
 		for i := range chunks {
 			findings := detect(chunks[i].Text)
 			embedAs[i] = maskFindings(chunks[i].Text, findings)
-			var redact []guard.Finding
+			var redact []pii.Finding
 			for _, f := range findings {
 				h := in.keyedHash(f.Type, f.Value)
 				if erased[string(h)] {
@@ -744,10 +744,10 @@ func (in *Ingester) updateAttributes(ctx context.Context, tx pgx.Tx, p *prepared
 	})
 }
 
-// keyedHash is the index key of a personal data value (guard.KeyedHash
+// keyedHash is the index key of a personal data value (pii.KeyedHash
 // under the server secret).
 func (in *Ingester) keyedHash(typ, value string) []byte {
-	return guard.KeyedHash(in.opts.Secret, typ, value)
+	return pii.KeyedHash(in.opts.Secret, typ, value)
 }
 
 // erasedSubjects returns the keyed hashes of the tenant's erased data
@@ -770,11 +770,11 @@ func (in *Ingester) erasedSubjects(ctx context.Context, p kontext.Principal) (ma
 }
 
 // maskFindings replaces each finding by its type in brackets ("[EMAIL]").
-func maskFindings(text string, fs []guard.Finding) string {
+func maskFindings(text string, fs []pii.Finding) string {
 	if len(fs) == 0 {
 		return text
 	}
-	sorted := append([]guard.Finding(nil), fs...)
+	sorted := append([]pii.Finding(nil), fs...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Start < sorted[j].Start })
 	var b strings.Builder
 	last := 0
@@ -791,7 +791,7 @@ func maskFindings(text string, fs []guard.Finding) string {
 }
 
 // redactSpans replaces the findings' spans with a marker.
-func redactSpans(text string, fs []guard.Finding) string {
+func redactSpans(text string, fs []pii.Finding) string {
 	sort.Slice(fs, func(i, j int) bool { return fs[i].Start > fs[j].Start })
 	for _, f := range fs {
 		if f.Start < 0 || f.End > len(text) || f.Start >= f.End {

@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"kontext"
-	"kontext/guard"
+	"kontext/guard/inject"
 	"kontext/ingest"
 	"kontext/internal/dbtest"
 	"kontext/llm"
@@ -51,11 +51,11 @@ func refusingIngester(tb testing.TB, opts ingest.Options) (*ingest.Ingester, kon
 	if err != nil {
 		tb.Fatalf("create tenant: %v", err)
 	}
-	inj := guard.NewInjectionScanner(guard.InjectionOptions{})
+	inj := inject.NewInjectionScanner(inject.InjectionOptions{})
 	opts.Embedder = llm.NewHashEmbedder(384)
 	opts.Secret = []byte("0123456789abcdef0123456789abcdef")
 	opts.Scanners.Injection = func(text string) (bool, float64, []string) {
-		r := inj.Scan(text, guard.Document)
+		r := inj.Scan(text, inject.Document)
 		return r.Injection, r.Score, r.Reasons
 	}
 	in, err := ingest.New(pool, opts)

@@ -11,7 +11,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"kontext"
-	"kontext/guard"
+	"kontext/guard/pii"
 	"kontext/llm"
 	"kontext/llm/llmtest"
 )
@@ -117,11 +117,11 @@ func TestOpenAIChatFailures(t *testing.T) {
 	})
 	t.Run("egress check refuses personal data", func(t *testing.T) {
 		srv := llmtest.New(t)
-		client := &http.Client{Transport: &llm.EgressTransport{Check: guard.NewDetector(guard.DetectorOptions{}).CheckEgress}}
+		client := &http.Client{Transport: &llm.EgressTransport{Check: pii.NewDetector(pii.DetectorOptions{}).CheckEgress}}
 		c := newChat(t, srv, llm.OpenAIChatConfig{HTTPClient: client})
 		req := llm.ChatRequest{Messages: []llm.Message{{Role: llm.RoleUser, Content: "Schreib an jana.schneider@web.de"}}}
 		_, err := c.Chat(context.Background(), req, nil)
-		if !errors.Is(err, llm.ErrEgressRefused) || !errors.Is(err, guard.ErrPersonalData) {
+		if !errors.Is(err, llm.ErrEgressRefused) || !errors.Is(err, pii.ErrPersonalData) {
 			t.Errorf("err = %v; want an egress refusal", err)
 		}
 		if n := len(srv.Requests()); n != 0 {

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"kontext"
-	"kontext/guard"
+	"kontext/guard/pii"
 	"kontext/ingest"
 	"kontext/internal/dbtest"
 	"kontext/retrieval"
@@ -20,7 +20,7 @@ func TestResultPurposeAndPersonalData(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	tenant := newTenant(t, "purpose")
-	det := guard.NewDetector(guard.DetectorOptions{})
+	det := pii.NewDetector(pii.DetectorOptions{})
 	in, err := ingest.New(dbtest.Pool(t), ingest.Options{Embedder: emb, Secret: []byte("0123456789abcdef0123456789abcdef"),
 		Scanners: ingest.Scanners{PII: det.Detect}})
 	if err != nil {
@@ -74,7 +74,7 @@ func TestResultPurposeAndPersonalData(t *testing.T) {
 		if r.Purpose != tc.purpose {
 			t.Errorf("%s: Purpose = %q; want %q", tc.id, r.Purpose, tc.purpose)
 		}
-		if got := slices.Contains(r.PersonalData, guard.TypePerson); got != tc.person {
+		if got := slices.Contains(r.PersonalData, pii.TypePerson); got != tc.person {
 			t.Errorf("%s: PersonalData = %v; want PERSON %v", tc.id, r.PersonalData, tc.person)
 		}
 	}

@@ -26,7 +26,8 @@ import (
 	"github.com/pgvector/pgvector-go"
 
 	"kontext"
-	"kontext/guard"
+	"kontext/guard/inject"
+	"kontext/guard/pii"
 	"kontext/ingest"
 	"kontext/internal/benchdb"
 	"kontext/llm"
@@ -97,11 +98,11 @@ func run(nChunks, perDoc, workers int) error {
 	// 3. End to end through the Ingester, HNSW index present.
 	// The guard's checks run as they do in production: personal data and
 	// injection scanning of every document.
-	det := guard.NewDetector(guard.DetectorOptions{})
-	inj := guard.NewInjectionScanner(guard.InjectionOptions{})
+	det := pii.NewDetector(pii.DetectorOptions{})
+	inj := inject.NewInjectionScanner(inject.InjectionOptions{})
 	in, err := ingest.New(app, ingest.Options{Embedder: emb, Secret: []byte("bench-secret-bench-secret-bench!"),
 		Scanners: ingest.Scanners{PII: det.Detect, Injection: func(text string) (bool, float64, []string) {
-			r := inj.Scan(text, guard.Document)
+			r := inj.Scan(text, inject.Document)
 			return r.Injection, r.Score, r.Reasons
 		}}})
 	if err != nil {

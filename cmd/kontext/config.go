@@ -16,7 +16,7 @@ import (
 
 	"kontext"
 	"kontext/api"
-	"kontext/guard"
+	"kontext/guard/pii"
 )
 
 // Defaults match the roles and database that scripts/db.sh creates.
@@ -369,8 +369,8 @@ func (s *settings) config() (Config, error) {
 	{
 		v, st := get("restore-types")
 		for _, t := range splitList(v) {
-			if !slices.Contains(guard.Types(), t) {
-				bad(st, v, fmt.Sprintf("%q is not a kind of personal data (%s)", t, strings.Join(guard.Types(), ", ")))
+			if !slices.Contains(pii.Types(), t) {
+				bad(st, v, fmt.Sprintf("%q is not a kind of personal data (%s)", t, strings.Join(pii.Types(), ", ")))
 			}
 			c.RestoreTypes = append(c.RestoreTypes, t)
 		}

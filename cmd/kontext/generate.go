@@ -20,7 +20,9 @@ import (
 	"kontext"
 	"kontext/audit"
 	"kontext/generate"
-	"kontext/guard"
+	"kontext/guard/inject"
+	"kontext/guard/pii"
+	"kontext/guard/policy"
 	"kontext/llm"
 	"kontext/retrieval"
 )
@@ -79,18 +81,18 @@ func generateConfig(cfg Config, pool *pgxpool.Pool, searcher *retrieval.Store, l
 		return generate.Config{}, err
 	}
 	det := newDetector()
-	packs := map[string]*guard.Checker{}
+	packs := map[string]*policy.Checker{}
 	for lang, name := range map[string]string{"de": "de-marketing", "en": "en-marketing"} {
-		p, err := guard.LoadPack(name)
+		p, err := policy.LoadPack(name)
 		if err != nil {
 			return generate.Config{}, err
 		}
-		packs[lang] = guard.NewChecker(p, guard.WithPersonalData(det))
+		packs[lang] = policy.NewChecker(p, policy.WithPersonalData(det))
 	}
-	brands := map[string]*guard.BrandPack{}
+	brands := map[string]*policy.BrandPack{}
 	def := ""
 	for _, f := range cfg.Brands {
-		b, err := guard.LoadBrand(f)
+		b, err := policy.LoadBrand(f)
 		if err != nil {
 			return generate.Config{}, err
 		}
@@ -102,12 +104,12 @@ func generateConfig(cfg Config, pool *pgxpool.Pool, searcher *retrieval.Store, l
 			def = b.ID
 		}
 	}
-	restore := guard.RestoreNothing
+	restore := pii.RestoreNothing
 	if len(cfg.RestoreTypes) > 0 {
-		restore = guard.RestoreTypes(cfg.RestoreTypes...)
+		restore = pii.RestoreTypes(cfg.RestoreTypes...)
 	}
 	return generate.Config{
-		Pool: pool, Retriever: searcher, Detector: det, Injection: guard.NewInjectionScanner(guard.InjectionOptions{}),
+		Pool: pool, Retriever: searcher, Detector: det, Injection: inject.NewInjectionScanner(inject.InjectionOptions{}),
 		Packs: packs, Brands: brands, DefaultBrand: def, Providers: providers, CacheTTL: cfg.CacheTTL,
 		Restore: restore, Logger: log,
 	}, nil

@@ -9,7 +9,9 @@ import (
 	"os"
 	"strings"
 
-	"kontext/guard"
+	"kontext/guard/inject"
+	"kontext/guard/pii"
+	"kontext/guard/policy"
 	"kontext/ingest"
 )
 
@@ -31,17 +33,17 @@ func readStdin(stdin io.Reader) (string, error) {
 var stdin io.Reader = os.Stdin
 
 // newDetector returns the personal data detector used across commands.
-func newDetector() *guard.Detector {
-	return guard.NewDetector(guard.DetectorOptions{})
+func newDetector() *pii.Detector {
+	return pii.NewDetector(pii.DetectorOptions{})
 }
 
 // guardScanners returns the guard checks ingest runs on every document.
 func guardScanners() ingest.Scanners {
-	inj := guard.NewInjectionScanner(guard.InjectionOptions{})
+	inj := inject.NewInjectionScanner(inject.InjectionOptions{})
 	return ingest.Scanners{
 		PII: newDetector().Detect,
 		Injection: func(text string) (bool, float64, []string) {
-			r := inj.Scan(text, guard.Document)
+			r := inj.Scan(text, inject.Document)
 			return r.Injection, r.Score, r.Reasons
 		},
 	}
@@ -55,7 +57,7 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	src, err := guard.ParseSource(*as)
+	src, err := inject.ParseSource(*as)
 	if err != nil {
 		return fmt.Errorf("%w: --as: %v", errUsage, err)
 	}
@@ -66,11 +68,11 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	opts := guard.InjectionOptions{}
+	opts := inject.InjectionOptions{}
 	if *threshold > 0 {
 		opts.BriefThreshold, opts.DocumentThreshold = *threshold, *threshold
 	}
-	r := guard.NewInjectionScanner(opts).Scan(text, src)
+	r := inject.NewInjectionScanner(opts).Scan(text, src)
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(r)
 	}
@@ -87,7 +89,7 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kontext check", flag.ContinueOnError)
-	pack := fs.String("pack", "de-marketing", "policy pack: a built-in name ("+strings.Join(guard.BuiltinPacks(), ", ")+") or a YAML file")
+	pack := fs.String("pack", "de-marketing", "policy pack: a built-in name ("+strings.Join(policy.BuiltinPacks(), ", ")+") or a YAML file")
 	brand := fs.String("brand", "", "brand pack YAML file")
 	channel := fs.String("channel", "", "channel the draft is for: newsletter, social_post, product_description, …")
 	lang := fs.String("lang", "", "language of the draft: de or en (default: the pack's)")
@@ -99,13 +101,13 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if done, err := dryRun(ctx, nil); done {
 		return err
 	}
-	p, err := guard.LoadPack(*pack)
+	p, err := policy.LoadPack(*pack)
 	if err != nil {
 		return err
 	}
-	opts := guard.CheckOptions{Channel: *channel, Lang: *lang, AIDisclosed: *disclosed}
+	opts := policy.CheckOptions{Channel: *channel, Lang: *lang, AIDisclosed: *disclosed}
 	if *brand != "" {
-		if opts.Brand, err = guard.LoadBrand(*brand); err != nil {
+		if opts.Brand, err = policy.LoadBrand(*brand); err != nil {
 			return err
 		}
 	}
@@ -113,7 +115,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	res := guard.NewChecker(p, guard.WithPersonalData(newDetector())).Check(text, opts)
+	res := policy.NewChecker(p, policy.WithPersonalData(newDetector())).Check(text, opts)
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(res)
 	}
@@ -142,10 +144,10 @@ func runRedact(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	out, findings := guard.NewDetector(guard.DetectorOptions{AllowList: splitList(*allow)}).Redact(text)
+	out, findings := pii.NewDetector(pii.DetectorOptions{AllowList: splitList(*allow)}).Redact(text)
 	if *asJSON {
 		if findings == nil {
-			findings = []guard.Finding{}
+			findings = []pii.Finding{}
 		}
 		return json.NewEncoder(stdout).Encode(map[string]any{"text": out, "findings": findings})
 	}

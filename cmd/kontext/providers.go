@@ -18,7 +18,7 @@ import (
 
 	"kontext"
 	"kontext/audit"
-	"kontext/guard"
+	"kontext/guard/pii"
 	"kontext/ingest"
 	"kontext/llm"
 	"kontext/retrieval"
@@ -58,7 +58,7 @@ func egressTransport(log *slog.Logger, auditor *audit.Log) *llm.EgressTransport 
 				return
 			}
 			details := map[string]any{"host": r.URL.Host}
-			var ee *guard.EgressError
+			var ee *pii.EgressError
 			if errors.As(err, &ee) {
 				details["types"] = ee.Types
 			}

@@ -21,7 +21,7 @@ import (
 	"kontext/api"
 	"kontext/audit"
 	"kontext/batch"
-	"kontext/guard"
+	"kontext/guard/inject"
 	"kontext/ingest"
 	"kontext/migrations"
 	"kontext/retrieval"
@@ -127,7 +127,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Batches:          m.batches,
 		MaxGenerations:   cfg.MaxGenerations,
 		MaxDocumentBytes: cfg.MaxDocumentBytes,
-		Guard:            &api.Guard{Injection: guard.NewInjectionScanner(guard.InjectionOptions{}), Redactor: newDetector()},
+		Guard:            &api.Guard{Injection: inject.NewInjectionScanner(inject.InjectionOptions{}), Redactor: newDetector()},
 	})
 	var handler http.Handler = m.router
 	if m.wrap != nil {

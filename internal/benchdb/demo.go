@@ -10,7 +10,9 @@ import (
 
 	"kontext"
 	"kontext/generate"
-	"kontext/guard"
+	"kontext/guard/inject"
+	"kontext/guard/pii"
+	"kontext/guard/policy"
 	"kontext/ingest"
 	"kontext/llm"
 	"kontext/retrieval"
@@ -39,11 +41,11 @@ var DemoBriefs = []Brief{
 // must exist.
 func (db *DB) DemoPipeline(ctx context.Context, corpus string, providers []*llm.Provider) (*generate.Service, *retrieval.Store, int, error) {
 	emb := llm.NewHashEmbedder(384)
-	det := guard.NewDetector(guard.DetectorOptions{})
-	inj := guard.NewInjectionScanner(guard.InjectionOptions{})
+	det := pii.NewDetector(pii.DetectorOptions{})
+	inj := inject.NewInjectionScanner(inject.InjectionOptions{})
 	in, err := ingest.New(db.App, ingest.Options{Embedder: emb, Secret: []byte(rand.Text() + rand.Text()),
 		Scanners: ingest.Scanners{PII: det.Detect, Injection: func(t string) (bool, float64, []string) {
-			r := inj.Scan(t, guard.Document)
+			r := inj.Scan(t, inject.Document)
 			return r.Injection, r.Score, r.Reasons
 		}}})
 	if err != nil {
@@ -81,20 +83,20 @@ func (db *DB) DemoPipeline(ctx context.Context, corpus string, providers []*llm.
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	packs := map[string]*guard.Checker{}
+	packs := map[string]*policy.Checker{}
 	for lang, name := range map[string]string{"de": "de-marketing", "en": "en-marketing"} {
-		p, err := guard.LoadPack(name)
+		p, err := policy.LoadPack(name)
 		if err != nil {
 			return nil, nil, 0, err
 		}
-		packs[lang] = guard.NewChecker(p, guard.WithPersonalData(det))
+		packs[lang] = policy.NewChecker(p, policy.WithPersonalData(det))
 	}
-	brand, err := guard.LoadBrand(filepath.Join(corpus, "brand.yaml"))
+	brand, err := policy.LoadBrand(filepath.Join(corpus, "brand.yaml"))
 	if err != nil {
 		return nil, nil, 0, err
 	}
 	svc, err := generate.New(generate.Config{Pool: db.App, Retriever: store, Detector: det, Injection: inj, Packs: packs,
-		Brands: map[string]*guard.BrandPack{brand.ID: brand}, DefaultBrand: brand.ID, Providers: providers})
+		Brands: map[string]*policy.BrandPack{brand.ID: brand}, DefaultBrand: brand.ID, Providers: providers})
 	if err != nil {
 		return nil, nil, 0, err
 	}

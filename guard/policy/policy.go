@@ -1,4 +1,19 @@
-package guard
+// Package policy checks drafts against the law's and the brand's rules
+// before anyone publishes them. A policy pack (built in: de-marketing,
+// en-marketing; or a YAML file) names rules for health, green, price,
+// "free", urgency, superlative, comparative and guaranteed-success claims,
+// personal data and AI disclosure, written in the token pattern language of
+// guard/internal/pattern; a brand pack adds banned words, required terms,
+// competitors, the German address form, length limits, disclaimers and price
+// floors. Checker.Check returns a Decision (approved, needs_review, blocked)
+// with every Violation located in the text.
+//
+// Its inputs are the draft, CheckOptions (channel, language, brand pack,
+// whether an AI-disclosure label travels with the draft) and, for
+// personal_data rules, a pii detector. It never rewrites a draft: it reports
+// what breaks which rule and where, and the caller decides what happens to
+// the draft.
+package policy
 
 import (
 	"bytes"
@@ -14,6 +29,8 @@ import (
 	"unicode"
 
 	"gopkg.in/yaml.v3"
+
+	"kontext/guard/internal/pattern"
 )
 
 // Severity says what a policy violation does to a draft.
@@ -96,9 +113,9 @@ type Pack struct {
 	// Description says what the pack covers.
 	Description string
 
-	lang    patternLang
+	lang    pattern.Lang
 	rules   []*policyRule
-	index   *patternIndex
+	index   *pattern.Index
 	patRule []int // pattern id → rule index
 }
 
@@ -108,21 +125,21 @@ type policyRule struct {
 	severity              Severity
 	check                 string
 	channels              []string
-	except                []patElem
-	ignore                []*tokenPattern // harmless phrases that contain a hit ("all the best")
-	notAfter              []patElem
+	except                []pattern.Elem
+	ignore                []*pattern.Pattern // harmless phrases that contain a hit ("all the best")
+	notAfter              []pattern.Elem
 	near, unlessNear      *nearClause
-	unlessText            *patternIndex
+	unlessText            *pattern.Index
 	regex                 []*regexp.Regexp
-	labels                *patternIndex // ai_disclosure: patterns that satisfy the rule
-	patterned             bool          // the rule has patterns in the pack's index
-	types                 []string      // personal_data: finding types, all when empty
+	labels                *pattern.Index // ai_disclosure: patterns that satisfy the rule
+	patterned             bool           // the rule has patterns in the pack's index
+	types                 []string       // personal_data: finding types, all when empty
 }
 
 type nearClause struct {
-	patterns []*tokenPattern
+	patterns []*pattern.Pattern
 	window   int
-	notAfter []patElem
+	notAfter []pattern.Elem
 }
 
 // YAML shapes of a pack file.
@@ -200,17 +217,17 @@ func ParsePack(data []byte) (*Pack, error) {
 	if strings.TrimSpace(pf.Version) == "" {
 		bad("pack %s: missing version", pf.ID)
 	}
-	lang, err := parsePatternLang(pf.Lang)
+	lang, err := pattern.ParseLang(pf.Lang)
 	if err != nil {
 		bad("pack %s: %v", pf.ID, err)
 	}
 	p := &Pack{ID: pf.ID, Version: pf.Version, Lang: strings.ToLower(pf.Lang), Description: pf.Description, lang: lang}
-	pc := &patternCompiler{lang: lang, sets: map[string][][]patElem{}}
+	pc := &pattern.Compiler{Lang: lang, Sets: map[string][][]pattern.Elem{}}
 	for _, e := range compileSets(pc, pf.Sets) {
 		bad("pack %s: %v", pf.ID, e)
 	}
 
-	var pats []*tokenPattern
+	var pats []*pattern.Pattern
 	seen := map[string]bool{}
 	for i, rf := range pf.Rules {
 		where := fmt.Sprintf("pack %s: rule %d", pf.ID, i+1)
@@ -240,12 +257,12 @@ func ParsePack(data []byte) (*Pack, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	p.index = newPatternIndex(pats)
+	p.index = pattern.NewIndex(pats)
 	return p, nil
 }
 
 // compileSets compiles named sets; a set may use other sets of the pack.
-func compileSets(pc *patternCompiler, sets map[string][]string) []error {
+func compileSets(pc *pattern.Compiler, sets map[string][]string) []error {
 	names := make([]string, 0, len(sets))
 	for n := range sets {
 		names = append(names, n)
@@ -257,11 +274,11 @@ func compileSets(pc *patternCompiler, sets map[string][]string) []error {
 		var next []string
 		lastErrs = nil
 		for _, n := range pending {
-			var alts [][]patElem
+			var alts [][]pattern.Elem
 			var err error
 			for _, e := range sets[n] {
-				var seq []patElem
-				if seq, err = pc.sequence(e); err != nil {
+				var seq []pattern.Elem
+				if seq, err = pc.Sequence(e); err != nil {
 					err = fmt.Errorf("set %s: entry %q: %w", n, e, err)
 					break
 				}
@@ -280,7 +297,7 @@ func compileSets(pc *patternCompiler, sets map[string][]string) []error {
 				lastErrs = append(lastErrs, fmt.Errorf("set %s: no entries", n))
 				continue
 			}
-			pc.sets[n] = alts
+			pc.Sets[n] = alts
 		}
 		if len(next) == len(pending) {
 			return lastErrs
@@ -304,7 +321,7 @@ func parseSeverity(s string) (Severity, error) {
 	return "", fmt.Errorf("unknown severity %q (want review or block)", s)
 }
 
-func compileRule(pc *patternCompiler, rf ruleFile) (*policyRule, []*tokenPattern, []string) {
+func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pattern, []string) {
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	if strings.TrimSpace(rf.ID) == "" {
@@ -324,12 +341,12 @@ func compileRule(pc *patternCompiler, rf ruleFile) (*policyRule, []*tokenPattern
 	for _, c := range rf.Channels {
 		r.channels = append(r.channels, strings.ToLower(strings.TrimSpace(c)))
 	}
-	compileAll := func(field string, srcs []string) []*tokenPattern {
-		var out []*tokenPattern
+	compileAll := func(field string, srcs []string) []*pattern.Pattern {
+		var out []*pattern.Pattern
 		for _, src := range srcs {
-			compile := pc.compile
+			compile := pc.Compile
 			if field == "ignore" || strings.HasSuffix(field, "near") {
-				compile = pc.compileFree
+				compile = pc.CompileFree
 			}
 			tp, err := compile(src)
 			if err != nil {
@@ -340,10 +357,10 @@ func compileRule(pc *patternCompiler, rf ruleFile) (*policyRule, []*tokenPattern
 		}
 		return out
 	}
-	singles := func(field string, srcs []string) []patElem {
-		var out []patElem
+	singles := func(field string, srcs []string) []pattern.Elem {
+		var out []pattern.Elem
 		for _, src := range srcs {
-			els, err := pc.element(src)
+			els, err := pc.Element(src)
 			if err != nil || len(els) != 1 {
 				if err == nil {
 					err = fmt.Errorf("must match one word")
@@ -367,7 +384,7 @@ func compileRule(pc *patternCompiler, rf ruleFile) (*policyRule, []*tokenPattern
 		}
 		return &nearClause{patterns: compileAll(field, nf.Patterns), window: nf.Window, notAfter: singles(field+".not_after", nf.NotAfter)}
 	}
-	var pats []*tokenPattern
+	var pats []*pattern.Pattern
 	switch rf.Check {
 	case "":
 		if len(rf.Patterns) == 0 && len(rf.Regex) == 0 {
@@ -378,7 +395,7 @@ func compileRule(pc *patternCompiler, rf ruleFile) (*policyRule, []*tokenPattern
 		if len(rf.Patterns) == 0 {
 			bad("check %s needs patterns (the labels that satisfy it)", rf.Check)
 		}
-		r.labels = newPatternIndex(compileAll("patterns", rf.Patterns))
+		r.labels = pattern.NewIndex(compileAll("patterns", rf.Patterns))
 	case checkCompetitor, checkPriceFloor, checkPersonalData:
 		if len(rf.Patterns) > 0 {
 			bad("check %s takes no patterns", rf.Check)
@@ -400,7 +417,7 @@ func compileRule(pc *patternCompiler, rf ruleFile) (*policyRule, []*tokenPattern
 	r.near = near("near", rf.Near)
 	r.unlessNear = near("unless_near", rf.UnlessNear)
 	if len(rf.UnlessText) > 0 {
-		r.unlessText = newPatternIndex(compileAll("unless_text", rf.UnlessText))
+		r.unlessText = pattern.NewIndex(compileAll("unless_text", rf.UnlessText))
 	}
 	r.patterned = len(pats) > 0
 	if len(problems) > 0 {
@@ -438,11 +455,11 @@ type BrandPack struct {
 	// Outputs says which sources the drafts of each channel may draw on.
 	Outputs OutputRules `yaml:"outputs"`
 
-	banned, competitors          []*tokenPattern
-	required                     []*patternIndex
+	banned, competitors          []*pattern.Pattern
+	required                     []*pattern.Index
 	floors                       []productFloor
-	floorIndex                   *patternIndex
-	bannedIndex, competitorIndex *patternIndex
+	floorIndex                   *pattern.Index
+	bannedIndex, competitorIndex *pattern.Index
 }
 
 // OutputRules say which sources the drafts of each channel may draw on.
@@ -562,11 +579,11 @@ func ParseBrand(data []byte) (*BrandPack, error) {
 			bad("severities: %s: %v", k, err)
 		}
 	}
-	pc := &patternCompiler{lang: langAny}
-	compile := func(field string, list []string) []*tokenPattern {
-		var out []*tokenPattern
+	pc := &pattern.Compiler{Lang: pattern.LangAny}
+	compile := func(field string, list []string) []*pattern.Pattern {
+		var out []*pattern.Pattern
 		for _, src := range list {
-			tp, err := pc.compile(src)
+			tp, err := pc.Compile(src)
 			if err != nil {
 				bad("%s: %v", field, err)
 				continue
@@ -586,7 +603,7 @@ func ParseBrand(data []byte) (*BrandPack, error) {
 		}
 	}
 	for _, tp := range compile("required_terms", required) {
-		b.required = append(b.required, newPatternIndex([]*tokenPattern{tp}))
+		b.required = append(b.required, pattern.NewIndex([]*pattern.Pattern{tp}))
 	}
 	b.competitors = compile("competitors", b.Competitors)
 	products := make([]string, 0, len(b.PriceFloors))
@@ -594,9 +611,9 @@ func ParseBrand(data []byte) (*BrandPack, error) {
 		products = append(products, prod)
 	}
 	slices.Sort(products)
-	var floorPats []*tokenPattern
+	var floorPats []*pattern.Pattern
 	for _, prod := range products {
-		tp, err := pc.compile(literalPattern(prod))
+		tp, err := pc.Compile(literalPattern(prod))
 		if err != nil {
 			bad("price_floors: product %q: %v", prod, err)
 			continue
@@ -607,9 +624,9 @@ func ParseBrand(data []byte) (*BrandPack, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	b.floorIndex = newPatternIndex(floorPats)
-	b.bannedIndex = newPatternIndex(b.banned)
-	b.competitorIndex = newPatternIndex(b.competitors)
+	b.floorIndex = pattern.NewIndex(floorPats)
+	b.bannedIndex = pattern.NewIndex(b.banned)
+	b.competitorIndex = pattern.NewIndex(b.competitors)
 	return &b, nil
 }
 

@@ -1,7 +1,6 @@
-package guard_test
+package policy_test
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,28 +9,30 @@ import (
 	"strings"
 	"testing"
 
-	"kontext/guard"
+	"kontext/guard/internal/labelled"
+	"kontext/guard/pii"
+	"kontext/guard/policy"
 )
 
-func mustPack(t testing.TB, name string) *guard.Pack {
+func mustPack(t testing.TB, name string) *policy.Pack {
 	t.Helper()
-	p, err := guard.LoadPack(name)
+	p, err := policy.LoadPack(name)
 	if err != nil {
 		t.Fatalf("LoadPack(%q): %v", name, err)
 	}
 	return p
 }
 
-func mustBrand(t testing.TB) *guard.BrandPack {
+func mustBrand(t testing.TB) *policy.BrandPack {
 	t.Helper()
-	b, err := guard.LoadBrand("testdata/policy/brand.yaml")
+	b, err := policy.LoadBrand("testdata/brand.yaml")
 	if err != nil {
 		t.Fatalf("LoadBrand: %v", err)
 	}
 	return b
 }
 
-func categories(r guard.Result) []string {
+func categories(r policy.Result) []string {
 	var out []string
 	for _, v := range r.Violations {
 		if !slices.Contains(out, v.Category) {
@@ -44,70 +45,70 @@ func categories(r guard.Result) []string {
 
 func TestCheckCategories(t *testing.T) {
 	t.Parallel()
-	de := guard.NewChecker(mustPack(t, "de-marketing"))
-	en := guard.NewChecker(mustPack(t, "en-marketing"))
+	de := policy.NewChecker(mustPack(t, "de-marketing"))
+	en := policy.NewChecker(mustPack(t, "en-marketing"))
 	brand := mustBrand(t)
 	tests := []struct {
 		name    string
-		checker *guard.Checker
+		checker *policy.Checker
 		text    string
-		opts    guard.CheckOptions
+		opts    policy.CheckOptions
 		want    []string // categories
-		dec     guard.Decision
+		dec     policy.Decision
 	}{
-		{"de heilt", de, "Die Salbe heilt Wunden.", guard.CheckOptions{}, []string{"health_claim"}, guard.Blocked},
-		{"de geheilt", de, "Viele Kunden wurden geheilt.", guard.CheckOptions{}, []string{"health_claim"}, guard.Blocked},
-		{"de heilende", de, "Heilende Kräuter aus den Alpen.", guard.CheckOptions{}, []string{"health_claim"}, guard.Blocked},
-		{"de heilen", de, "Unsere Öle heilen.", guard.CheckOptions{}, []string{"health_claim"}, guard.Blocked},
-		{"de gegen krankheit", de, "Hilft gegen Migräne.", guard.CheckOptions{}, []string{"health_claim"}, guard.Blocked},
-		{"de garantiert abnehmen", de, "Garantiert abnehmen ohne Sport.", guard.CheckOptions{}, []string{"health_claim"}, guard.Blocked},
-		{"de heil negative", de, "Die Tassen kommen heil an.", guard.CheckOptions{}, nil, guard.Approved},
-		{"de spülmaschinenfest", de, "Unsere Flasche ist spülmaschinenfest.", guard.CheckOptions{}, nil, guard.Approved},
-		{"en cures", en, "It cures acne.", guard.CheckOptions{}, []string{"health_claim"}, guard.Blocked},
-		{"en treats", en, "Treats psoriasis fast.", guard.CheckOptions{}, []string{"health_claim"}, guard.Blocked},
-		{"en prevents", en, "Prevents heart disease.", guard.CheckOptions{}, []string{"health_claim"}, guard.Blocked},
-		{"en cured ham negative", en, "Cured ham from Parma.", guard.CheckOptions{}, nil, guard.Approved},
-		{"de klimaneutral", de, "Klimaneutral geröstet.", guard.CheckOptions{}, []string{"green_claim"}, guard.Blocked},
-		{"de klimaneutralen", de, "Mit klimaneutralen Kapseln.", guard.CheckOptions{}, []string{"green_claim"}, guard.Blocked},
-		{"de klimaneutrales", de, "Ein klimaneutrales Paket.", guard.CheckOptions{}, []string{"green_claim"}, guard.Blocked},
-		{"de co2-neutral", de, "CO₂-neutraler Versand.", guard.CheckOptions{}, []string{"green_claim"}, guard.Blocked},
-		{"en eco-friendly", en, "An eco-friendly cup.", guard.CheckOptions{}, []string{"green_claim"}, guard.Blocked},
-		{"en carbon neutral", en, "Carbon neutral delivery.", guard.CheckOptions{}, []string{"green_claim"}, guard.Blocked},
-		{"de competitor", de, "Besser als Tchibo.", guard.CheckOptions{Brand: brand}, []string{"comparative_claim", "required_term"}, guard.NeedsReview},
-		{"de brand named in a compound", de, "Grüße vom Röstwerk-Team.", guard.CheckOptions{Brand: brand}, nil, guard.Approved},
-		{"de brand named in the genitive", de, "Röstwerks neue Bohne.", guard.CheckOptions{Brand: brand}, nil, guard.Approved},
-		{"de brand not named", de, "Grüße vom Team.", guard.CheckOptions{Brand: brand}, []string{"required_term"}, guard.NeedsReview},
-		{"de competitor without brand", de, "Besser als Tchibo.", guard.CheckOptions{}, nil, guard.Approved},
-		{"de nr 1", de, "Die Nr. 1 für Espresso.", guard.CheckOptions{}, []string{"superlative_claim"}, guard.NeedsReview},
-		{"en the best", en, "The best beans.", guard.CheckOptions{}, []string{"superlative_claim"}, guard.NeedsReview},
-		{"en best regards negative", en, "Best regards, the team", guard.CheckOptions{}, nil, guard.Approved},
-		{"de statt", de, "Nur 19 € statt 29 €.", guard.CheckOptions{}, []string{"price_claim"}, guard.Blocked},
-		{"de statt with 30 days", de, "Nur 19 € statt 29 €. Niedrigster Preis der letzten 30 Tage: 21 €.", guard.CheckOptions{}, nil, guard.Approved},
-		{"en was", en, "Was €29, now €19.", guard.CheckOptions{}, []string{"price_claim"}, guard.Blocked},
-		{"en strike-through", en, "<del>€29</del> €19", guard.CheckOptions{}, []string{"price_claim"}, guard.Blocked},
-		{"de price floor", de, "Röstwerk: Barista Pro 3000 für 99 €. Bestellen Sie.", guard.CheckOptions{Brand: brand}, []string{"price_claim"}, guard.Blocked},
-		{"de price above floor", de, "Röstwerk: Barista Pro 3000 für 249 €.", guard.CheckOptions{Brand: brand}, nil, guard.Approved},
-		{"de kostenlos mit kosten", de, "Kostenlose Tasse, zzgl. 3,95 € Versand.", guard.CheckOptions{}, []string{"free_claim"}, guard.NeedsReview},
-		{"de kostenlos mit bedingung", de, "Kostenloser Versand ab 40 €.", guard.CheckOptions{}, nil, guard.Approved},
+		{"de heilt", de, "Die Salbe heilt Wunden.", policy.CheckOptions{}, []string{"health_claim"}, policy.Blocked},
+		{"de geheilt", de, "Viele Kunden wurden geheilt.", policy.CheckOptions{}, []string{"health_claim"}, policy.Blocked},
+		{"de heilende", de, "Heilende Kräuter aus den Alpen.", policy.CheckOptions{}, []string{"health_claim"}, policy.Blocked},
+		{"de heilen", de, "Unsere Öle heilen.", policy.CheckOptions{}, []string{"health_claim"}, policy.Blocked},
+		{"de gegen krankheit", de, "Hilft gegen Migräne.", policy.CheckOptions{}, []string{"health_claim"}, policy.Blocked},
+		{"de garantiert abnehmen", de, "Garantiert abnehmen ohne Sport.", policy.CheckOptions{}, []string{"health_claim"}, policy.Blocked},
+		{"de heil negative", de, "Die Tassen kommen heil an.", policy.CheckOptions{}, nil, policy.Approved},
+		{"de spülmaschinenfest", de, "Unsere Flasche ist spülmaschinenfest.", policy.CheckOptions{}, nil, policy.Approved},
+		{"en cures", en, "It cures acne.", policy.CheckOptions{}, []string{"health_claim"}, policy.Blocked},
+		{"en treats", en, "Treats psoriasis fast.", policy.CheckOptions{}, []string{"health_claim"}, policy.Blocked},
+		{"en prevents", en, "Prevents heart disease.", policy.CheckOptions{}, []string{"health_claim"}, policy.Blocked},
+		{"en cured ham negative", en, "Cured ham from Parma.", policy.CheckOptions{}, nil, policy.Approved},
+		{"de klimaneutral", de, "Klimaneutral geröstet.", policy.CheckOptions{}, []string{"green_claim"}, policy.Blocked},
+		{"de klimaneutralen", de, "Mit klimaneutralen Kapseln.", policy.CheckOptions{}, []string{"green_claim"}, policy.Blocked},
+		{"de klimaneutrales", de, "Ein klimaneutrales Paket.", policy.CheckOptions{}, []string{"green_claim"}, policy.Blocked},
+		{"de co2-neutral", de, "CO₂-neutraler Versand.", policy.CheckOptions{}, []string{"green_claim"}, policy.Blocked},
+		{"en eco-friendly", en, "An eco-friendly cup.", policy.CheckOptions{}, []string{"green_claim"}, policy.Blocked},
+		{"en carbon neutral", en, "Carbon neutral delivery.", policy.CheckOptions{}, []string{"green_claim"}, policy.Blocked},
+		{"de competitor", de, "Besser als Tchibo.", policy.CheckOptions{Brand: brand}, []string{"comparative_claim", "required_term"}, policy.NeedsReview},
+		{"de brand named in a compound", de, "Grüße vom Röstwerk-Team.", policy.CheckOptions{Brand: brand}, nil, policy.Approved},
+		{"de brand named in the genitive", de, "Röstwerks neue Bohne.", policy.CheckOptions{Brand: brand}, nil, policy.Approved},
+		{"de brand not named", de, "Grüße vom Team.", policy.CheckOptions{Brand: brand}, []string{"required_term"}, policy.NeedsReview},
+		{"de competitor without brand", de, "Besser als Tchibo.", policy.CheckOptions{}, nil, policy.Approved},
+		{"de nr 1", de, "Die Nr. 1 für Espresso.", policy.CheckOptions{}, []string{"superlative_claim"}, policy.NeedsReview},
+		{"en the best", en, "The best beans.", policy.CheckOptions{}, []string{"superlative_claim"}, policy.NeedsReview},
+		{"en best regards negative", en, "Best regards, the team", policy.CheckOptions{}, nil, policy.Approved},
+		{"de statt", de, "Nur 19 € statt 29 €.", policy.CheckOptions{}, []string{"price_claim"}, policy.Blocked},
+		{"de statt with 30 days", de, "Nur 19 € statt 29 €. Niedrigster Preis der letzten 30 Tage: 21 €.", policy.CheckOptions{}, nil, policy.Approved},
+		{"en was", en, "Was €29, now €19.", policy.CheckOptions{}, []string{"price_claim"}, policy.Blocked},
+		{"en strike-through", en, "<del>€29</del> €19", policy.CheckOptions{}, []string{"price_claim"}, policy.Blocked},
+		{"de price floor", de, "Röstwerk: Barista Pro 3000 für 99 €. Bestellen Sie.", policy.CheckOptions{Brand: brand}, []string{"price_claim"}, policy.Blocked},
+		{"de price above floor", de, "Röstwerk: Barista Pro 3000 für 249 €.", policy.CheckOptions{Brand: brand}, nil, policy.Approved},
+		{"de kostenlos mit kosten", de, "Kostenlose Tasse, zzgl. 3,95 € Versand.", policy.CheckOptions{}, []string{"free_claim"}, policy.NeedsReview},
+		{"de kostenlos mit bedingung", de, "Kostenloser Versand ab 40 €.", policy.CheckOptions{}, nil, policy.Approved},
 		// A stated threshold is a condition, not a cost: "free shipping from
 		// 50 €" is a legitimate free claim and passes.
-		{"en free shipping from", en, "Free shipping from €50.", guard.CheckOptions{}, nil, guard.Approved},
-		{"en free then monthly", en, "Free for 30 days, then €4.99 monthly.", guard.CheckOptions{}, []string{"free_claim"}, guard.NeedsReview},
-		{"de nur heute", de, "Nur heute 10 % Rabatt.", guard.CheckOptions{}, []string{"false_urgency"}, guard.NeedsReview},
-		{"en only 2 left", en, "Only 2 left!", guard.CheckOptions{}, []string{"false_urgency"}, guard.NeedsReview},
-		{"de einkommen", de, "Garantiertes Einkommen ab dem ersten Monat.", guard.CheckOptions{}, []string{"guaranteed_success"}, guard.Blocked},
-		{"en money-back negative", en, "Money-back guarantee for 30 days.", guard.CheckOptions{}, nil, guard.Approved},
-		{"personal data", en, "Call Jana at 0171 2345678.", guard.CheckOptions{}, nil, guard.Approved},
-		{"ai disclosure missing", en, "Fresh roast!", guard.CheckOptions{Channel: "social"}, []string{"ai_disclosure"}, guard.NeedsReview},
-		{"ai disclosure present", en, "Fresh roast! (AI-generated)", guard.CheckOptions{Channel: "social"}, nil, guard.Approved},
-		{"ai disclosure by caller", en, "Fresh roast!", guard.CheckOptions{Channel: "social", AIDisclosed: true}, nil, guard.Approved},
-		{"ai disclosure other channel", en, "Fresh roast!", guard.CheckOptions{Channel: "product_page"}, nil, guard.Approved},
-		{"de du form", de, "Röstwerk: Gönn dir deine Pause.", guard.CheckOptions{Brand: brand}, []string{"address_form"}, guard.NeedsReview},
-		{"de sie form", de, "Röstwerk: Gönnen Sie sich Ihre Pause.", guard.CheckOptions{Brand: brand}, nil, guard.Approved},
-		{"en du form ignored", en, "Röstwerk: treat yourself, du!", guard.CheckOptions{Brand: brand, Lang: "en"}, nil, guard.Approved},
-		{"banned word inflected", de, "Röstwerk: billigere Bohnen.", guard.CheckOptions{Brand: brand}, []string{"banned_word"}, guard.Blocked},
-		{"max length", de, "Röstwerk " + strings.Repeat("a", 300), guard.CheckOptions{Brand: brand, Channel: "social"}, []string{"ai_disclosure", "max_length"}, guard.Blocked},
-		{"disclaimer", de, "Röstwerk Kaffee", guard.CheckOptions{Brand: brand, Channel: "newsletter"}, []string{"disclaimer"}, guard.NeedsReview},
+		{"en free shipping from", en, "Free shipping from €50.", policy.CheckOptions{}, nil, policy.Approved},
+		{"en free then monthly", en, "Free for 30 days, then €4.99 monthly.", policy.CheckOptions{}, []string{"free_claim"}, policy.NeedsReview},
+		{"de nur heute", de, "Nur heute 10 % Rabatt.", policy.CheckOptions{}, []string{"false_urgency"}, policy.NeedsReview},
+		{"en only 2 left", en, "Only 2 left!", policy.CheckOptions{}, []string{"false_urgency"}, policy.NeedsReview},
+		{"de einkommen", de, "Garantiertes Einkommen ab dem ersten Monat.", policy.CheckOptions{}, []string{"guaranteed_success"}, policy.Blocked},
+		{"en money-back negative", en, "Money-back guarantee for 30 days.", policy.CheckOptions{}, nil, policy.Approved},
+		{"personal data", en, "Call Jana at 0171 2345678.", policy.CheckOptions{}, nil, policy.Approved},
+		{"ai disclosure missing", en, "Fresh roast!", policy.CheckOptions{Channel: "social"}, []string{"ai_disclosure"}, policy.NeedsReview},
+		{"ai disclosure present", en, "Fresh roast! (AI-generated)", policy.CheckOptions{Channel: "social"}, nil, policy.Approved},
+		{"ai disclosure by caller", en, "Fresh roast!", policy.CheckOptions{Channel: "social", AIDisclosed: true}, nil, policy.Approved},
+		{"ai disclosure other channel", en, "Fresh roast!", policy.CheckOptions{Channel: "product_page"}, nil, policy.Approved},
+		{"de du form", de, "Röstwerk: Gönn dir deine Pause.", policy.CheckOptions{Brand: brand}, []string{"address_form"}, policy.NeedsReview},
+		{"de sie form", de, "Röstwerk: Gönnen Sie sich Ihre Pause.", policy.CheckOptions{Brand: brand}, nil, policy.Approved},
+		{"en du form ignored", en, "Röstwerk: treat yourself, du!", policy.CheckOptions{Brand: brand, Lang: "en"}, nil, policy.Approved},
+		{"banned word inflected", de, "Röstwerk: billigere Bohnen.", policy.CheckOptions{Brand: brand}, []string{"banned_word"}, policy.Blocked},
+		{"max length", de, "Röstwerk " + strings.Repeat("a", 300), policy.CheckOptions{Brand: brand, Channel: "social"}, []string{"ai_disclosure", "max_length"}, policy.Blocked},
+		{"disclaimer", de, "Röstwerk Kaffee", policy.CheckOptions{Brand: brand, Channel: "newsletter"}, []string{"disclaimer"}, policy.NeedsReview},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -131,25 +132,25 @@ func TestCheckCategories(t *testing.T) {
 // fakeDetector reports every "0171 2345678" as a phone number.
 type fakeDetector struct{}
 
-func (fakeDetector) Detect(text string) []guard.Finding {
-	var out []guard.Finding
+func (fakeDetector) Detect(text string) []pii.Finding {
+	var out []pii.Finding
 	const phone = "0171 2345678"
 	for off := 0; ; {
 		i := strings.Index(text[off:], phone)
 		if i < 0 {
 			return out
 		}
-		out = append(out, guard.Finding{Type: "PHONE", Start: off + i, End: off + i + len(phone), Score: 0.9, Value: phone})
+		out = append(out, pii.Finding{Type: "PHONE", Start: off + i, End: off + i + len(phone), Score: 0.9, Value: phone})
 		off += i + len(phone)
 	}
 }
 
 func TestCheckPersonalData(t *testing.T) {
 	t.Parallel()
-	c := guard.NewChecker(mustPack(t, "en-marketing"), guard.WithPersonalData(fakeDetector{}))
+	c := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(fakeDetector{}))
 	text := "Call Jana at 0171 2345678."
-	got := c.Check(text, guard.CheckOptions{})
-	if got.Decision != guard.Blocked || len(got.Violations) != 1 || got.Violations[0].Category != "personal_data" {
+	got := c.Check(text, policy.CheckOptions{})
+	if got.Decision != policy.Blocked || len(got.Violations) != 1 || got.Violations[0].Category != "personal_data" {
 		t.Fatalf("Check(%q) = %+v; want one blocking personal_data violation", text, got)
 	}
 	if sp := got.Violations[0].Span; text[sp[0]:sp[1]] != "0171 2345678" {
@@ -162,8 +163,8 @@ func TestCheckPersonalData(t *testing.T) {
 
 func TestResultJSON(t *testing.T) {
 	t.Parallel()
-	c := guard.NewChecker(mustPack(t, "de-marketing"))
-	b, err := json.Marshal(c.Check("Heilt alles.", guard.CheckOptions{}))
+	c := policy.NewChecker(mustPack(t, "de-marketing"))
+	b, err := json.Marshal(c.Check("Heilt alles.", policy.CheckOptions{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +172,7 @@ func TestResultJSON(t *testing.T) {
 	if !strings.HasPrefix(string(b), want) {
 		t.Errorf("json = %s; want prefix %s", b, want)
 	}
-	b, _ = json.Marshal(c.Check("Guten Tag.", guard.CheckOptions{}))
+	b, _ = json.Marshal(c.Check("Guten Tag.", policy.CheckOptions{}))
 	if got := string(b); got != `{"decision":"approved","violations":[]}` {
 		t.Errorf("json = %s; want approved with an empty list", got)
 	}
@@ -196,13 +197,13 @@ func TestLoadPackErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := guard.ParsePack([]byte(tc.yaml))
+			_, err := policy.ParsePack([]byte(tc.yaml))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("ParsePack(%q) error = %v; want it to mention %q", tc.yaml, err, tc.want)
 			}
 		})
 	}
-	if _, err := guard.LoadPack("fr-marketing"); err == nil || !strings.Contains(err.Error(), "de-marketing") {
+	if _, err := policy.LoadPack("fr-marketing"); err == nil || !strings.Contains(err.Error(), "de-marketing") {
 		t.Errorf("LoadPack(fr-marketing) error = %v; want the list of built-in packs", err)
 	}
 }
@@ -214,14 +215,14 @@ func TestLoadPackFromFile(t *testing.T) {
 	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p, err := guard.LoadPack(path)
+	p, err := policy.LoadPack(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.ID != "custom" || p.Version != "7" {
 		t.Errorf("LoadPack(%s) = %s %s; want custom 7", path, p.ID, p.Version)
 	}
-	got := guard.NewChecker(p).Check("Mit Rabatten!", guard.CheckOptions{})
+	got := policy.NewChecker(p).Check("Mit Rabatten!", policy.CheckOptions{})
 	if len(got.Violations) != 1 || got.Violations[0].Message != "kein Rabatten" {
 		t.Errorf("Check = %+v; want one violation with message %q", got, "kein Rabatten")
 	}
@@ -239,7 +240,7 @@ func TestLoadBrandErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := guard.ParseBrand([]byte(tc.yaml))
+			_, err := policy.ParseBrand([]byte(tc.yaml))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("ParseBrand(%q) error = %v; want it to mention %q", tc.yaml, err, tc.want)
 			}
@@ -256,40 +257,18 @@ type policyItem struct {
 	Decision   string   `json:"decision"`
 }
 
-func readPolicySet(t testing.TB) []policyItem {
-	t.Helper()
-	f, err := os.Open("testdata/policy/labelled.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var items []policyItem
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if strings.TrimSpace(sc.Text()) == "" {
-			continue
-		}
-		var it policyItem
-		if err := json.Unmarshal(sc.Bytes(), &it); err != nil {
-			t.Fatalf("labelled.jsonl: %v", err)
-		}
-		items = append(items, it)
-	}
-	return items
-}
-
 // TestPolicyLabelledSet reports per-category precision and recall and the
 // decision accuracy on the labelled drafts, and fails below the floors.
 func TestPolicyLabelledSet(t *testing.T) {
 	t.Parallel()
 	const minRecall, minPrecision, minDecision = 0.95, 0.95, 0.95
-	items := readPolicySet(t)
+	items := labelled.Read[policyItem](t, "testdata/labelled.jsonl")
 	if len(items) < 80 {
 		t.Fatalf("labelled set has %d drafts; want at least 80", len(items))
 	}
-	checkers := map[string]*guard.Checker{
-		"de": guard.NewChecker(mustPack(t, "de-marketing")),
-		"en": guard.NewChecker(mustPack(t, "en-marketing")),
+	checkers := map[string]*policy.Checker{
+		"de": policy.NewChecker(mustPack(t, "de-marketing")),
+		"en": policy.NewChecker(mustPack(t, "en-marketing")),
 	}
 	brand := mustBrand(t)
 	type counts struct{ tp, fp, fn int }
@@ -303,7 +282,7 @@ func TestPolicyLabelledSet(t *testing.T) {
 	var total counts
 	decisions := 0
 	for _, it := range items {
-		opts := guard.CheckOptions{Channel: it.Channel, Lang: it.Lang}
+		opts := policy.CheckOptions{Channel: it.Channel, Lang: it.Lang}
 		if it.Brand {
 			opts.Brand = brand
 		}
@@ -360,24 +339,24 @@ func FuzzCheck(f *testing.F) {
 	} {
 		f.Add(seed, "social")
 	}
-	b, err := guard.LoadBrand("testdata/policy/brand.yaml")
+	b, err := policy.LoadBrand("testdata/brand.yaml")
 	if err != nil {
 		f.Fatal(err)
 	}
-	de, err := guard.LoadPack("de-marketing")
+	de, err := policy.LoadPack("de-marketing")
 	if err != nil {
 		f.Fatal(err)
 	}
-	c := guard.NewChecker(de, guard.WithPersonalData(fakeDetector{}))
+	c := policy.NewChecker(de, policy.WithPersonalData(fakeDetector{}))
 	f.Fuzz(func(t *testing.T, text, channel string) {
-		got := c.Check(text, guard.CheckOptions{Channel: channel, Brand: b})
+		got := c.Check(text, policy.CheckOptions{Channel: channel, Brand: b})
 		for _, v := range got.Violations {
 			if v.Span[0] < 0 || v.Span[1] < v.Span[0] || v.Span[1] > len(text) {
 				t.Fatalf("Check(%q) violation %+v has a span outside the text (len %d)", text, v, len(text))
 			}
 		}
 		switch got.Decision {
-		case guard.Approved, guard.NeedsReview, guard.Blocked:
+		case policy.Approved, policy.NeedsReview, policy.Blocked:
 		default:
 			t.Fatalf("Check(%q) decision %q", text, got.Decision)
 		}
@@ -385,12 +364,12 @@ func FuzzCheck(f *testing.F) {
 }
 
 func BenchmarkCheck(b *testing.B) {
-	text := benchText(b)
+	text := labelled.BenchText(b, "../inject/testdata/labelled.jsonl", "testdata/labelled.jsonl")
 	brand := mustBrand(b)
-	c := guard.NewChecker(mustPack(b, "de-marketing"))
+	c := policy.NewChecker(mustPack(b, "de-marketing"))
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
 	for b.Loop() {
-		c.Check(text, guard.CheckOptions{Channel: "newsletter", Brand: brand})
+		c.Check(text, policy.CheckOptions{Channel: "newsletter", Brand: brand})
 	}
 }

@@ -1,4 +1,20 @@
-package guard
+// Package inject detects prompt injection in briefs, documents and retrieved
+// chunks, in German and English, and fences untrusted text inside prompts.
+// InjectionScanner.Scan weighs instruction overrides, jailbreak and role-play
+// set-ups, requests for the system prompt or secrets, fake role markers and
+// chat-template control tokens, steering of the output, links and markdown
+// images to unknown domains, zero-width and look-alike characters, text
+// hidden from human readers and base64 payloads, and returns a score, a
+// verdict against the threshold for the source, the reasons and their spans.
+// A Spotlighter wraps untrusted text in a delimiter drawn at random per
+// request, so that the text cannot close its own fence.
+//
+// Its inputs are the text, whether it is a brief or a document, and
+// InjectionOptions: thresholds and the domains links may point to. It never
+// blocks, drops or rewrites anything by itself: it reports, and the caller
+// decides (ingest quarantines a document, generate rejects a brief or drops
+// a chunk).
+package inject
 
 import (
 	"encoding/base64"
@@ -8,6 +24,9 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"kontext/guard/internal/pattern"
+	"kontext/guard/internal/textnorm"
 )
 
 // Source says where a scanned text comes from. Briefs are written to the
@@ -88,7 +107,7 @@ type InjectionSpan struct {
 // German and English. It is safe for concurrent use.
 type InjectionScanner struct {
 	opts    InjectionOptions
-	index   *patternIndex
+	index   *pattern.Index
 	signals []int // pattern id → signal index
 	allowed []string
 }
@@ -102,23 +121,23 @@ func NewInjectionScanner(opts InjectionOptions) *InjectionScanner {
 	if opts.DocumentThreshold <= 0 {
 		opts.DocumentThreshold = DefaultDocumentThreshold
 	}
-	pc := &patternCompiler{lang: langAny, sets: map[string][][]patElem{}}
+	pc := &pattern.Compiler{Lang: pattern.LangAny, Sets: map[string][][]pattern.Elem{}}
 	for _, set := range injectionSets {
-		var alts [][]patElem
+		var alts [][]pattern.Elem
 		for _, e := range set.entries {
-			seq, err := pc.sequence(e)
+			seq, err := pc.Sequence(e)
 			if err != nil {
 				panic(fmt.Sprintf("guard: injection set %s: %v", set.name, err))
 			}
 			alts = append(alts, seq)
 		}
-		pc.sets[set.name] = alts
+		pc.Sets[set.name] = alts
 	}
 	s := &InjectionScanner{opts: opts}
-	var pats []*tokenPattern
+	var pats []*pattern.Pattern
 	for si, sig := range injectionSignals {
 		for _, src := range sig.patterns {
-			p, err := pc.compile(src)
+			p, err := pc.Compile(src)
 			if err != nil {
 				panic(fmt.Sprintf("guard: injection signal %s: %v", sig.category, err))
 			}
@@ -126,7 +145,7 @@ func NewInjectionScanner(opts InjectionOptions) *InjectionScanner {
 			s.signals = append(s.signals, si)
 		}
 	}
-	s.index = newPatternIndex(pats)
+	s.index = pattern.NewIndex(pats)
 	for _, d := range opts.AllowedDomains {
 		d = strings.ToLower(strings.Trim(strings.TrimSpace(d), "."))
 		d = strings.TrimPrefix(d, "www.")
@@ -156,35 +175,35 @@ func (s *InjectionScanner) Scan(text string, as Source) InjectionResult {
 const maxScanDepth = 2
 
 func (s *InjectionScanner) collect(text string, as Source, depth int) []evidence {
-	ft := foldText(text)
-	toks := tokenizeFolded(ft.s, nil)
-	m := &matchState{s: ft.s, toks: toks, lang: langAny}
+	ft := textnorm.Fold(text)
+	toks := textnorm.Tokenize(ft.Text, nil)
+	m := &pattern.Matcher{Text: ft.Text, Tokens: toks, Lang: pattern.LangAny}
 	var ev []evidence
 	lastEnd := make(map[int]int32)
-	s.index.scan(m, func(h hit) {
-		if end, ok := lastEnd[int(h.pat)]; ok && h.start < end {
+	s.index.Scan(m, func(h pattern.Hit) {
+		if end, ok := lastEnd[int(h.ID)]; ok && h.Start < end {
 			return
 		}
-		lastEnd[int(h.pat)] = h.end
-		if negatedBefore(m, int(h.start)) {
+		lastEnd[int(h.ID)] = h.End
+		if negatedBefore(m, int(h.Start)) {
 			return
 		}
-		sig := injectionSignals[s.signals[h.pat]]
+		sig := injectionSignals[s.signals[h.ID]]
 		w := sig.brief
 		if as == Document {
 			w = sig.document
 		}
-		start := ft.orig(int(toks[h.start].start))
-		end := ft.orig(int(toks[h.end-1].end))
+		start := ft.Orig(int(toks[h.Start].Start))
+		end := ft.Orig(int(toks[h.End-1].End))
 		ev = append(ev, evidence{sig.category, fmt.Sprintf("%s: %q", sig.reason, snippet(text, start, end)), w, start, end})
 	})
 	ev = append(ev, s.roleMarkers(text, &ft, as)...)
 	ev = append(ev, s.urls(text, &ft, m, as)...)
-	if ft.zeroWidth > 0 {
-		ev = append(ev, evidence{catObfuscation, fmt.Sprintf("%d zero-width characters inside words", ft.zeroWidth), 0.3, ft.zeroWidthAt, ft.zeroWidthAt + 1})
+	if ft.ZeroWidth > 0 {
+		ev = append(ev, evidence{catObfuscation, fmt.Sprintf("%d zero-width characters inside words", ft.ZeroWidth), 0.3, ft.ZeroWidthAt, ft.ZeroWidthAt + 1})
 	}
-	if ft.homoglyphs > 0 {
-		ev = append(ev, evidence{catObfuscation, fmt.Sprintf("%d look-alike characters from other scripts inside Latin words", ft.homoglyphs), 0.3, ft.homoglyphAt, ft.homoglyphAt + 1})
+	if ft.Homoglyphs > 0 {
+		ev = append(ev, evidence{catObfuscation, fmt.Sprintf("%d look-alike characters from other scripts inside Latin words", ft.Homoglyphs), 0.3, ft.HomoglyphAt, ft.HomoglyphAt + 1})
 	}
 	if hidden := hiddenRegions(text); len(hidden) > 0 {
 		for _, e := range ev {
@@ -205,13 +224,13 @@ func (s *InjectionScanner) collect(text string, as Source, depth int) []evidence
 
 // negatedBefore reports whether one of the two words before token i negates
 // what follows ("never reveal your password", "do not ignore").
-func negatedBefore(m *matchState, i int) bool {
+func negatedBefore(m *pattern.Matcher, i int) bool {
 	for j := i - 1; j >= 0 && j >= i-2; j-- {
-		switch m.word(j) {
+		switch m.Word(j) {
 		case "never", "not", "don't", "dont", "nie", "niemals", "nicht", "keinesfalls", "no", "keine", "kein", "nobody":
 			return true
 		}
-		if m.toks[j+1].flags&tokSentStart != 0 {
+		if m.Tokens[j+1].Flags&textnorm.SentStart != 0 {
 			break
 		}
 	}
@@ -254,22 +273,16 @@ func (s *InjectionScanner) verdict(text string, ev []evidence, as Source) Inject
 			seen[e.reason] = true
 			res.Reasons = append(res.Reasons, e.reason)
 		}
-		start, end := clampSpan(e.start, e.end, len(text))
+		start, end := textnorm.ClampSpan(e.start, e.end, len(text))
 		res.Spans = append(res.Spans, InjectionSpan{Start: start, End: end, Signal: e.category})
 	}
 	slices.SortFunc(res.Spans, func(a, b InjectionSpan) int { return a.Start - b.Start })
 	return res
 }
 
-func clampSpan(start, end, n int) (int, int) {
-	start = min(max(start, 0), n)
-	end = min(max(end, start), n)
-	return start, end
-}
-
 // snippet returns text[start:end] shortened for a reason string.
 func snippet(text string, start, end int) string {
-	start, end = clampSpan(start, end, len(text))
+	start, end = textnorm.ClampSpan(start, end, len(text))
 	s := text[start:end]
 	const limit = 80
 	if len(s) > limit {
@@ -284,13 +297,13 @@ func snippet(text string, start, end int) string {
 
 // roleMarkers finds chat-template control tokens anywhere and role labels at
 // the start of a line ("SYSTEM:", "### Assistant", "[user]").
-func (s *InjectionScanner) roleMarkers(text string, ft *foldedText, as Source) []evidence {
+func (s *InjectionScanner) roleMarkers(text string, ft *textnorm.Folded, as Source) []evidence {
 	var ev []evidence
-	low := ft.s
+	low := ft.Text
 	if strings.Contains(low, "<|") || strings.Contains(low, "[inst") || strings.Contains(low, "[/inst") || strings.Contains(low, "<<") || strings.Contains(low, "_of_turn>") {
 		for _, tok := range injectionSpecialTokens {
 			if i := strings.Index(low, tok); i >= 0 {
-				start, end := ft.orig(i), ft.orig(i+len(tok))
+				start, end := ft.Orig(i), ft.Orig(i+len(tok))
 				ev = append(ev, evidence{catRoleMarker, fmt.Sprintf("chat template control token %q", tok), 0.85, start, end})
 			}
 		}
@@ -302,7 +315,7 @@ func (s *InjectionScanner) roleMarkers(text string, ft *foldedText, as Source) [
 			line = low[off : off+nl]
 		}
 		if e, ok := roleLine(line); ok {
-			start, end := ft.orig(off), ft.orig(off+len(line))
+			start, end := ft.Orig(off), ft.Orig(off+len(line))
 			ev = append(ev, evidence{catRoleMarker, fmt.Sprintf("fake role marker %q", snippet(text, start, end)), e, start, end})
 		}
 		if nl < 0 {
@@ -380,8 +393,8 @@ func roleLineImperative(body string) bool {
 
 // urls finds links to hosts outside the allowed domains, weighted up when a
 // call to action or a markdown image points at them.
-func (s *InjectionScanner) urls(text string, ft *foldedText, m *matchState, as Source) []evidence {
-	low := ft.s
+func (s *InjectionScanner) urls(text string, ft *textnorm.Folded, m *pattern.Matcher, as Source) []evidence {
+	low := ft.Text
 	var ev []evidence
 	count := 0
 	for off := 0; off < len(low) && count < 50; {
@@ -420,7 +433,7 @@ func (s *InjectionScanner) urls(text string, ft *foldedText, m *matchState, as S
 		if as == Brief {
 			w /= 2
 		}
-		start, end := ft.orig(i), ft.orig(i+len(raw))
+		start, end := ft.Orig(i), ft.Orig(i+len(raw))
 		ev = append(ev, evidence{catURL, fmt.Sprintf("%s: %s", reason, host), w, start, end})
 	}
 	return ev
@@ -472,10 +485,10 @@ func (s *InjectionScanner) allowedHost(host string) bool {
 
 // ctaBefore reports whether a call-to-action word stands within six words
 // before folded offset i.
-func ctaBefore(m *matchState, i int) bool {
-	k, _ := slices.BinarySearchFunc(m.toks, int32(i), func(t wordToken, off int32) int { return int(t.start - off) })
+func ctaBefore(m *pattern.Matcher, i int) bool {
+	k, _ := slices.BinarySearchFunc(m.Tokens, int32(i), func(t textnorm.Token, off int32) int { return int(t.Start - off) })
 	for j := k - 1; j >= 0 && j >= k-6; j-- {
-		switch w := m.word(j); {
+		switch w := m.Word(j); {
 		case w == "click" || w == "visit" || w == "open" || w == "download" || w == "login" || w == "register" ||
 			w == "verify" || w == "confirm" || w == "follow" || w == "go" || w == "sign" || w == "log" || w == "send":
 			return true

@@ -1,4 +1,4 @@
-package guard
+package policy
 
 import (
 	"fmt"
@@ -7,11 +7,16 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"kontext/guard/pii"
+
+	"kontext/guard/internal/pattern"
+	"kontext/guard/internal/textnorm"
 )
 
-// piiDetector finds personal data in text; *Detector satisfies it.
+// piiDetector finds personal data in text; *pii.Detector satisfies it.
 type piiDetector interface {
-	Detect(text string) []Finding
+	Detect(text string) []pii.Finding
 }
 
 // Checker checks drafts against a policy pack and, per call, a brand pack.
@@ -25,7 +30,7 @@ type Checker struct {
 type CheckerOption func(*Checker)
 
 // WithPersonalData lets the pack's personal_data rules run with the given
-// detector (a *Detector). Without it those rules are skipped.
+// detector (a *pii.Detector). Without it those rules are skipped.
 func WithPersonalData(d piiDetector) CheckerOption {
 	return func(c *Checker) { c.pii = d }
 }
@@ -63,8 +68,8 @@ type CheckOptions struct {
 type checkRun struct {
 	c          *Checker
 	text       string
-	ft         foldedText
-	m          *matchState
+	ft         textnorm.Folded
+	m          *pattern.Matcher
 	opts       CheckOptions
 	lang       string
 	out        []Violation
@@ -76,9 +81,9 @@ type checkRun struct {
 func (c *Checker) Check(text string, opts CheckOptions) Result {
 	r := &checkRun{c: c, text: text, opts: opts}
 	r.opts.Channel = strings.ToLower(strings.TrimSpace(opts.Channel))
-	r.ft = foldText(text)
-	toks := tokenizeFolded(r.ft.s, nil)
-	r.m = &matchState{s: r.ft.s, toks: toks, lang: c.pack.lang}
+	r.ft = textnorm.Fold(text)
+	toks := textnorm.Tokenize(r.ft.Text, nil)
+	r.m = &pattern.Matcher{Text: r.ft.Text, Tokens: toks, Lang: c.pack.lang}
 	r.lang = strings.ToLower(opts.Lang)
 	if r.lang == "" {
 		r.lang = c.pack.Lang
@@ -126,17 +131,17 @@ func (r *checkRun) applies(rule *policyRule) bool {
 func (r *checkRun) patternRules() {
 	p := r.c.pack
 	lastEnd := make(map[int]int32)
-	p.index.scan(r.m, func(h hit) {
-		ri := p.patRule[h.pat]
+	p.index.Scan(r.m, func(h pattern.Hit) {
+		ri := p.patRule[h.ID]
 		rule := p.rules[ri]
-		if end, ok := lastEnd[ri]; ok && h.start < end {
+		if end, ok := lastEnd[ri]; ok && h.Start < end {
 			return
 		}
-		if !r.applies(rule) || !r.valid(rule, int(h.start), int(h.end)) {
+		if !r.applies(rule) || !r.valid(rule, int(h.Start), int(h.End)) {
 			return
 		}
-		lastEnd[ri] = h.end
-		r.add(rule, int(h.start), int(h.end), nil)
+		lastEnd[ri] = h.End
+		r.add(rule, int(h.Start), int(h.End), nil)
 	})
 }
 
@@ -144,15 +149,15 @@ func (r *checkRun) patternRules() {
 // regex and unless_text.
 func (r *checkRun) valid(rule *policyRule, s, e int) bool {
 	m := r.m
-	if len(rule.except) > 0 && m.matchElems(rule.except, s) {
+	if len(rule.except) > 0 && m.MatchElems(rule.except, s) {
 		return false
 	}
-	if len(rule.notAfter) > 0 && s > 0 && m.toks[s].flags&tokSentStart == 0 && m.matchElems(rule.notAfter, s-1) {
+	if len(rule.notAfter) > 0 && s > 0 && m.Tokens[s].Flags&textnorm.SentStart == 0 && m.MatchElems(rule.notAfter, s-1) {
 		return false
 	}
 	for _, ip := range rule.ignore {
 		for j := max(0, s-3); j <= s; j++ {
-			if end := m.match(ip, j); end >= e {
+			if end := m.Match(ip, j); end >= e {
 				return false
 			}
 		}
@@ -187,22 +192,22 @@ func (r *checkRun) valid(rule *policyRule, s, e int) bool {
 func (r *checkRun) nearMatch(n *nearClause, s, e int) bool {
 	m := r.m
 	lo := max(0, s-n.window)
-	hi := min(len(m.toks), e+n.window)
+	hi := min(len(m.Tokens), e+n.window)
 	for i := lo; i < hi; i++ {
 		if i >= s && i < e {
 			continue
 		}
 		if len(n.notAfter) > 0 {
 			prev := i - 1
-			for prev >= 0 && m.toks[prev].flags&tokCurrency != 0 {
+			for prev >= 0 && m.Tokens[prev].Flags&textnorm.Currency != 0 {
 				prev--
 			}
-			if prev >= 0 && m.matchElems(n.notAfter, prev) {
+			if prev >= 0 && m.MatchElems(n.notAfter, prev) {
 				continue
 			}
 		}
 		for _, p := range n.patterns {
-			if end := m.match(p, i); end > i {
+			if end := m.Match(p, i); end > i {
 				return true
 			}
 		}
@@ -218,7 +223,7 @@ func (r *checkRun) textHas(rule *policyRule) bool {
 	if r.unlessText == nil {
 		r.unlessText = map[*policyRule]bool{}
 	}
-	found := rule.unlessText.any(r.m)
+	found := rule.unlessText.Any(r.m)
 	r.unlessText[rule] = found
 	return found
 }
@@ -226,17 +231,17 @@ func (r *checkRun) textHas(rule *policyRule) bool {
 // sentence returns the original byte range of the sentence around tokens [s,e).
 func (r *checkRun) sentence(s, e int) (int, int) {
 	m := r.m
-	for s > 0 && m.toks[s].flags&tokSentStart == 0 {
+	for s > 0 && m.Tokens[s].Flags&textnorm.SentStart == 0 {
 		s--
 	}
-	for e < len(m.toks) && m.toks[e].flags&tokSentStart == 0 {
+	for e < len(m.Tokens) && m.Tokens[e].Flags&textnorm.SentStart == 0 {
 		e++
 	}
-	return r.ft.orig(int(m.toks[s].start)), r.ft.orig(int(m.toks[e-1].end))
+	return r.ft.Orig(int(m.Tokens[s].Start)), r.ft.Orig(int(m.Tokens[e-1].End))
 }
 
 func (r *checkRun) span(s, e int) [2]int {
-	a, b := clampSpan(r.ft.orig(int(r.m.toks[s].start)), r.ft.orig(int(r.m.toks[e-1].end)), len(r.text))
+	a, b := textnorm.ClampSpan(r.ft.Orig(int(r.m.Tokens[s].Start)), r.ft.Orig(int(r.m.Tokens[e-1].End)), len(r.text))
 	return [2]int{a, b}
 }
 
@@ -259,14 +264,14 @@ func (r *checkRun) addSpan(id, category string, sev Severity, sp [2]int, msg str
 	r.out = append(r.out, Violation{Rule: id, Category: category, Severity: sev, Span: sp, Message: msg})
 }
 
-func (r *checkRun) indexHits(rule *policyRule, ix *patternIndex, extra map[string]string) {
+func (r *checkRun) indexHits(rule *policyRule, ix *pattern.Index, extra map[string]string) {
 	var lastEnd int32
-	ix.scan(r.m, func(h hit) {
-		if h.start < lastEnd {
+	ix.Scan(r.m, func(h pattern.Hit) {
+		if h.Start < lastEnd {
 			return
 		}
-		lastEnd = h.end
-		r.add(rule, int(h.start), int(h.end), extra)
+		lastEnd = h.End
+		r.add(rule, int(h.Start), int(h.End), extra)
 	})
 }
 
@@ -284,7 +289,7 @@ func (r *checkRun) aiDisclosure(rule *policyRule) {
 	if r.opts.AIDisclosed || len(rule.channels) == 0 && r.opts.Channel == "" {
 		return
 	}
-	if !rule.labels.any(r.m) {
+	if !rule.labels.Any(r.m) {
 		r.addSpan(rule.id, rule.category, rule.severity, [2]int{0, 0}, rule.message, map[string]string{"channel": r.opts.Channel})
 	}
 }
@@ -297,7 +302,7 @@ func (r *checkRun) personalData(rule *policyRule) {
 		if len(rule.types) > 0 && !slices.Contains(rule.types, f.Type) {
 			continue
 		}
-		a, b := clampSpan(f.Start, f.End, len(r.text))
+		a, b := textnorm.ClampSpan(f.Start, f.End, len(r.text))
 		if b <= a {
 			continue
 		}
@@ -313,12 +318,12 @@ func (r *checkRun) priceFloors(rule *policyRule, b *BrandPack) {
 	m := r.m
 	type prodHit struct{ start, end, floor int }
 	var prods []prodHit
-	b.floorIndex.scan(m, func(h hit) { prods = append(prods, prodHit{int(h.start), int(h.end), int(h.pat)}) })
+	b.floorIndex.Scan(m, func(h pattern.Hit) { prods = append(prods, prodHit{int(h.Start), int(h.End), int(h.ID)}) })
 	if len(prods) == 0 {
 		return
 	}
-	for i, t := range m.toks {
-		if t.flags&tokPrice == 0 || t.flags&tokStruck != 0 || formerPriceCue(m, i) {
+	for i, t := range m.Tokens {
+		if t.Flags&textnorm.Price == 0 || t.Flags&textnorm.Struck != 0 || formerPriceCue(m, i) {
 			continue
 		}
 		best, dist := -1, 1<<30
@@ -334,11 +339,11 @@ func (r *checkRun) priceFloors(rule *policyRule, b *BrandPack) {
 			continue
 		}
 		pf := b.floors[best]
-		if t.value < pf.floor {
+		if t.Value < pf.floor {
 			s, e := i, i+1
-			if i > 0 && m.toks[i-1].flags&tokCurrency != 0 && int(t.start-m.toks[i-1].end) <= 2 {
+			if i > 0 && m.Tokens[i-1].Flags&textnorm.Currency != 0 && int(t.Start-m.Tokens[i-1].End) <= 2 {
 				s = i - 1
-			} else if i+1 < len(m.toks) && m.toks[i+1].flags&tokCurrency != 0 {
+			} else if i+1 < len(m.Tokens) && m.Tokens[i+1].Flags&textnorm.Currency != 0 {
 				e = i + 2
 			}
 			r.add(rule, s, e, map[string]string{"product": pf.name, "floor": formatEUR(pf.floor)})
@@ -348,9 +353,9 @@ func (r *checkRun) priceFloors(rule *policyRule, b *BrandPack) {
 
 // formerPriceCue reports whether the words before price token i mark it as a
 // former or reference price ("statt 199 €", "was €49", "UVP 249 €").
-func formerPriceCue(m *matchState, i int) bool {
+func formerPriceCue(m *pattern.Matcher, i int) bool {
 	for j := i - 1; j >= 0 && j >= i-3; j-- {
-		switch m.word(j) {
+		switch m.Word(j) {
 		case "statt", "anstatt", "was", "vorher", "ursprünglich", "bisher", "uvp", "rrp", "msrp", "previously", "originally", "regular", "regulär", "normalpreis", "früher":
 			return true
 		}
@@ -368,16 +373,16 @@ func (r *checkRun) brand(b *BrandPack) {
 	if b.bannedIndex != nil {
 		sev := b.severity(brandBannedWord)
 		var lastEnd int32
-		b.bannedIndex.scan(r.m, func(h hit) {
-			if h.start < lastEnd {
+		b.bannedIndex.Scan(r.m, func(h pattern.Hit) {
+			if h.Start < lastEnd {
 				return
 			}
-			lastEnd = h.end
-			r.addSpan("brand."+brandBannedWord, brandBannedWord, sev, r.span(int(h.start), int(h.end)), "Banned word for "+b.label()+": {match}.", nil)
+			lastEnd = h.End
+			r.addSpan("brand."+brandBannedWord, brandBannedWord, sev, r.span(int(h.Start), int(h.End)), "Banned word for "+b.label()+": {match}.", nil)
 		})
 	}
 	for i, ix := range b.required {
-		if !ix.any(r.m) {
+		if !ix.Any(r.m) {
 			r.addSpan("brand."+brandRequiredTerm, brandRequiredTerm, b.severity(brandRequiredTerm), [2]int{0, 0},
 				fmt.Sprintf("Required term %q is missing.", b.RequiredTerms[i]), nil)
 		}
@@ -400,7 +405,7 @@ func (r *checkRun) brand(b *BrandPack) {
 		}
 	}
 	if d, ok := b.Disclaimers[r.opts.Channel]; ok && strings.TrimSpace(d) != "" {
-		if !strings.Contains(collapseSpace(r.ft.s), collapseSpace(foldText(d).s)) {
+		if !strings.Contains(collapseSpace(r.ft.Text), collapseSpace(textnorm.Fold(d).Text)) {
 			r.addSpan("brand."+brandDisclaimer, brandDisclaimer, b.severity(brandDisclaimer), [2]int{0, 0},
 				fmt.Sprintf("The %s disclaimer %q is missing.", r.opts.Channel, d), nil)
 		}
@@ -440,8 +445,8 @@ func collapseSpace(s string) string {
 func (r *checkRun) addressForm(b *BrandPack) {
 	m := r.m
 	sev := b.severity(brandAddressForm)
-	for i := range m.toks {
-		w := m.word(i)
+	for i := range m.Tokens {
+		w := m.Word(i)
 		wrong := false
 		if b.AddressForm == "sie" {
 			switch w {
@@ -452,8 +457,8 @@ func (r *checkRun) addressForm(b *BrandPack) {
 		} else {
 			switch w {
 			case "sie", "ihnen", "ihr", "ihre", "ihren", "ihrem", "ihrer", "ihres":
-				o := r.ft.orig(int(m.toks[i].start))
-				if o < len(r.text) && (r.text[o] == 'S' || r.text[o] == 'I') && m.toks[i].flags&tokSentStart == 0 && !afterQuote(r.text, o) {
+				o := r.ft.Orig(int(m.Tokens[i].Start))
+				if o < len(r.text) && (r.text[o] == 'S' || r.text[o] == 'I') && m.Tokens[i].Flags&textnorm.SentStart == 0 && !afterQuote(r.text, o) {
 					wrong = true
 				}
 			}
@@ -488,13 +493,13 @@ func afterQuote(text string, o int) bool {
 }
 
 // guessLang tells German from English by counting frequent function words.
-func guessLang(m *matchState) string {
+func guessLang(m *pattern.Matcher) string {
 	de, en := 0, 0
-	for i := range m.toks {
+	for i := range m.Tokens {
 		if i > 400 {
 			break
 		}
-		switch m.word(i) {
+		switch m.Word(i) {
 		case "der", "die", "das", "und", "ist", "nicht", "mit", "für", "sie", "ein", "eine", "auf", "zu", "den", "im", "wir", "ihr", "unser", "unsere":
 			de++
 		case "the", "and", "is", "not", "with", "for", "you", "a", "an", "on", "to", "of", "we", "your", "our", "in":

@@ -1,4 +1,19 @@
-package guard
+// Package pii finds personal data in German and English text and keeps it
+// away from language models. Detector.Detect reports e-mail addresses, phone
+// numbers, IBANs, card numbers, tax, social security and VAT ids, IP
+// addresses, dates of birth, postal addresses and person names as Findings:
+// typed byte spans of the text it was given. A Vault replaces them with
+// placeholders such as [PERSON_1] and restores them where a RestorePolicy
+// allows; CheckEgress scans the body of a request to a model provider for
+// personal data that is not in placeholder form; KeyedPseudonym and KeyedHash
+// give stored values a stable, keyed stand-in.
+//
+// Its inputs are text (or an outbound JSON body) and DetectorOptions: names
+// that must never count as persons, and the default phone region. It never
+// sends text anywhere and never writes it down: it does no I/O, a Vault lives
+// in memory only, and neither a Finding's JSON nor an EgressError carries a
+// detected value.
+package pii
 
 import (
 	"slices"

@@ -1,9 +1,4 @@
-// Package guard keeps personal data away from language models and unlawful or
-// off-brand text away from readers. It detects personal data and replaces it
-// with placeholders (and restores it where policy allows), detects prompt
-// injection in briefs and documents, and checks drafts against policy packs
-// for brand rules and marketing law.
-package guard
+package pii
 
 // Finding is one span of text a detector flagged. Start and End are byte
 // offsets into the scanned text (End exclusive); Score is the detector's

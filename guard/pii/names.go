@@ -1,4 +1,4 @@
-package guard
+package pii
 
 import (
 	"bytes"

@@ -1,8 +1,8 @@
-package guard
+package inject
 
 // The injection scanner's vocabulary, German and English. Sets are named word
-// classes used by the signal patterns below (see tokenPattern for the
-// syntax); later sets may use earlier ones.
+// classes used by the signal patterns below (see package guard/internal/pattern
+// for the syntax); later sets may use earlier ones.
 var injectionSets = []struct {
 	name    string
 	entries []string

@@ -1,14 +1,6 @@
-package guard
-
-import (
-	"fmt"
-	"strconv"
-	"strings"
-)
-
-// Token patterns are the matching language of policy packs, brand packs and
+// Package pattern is the matching language of policy packs, brand packs and
 // the injection scanner. A pattern is a sequence of elements separated by
-// spaces, each matching one token of a folded text (see foldText):
+// spaces, each matching one token of a folded text (see textnorm.Fold):
 //
 //	word      the word itself, case-insensitive ("nr." and "co2-neutral" work as written)
 //	stem~     the stem with an inflection ending: heil~ matches heilt, heilen,
@@ -36,9 +28,27 @@ import (
 // noun inflection of the stems a pack names, and the pack author chooses the
 // stem, so "heil~" never matches "Heilbronn" (its remainder "bronn" is no
 // ending). Umlaut changes (gesund → gesünder) need a second stem.
-type tokenPattern struct {
+//
+// A Compiler turns pattern source into Patterns, an Index finds the patterns
+// that match anywhere in a text with one pass over its tokens, and a Matcher
+// tries patterns at given tokens. Its input is text that textnorm has folded
+// and tokenized; it reports token ranges and never decides what a match
+// means: the injection scanner weighs its hits, the policy checker turns them
+// into violations.
+package pattern
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"kontext/guard/internal/textnorm"
+)
+
+// Pattern is one compiled token pattern.
+type Pattern struct {
 	src   string
-	elems []patElem
+	elems []Elem
 }
 
 type patKind uint8
@@ -56,10 +66,11 @@ const (
 	pkStruck
 )
 
-type patElem struct {
+// Elem is one compiled element of a pattern.
+type Elem struct {
 	kind     patKind
 	lit      string
-	alts     [][]patElem
+	alts     [][]Elem
 	fast     *altLookup // for pkAlt: single-word alternatives by lookup
 	min, max int
 	neg      bool
@@ -104,7 +115,7 @@ func (a *altLookup) maybe(w string) bool {
 	return a.filter[h>>6]&(1<<(h&63)) != 0
 }
 
-func newAltLookup(alts [][]patElem) *altLookup {
+func newAltLookup(alts [][]Elem) *altLookup {
 	a := &altLookup{words: map[string]bool{}, byKey: map[string][]int32{}}
 	for i, alt := range alts {
 		if len(alt) != 1 || alt[0].min != 1 || alt[0].max != 1 || alt[0].neg || alt[0].kind == pkAlt {
@@ -157,9 +168,9 @@ func newAltLookup(alts [][]patElem) *altLookup {
 }
 
 // single reports whether a single-word alternative matches token i.
-func (m *matchState) single(e *patElem, i int) bool {
+func (m *Matcher) single(e *Elem, i int) bool {
 	a := e.fast
-	w := m.word(i)
+	w := m.Word(i)
 	if a.maybe(w) {
 		if a.words[w] {
 			return true
@@ -179,7 +190,7 @@ func (m *matchState) single(e *patElem, i int) bool {
 	return false
 }
 
-func (m *matchState) keyed(e *patElem, a *altLookup, w string, i int) bool {
+func (m *Matcher) keyed(e *Elem, a *altLookup, w string, i int) bool {
 	for l := 1; l <= len(w) && l <= indexKeyLen; l++ {
 		for _, ai := range a.byKey[w[:l]] {
 			if m.unit(&e.alts[ai][0], i, acceptAny) {
@@ -192,25 +203,27 @@ func (m *matchState) keyed(e *patElem, a *altLookup, w string, i int) bool {
 
 func acceptAny(int) bool { return true }
 
-// patternLang selects the inflection endings a stem accepts.
-type patternLang uint8
+// Lang selects the inflection endings a stem accepts.
+type Lang uint8
 
+// Languages: LangAny accepts German and English endings.
 const (
-	langAny patternLang = iota
-	langDE
-	langEN
+	LangAny Lang = iota
+	LangDE
+	LangEN
 )
 
-func parsePatternLang(s string) (patternLang, error) {
+// ParseLang reads a pack's language: "de", "en" or "" for either.
+func ParseLang(s string) (Lang, error) {
 	switch strings.ToLower(s) {
 	case "":
-		return langAny, nil
+		return LangAny, nil
 	case "de":
-		return langDE, nil
+		return LangDE, nil
 	case "en":
-		return langEN, nil
+		return LangEN, nil
 	}
-	return langAny, fmt.Errorf("unknown language %q (want de or en)", s)
+	return LangAny, fmt.Errorf("unknown language %q (want de or en)", s)
 }
 
 var germanEndings = endingSet(
@@ -232,17 +245,17 @@ func endingSet(list ...string) map[string]bool {
 }
 
 // inflectedFrom reports whether word is stem plus an ending allowed for lang.
-func inflectedFrom(word, stem string, lang patternLang) bool {
+func inflectedFrom(word, stem string, lang Lang) bool {
 	if strings.HasPrefix(word, stem) {
 		rest := word[len(stem):]
-		if lang != langEN && germanEndings[rest] {
+		if lang != LangEN && germanEndings[rest] {
 			return true
 		}
-		if lang != langDE && englishEndings[rest] {
+		if lang != LangDE && englishEndings[rest] {
 			return true
 		}
 	}
-	if lang != langDE {
+	if lang != LangDE {
 		// English spelling changes: cure → curing, remedy → remedies.
 		n := len(stem)
 		if n > 2 && stem[n-1] == 'e' && strings.HasPrefix(word, stem[:n-1]) {
@@ -258,7 +271,7 @@ func inflectedFrom(word, stem string, lang patternLang) bool {
 			}
 		}
 	}
-	if lang != langEN && len(word) > len(stem)+2 && strings.HasPrefix(word, "ge") {
+	if lang != LangEN && len(word) > len(stem)+2 && strings.HasPrefix(word, "ge") {
 		rest := word[2:]
 		if strings.HasPrefix(rest, stem) {
 			switch rest[len(stem):] {
@@ -270,27 +283,30 @@ func inflectedFrom(word, stem string, lang patternLang) bool {
 	return false
 }
 
-// patternCompiler turns pattern source into tokenPatterns.
-type patternCompiler struct {
-	lang patternLang
-	sets map[string][][]patElem
+// Compiler turns pattern source into Patterns. Sets holds the named sets
+// that @name elements refer to.
+type Compiler struct {
+	Lang Lang
+	Sets map[string][][]Elem
 }
 
-// compileFree compiles a pattern that is tried at given positions rather
-// than found through a patternIndex, so it may begin with any element.
-func (pc *patternCompiler) compileFree(src string) (*tokenPattern, error) {
-	elems, err := pc.sequence(src)
+// CompileFree compiles a pattern that is tried at given positions rather
+// than found through an Index, so it may begin with any element.
+func (pc *Compiler) CompileFree(src string) (*Pattern, error) {
+	elems, err := pc.Sequence(src)
 	if err != nil {
 		return nil, fmt.Errorf("pattern %q: %w", src, err)
 	}
 	if len(elems) == 0 {
 		return nil, fmt.Errorf("pattern %q: empty", src)
 	}
-	return &tokenPattern{src: src, elems: elems}, nil
+	return &Pattern{src: src, elems: elems}, nil
 }
 
-func (pc *patternCompiler) compile(src string) (*tokenPattern, error) {
-	elems, err := pc.sequence(src)
+// Compile compiles a pattern for an Index: it must begin with an element the
+// index can look up.
+func (pc *Compiler) Compile(src string) (*Pattern, error) {
+	elems, err := pc.Sequence(src)
 	if err != nil {
 		return nil, fmt.Errorf("pattern %q: %w", src, err)
 	}
@@ -301,14 +317,14 @@ func (pc *patternCompiler) compile(src string) (*tokenPattern, error) {
 	if first.neg || first.min == 0 || !(indexable(first) || classLead(first)) {
 		return nil, fmt.Errorf("pattern %q: must begin with a word, stem, prefix, #price, #struck, #num or alternatives of words (not optional, not _, not *suffix)", src)
 	}
-	return &tokenPattern{src: src, elems: elems}, nil
+	return &Pattern{src: src, elems: elems}, nil
 }
 
-func classLead(e patElem) bool {
+func classLead(e Elem) bool {
 	return e.kind == pkPrice || e.kind == pkStruck || e.kind == pkNum
 }
 
-func indexable(e patElem) bool {
+func indexable(e Elem) bool {
 	switch e.kind {
 	case pkWord, pkStem, pkPrefix:
 		return e.lit != ""
@@ -323,12 +339,12 @@ func indexable(e patElem) bool {
 	return false
 }
 
-// sequence parses space-separated elements; parenthesised alternatives may
+// Sequence parses space-separated elements; parenthesised alternatives may
 // contain spaces.
-func (pc *patternCompiler) sequence(src string) ([]patElem, error) {
-	var out []patElem
+func (pc *Compiler) Sequence(src string) ([]Elem, error) {
+	var out []Elem
 	for _, field := range splitPatternFields(src) {
-		els, err := pc.element(field)
+		els, err := pc.Element(field)
 		if err != nil {
 			return nil, err
 		}
@@ -386,7 +402,9 @@ func splitPatternFields(src string) []string {
 	return fields
 }
 
-func (pc *patternCompiler) element(f string) ([]patElem, error) {
+// Element compiles one space-free field of a pattern; a literal that folds
+// into several words yields several elements.
+func (pc *Compiler) Element(f string) ([]Elem, error) {
 	neg := false
 	if strings.HasPrefix(f, "!") && len(f) > 1 {
 		neg = true
@@ -419,30 +437,30 @@ func (pc *patternCompiler) element(f string) ([]patElem, error) {
 		return nil, fmt.Errorf("negated element %q takes no quantifier", f)
 	}
 	quant := minRep != 1 || maxRep != 1
-	var e patElem
+	var e Elem
 	switch {
 	case f == "":
 		return nil, fmt.Errorf("empty element")
 	case f == "_":
-		e = patElem{kind: pkAny}
+		e = Elem{kind: pkAny}
 	case f == "#price":
-		e = patElem{kind: pkPrice}
+		e = Elem{kind: pkPrice}
 	case f == "#struck":
-		e = patElem{kind: pkStruck}
+		e = Elem{kind: pkStruck}
 	case f == "#num":
-		e = patElem{kind: pkNum}
-	case strings.HasPrefix(f, "#") && len(f) > 1 && !isDigit(f[1]):
+		e = Elem{kind: pkNum}
+	case strings.HasPrefix(f, "#") && len(f) > 1 && !textnorm.IsDigit(f[1]):
 		return nil, fmt.Errorf("unknown class %q (want #price, #struck or #num)", f)
 	case strings.HasPrefix(f, "@"):
-		alts, ok := pc.sets[f[1:]]
+		alts, ok := pc.Sets[f[1:]]
 		if !ok {
 			return nil, fmt.Errorf("unknown set %q", f)
 		}
-		e = patElem{kind: pkAlt, alts: alts, fast: newAltLookup(alts)}
+		e = Elem{kind: pkAlt, alts: alts, fast: newAltLookup(alts)}
 	case strings.HasPrefix(f, "(") && strings.HasSuffix(f, ")"):
 		inner := f[1 : len(f)-1]
 		for _, a := range splitAlternatives(inner) {
-			seq, err := pc.sequence(strings.TrimSpace(a))
+			seq, err := pc.Sequence(strings.TrimSpace(a))
 			if err != nil {
 				return nil, err
 			}
@@ -462,7 +480,7 @@ func (pc *patternCompiler) element(f string) ([]patElem, error) {
 		}
 		if len(els) > 1 {
 			if neg || quant {
-				e = patElem{kind: pkAlt, alts: [][]patElem{els}}
+				e = Elem{kind: pkAlt, alts: [][]Elem{els}}
 			} else {
 				return els, nil
 			}
@@ -471,14 +489,14 @@ func (pc *patternCompiler) element(f string) ([]patElem, error) {
 		}
 	}
 	e.min, e.max, e.neg = minRep, maxRep, neg
-	return []patElem{e}, nil
+	return []Elem{e}, nil
 }
 
 // literal folds and tokenizes a literal so that it is written as the text
 // would be ("Nr." → nr, "CO₂-neutral~" → co2-neutral~). A literal that folds
 // into several words becomes a sequence; a stem or prefix mark applies to the
 // last word.
-func (pc *patternCompiler) literal(f string) ([]patElem, error) {
+func (pc *Compiler) literal(f string) ([]Elem, error) {
 	kind := pkWord
 	if strings.HasPrefix(f, "*") && len(f) > 1 {
 		f = f[1:]
@@ -497,72 +515,73 @@ func (pc *patternCompiler) literal(f string) ([]patElem, error) {
 	if strings.ContainsAny(f, "*~") {
 		return nil, fmt.Errorf("misplaced * or ~ in %q", f)
 	}
-	ft := foldText(f)
-	toks := tokenizeFolded(ft.s, nil)
+	ft := textnorm.Fold(f)
+	toks := textnorm.Tokenize(ft.Text, nil)
 	if len(toks) == 0 {
 		return nil, fmt.Errorf("literal %q holds no word", f)
 	}
 	if len(toks) > 1 && (kind == pkSuffix || kind == pkSuffixStem) {
 		return nil, fmt.Errorf("suffix element %q must be one word", f)
 	}
-	out := make([]patElem, len(toks))
+	out := make([]Elem, len(toks))
 	for i, t := range toks {
-		out[i] = patElem{kind: pkWord, lit: ft.s[t.start:t.end], min: 1, max: 1}
+		out[i] = Elem{kind: pkWord, lit: ft.Text[t.Start:t.End], min: 1, max: 1}
 	}
 	out[len(out)-1].kind = kind
 	return out, nil
 }
 
-// matchState runs patterns over one tokenized text.
-type matchState struct {
-	s    string
-	toks []wordToken
-	lang patternLang
+// Matcher runs patterns over one tokenized text.
+type Matcher struct {
+	Text   string
+	Tokens []textnorm.Token
+	Lang   Lang
 }
 
-func (m *matchState) word(i int) string { return m.s[m.toks[i].start:m.toks[i].end] }
+// Word returns the folded text of token i.
+func (m *Matcher) Word(i int) string { return m.Text[m.Tokens[i].Start:m.Tokens[i].End] }
 
 // unit matches one repetition of e at token i and calls k with each possible
 // end; it reports whether k accepted one.
-func (m *matchState) unit(e *patElem, i int, k func(int) bool) bool {
-	if i >= len(m.toks) {
+func (m *Matcher) unit(e *Elem, i int, k func(int) bool) bool {
+	if i >= len(m.Tokens) {
 		return false
 	}
-	t := m.toks[i]
+	t := m.Tokens[i]
 	switch e.kind {
 	case pkAny:
 		return k(i + 1)
 	case pkNum:
-		return t.flags&tokNumber != 0 && k(i+1)
+		return t.Flags&textnorm.Number != 0 && k(i+1)
 	case pkPrice, pkStruck:
 		// A price spans its currency sign or code on either side: "€ 19,99",
 		// "19,99 €", "EUR 199".
 		j := i
-		if t.flags&tokCurrency != 0 && i+1 < len(m.toks) && m.toks[i+1].flags&tokPrice != 0 {
+		if t.Flags&textnorm.Currency != 0 && i+1 < len(m.Tokens) && m.Tokens[i+1].Flags&textnorm.Price != 0 {
 			j = i + 1
 		}
-		pt := m.toks[j]
-		if pt.flags&tokPrice == 0 || e.kind == pkStruck && pt.flags&tokStruck == 0 {
+		pt := m.Tokens[j]
+		if pt.Flags&textnorm.Price == 0 || e.kind == pkStruck && pt.Flags&textnorm.Struck == 0 {
 			return false
 		}
 		j++
-		if j == i+1 && j < len(m.toks) && m.toks[j].flags&tokCurrency != 0 && m.toks[j].start-pt.end <= 3 {
+		if j == i+1 && j < len(m.Tokens) && m.Tokens[j].Flags&textnorm.Currency != 0 && m.Tokens[j].Start-pt.End <= 3 {
 			j++
 		}
 		return k(j)
 	case pkWord:
-		return m.word(i) == e.lit && k(i+1)
+		return m.Word(i) == e.lit && k(i+1)
 	case pkStem:
-		return inflectedFrom(m.word(i), e.lit, m.lang) && k(i+1)
+		return inflectedFrom(m.Word(i), e.lit, m.Lang) && k(i+1)
 	case pkPrefix:
-		return strings.HasPrefix(m.word(i), e.lit) && k(i+1)
+		return strings.HasPrefix(m.Word(i), e.lit) && k(i+1)
 	case pkSuffix:
-		w := m.word(i)
+		w := m.Word(i)
 		return strings.HasSuffix(w, e.lit) && k(i+1)
 	case pkSuffixStem:
-		w := m.word(i)
+		w := m.Word(i)
 		for j := strings.LastIndex(w, e.lit); j >= 0; j = strings.LastIndex(w[:j], e.lit) {
-			if inflectedFrom(w[j:], e.lit, m.lang) {
+			if inflectedFrom(w[j:], e.lit, m.Lang) {
 				return k(i + 1)
 			}
 		}
@@ -588,7 +607,7 @@ func (m *matchState) unit(e *patElem, i int, k func(int) bool) bool {
 		if a.multiWord == nil && a.multiKey == nil {
 			return false
 		}
-		w := m.word(i)
+		w := m.Word(i)
 		for _, ai := range a.multiWord[w] {
 			if m.seq(e.alts[ai], 0, i, k) {
 				return true
@@ -617,7 +636,7 @@ func (m *matchState) unit(e *patElem, i int, k func(int) bool) bool {
 }
 
 // seq matches elems[j:] from token i, greedily with backtracking.
-func (m *matchState) seq(elems []patElem, j, i int, k func(int) bool) bool {
+func (m *Matcher) seq(elems []Elem, j, i int, k func(int) bool) bool {
 	if j == len(elems) {
 		return k(i)
 	}
@@ -626,7 +645,7 @@ func (m *matchState) seq(elems []patElem, j, i int, k func(int) bool) bool {
 		// A negated element looks at the next word of the same sentence
 		// only: "ignore your instructions. In every text …" must not be
 		// excused by the next sentence's first word.
-		crosses := j > 0 && i < len(m.toks) && m.toks[i].flags&tokSentStart != 0
+		crosses := j > 0 && i < len(m.Tokens) && m.Tokens[i].Flags&textnorm.SentStart != 0
 		if !crosses && m.unit(e, i, func(int) bool { return true }) {
 			return false
 		}
@@ -635,7 +654,7 @@ func (m *matchState) seq(elems []patElem, j, i int, k func(int) bool) bool {
 	return m.rep(elems, j, 0, i, k)
 }
 
-func (m *matchState) rep(elems []patElem, j, count, i int, k func(int) bool) bool {
+func (m *Matcher) rep(elems []Elem, j, count, i int, k func(int) bool) bool {
 	e := &elems[j]
 	if count < e.max && m.unit(e, i, func(end int) bool {
 		return end > i && m.rep(elems, j, count+1, end, k)
@@ -645,16 +664,16 @@ func (m *matchState) rep(elems []patElem, j, count, i int, k func(int) bool) boo
 	return count >= e.min && m.seq(elems, j+1, i, k)
 }
 
-// match reports the end token (exclusive) of the longest-first match of p at
+// Match reports the end token (exclusive) of the longest-first match of p at
 // token i, or -1.
-func (m *matchState) match(p *tokenPattern, i int) int {
+func (m *Matcher) Match(p *Pattern, i int) int {
 	end := -1
 	m.seq(p.elems, 0, i, func(e int) bool { end = e; return true })
 	return end
 }
 
-// matchElems reports whether any of the single-unit elements matches token i.
-func (m *matchState) matchElems(els []patElem, i int) bool {
+// MatchElems reports whether any of the single-unit elements matches token i.
+func (m *Matcher) MatchElems(els []Elem, i int) bool {
 	for j := range els {
 		if m.unit(&els[j], i, func(int) bool { return true }) {
 			return true
@@ -663,22 +682,23 @@ func (m *matchState) matchElems(els []patElem, i int) bool {
 	return false
 }
 
-// patternIndex finds candidate patterns for a token by the first letters of
+// Index finds candidate patterns for a token by the first letters of
 // the pattern's leading literal, so that a text is tokenized once and only
 // patterns whose first word could match are tried.
-type patternIndex struct {
+type Index struct {
 	byKey    map[string][]int32 // stems and prefixes by their first bytes
 	byWord   map[string][]int32 // exact words
 	first2   [1024]uint64       // bitset of the first two bytes of any key (first byte and 0 for one-byte keys)
 	geStems  bool               // some key is a stem that may carry the ge- prefix
 	byClass  []int32            // patterns that begin with #price, #struck or #num
-	patterns []*tokenPattern
+	patterns []*Pattern
 }
 
 const indexKeyLen = 4
 
-func newPatternIndex(patterns []*tokenPattern) *patternIndex {
-	ix := &patternIndex{byKey: make(map[string][]int32), byWord: make(map[string][]int32), patterns: patterns}
+// NewIndex indexes patterns compiled with Compile.
+func NewIndex(patterns []*Pattern) *Index {
+	ix := &Index{byKey: make(map[string][]int32), byWord: make(map[string][]int32), patterns: patterns}
 	for id, p := range patterns {
 		if classLead(p.elems[0]) {
 			ix.byClass = append(ix.byClass, int32(id))
@@ -721,12 +741,12 @@ func first2Key(s string) uint16 {
 }
 
 // leadElems returns the word, stem and prefix elements a match can begin with.
-func leadElems(e patElem) []patElem {
+func leadElems(e Elem) []Elem {
 	switch e.kind {
 	case pkWord, pkStem, pkPrefix:
-		return []patElem{e}
+		return []Elem{e}
 	case pkAlt:
-		var out []patElem
+		var out []Elem
 		for _, a := range e.alts {
 			out = append(out, leadElems(a[0])...)
 		}
@@ -735,7 +755,7 @@ func leadElems(e patElem) []patElem {
 	return nil
 }
 
-func hasStemLead(e patElem) bool {
+func hasStemLead(e Elem) bool {
 	switch e.kind {
 	case pkStem:
 		return true
@@ -749,48 +769,49 @@ func hasStemLead(e patElem) bool {
 	return false
 }
 
-// hit is one pattern match: pattern id and token range.
-type hit struct {
-	pat        int32
-	start, end int32 // token indexes, end exclusive
+// Hit is one pattern match: the pattern's position in the slice given to
+// NewIndex, and a token range.
+type Hit struct {
+	ID         int32
+	Start, End int32 // token indexes, end exclusive
 }
 
-// scan calls fn for every match of every indexed pattern, in token order.
-func (ix *patternIndex) scan(m *matchState, fn func(hit)) {
+// Scan calls fn for every match of every indexed pattern, in token order.
+func (ix *Index) Scan(m *Matcher, fn func(Hit)) {
 	var cand [16]int32
-	for i := range m.toks {
-		w := m.word(i)
+	for i := range m.Tokens {
+		w := m.Word(i)
 		n := ix.candidates(w, cand[:0])
 		if ix.geStems && len(w) > 4 && w[0] == 'g' && w[1] == 'e' {
 			n = ix.candidates(w[2:], n)
 		}
-		if m.toks[i].flags&tokNumber != 0 {
+		if m.Tokens[i].Flags&textnorm.Number != 0 {
 			n = append(n, ix.byClass...)
 		}
 		for _, id := range n {
-			if end := m.match(ix.patterns[id], i); end > i {
-				fn(hit{pat: id, start: int32(i), end: int32(end)})
+			if end := m.Match(ix.patterns[id], i); end > i {
+				fn(Hit{ID: id, Start: int32(i), End: int32(end)})
 			}
 		}
 	}
 }
 
-func (ix *patternIndex) has2(k uint16) bool { return ix.first2[k>>6]&(1<<(k&63)) != 0 }
+func (ix *Index) has2(k uint16) bool { return ix.first2[k>>6]&(1<<(k&63)) != 0 }
 
-// any reports whether some pattern of the index matches anywhere.
-func (ix *patternIndex) any(m *matchState) bool {
+// Any reports whether some pattern of the index matches anywhere.
+func (ix *Index) Any(m *Matcher) bool {
 	var cand [16]int32
-	for i := range m.toks {
-		w := m.word(i)
+	for i := range m.Tokens {
+		w := m.Word(i)
 		n := ix.candidates(w, cand[:0])
 		if ix.geStems && len(w) > 4 && w[0] == 'g' && w[1] == 'e' {
 			n = ix.candidates(w[2:], n)
 		}
-		if m.toks[i].flags&tokNumber != 0 {
+		if m.Tokens[i].Flags&textnorm.Number != 0 {
 			n = append(n, ix.byClass...)
 		}
 		for _, id := range n {
-			if m.match(ix.patterns[id], i) > i {
+			if m.Match(ix.patterns[id], i) > i {
 				return true
 			}
 		}
@@ -798,7 +819,7 @@ func (ix *patternIndex) any(m *matchState) bool {
 	return false
 }
 
-func (ix *patternIndex) candidates(w string, out []int32) []int32 {
+func (ix *Index) candidates(w string, out []int32) []int32 {
 	if len(w) == 0 {
 		return out
 	}

@@ -1,4 +1,13 @@
-package guard
+// Package textnorm prepares text for the injection scanner and the policy
+// checker: Fold lower-cases it, applies NFKC, drops zero-width characters and
+// combining marks and folds look-alike letters, keeping a map back to the
+// original offsets and a count of the obfuscation it undid; Tokenize splits
+// the folded text into words, numbers and currency signs, marking sentence
+// starts and prices (with their amount, and whether they are struck through).
+//
+// Its input is any text; it returns a folded copy and tokens and never
+// changes what the caller holds or judges what the text says.
+package textnorm
 
 import (
 	"strconv"
@@ -9,26 +18,26 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// foldedText is a text prepared for matching by the injection scanner and the
+// Folded is a text prepared for matching by the injection scanner and the
 // policy engine. It is lower-cased, NFKC-normalised, stripped of zero-width
 // characters and combining marks, and folded through a small table of
 // confusable characters (Cyrillic and Greek look-alikes, typographic quotes and
 // dashes), so that "Ιgnore", "ｉｇｎｏｒｅ" and "ig\u200bnore" all read "ignore".
-// Every byte of s maps back to a byte offset of the original text, so findings
+// Every byte of Text maps back to a byte offset of the original text, so findings
 // are reported against what the caller passed in.
-type foldedText struct {
-	s       string
-	offs    []int32 // offs[i] is the original offset of s[i]; len(s)+1 entries; nil when s maps 1:1
+type Folded struct {
+	Text    string
+	offs    []int32 // offs[i] is the original offset of Text[i]; len(Text)+1 entries; nil when Text maps 1:1
 	origLen int
 
-	zeroWidth   int // zero-width characters found between two letters
-	zeroWidthAt int // original offset of the first of them
-	homoglyphs  int // confusable runes folded next to a Latin letter
-	homoglyphAt int // original offset of the first of them
+	ZeroWidth   int // zero-width characters found between two letters
+	ZeroWidthAt int // original offset of the first of them
+	Homoglyphs  int // confusable runes folded next to a Latin letter
+	HomoglyphAt int // original offset of the first of them
 }
 
-// orig maps a byte offset of the folded text back to the original text.
-func (f *foldedText) orig(i int) int {
+// Orig maps a byte offset of the folded text back to the original text.
+func (f *Folded) Orig(i int) int {
 	if f.offs == nil {
 		return i
 	}
@@ -72,12 +81,12 @@ var foldConfusables = map[rune]rune{
 
 func asciiLetter(r rune) bool { return r < 0x80 && ('a' <= r|0x20 && r|0x20 <= 'z') }
 
-// foldText prepares text for matching. ASCII input takes a fast path that only
+// Fold prepares text for matching. ASCII input takes a fast path that only
 // lower-cases; other input is folded rune by rune (NFKC is applied per rune,
 // which is exact for the precomposed text that editors produce; decomposed
 // accents are dropped rather than recomposed, which keeps "ä" written as
 // "a"+U+0308 matchable as "a" and defeats combining-mark obfuscation).
-func foldText(text string) foldedText {
+func Fold(text string) Folded {
 	ascii := true
 	upper := false
 	for i := 0; i < len(text); i++ {
@@ -91,14 +100,14 @@ func foldText(text string) foldedText {
 		}
 	}
 	if ascii {
-		f := foldedText{s: text, origLen: len(text)}
+		f := Folded{Text: text, origLen: len(text)}
 		if upper {
-			f.s = strings.ToLower(text)
+			f.Text = strings.ToLower(text)
 		}
 		return f
 	}
 
-	f := foldedText{origLen: len(text), zeroWidthAt: -1, homoglyphAt: -1}
+	f := Folded{origLen: len(text), ZeroWidthAt: -1, HomoglyphAt: -1}
 	buf := make([]byte, 0, len(text)+8)
 	offs := make([]int32, 0, len(text)+9)
 	var tmp [utf8.UTFMax]byte
@@ -120,10 +129,10 @@ func foldText(text string) foldedText {
 		case zeroWidthRune(r):
 			next, _ := utf8.DecodeRuneInString(text[i+size:])
 			if r != '\u00ad' && unicode.IsLetter(prev) && unicode.IsLetter(next) {
-				if f.zeroWidth == 0 {
-					f.zeroWidthAt = i
+				if f.ZeroWidth == 0 {
+					f.ZeroWidthAt = i
 				}
-				f.zeroWidth++
+				f.ZeroWidth++
 			}
 			i += size
 			continue
@@ -135,10 +144,10 @@ func foldText(text string) foldedText {
 			if unicode.IsLetter(c) {
 				next, _ := utf8.DecodeRuneInString(text[i+size:])
 				if asciiLetter(prev) || asciiLetter(next) {
-					if f.homoglyphs == 0 {
-						f.homoglyphAt = i
+					if f.Homoglyphs == 0 {
+						f.HomoglyphAt = i
 					}
-					f.homoglyphs++
+					f.Homoglyphs++
 				}
 			}
 			buf = append(buf, byte(c))
@@ -173,24 +182,25 @@ func foldText(text string) foldedText {
 		i += size
 	}
 	offs = append(offs, int32(len(text)))
-	f.s = string(buf)
+	f.Text = string(buf)
 	f.offs = offs
 	return f
 }
 
-// wordToken is one word, number or currency sign of a folded text.
-type wordToken struct {
-	start, end int32 // byte offsets into the folded text
-	flags      uint8
-	value      float64 // parsed amount for price tokens
+// Token is one word, number or currency sign of a folded text.
+type Token struct {
+	Start, End int32 // byte offsets into the folded text
+	Flags      uint8
+	Value      float64 // parsed amount for price tokens
 }
 
+// Token flags.
 const (
-	tokNumber    uint8 = 1 << iota // digits, possibly with separators
-	tokPrice                       // a number next to a currency
-	tokStruck                      // a price inside strike-through markup
-	tokSentStart                   // a sentence boundary precedes the token
-	tokCurrency                    // a currency sign or code
+	Number    uint8 = 1 << iota // digits, possibly with separators
+	Price                       // a number next to a currency
+	Struck                      // a price inside strike-through markup
+	SentStart                   // a sentence boundary precedes the token
+	Currency                    // a currency sign or code
 )
 
 // tokenClass classifies ASCII bytes for the tokenizer: 1 letter or digit, 2
@@ -212,13 +222,14 @@ var tokenClass = func() (t [128]uint8) {
 	return t
 }()
 
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+// IsDigit reports whether c is an ASCII digit.
+func IsDigit(c byte) bool { return '0' <= c && c <= '9' }
 
-// tokenizeFolded splits a folded text into words. Words are runs of letters
+// Tokenize splits a folded text into words. Words are runs of letters
 // and digits joined by inner hyphens and apostrophes ("co2-neutral", "don't");
 // numbers keep their inner separators ("1.299,99"); "#" directly before a
 // digit belongs to the number ("#1"); currency signs are tokens of their own.
-func tokenizeFolded(s string, toks []wordToken) []wordToken {
+func Tokenize(s string, toks []Token) []Token {
 	toks = toks[:0]
 	boundary := true
 	for i := 0; i < len(s); {
@@ -228,7 +239,7 @@ func tokenizeFolded(s string, toks []wordToken) []wordToken {
 		cls := uint8(0)
 		if c < 0x80 {
 			cls = tokenClass[c]
-			if c == '#' && i+1 < len(s) && isDigit(s[i+1]) {
+			if c == '#' && i+1 < len(s) && IsDigit(s[i+1]) {
 				cls = 1
 			}
 		} else {
@@ -245,14 +256,14 @@ func tokenizeFolded(s string, toks []wordToken) []wordToken {
 		switch cls {
 		case 1:
 			start := i
-			num := isDigit(c) || c == '#'
+			num := IsDigit(c) || c == '#'
 			i += size
 			for i < len(s) {
 				c2 := s[i]
 				if c2 < 0x80 {
 					k := tokenClass[c2]
 					if k == 1 {
-						if !isDigit(c2) {
+						if !IsDigit(c2) {
 							num = false
 						}
 						i++
@@ -266,7 +277,7 @@ func tokenizeFolded(s string, toks []wordToken) []wordToken {
 								continue
 							}
 						}
-						if k == 3 && isDigit(s[i-1]) && isDigit(n) {
+						if k == 3 && IsDigit(s[i-1]) && IsDigit(n) {
 							i++
 							continue
 						}
@@ -281,20 +292,20 @@ func tokenizeFolded(s string, toks []wordToken) []wordToken {
 				}
 				break
 			}
-			t := wordToken{start: int32(start), end: int32(i)}
+			t := Token{Start: int32(start), End: int32(i)}
 			if num {
-				t.flags |= tokNumber
+				t.Flags |= Number
 			}
 			if boundary {
-				t.flags |= tokSentStart
+				t.Flags |= SentStart
 			}
 			boundary = false
 			toks = append(toks, t)
 			continue
 		case 5:
-			toks = append(toks, wordToken{start: int32(i), end: int32(i + size), flags: tokCurrency})
+			toks = append(toks, Token{Start: int32(i), End: int32(i + size), Flags: Currency})
 		case 6:
-			toks = append(toks, wordToken{start: int32(i), end: int32(i + size)})
+			toks = append(toks, Token{Start: int32(i), End: int32(i + size)})
 		case 3:
 			if c == '.' && (i+1 >= len(s) || s[i+1] == ' ' || s[i+1] == '\n') {
 				boundary = true
@@ -325,37 +336,37 @@ func currencyWord(w string) bool {
 // markPrices flags number tokens that stand next to a currency as prices and
 // parses their amount; prices written inside ~~…~~, <s>, <del> or <strike>
 // are also flagged as struck-through.
-func markPrices(s string, toks []wordToken) {
+func markPrices(s string, toks []Token) {
 	for i := range toks {
 		t := &toks[i]
-		w := s[t.start:t.end]
-		if t.flags&tokCurrency == 0 && currencyWord(w) {
-			t.flags |= tokCurrency
+		w := s[t.Start:t.End]
+		if t.Flags&Currency == 0 && currencyWord(w) {
+			t.Flags |= Currency
 		}
 	}
 	for i := range toks {
 		t := &toks[i]
-		if t.flags&tokNumber == 0 || s[t.start] == '#' {
+		if t.Flags&Number == 0 || s[t.Start] == '#' {
 			continue
 		}
 		near := false
-		if i > 0 && toks[i-1].flags&tokCurrency != 0 && int(t.start-toks[i-1].end) <= 2 {
+		if i > 0 && toks[i-1].Flags&Currency != 0 && int(t.Start-toks[i-1].End) <= 2 {
 			near = true
 		}
-		if i+1 < len(toks) && toks[i+1].flags&tokCurrency != 0 && int(toks[i+1].start-t.end) <= 3 {
+		if i+1 < len(toks) && toks[i+1].Flags&Currency != 0 && int(toks[i+1].Start-t.End) <= 3 {
 			near = true
 		}
 		if !near {
 			continue
 		}
-		v, ok := parseMoneyAmount(s[t.start:t.end])
+		v, ok := parseMoneyAmount(s[t.Start:t.End])
 		if !ok {
 			continue
 		}
-		t.flags |= tokPrice
-		t.value = v
-		if struckAt(s, int(t.start)) {
-			t.flags |= tokStruck
+		t.Flags |= Price
+		t.Value = v
+		if struckAt(s, int(t.Start)) {
+			t.Flags |= Struck
 		}
 	}
 }
@@ -388,7 +399,7 @@ func parseMoneyAmount(w string) (float64, bool) {
 	}
 	var b strings.Builder
 	for i := 0; i < len(intPart); i++ {
-		if isDigit(intPart[i]) {
+		if IsDigit(intPart[i]) {
 			b.WriteByte(intPart[i])
 		}
 	}
@@ -398,4 +409,13 @@ func parseMoneyAmount(w string) (float64, bool) {
 	}
 	v, err := strconv.ParseFloat(b.String(), 64)
 	return v, err == nil
+}
+
+// ClampSpan limits the byte span [start, end) to a text of n bytes, so that
+// a span computed on a folded text, or reported by another detector, can be
+// used to slice the original.
+func ClampSpan(start, end, n int) (int, int) {
+	start = min(max(start, 0), n)
+	end = min(max(end, start), n)
+	return start, end
 }

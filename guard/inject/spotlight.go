@@ -1,4 +1,4 @@
-package guard
+package inject
 
 import (
 	"crypto/rand"

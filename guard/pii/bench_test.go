@@ -1,4 +1,4 @@
-package guard_test
+package pii_test
 
 import (
 	"fmt"
@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"kontext/guard"
+	"kontext/guard/pii"
 )
 
 // benchParagraphs are mixed German and English marketing copy and
@@ -77,7 +77,7 @@ func benchTexts(count, size int) []string {
 // as new text meets it, not a warm cache.
 
 func BenchmarkDetect(b *testing.B) {
-	d := guard.NewDetector(guard.DetectorOptions{AllowList: []string{"Nordquell"}})
+	d := pii.NewDetector(pii.DetectorOptions{AllowList: []string{"Nordquell"}})
 	texts := benchTexts(64, 64<<10)
 	b.SetBytes(int64(len(texts[0])))
 	b.ReportAllocs()
@@ -89,7 +89,7 @@ func BenchmarkDetect(b *testing.B) {
 }
 
 func BenchmarkDetect2KB(b *testing.B) {
-	d := guard.NewDetector(guard.DetectorOptions{AllowList: []string{"Nordquell"}})
+	d := pii.NewDetector(pii.DetectorOptions{AllowList: []string{"Nordquell"}})
 	texts := benchTexts(4096, 2<<10)
 	total := 0
 	for _, t := range texts {
@@ -107,7 +107,7 @@ func BenchmarkDetect2KB(b *testing.B) {
 // BenchmarkDetect2KBLatency reports the median and 99th percentile time of
 // one Detect call on a 2 KB text, over many different texts.
 func BenchmarkDetect2KBLatency(b *testing.B) {
-	d := guard.NewDetector(guard.DetectorOptions{AllowList: []string{"Nordquell"}})
+	d := pii.NewDetector(pii.DetectorOptions{AllowList: []string{"Nordquell"}})
 	texts := benchTexts(4096, 2<<10)
 	lat := make([]time.Duration, 0, 1<<16)
 	i := 0
@@ -127,7 +127,7 @@ func BenchmarkDetect2KBLatency(b *testing.B) {
 func demoCorpus(b *testing.B, n int) string {
 	b.Helper()
 	var sb strings.Builder
-	err := filepath.WalkDir(filepath.Join("..", "examples", "acme"), func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(filepath.Join("..", "..", "examples", "acme"), func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -137,7 +137,7 @@ func demoCorpus(b *testing.B, n int) string {
 		return err
 	})
 	if err != nil || sb.Len() == 0 {
-		b.Skipf("demo corpus ../examples/acme unavailable: %v", err)
+		b.Skipf("demo corpus ../../examples/acme unavailable: %v", err)
 	}
 	text := sb.String()
 	for len(text) < n {
@@ -149,7 +149,7 @@ func demoCorpus(b *testing.B, n int) string {
 // BenchmarkDetectDemoCorpus measures the demo tenant's own documents, which
 // hold little personal data: the common case at ingest.
 func BenchmarkDetectDemoCorpus(b *testing.B) {
-	d := guard.NewDetector(guard.DetectorOptions{AllowList: []string{"Acme"}})
+	d := pii.NewDetector(pii.DetectorOptions{AllowList: []string{"Acme"}})
 	text := demoCorpus(b, 256<<10)
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
@@ -159,7 +159,7 @@ func BenchmarkDetectDemoCorpus(b *testing.B) {
 }
 
 func BenchmarkRedact(b *testing.B) {
-	d := guard.NewDetector(guard.DetectorOptions{AllowList: []string{"Nordquell"}})
+	d := pii.NewDetector(pii.DetectorOptions{AllowList: []string{"Nordquell"}})
 	text := benchCorpus(64 << 10)
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
@@ -169,7 +169,7 @@ func BenchmarkRedact(b *testing.B) {
 }
 
 func BenchmarkCheckEgress(b *testing.B) {
-	d := guard.NewDetector(guard.DetectorOptions{})
+	d := pii.NewDetector(pii.DetectorOptions{})
 	redacted, _ := d.Redact(benchCorpus(16 << 10))
 	payload := []byte(fmt.Sprintf(`{"model":"m","temperature":0.2,"messages":[{"role":"system","content":"You write newsletters."},{"role":"user","content":%q}]}`, redacted))
 	b.SetBytes(int64(len(payload)))
