@@ -245,6 +245,10 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (Result, error) {
 	if err := in.overDeadline(ctx, pctx, nil); err != nil {
 		return Result{}, err
 	}
+	if limit := in.maxTextBytes(); len(parsed.Text) > limit {
+		return Result{}, &RejectedError{Reason: fmt.Sprintf("document has %d bytes of text, about %d chunks: more than %d chunks (split it into smaller documents)",
+			len(parsed.Text), len(parsed.Text)/(limit/in.opts.MaxChunks), in.opts.MaxChunks), tooBig: true}
+	}
 	p := &prepared{req: req, title: firstNonEmpty(req.Title, parsed.Title, req.Name), counts: map[string]int{}, status: "active"}
 	p.lang = req.Language
 	if p.lang == "" {
@@ -327,6 +331,23 @@ func (in *Ingester) validate(req *Request) error {
 	req.AllowedGroups = dedupe(req.AllowedGroups)
 	req.AllowedUsers = dedupe(req.AllowedUsers)
 	return nil
+}
+
+// estimateBytesPerToken is a generous ceiling on the bytes of one token of
+// German or English prose (cl100k_base averages about 4 to 4.5).
+const estimateBytesPerToken = 6
+
+// maxTextBytes is the text past which a document certainly yields more than
+// MaxChunks chunks in practice: chunks fill to the target size, and no prose
+// averages more bytes a token than estimateBytesPerToken. Such a document is
+// refused before the chunker, the scans and the embedder see it; the
+// chunker's own limit catches the rest.
+func (in *Ingester) maxTextBytes() int {
+	target := in.opts.Chunking.TargetTokens
+	if target <= 0 {
+		target = DefaultTargetTokens
+	}
+	return in.opts.MaxChunks * target * estimateBytesPerToken
 }
 
 // writeScope is the scope an ingest writes in: the caller's (what it could

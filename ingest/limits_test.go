@@ -73,7 +73,9 @@ func TestOversizeDocumentsAreRefused(t *testing.T) {
 		opts ingest.Options
 		want string
 	}{
-		{"more chunks than the limit", ingest.Options{}, "more than 5000 chunks"},
+		{"more text than the limit's chunks can hold", ingest.Options{}, "bytes of text, about"},
+		// Under the estimate (1,000 × 3,000 tokens × 6 bytes): the chunker stops it.
+		{"more chunks than the limit", ingest.Options{Chunking: ingest.ChunkOptions{TargetTokens: 3000, MaxTokens: 3000}, MaxChunks: 1000}, "yields more than 1000 chunks"},
 		{"past the preparation deadline", ingest.Options{PrepareTimeout: time.Millisecond}, "took longer than 1ms"},
 	}
 	for _, tc := range tests {
