@@ -273,19 +273,29 @@ func (s *Server) deleteDocument(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-// releaseDocument lets a quarantined document into search; the optional
-// comment (why the reviewer judged it harmless) goes to the audit log.
-func (s *Server) releaseDocument(c *gin.Context) {
+// optionalComment reads the optional body {"comment": "..."} of a
+// decision (review, release); on a bad body it answers and reports false.
+func optionalComment(c *gin.Context) (string, bool) {
 	var body struct {
 		Comment string `json:"comment"`
 	}
 	if c.Request.ContentLength != 0 {
 		if err := decodeJSON(c, &body); err != nil {
 			writeError(c, err)
-			return
+			return "", false
 		}
 	}
-	d, err := s.opts.Documents.Release(c.Request.Context(), principalOf(c), c.Param("id"), body.Comment)
+	return body.Comment, true
+}
+
+// releaseDocument lets a quarantined document into search; the optional
+// comment (why the reviewer judged it harmless) goes to the audit log.
+func (s *Server) releaseDocument(c *gin.Context) {
+	comment, ok := optionalComment(c)
+	if !ok {
+		return
+	}
+	d, err := s.opts.Documents.Release(c.Request.Context(), principalOf(c), c.Param("id"), comment)
 	if err != nil {
 		writeError(c, err)
 		return

@@ -140,21 +140,16 @@ func (s *Server) reviews(c *gin.Context) {
 
 func (s *Server) decideReview(approve bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		var body struct {
-			Comment string `json:"comment"`
-		}
-		if c.Request.ContentLength != 0 {
-			if err := decodeJSON(c, &body); err != nil {
-				writeError(c, err)
-				return
-			}
+		comment, ok := optionalComment(c)
+		if !ok {
+			return
 		}
 		id := c.Param("id")
 		if !uuidLike(id) {
 			writeError(c, fmt.Errorf("review %q: %w", id, kontext.ErrNotFound))
 			return
 		}
-		rv, err := s.opts.Generator.Decide(c.Request.Context(), principalOf(c), id, approve, body.Comment)
+		rv, err := s.opts.Generator.Decide(c.Request.Context(), principalOf(c), id, approve, comment)
 		if err != nil {
 			writeError(c, err)
 			return
