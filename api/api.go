@@ -64,6 +64,11 @@ type Options struct {
 	// MaxDocumentBytes limits an uploaded document (default 20 MiB); the
 	// document routes accept bodies up to this size plus form overhead.
 	MaxDocumentBytes int64
+	// AuditVerifier serves /v1/audit/verify (admins); nil leaves it out.
+	AuditVerifier AuditVerifier
+	// EvalReport is the JSON report file of the last eval run, served by
+	// /v1/evals/last; empty leaves the route out.
+	EvalReport string
 }
 
 // Server is the HTTP handler for the whole API.
@@ -129,6 +134,8 @@ func New(opts Options) *Server {
 	e.GET("/openapi.json", s.openapi)
 	e.GET("/docs", s.docs)
 	e.GET("/docs/:file", s.docsAsset)
+	e.GET("/", s.desk)
+	e.GET("/desk/:file", s.deskAsset)
 
 	v1 := &v1Routes{s: s, g: e.Group("/v1", s.authenticate, s.rateLimit)}
 	v1.handle(http.MethodGet, "/whoami", kontext.Viewer, s.whoami)
@@ -165,6 +172,12 @@ func New(opts Options) *Server {
 	}
 	if opts.Eraser != nil {
 		v1.handle(http.MethodPost, "/erasure", kontext.Admin, s.erase)
+	}
+	if opts.AuditVerifier != nil {
+		v1.handle(http.MethodGet, "/audit/verify", kontext.Admin, s.auditVerify)
+	}
+	if opts.EvalReport != "" {
+		v1.handle(http.MethodGet, "/evals/last", kontext.Viewer, s.evalReport)
 	}
 
 	s.engine = e

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"kontext/api"
+	"kontext/audit"
 	"kontext/batch"
 	"kontext/generate"
 	"kontext/guard/inject"
@@ -29,6 +30,7 @@ func fullRouter(t *testing.T) *api.Server {
 	return api.New(api.Options{Logger: slog.New(slog.DiscardHandler),
 		Ingester: (*ingest.Ingester)(nil), Documents: (*ingest.Store)(nil), Eraser: (*ingest.Ingester)(nil),
 		Searcher: (*retrieval.Store)(nil), Generator: (*generate.Service)(nil), Batches: (*batch.Service)(nil),
+		AuditVerifier: (*audit.Log)(nil), EvalReport: "testdata/report.json",
 		Guard: &api.Guard{Injection: inject.NewInjectionScanner(inject.InjectionOptions{}), Redactor: pii.NewDetector(pii.DetectorOptions{})}})
 }
 
@@ -120,6 +122,7 @@ func TestResponsesMatchDocument(t *testing.T) {
 	for _, r := range srv.Routes() {
 		path := regexp.MustCompile(`:[a-z]+`).ReplaceAllString(r.Path, "0b5e0000-0000-4000-8000-000000000000")
 		path = strings.Replace(path, "/docs/0b5e0000-0000-4000-8000-000000000000", "/docs/swagger-ui.css", 1)
+		path = strings.Replace(path, "/desk/0b5e0000-0000-4000-8000-000000000000", "/desk/desk.css", 1)
 		t.Run(r.Method+" "+r.Path, func(t *testing.T) {
 			req := httptest.NewRequest(r.Method, path, nil)
 			rec := httptest.NewRecorder()

@@ -52,6 +52,7 @@ type Config struct {
 	CacheTTL             time.Duration
 	RestoreTypes         []string
 	MaxGenerations       int
+	EvalReport           string
 
 	WorkerConcurrency int
 	NoWorkers         bool
@@ -154,6 +155,7 @@ func newSettings() *settings {
 	add(setting{flag: "cache-ttl", env: "KONTEXT_CACHE_TTL", def: "10m", help: "how long an identical generate request is answered from the cache (0 turns it off)"})
 	add(setting{flag: "restore-types", env: "KONTEXT_RESTORE_TYPES", help: "kinds of personal data put back into drafts, e.g. person,email (default: none)"})
 	add(setting{flag: "max-generations", env: "KONTEXT_MAX_GENERATIONS", def: "64", help: "generations running at once in one process; more get 503 after waiting a second"})
+	add(setting{flag: "eval-report", env: "KONTEXT_EVAL_REPORT", def: "evals/out/report.json", help: "JSON report of the last eval run, shown read-only by GET /v1/evals/last and the desk"})
 	add(setting{flag: "concurrency", env: "KONTEXT_WORKER_CONCURRENCY", def: "10", help: "batch items one process works at once"})
 	add(setting{flag: "no-workers", env: "KONTEXT_NO_WORKERS", def: "false", boolean: true, help: "serve the API without working batch items (run `kontext worker` elsewhere)"})
 	add(setting{flag: "batch-max-attempts", env: "KONTEXT_BATCH_MAX_ATTEMPTS", def: "5", help: "attempts per batch item on provider errors"})
@@ -208,7 +210,7 @@ var (
 		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions", "secret", "secret-file",
 		"max-document-bytes", "ingest-timeout", "rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "rate-limits", "search-ef", "search-exact-threshold",
 		"llm-base-url", "llm-api-key", "llm-model", "llm-region", "llm-max-classification", "llm-price", "providers",
-		"brands", "cache-ttl", "restore-types", "max-generations", "no-workers", "concurrency",
+		"brands", "cache-ttl", "restore-types", "max-generations", "no-workers", "concurrency", "eval-report",
 		"batch-max-attempts", "batch-max-items", "batch-job-timeout", "batch-rescue-after", "batch-retry-base"}
 	// batchSettings tune batch submission and workers.
 	batchSettings = []string{"batch-max-attempts", "batch-max-items", "batch-job-timeout", "batch-rescue-after", "batch-retry-base"}
@@ -383,6 +385,7 @@ func (s *settings) config() (Config, error) {
 		}
 		c.MaxGenerations = n
 	}
+	c.EvalReport, _ = get("eval-report")
 	{
 		v, st := get("search-ef")
 		n, err := strconv.Atoi(v)

@@ -127,6 +127,8 @@ func (m *Main) Run(ctx context.Context) error {
 		Batches:          m.batches,
 		MaxGenerations:   cfg.MaxGenerations,
 		MaxDocumentBytes: cfg.MaxDocumentBytes,
+		AuditVerifier:    audit.New(m.pool),
+		EvalReport:       cfg.EvalReport,
 		Guard:            &api.Guard{Injection: inject.NewInjectionScanner(inject.InjectionOptions{}), Redactor: newDetector()},
 	})
 	var handler http.Handler = m.router
