@@ -27,7 +27,8 @@ demo: db build ## load the demo corpus in examples/ into the tenant acme (idempo
 run: demo ## set up the database, load the demo corpus and serve the API on :8080 with the offline provider
 	KONTEXT_BRANDS=$${KONTEXT_BRANDS:-examples/acme/brand.yaml} $(BIN) serve
 
-test: db ## set up the database, then go vet and go test -race over every package
+test: db ## set up the database and chromium (browser tests), then go vet and go test -race over every package
+	@bash scripts/chromium.sh
 	$(GO) vet ./...
 	$(GO) test -race ./...
 

@@ -94,6 +94,10 @@ var authzTable = []authzRow{
 	{name: "openapi", op: "GET /openapi.json", ok: 200},
 	{name: "docs", op: "GET /docs", ok: 200},
 	{name: "docsAsset", op: "GET /docs/{file}", ok: 200},
+	{name: "desk", op: "GET /", ok: 200},
+	{name: "deskAsset", op: "GET /desk/{file}", ok: 200},
+	{name: "verifyAudit", op: "GET /v1/audit/verify", role: kontext.Admin, ok: 200},
+	{name: "lastEvalRun", op: "GET /v1/evals/last", role: kontext.Viewer, ok: 200},
 	{name: "whoami", op: "GET /v1/whoami", role: kontext.Viewer, ok: 200},
 
 	// An ingest addresses the document with its external id. Only a
@@ -628,6 +632,8 @@ func (e *authzEnv) request(r authzRow, c authzCaller, tg target, o *authzObject)
 	switch r.name {
 	case "docsAsset":
 		req.path = "/docs/kontext-docs.js"
+	case "deskAsset":
+		req.path = "/desk/desk.css"
 	case "createDocument":
 		req.extID = fmt.Sprintf("matrix/neu-%d.md", e.seq)
 		if o != nil {

@@ -66,6 +66,7 @@ func newSecEnv(t *testing.T) *secEnv {
 	t.Setenv("KONTEXT_MAX_BODY_BYTES", fmt.Sprint(secMaxBody))
 	t.Setenv("KONTEXT_MAX_DOCUMENT_BYTES", fmt.Sprint(secMaxDoc))
 	t.Setenv("KONTEXT_BATCH_MAX_ITEMS", fmt.Sprint(secMaxItem))
+	t.Setenv("KONTEXT_EVAL_REPORT", writeFiles(t, map[string]string{"report.json": evalReportJSON})+"/report.json")
 	e := &secEnv{genEnv: newGenEnv(t), keys: map[string]string{}}
 	e.spec = openapitest.New(t, api.OpenAPI())
 
@@ -328,6 +329,9 @@ func (e *secEnv) routes(t *testing.T) []routeCase {
 		rc := routeCase{Route: r, path: strings.ReplaceAll(r.Path, ":id", "00000000-0000-4000-8000-000000000000")}
 		if r.Path == "/docs/:file" {
 			rc.path = "/docs/kontext-docs.js"
+		}
+		if r.Path == "/desk/:file" {
+			rc.path = "/desk/desk.js"
 		}
 		if r.Method == http.MethodPost {
 			tmpl, ok := bodyTemplates[r.Method+" "+r.Path]
@@ -714,6 +718,10 @@ func TestSecurity(t *testing.T) {
 			{http.MethodGet, "/openapi.json", "", "", "", "", 200, nil},
 			{http.MethodGet, "/docs", "", "", "", "", 200, nil},
 			{http.MethodGet, "/docs/swagger-ui.css", "", "", "", "", 200, nil},
+			{http.MethodGet, "/", "", "", "", "", 200, nil},
+			{http.MethodGet, "/desk/desk.js", "", "", "", "", 200, nil},
+			{http.MethodGet, "/v1/audit/verify", "admin", "", "", "", 200, nil},
+			{http.MethodGet, "/v1/evals/last", "viewer", "", "", "", 200, nil},
 			{http.MethodGet, "/v1/whoami", "viewer", "", "", "", 200, nil},
 			{http.MethodPost, "/v1/documents", "editor", "application/json", "", `{"external_id":"ok/faq.md","content":"# FAQ\n\nDie Gipfelflasche ist dicht.\n","classification":"public","allowed_groups":["marketing"],"metadata":{"team":"web"}}`, 201,
 				func(a answer) { json.Unmarshal(a.body, &created) }},

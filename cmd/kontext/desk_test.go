@@ -1,0 +1,494 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// evalReportJSON is the eval report the test servers show at
+// /v1/evals/last: one suite, one case passed and one failed against the
+// baseline. Written here, in the shape kontext eval --json writes.
+const evalReportJSON = `{"started":"2026-12-01T10:00:00Z","duration_ms":812,"repeat":1,"pass_threshold":1,
+"baseline":"evals/baseline.json","suites":[{"name":"compliance","file":"evals/suites/compliance.yaml","tenant":"eval-compliance",
+"provider":"offline","packs":["de-marketing"],"cases":2,"passed":1,"failed":1,"skipped":0,"metrics":{"pass_rate":0.5},
+"fixtures":[],"results":[{"name":"hwg-cure-claim","kind":"generate","status":"passed","runs":1,"passes":1},
+{"name":"uwg-superlative","kind":"generate","status":"failed","reason":"decision approved; want blocked","runs":1,"passes":0}],
+"duration_ms":400}],"regressions":[{"suite":"compliance","case":"uwg-superlative","was":"passed","now":"failed",
+"message":"passed in the baseline, fails now"}]}`
+
+// chromiumPath finds the browser for the desk tests: KONTEXT_CHROMIUM, or
+// Debian's chromium (scripts/chromium.sh installs it; make test runs it).
+func chromiumPath() string {
+	if p := os.Getenv("KONTEXT_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome-stable", "google-chrome", "headless_shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// deskEnv is a running service with the test corpus, a key per role and
+// one headless browser, reused by every case.
+type deskEnv struct {
+	*genEnv
+	viewer, admin string
+	browser       context.Context
+	shots         string
+	dialogs       chan string
+}
+
+func newDeskEnv(t *testing.T) *deskEnv {
+	t.Helper()
+	bin := chromiumPath()
+	if bin == "" {
+		t.Skip("no chromium on this machine: `bash scripts/chromium.sh` (run by make test) installs Debian's chromium, or set KONTEXT_CHROMIUM")
+	}
+	t.Setenv("KONTEXT_EVAL_REPORT", writeFiles(t, map[string]string{"report.json": evalReportJSON})+"/report.json")
+	t.Setenv("KONTEXT_RATE_LIMITS", "viewer=1000:1000,editor=1000:1000,reviewer=1000:1000,admin=1000:1000")
+	e := &deskEnv{genEnv: newGenEnv(t), dialogs: make(chan string, 16)}
+	key := func(args ...string) string {
+		out := mustCLI(t, append([]string{"keys", "create", "--tenant", "acme", "--json"}, args...)...)
+		var k struct{ Key string }
+		if err := json.Unmarshal([]byte(out), &k); err != nil || k.Key == "" {
+			t.Fatalf("keys create printed %q", out)
+		}
+		return k.Key
+	}
+	e.viewer = key("--user", "vera", "--groups", "marketing", "--role", "viewer")
+	e.admin = key("--user", "ada", "--groups", "marketing", "--role", "admin")
+
+	e.shots = filepath.Join("testdata", "out", "desk")
+	if err := os.MkdirAll(e.shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin), chromedp.WindowSize(1280, 900),
+		chromedp.Flag("disable-dev-shm-usage", true))
+	if os.Getuid() == 0 {
+		opts = append(opts, chromedp.NoSandbox)
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelBrowser(); cancelAlloc() })
+	if err := chromedp.Do(bctx); err != nil {
+		t.Skipf("chromium at %s does not start (%v): the desk tests need a working browser", bin, err)
+	}
+	// Any JavaScript dialog is recorded and answered: an XSS payload that
+	// runs shows up here; the erasure confirmation is accepted.
+	dialogs := chromedp.Events(bctx, page.JavascriptDialogOpening)
+	go func() {
+		for d, err := range dialogs {
+			if err != nil {
+				return
+			}
+			select {
+			case e.dialogs <- string(d.Type) + ": " + d.Message:
+			default:
+			}
+			_, _ = chromedp.Call(bctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: d.Type == page.DialogTypeConfirm})
+		}
+	}()
+	e.browser = bctx
+	return e
+}
+
+// run runs browser actions with a time limit.
+func (e *deskEnv) run(t *testing.T, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(e.browser, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		loc, _ := chromedp.Run(e.browser, chromedp.Location())
+		e.shot(t, "failure-"+strings.ReplaceAll(t.Name(), "/", "_"))
+		t.Fatalf("browser at %s: %v", loc, err)
+	}
+}
+
+// shot saves a full-page screenshot under testdata/out/desk.
+func (e *deskEnv) shot(t *testing.T, name string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(e.browser, 15*time.Second)
+	defer cancel()
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	name = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '/' || r == '"' || r == '\'' {
+			return '_'
+		}
+		return r
+	}, name)
+	if err := os.WriteFile(filepath.Join(e.shots, name+".png"), buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// signIn opens the desk in a fresh page state and signs in with key.
+func (e *deskEnv) signIn(t *testing.T, key string) {
+	t.Helper()
+	e.run(t,
+		chromedp.Navigate("http://"+e.addr+"/"),
+		until(`(sessionStorage.clear(), localStorage.setItem("kontext.lang", "en"), true)`, 5*time.Second),
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.ID("#key")),
+		chromedp.SendKeys(chromedp.ID("#key"), key),
+		chromedp.Click(chromedp.CSS(`#signin-form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.ID("#tabs")),
+	)
+}
+
+// write types a brief in the Write view and waits for the result.
+func (e *deskEnv) write(t *testing.T, channel, brief string) {
+	t.Helper()
+	e.run(t,
+		chromedp.Click(chromedp.CSS(`#tabs button[data-view="write"]`)),
+		chromedp.WaitVisible(chromedp.ID("#w-brief")),
+		until(`(document.getElementById("w-channel").value = "`+channel+`", document.getElementById("w-brief").value = "", true)`, time.Second),
+		chromedp.SendKeys(chromedp.ID("#w-brief"), brief),
+		chromedp.Click(chromedp.ID("#w-go")),
+		until(`!document.getElementById("w-result").hidden || document.getElementById("notice").textContent !== ""`, 20*time.Second),
+	)
+	if msg := e.text(t, "#notice"); msg != "" {
+		t.Fatalf("writing %q: the desk says %q", brief, msg)
+	}
+}
+
+// text is the text of the first element sel matches, as the user sees it.
+func (e *deskEnv) text(t *testing.T, sel string) string {
+	t.Helper()
+	var s string
+	e.run(t, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		var err error
+		s, err = chromedp.Text(chromedp.CSS(sel))(ctx, tg)
+		return err
+	}))
+	return s
+}
+
+// eval evaluates js in the page, awaiting a promise, into out.
+func (e *deskEnv) eval(t *testing.T, js string, out any) {
+	t.Helper()
+	var raw jsonRaw
+	e.run(t, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		var err error
+		raw, err = chromedp.Evaluate[jsonRaw]("(async () => JSON.stringify(await ("+js+")))()", chromedp.EvalAwaitPromise)(ctx, tg)
+		return err
+	}))
+	if err := json.Unmarshal([]byte(raw), out); err != nil {
+		t.Fatalf("eval %s: %v (%s)", js, err, raw)
+	}
+}
+
+// jsonRaw is the JSON text a page expression stringified.
+type jsonRaw = string
+
+// until waits for a page expression to become true.
+func until(expr string, timeout time.Duration) chromedp.Action[chromedp.Void] {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(timeout))(ctx, tg)
+		return chromedp.Void{}, err
+	}
+}
+
+func (e *deskEnv) noDialogs(t *testing.T) {
+	t.Helper()
+	select {
+	case d := <-e.dialogs:
+		t.Errorf("a JavaScript dialog opened: %s", d)
+	default:
+	}
+}
+
+// TestDesk drives the review desk in a real browser: every view, against
+// the running service, with one browser for all cases.
+func TestDesk(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser tests are not short")
+	}
+	e := newDeskEnv(t)
+	ctx := context.Background()
+
+	t.Run("sign in keeps the key in sessionStorage only", func(t *testing.T) {
+		e.signIn(t, e.editor)
+		who := e.text(t, "#who")
+		if !strings.Contains(who, "jana") || !strings.Contains(who, "editor") || !strings.Contains(who, "acme") {
+			t.Errorf("signed in as %q; want jana, editor, acme", who)
+		}
+		var stored struct{ Session, Local, Cookie, URL string }
+		e.eval(t, `({Session: sessionStorage.getItem("kontext.key") || "", Local: JSON.stringify(localStorage), Cookie: document.cookie, URL: location.href})`, &stored)
+		if stored.Session != e.editor {
+			t.Errorf("sessionStorage holds %q; want the key", shorten(stored.Session))
+		}
+		if strings.Contains(stored.Local, e.editor) || strings.Contains(stored.Cookie, e.editor) || strings.Contains(stored.URL, e.editor) {
+			t.Errorf("the key is outside sessionStorage: localStorage %q, cookie %q, URL %q", stored.Local, stored.Cookie, stored.URL)
+		}
+		// The language switch turns the interface German.
+		e.run(t, chromedp.Click(chromedp.ID("#lang-toggle")))
+		if got := e.text(t, `#tabs button[data-view="write"]`); got != "Schreiben" {
+			t.Errorf("after the language switch the Write tab reads %q; want Schreiben", got)
+		}
+		e.shot(t, "signin-de")
+		e.run(t, chromedp.Click(chromedp.ID("#lang-toggle")))
+		// A wrong key is refused with a message and not kept.
+		e.run(t, until(`(sessionStorage.clear(), true)`, 5*time.Second), chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("#key")),
+			chromedp.SendKeys(chromedp.ID("#key"), "kx_nope_wrong"), chromedp.Click(chromedp.CSS(`#signin-form button[type="submit"]`)))
+		e.run(t, until(`document.getElementById("signin-error").textContent.length > 0`, 10*time.Second))
+		var left string
+		e.eval(t, `sessionStorage.getItem("kontext.key") || ""`, &left)
+		if left != "" {
+			t.Errorf("a refused key stayed in sessionStorage")
+		}
+	})
+
+	t.Run("a streamed draft links each citation to its source passage", func(t *testing.T) {
+		e.signIn(t, e.editor)
+		e.write(t, "faq_answer", "Wie lange hält die Gipfelflasche 500 warm?")
+		decision := e.text(t, "#r-decision")
+		var n int
+		e.eval(t, `document.querySelectorAll("#r-draft a.cite").length`, &n)
+		if n == 0 {
+			t.Fatalf("no citation links in the draft %q (decision %q)", e.text(t, "#r-draft"), decision)
+		}
+		var streamed string
+		e.eval(t, `document.getElementById("w-stream").textContent`, &streamed)
+		if !strings.Contains(streamed, "[1]") {
+			t.Errorf("the stream box shows %q; want the streamed deltas", streamed)
+		}
+		e.run(t, chromedp.Click(chromedp.CSS("#r-draft a.cite")))
+		var focused struct{ ID, Text string }
+		e.eval(t, `({ID: document.activeElement.id, Text: document.activeElement.textContent})`, &focused)
+		if focused.ID != "src-1" || !strings.Contains(focused.Text, "Gipfelflasche") || !strings.Contains(focused.Text, "v1") {
+			t.Errorf("the citation link focused %q %q; want source 1 with its title, version and passage", focused.ID, focused.Text)
+		}
+		prov := e.text(t, "#r-prov")
+		for _, want := range []string{"cloud-model", "faq_answer", "de-marketing", "€"} {
+			if !strings.Contains(prov, want) {
+				t.Errorf("provenance %q lacks %q", prov, want)
+			}
+		}
+		if e.text(t, "#r-disclosure") == "" {
+			t.Errorf("no AI-disclosure label")
+		}
+		e.shot(t, "write-cited-draft")
+	})
+
+	t.Run("a health claim is highlighted and the draft blocked", func(t *testing.T) {
+		e.cloud.Reply(func(openai.ChatCompletionRequest) string {
+			return "Firnwerk: Die Gipfelflasche 500 heilt Erkältungen und hält deinen Tee warm [1]."
+		})
+		defer e.cloud.Reply(firstSourceReply)
+		e.signIn(t, e.editor)
+		e.write(t, "faq_answer", "Hilft die Gipfelflasche gegen Erkältungen?")
+		var cls string
+		e.eval(t, `document.getElementById("r-decision").className`, &cls)
+		if !strings.Contains(cls, "blocked") {
+			t.Errorf("decision %q (%s); want blocked", e.text(t, "#r-decision"), cls)
+		}
+		var marked string
+		e.eval(t, `[...document.querySelectorAll("#r-draft mark.finding")].map(m => m.textContent).join("|")`, &marked)
+		if !strings.Contains(strings.ToLower(marked), "heilt") {
+			t.Errorf("highlighted %q; want the health claim", marked)
+		}
+		if f := e.text(t, "#r-findings"); !strings.Contains(f, "category") {
+			t.Errorf("findings %q name no category", f)
+		}
+		e.shot(t, "write-blocked-health-claim")
+	})
+
+	t.Run("a reviewer approves a draft in the queue and the audit log has it", func(t *testing.T) {
+		id := (&secEnv{genEnv: e.genEnv, keys: map[string]string{"editor": e.editor}}).needsReview(t, "editor", "Wie lange hält die Gipfelflasche 750 warm?")
+		card := `article.review[data-id="` + id + `"]`
+		e.signIn(t, e.reviewer)
+		e.run(t, chromedp.Click(chromedp.CSS(`#tabs button[data-view="review"]`)),
+			chromedp.WaitVisible(chromedp.CSS(card+" button.approve")))
+		e.shot(t, "review-queue")
+		e.run(t,
+			chromedp.SendKeys(chromedp.CSS(card+" textarea"), "Geprüft: 48 Stunden laut Datenblatt."),
+			chromedp.Click(chromedp.CSS(card+" button.approve")),
+			chromedp.WaitNotPresent(chromedp.CSS(card+" button.approve")),
+		)
+		var action, actor string
+		owner, err := pgxpool.New(ctx, e.db.OwnerURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer owner.Close()
+		err = pgx.BeginFunc(ctx, owner, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SELECT set_config('kontext.tenant', 'acme', true)"); err != nil {
+				return err
+			}
+			return tx.QueryRow(ctx, `SELECT action, actor FROM audit_events WHERE tenant = 'acme' AND subject = $1 AND action LIKE 'review.%'`, id).Scan(&action, &actor)
+		})
+		if err != nil || action != "review.approved" || actor != "rita" {
+			t.Errorf("audit event for %s: %q by %q (%v); want review.approved by rita", id, action, actor, err)
+		}
+		// The admin sees the chain verified; the reviewer is not offered it.
+		var hidden bool
+		e.eval(t, `document.getElementById("q-audit").hidden`, &hidden)
+		if !hidden {
+			t.Errorf("a reviewer sees the audit verification")
+		}
+		e.signIn(t, e.admin)
+		e.run(t, chromedp.Click(chromedp.CSS(`#tabs button[data-view="review"]`)), chromedp.Click(chromedp.ID("#q-verify")),
+			until(`document.getElementById("q-verify-result").textContent.length > 0`, 10*time.Second))
+		if got := e.text(t, "#q-verify-result"); !strings.Contains(got, "Chain intact") {
+			t.Errorf("audit verification shows %q; want the chain intact", got)
+		}
+	})
+
+	t.Run("a viewer sees no approve buttons and the API refuses a forced approval", func(t *testing.T) {
+		id := (&secEnv{genEnv: e.genEnv, keys: map[string]string{"editor": e.editor}}).needsReview(t, "editor", "Wie lange hält die Gipfelflasche 500 kalt?")
+		e.signIn(t, e.viewer)
+		var seen struct {
+			Approve, Upload, Write, Review bool
+		}
+		e.eval(t, `({Approve: document.querySelectorAll("button.approve").length > 0,
+			Upload: !document.getElementById("u-form").hidden,
+			Write: !document.querySelector('#tabs button[data-view="write"]').hidden,
+			Review: !document.querySelector('#tabs button[data-view="review"]').hidden})`, &seen)
+		if seen.Approve || seen.Upload || seen.Write || seen.Review {
+			t.Errorf("a viewer is offered %+v; want none of them", seen)
+		}
+		var status int
+		e.eval(t, fmt.Sprintf(`fetch("/v1/reviews/%s/approve", {method: "POST", headers: {Authorization: "Bearer " + sessionStorage.getItem("kontext.key"),
+			"Content-Type": "application/json"}, body: "{}"}).then(r => r.status)`, id), &status)
+		if status != http.StatusForbidden {
+			t.Errorf("a viewer's forced approval answered %d; want 403", status)
+		}
+		var rv struct{ Reviews []struct{ GenerationID string `json:"generation_id"` } }
+		if code := e.do(ctx, e.reviewer, http.MethodGet, "/v1/reviews", nil, &rv); code != http.StatusOK {
+			t.Fatalf("reviews = %d", code)
+		}
+		pending := false
+		for _, r := range rv.Reviews {
+			pending = pending || r.GenerationID == id
+		}
+		if !pending {
+			t.Errorf("the review %s is no longer pending after the viewer's attempt", id)
+		}
+	})
+
+	t.Run("an uploaded document is listed and found in search", func(t *testing.T) {
+		e.signIn(t, e.editor)
+		file := writeFiles(t, map[string]string{"talblick.md": "# Talblick Thermobecher\n\nDer Talblick Thermobecher hält Kaffee vier Stunden heiß und passt in jeden Getränkehalter.\n"})
+		e.run(t,
+			chromedp.Click(chromedp.CSS(`#tabs button[data-view="sources"]`)),
+			chromedp.WaitVisible(chromedp.ID("#u-file")),
+			chromedp.SetUploadFiles(chromedp.ID("#u-file"), []string{filepath.Join(file, "talblick.md")}),
+			chromedp.SetValue(chromedp.ID("#u-class"), "public"),
+			chromedp.SendKeys(chromedp.ID("#u-groups"), "marketing"),
+			chromedp.Click(chromedp.CSS(`#u-form button[type="submit"]`)),
+			until(`document.getElementById("u-result").textContent.includes("talblick.md")`, 20*time.Second),
+			until(`[...document.querySelectorAll("#s-docs tbody tr")].some(r => r.textContent.includes("Talblick Thermobecher"))`, 10*time.Second),
+		)
+		var progress int
+		e.eval(t, `document.getElementById("u-progress").value`, &progress)
+		if progress != 100 {
+			t.Errorf("upload progress %d; want 100", progress)
+		}
+		e.run(t,
+			chromedp.SendKeys(chromedp.ID("#s-query"), "Talblick Thermobecher Kaffee"),
+			chromedp.Click(chromedp.CSS(`#s-search button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS("#s-results li")),
+		)
+		if got := e.text(t, "#s-results li"); !strings.Contains(got, "Talblick Thermobecher") {
+			t.Errorf("the first search result is %q; want the uploaded document", got)
+		}
+		e.shot(t, "sources")
+	})
+
+	t.Run("a batch shows its progress to done and exports approved items", func(t *testing.T) {
+		e.signIn(t, e.editor)
+		csv := "brief,channel,lang\n" +
+			"\"Social Post zur Gipfelflasche 500, kurz\",social_post,de\n" +
+			"FAQ: Wie lange hält die Gipfelflasche warm?,faq_answer,de\n" +
+			"Produkttext Gipfelflasche 750,product_description,de\n"
+		e.run(t,
+			chromedp.Click(chromedp.CSS(`#tabs button[data-view="batches"]`)),
+			chromedp.WaitVisible(chromedp.ID("#b-text")),
+			chromedp.SetValue(chromedp.ID("#b-text"), csv),
+			chromedp.Click(chromedp.CSS(`#b-form button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.ID("#b-live")),
+			until(`document.getElementById("b-live").dataset.state === "done"`, 60*time.Second),
+			until(`document.querySelectorAll("#b-items tbody tr").length === 3`, 10*time.Second),
+		)
+		var bar struct{ Value, Max float64 }
+		e.eval(t, `({Value: document.getElementById("b-progress").value, Max: document.getElementById("b-progress").max})`, &bar)
+		if bar.Value != 3 || bar.Max != 3 {
+			t.Errorf("progress %v of %v; want 3 of 3", bar.Value, bar.Max)
+		}
+		counts := e.text(t, "#b-counts")
+		if !strings.Contains(counts, "3 of 3 done") || !strings.Contains(counts, "€") {
+			t.Errorf("counts %q; want 3 of 3 done and the spending", counts)
+		}
+		if brief := e.text(t, "#b-items tbody tr td:nth-child(2)"); brief != "Social Post zur Gipfelflasche 500, kurz" {
+			t.Errorf("first item's brief %q; the quoted CSV field was not read whole", brief)
+		}
+		e.shot(t, "batch-done")
+	})
+
+	t.Run("evals show the last run with its regressions", func(t *testing.T) {
+		e.signIn(t, e.viewer)
+		e.run(t, chromedp.Click(chromedp.CSS(`#tabs button[data-view="evals"]`)),
+			chromedp.WaitVisible(chromedp.CSS("#v-suites table")))
+		if got := e.text(t, "#v-regressions"); !strings.Contains(got, "uwg-superlative") {
+			t.Errorf("regressions %q; want the failed case", got)
+		}
+		if got := e.text(t, "#v-suites"); !strings.Contains(got, "hwg-cure-claim") || !strings.Contains(got, "failed") {
+			t.Errorf("suites %q; want every case with its outcome", got)
+		}
+	})
+
+	t.Run("XSS in a document title and in a brief renders as text", func(t *testing.T) {
+		const titleXSS = `Sonderangebot <script>alert("title")</script><img src=x onerror=alert('img')>`
+		const briefXSS = `"><img src=x onerror=alert('brief')><script>alert(1)</script> Gipfelflasche warm?`
+		var doc struct{ ID string }
+		if code := e.do(ctx, e.editor, http.MethodPost, "/v1/documents", map[string]any{"external_id": "xss.md", "title": titleXSS,
+			"content": "# Angebot\n\nDie Gipfelflasche 500 hält Getränke sechs Stunden warm und ist im Angebot.\n", "classification": "public",
+			"allowed_groups": []string{"marketing"}}, &doc); code != http.StatusCreated {
+			t.Fatalf("create the document = %d", code)
+		}
+		e.signIn(t, e.editor)
+		e.run(t, chromedp.Click(chromedp.CSS(`#tabs button[data-view="sources"]`)),
+			until(`[...document.querySelectorAll("#s-docs tbody tr")].some(r => r.dataset.id === "`+doc.ID+`")`, 10*time.Second))
+		var cell string
+		e.eval(t, `document.querySelector('#s-docs tr[data-id="`+doc.ID+`"] td').firstChild.textContent`, &cell)
+		if cell != titleXSS {
+			t.Errorf("the title cell reads %q; want the literal title", cell)
+		}
+		e.write(t, "faq_answer", briefXSS)
+		var injected struct {
+			Images, Scripts int
+			Brief          string
+		}
+		e.eval(t, `({Images: document.querySelectorAll("main img").length, Scripts: document.querySelectorAll("script").length,
+			Brief: document.getElementById("r-pii-you").textContent})`, &injected)
+		if injected.Images != 0 || injected.Scripts != 1 {
+			t.Errorf("the page has %d images and %d scripts; an injected element was parsed", injected.Images, injected.Scripts)
+		}
+		if !strings.Contains(injected.Brief, briefXSS) {
+			t.Errorf("the brief shows as %q; want the literal text", injected.Brief)
+		}
+		time.Sleep(300 * time.Millisecond) // a dialog would open asynchronously
+		e.noDialogs(t)
+		e.shot(t, "xss-as-text")
+	})
+}
