@@ -373,7 +373,11 @@ func TestDesk(t *testing.T) {
 		if status != http.StatusForbidden {
 			t.Errorf("a viewer's forced approval answered %d; want 403", status)
 		}
-		var rv struct{ Reviews []struct{ GenerationID string `json:"generation_id"` } }
+		var rv struct {
+			Reviews []struct {
+				GenerationID string `json:"generation_id"`
+			}
+		}
 		if code := e.do(ctx, e.reviewer, http.MethodGet, "/v1/reviews", nil, &rv); code != http.StatusOK {
 			t.Fatalf("reviews = %d", code)
 		}
@@ -477,7 +481,7 @@ func TestDesk(t *testing.T) {
 		e.write(t, "faq_answer", briefXSS)
 		var injected struct {
 			Images, Scripts int
-			Brief          string
+			Brief           string
 		}
 		e.eval(t, `({Images: document.querySelectorAll("main img").length, Scripts: document.querySelectorAll("script").length,
 			Brief: document.getElementById("r-pii-you").textContent})`, &injected)
