@@ -273,10 +273,12 @@ func TestDesk(t *testing.T) {
 			t.Errorf("the stream box shows %q; want the streamed deltas", streamed)
 		}
 		e.run(t, chromedp.Click(chromedp.CSS("#r-draft a.cite")))
-		var focused struct{ ID, Text string }
-		e.eval(t, `({ID: document.activeElement.id, Text: document.activeElement.textContent})`, &focused)
-		if focused.ID != "src-1" || !strings.Contains(focused.Text, "Gipfelflasche") || !strings.Contains(focused.Text, "v1") {
-			t.Errorf("the citation link focused %q %q; want source 1 with its title, version and passage", focused.ID, focused.Text)
+		var focused struct{ ID, Title, Where, Passage string }
+		e.eval(t, `(a => ({ID: a.id, Title: a.querySelector("strong").textContent, Where: a.querySelector("span").textContent,
+			Passage: a.querySelector("blockquote").textContent}))(document.activeElement)`, &focused)
+		if focused.ID != "src-1" || !strings.HasPrefix(focused.Title, "[1] ") || len(focused.Title) < 8 || !strings.HasPrefix(focused.Where, "v1 · ") ||
+			len(focused.Passage) < 40 {
+			t.Errorf("the citation link focused %+v; want source 1 with its title, version, heading path and passage", focused)
 		}
 		prov := e.text(t, "#r-prov")
 		for _, want := range []string{"cloud-model", "faq_answer", "de-marketing", "€"} {
@@ -459,6 +461,21 @@ func TestDesk(t *testing.T) {
 		if got := e.text(t, "#v-suites"); !strings.Contains(got, "hwg-cure-claim") || !strings.Contains(got, "failed") {
 			t.Errorf("suites %q; want every case with its outcome", got)
 		}
+	})
+
+	t.Run("on a phone nothing is wider than the screen", func(t *testing.T) {
+		e.run(t, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+		defer e.run(t, chromedp.EmulateReset())
+		e.signIn(t, e.admin)
+		for _, view := range []string{"write", "review", "sources", "batches"} {
+			e.run(t, chromedp.Click(chromedp.CSS(`#tabs button[data-view="`+view+`"]`)), chromedp.WaitVisible(chromedp.ID("#view-"+view)))
+			var width int
+			e.eval(t, `document.documentElement.scrollWidth`, &width)
+			if width > 390 {
+				t.Errorf("the %s view is %d px wide on a 390 px screen", view, width)
+			}
+		}
+		e.shot(t, "phone-sources")
 	})
 
 	t.Run("XSS in a document title and in a brief renders as text", func(t *testing.T) {
