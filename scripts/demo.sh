@@ -27,3 +27,8 @@ if [[ ! -s .demo-key ]]; then
 fi
 echo "==> demo key for tenant acme (editor, groups marketing,support) in .demo-key:"
 echo "    curl -H \"Authorization: Bearer \$(cat .demo-key)\" localhost:8080/v1/documents"
+if [[ ! -s .demo-reviewer-key ]]; then
+	"$BIN" keys create --tenant acme --user demo-reviewer --groups marketing,support --clearance internal --role reviewer --name demo-reviewer >.demo-reviewer-key 2>/dev/null
+	chmod 600 .demo-reviewer-key
+fi
+echo "==> review desk: open http://localhost:8080/ and paste the key from .demo-key (editor) or .demo-reviewer-key (reviewer)"
