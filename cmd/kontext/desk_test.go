@@ -313,6 +313,14 @@ func TestDesk(t *testing.T) {
 			t.Errorf("findings %q name no category", f)
 		}
 		e.shot(t, "write-blocked-health-claim")
+		// The editor takes the claim out and runs the checks again.
+		e.run(t, chromedp.Click(chromedp.CSS("#r-edit summary")), chromedp.WaitVisible(chromedp.ID("#r-edit-text")),
+			until(`(document.getElementById("r-edit-text").value = document.getElementById("r-edit-text").value.replace("heilt Erkältungen und ", ""), true)`, time.Second),
+			chromedp.Click(chromedp.ID("#r-edit-go")),
+			until(`document.querySelector("#r-edit-result .decision") !== null`, 10*time.Second))
+		if got := e.text(t, "#r-edit-result .decision"); strings.Contains(got, "Blocked") || !strings.Contains(e.text(t, "#r-edit-result"), "not stored") {
+			t.Errorf("after the edit the checks say %q; want the claim gone and the note that the edit is not stored", got)
+		}
 	})
 
 	t.Run("a reviewer approves a draft in the queue and the audit log has it", func(t *testing.T) {
