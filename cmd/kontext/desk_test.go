@@ -483,7 +483,7 @@ func TestDesk(t *testing.T) {
 				t.Errorf("the %s view is %d px wide on a 390 px screen", view, width)
 			}
 		}
-		e.shot(t, "phone-sources")
+		e.shot(t, "phone-batches")
 	})
 
 	t.Run("XSS in a document title and in a brief renders as text", func(t *testing.T) {
