@@ -2,10 +2,14 @@ package api
 
 import (
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"kontext"
 	"kontext/guard/pii"
@@ -66,6 +70,9 @@ var sentinels = []struct {
 func writeError(c *gin.Context, err error) {
 	status, body := errorResponse(c, err)
 	c.Header("Cache-Control", "no-store")
+	if status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
+		c.Header("Retry-After", retryAfterUnavailable)
+	}
 	c.AbortWithStatusJSON(status, errorBody{Error: body})
 }
 
@@ -94,6 +101,10 @@ func errorResponse(c *gin.Context, err error) (int, errorFields) {
 				break
 			}
 		}
+		if status == http.StatusInternalServerError && databaseDown(err) {
+			status, body.Code, body.Message = http.StatusServiceUnavailable, "unavailable", "the database is unavailable; retry shortly"
+			err = errors.Join(kontext.ErrUnavailable, err)
+		}
 	}
 	body.RequestID = requestIDOf(c)
 	if status >= 500 {
@@ -113,4 +124,28 @@ func logger(c *gin.Context) *slog.Logger {
 		return l.(*slog.Logger)
 	}
 	return slog.Default()
+}
+
+// retryAfterUnavailable is the Retry-After of a 503 that set none: long
+// enough for a restarting database to accept connections again.
+const retryAfterUnavailable = "2"
+
+// databaseDown reports whether err says the database cannot serve now: a
+// failed connection, a connection that broke, or a server shutting down
+// or starting up (SQLSTATE 57P01, 57P02, 57P03 and class 08). Such a
+// request may succeed when repeated, so it is answered 503, not 500.
+func databaseDown(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "57P01", "57P02", "57P03": // admin_shutdown, crash_shutdown, cannot_connect_now
+			return true
+		}
+		return strings.HasPrefix(pgErr.Code, "08") // connection_exception
+	}
+	var connErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connErr) || errors.As(err, &netErr) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || pgconn.SafeToRetry(err) ||
+		strings.Contains(err.Error(), "conn closed")
 }
