@@ -42,25 +42,17 @@ type errorFields struct {
 	Details   any    `json:"details,omitempty"`
 }
 
-// sentinels maps the domain's sentinel errors to statuses and codes. The
-// message of such an error is written for the caller and is returned as is.
-var sentinels = []struct {
-	err    error
-	status int
-	code   string
-	// plain, when set, replaces the error's own message, which may name
-	// internals (upstream URLs, provider messages); the log keeps it.
-	plain string
-}{
-	{kontext.ErrNotFound, http.StatusNotFound, "not_found", ""},
-	{kontext.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated", ""},
-	{kontext.ErrForbidden, http.StatusForbidden, "forbidden", ""},
-	{kontext.ErrConflict, http.StatusConflict, "conflict", ""},
-	{kontext.ErrInvalid, http.StatusBadRequest, "invalid_request", ""},
-	{kontext.ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large", ""},
-	{kontext.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", ""},
-	{kontext.ErrUpstream, http.StatusBadGateway, "provider_error", "the model provider failed after retries; try again later"},
-	{kontext.ErrTimeout, http.StatusGatewayTimeout, "provider_timeout", "the model provider did not answer in time; try again later"},
+// statuses maps the codes of kontext.Failure to HTTP statuses.
+var statuses = map[string]int{
+	"not_found":        http.StatusNotFound,
+	"unauthenticated":  http.StatusUnauthorized,
+	"forbidden":        http.StatusForbidden,
+	"conflict":         http.StatusConflict,
+	"invalid_request":  http.StatusBadRequest,
+	"too_large":        http.StatusRequestEntityTooLarge,
+	"unavailable":      http.StatusServiceUnavailable,
+	"provider_error":   http.StatusBadGateway,
+	"provider_timeout": http.StatusGatewayTimeout,
 }
 
 // writeError answers the request with err in the standard error body and
@@ -92,14 +84,8 @@ func errorResponse(c *gin.Context, err error) (int, errorFields) {
 		status, body.Code = http.StatusRequestEntityTooLarge, "too_large"
 		body.Message = "request body exceeds the limit"
 	default:
-		for _, s := range sentinels {
-			if errors.Is(err, s.err) {
-				status, body.Code, body.Message = s.status, s.code, err.Error()
-				if s.plain != "" {
-					body.Message = s.plain
-				}
-				break
-			}
+		if code, msg := kontext.Failure(err); statuses[code] != 0 {
+			status, body.Code, body.Message = statuses[code], code, msg
 		}
 		if status == http.StatusInternalServerError && databaseDown(err) {
 			status, body.Code, body.Message = http.StatusServiceUnavailable, "unavailable", "the database is unavailable; retry shortly"
