@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,6 +28,48 @@ type failingSearcher struct{ err error }
 
 func (f failingSearcher) Search(context.Context, kontext.Principal, retrieval.Query) ([]retrieval.Result, retrieval.Plan, error) {
 	return nil, retrieval.Plan{}, fmt.Errorf("retrieval: search: %w", f.err)
+}
+
+// flakySearcher fails its first fail calls with err, then answers.
+type flakySearcher struct {
+	err   error
+	fail  int
+	calls atomic.Int32
+}
+
+func (f *flakySearcher) Search(context.Context, kontext.Principal, retrieval.Query) ([]retrieval.Result, retrieval.Plan, error) {
+	if int(f.calls.Add(1)) <= f.fail {
+		return nil, retrieval.Plan{}, fmt.Errorf("retrieval: search: %w", f.err)
+	}
+	return nil, retrieval.Plan{Path: "exact"}, nil
+}
+
+// TestSearchRetriesOnce: a search is a read, so a connection the database
+// cut is tried once more before the client hears of it.
+func TestSearchRetriesOnce(t *testing.T) {
+	t.Parallel()
+	cut := &pgconn.PgError{Severity: "FATAL", Code: "57P01", Message: "terminating connection due to administrator command"}
+	tests := []struct {
+		name      string
+		searcher  *flakySearcher
+		want      int
+		wantCalls int32
+	}{
+		{"cut once", &flakySearcher{err: cut, fail: 1}, http.StatusOK, 2},
+		{"down", &flakySearcher{err: cut, fail: 100}, http.StatusServiceUnavailable, 2},
+		{"not a database outage", &flakySearcher{err: errors.New("bug"), fail: 1}, http.StatusInternalServerError, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := api.New(api.Options{Logger: slog.New(slog.DiscardHandler), Auth: fuzzAuth{}, Searcher: tc.searcher})
+			rec := do(t, srv, http.MethodPost, "/v1/search", strings.NewReader(`{"query":"Preis"}`),
+				http.Header{"Authorization": {"Bearer kx_fuzz"}, "Content-Type": {"application/json"}})
+			if rec.Code != tc.want || tc.searcher.calls.Load() != tc.wantCalls {
+				t.Errorf("search = %d after %d calls; want %d after %d", rec.Code, tc.searcher.calls.Load(), tc.want, tc.wantCalls)
+			}
+		})
+	}
 }
 
 // closedPort returns a local address where nothing listens.
