@@ -24,8 +24,21 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// pgBin is where the PostgreSQL 15 server binaries are (scripts/db.sh installs them).
-var pgBin = envOr("KONTEXT_PG_BIN", "/usr/lib/postgresql/15/bin")
+// pgBin is where the PostgreSQL server binaries are: KONTEXT_PG_BIN, else
+// PostgreSQL 15's (scripts/db.sh installs them), else pg_config's.
+var pgBin = func() string {
+	if v := os.Getenv("KONTEXT_PG_BIN"); v != "" {
+		return v
+	}
+	const def = "/usr/lib/postgresql/15/bin"
+	if _, err := os.Stat(filepath.Join(def, "initdb")); err == nil {
+		return def
+	}
+	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
+		return strings.TrimSpace(string(out))
+	}
+	return def
+}()
 
 // suite is what TestMain sets up once: the cluster, the binary, the fake
 // provider and the keys.
@@ -40,13 +53,6 @@ var suite struct {
 	provider *fakeProvider
 	key      string // editor key of tenant acme
 	cleanKey string // editor key of tenant clean (the reference runs)
-}
-
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
-	}
-	return def
 }
 
 func TestMain(m *testing.M) {
