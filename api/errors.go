@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -128,6 +129,10 @@ func databaseDown(err error) bool {
 			return true
 		}
 		return strings.HasPrefix(pgErr.Code, "08") // connection_exception
+	}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return false // an HTTP call (a provider, a re-ranker), not the database
 	}
 	var connErr *pgconn.ConnectError
 	var netErr net.Error

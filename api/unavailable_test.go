@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -86,10 +87,10 @@ func closedPort(t *testing.T) string {
 
 func TestDatabaseOutageAnswersUnavailable(t *testing.T) {
 	t.Parallel()
-	url := "postgres://kontext:kontext@" + closedPort(t) + "/kontext?sslmode=disable&connect_timeout=2"
+	dbURL := "postgres://kontext:kontext@" + closedPort(t) + "/kontext?sslmode=disable&connect_timeout=2"
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, connErr := pgconn.Connect(ctx, url)
+	_, connErr := pgconn.Connect(ctx, dbURL)
 	if connErr == nil {
 		t.Fatal("connected to a closed port")
 	}
@@ -105,6 +106,8 @@ func TestDatabaseOutageAnswersUnavailable(t *testing.T) {
 		{"connection broke", fmt.Errorf("read: %w", io.ErrUnexpectedEOF), http.StatusServiceUnavailable},
 		{"unique violation", &pgconn.PgError{Code: "23505", Message: "duplicate key"}, http.StatusInternalServerError},
 		{"a bug", errors.New("nil map"), http.StatusInternalServerError},
+		{"an HTTP call failed", &url.Error{Op: "Post", URL: "http://rerank/v1/rerank", Err: &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("refused")}},
+			http.StatusInternalServerError},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
