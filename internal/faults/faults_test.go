@@ -152,10 +152,13 @@ func TestDatabaseRestart(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for {
-				i := int(next.Add(1)) - 1
-				if i >= docs {
+				select {
+				case <-stop:
 					return
+				default:
 				}
+				// Round and round: after recovery, those that failed go in.
+				i := int(next.Add(1)-1) % docs
 				status, code, _, err := p.call(http.MethodPost, "/v1/documents", suite.key, document("restart", i, paragraphs))
 				if err != nil {
 					code = "transport: " + err.Error()
@@ -191,7 +194,7 @@ func TestDatabaseRestart(t *testing.T) {
 	}
 	waitFor(t, 15*time.Second, "/readyz 200 after the restart", func() bool { return p.status("/readyz") == http.StatusOK }, p)
 	recovery := time.Since(restarted)
-	time.Sleep(500 * time.Millisecond) // load on the recovered database
+	time.Sleep(1500 * time.Millisecond) // load on the recovered database
 	close(stop)
 	wg.Wait()
 
