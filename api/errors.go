@@ -2,10 +2,15 @@ package api
 
 import (
 	"errors"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"kontext"
 	"kontext/guard/pii"
@@ -38,25 +43,17 @@ type errorFields struct {
 	Details   any    `json:"details,omitempty"`
 }
 
-// sentinels maps the domain's sentinel errors to statuses and codes. The
-// message of such an error is written for the caller and is returned as is.
-var sentinels = []struct {
-	err    error
-	status int
-	code   string
-	// plain, when set, replaces the error's own message, which may name
-	// internals (upstream URLs, provider messages); the log keeps it.
-	plain string
-}{
-	{kontext.ErrNotFound, http.StatusNotFound, "not_found", ""},
-	{kontext.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated", ""},
-	{kontext.ErrForbidden, http.StatusForbidden, "forbidden", ""},
-	{kontext.ErrConflict, http.StatusConflict, "conflict", ""},
-	{kontext.ErrInvalid, http.StatusBadRequest, "invalid_request", ""},
-	{kontext.ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large", ""},
-	{kontext.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", ""},
-	{kontext.ErrUpstream, http.StatusBadGateway, "provider_error", "the model provider failed after retries; try again later"},
-	{kontext.ErrTimeout, http.StatusGatewayTimeout, "provider_timeout", "the model provider did not answer in time; try again later"},
+// statuses maps the codes of kontext.Failure to HTTP statuses.
+var statuses = map[string]int{
+	"not_found":        http.StatusNotFound,
+	"unauthenticated":  http.StatusUnauthorized,
+	"forbidden":        http.StatusForbidden,
+	"conflict":         http.StatusConflict,
+	"invalid_request":  http.StatusBadRequest,
+	"too_large":        http.StatusRequestEntityTooLarge,
+	"unavailable":      http.StatusServiceUnavailable,
+	"provider_error":   http.StatusBadGateway,
+	"provider_timeout": http.StatusGatewayTimeout,
 }
 
 // writeError answers the request with err in the standard error body and
@@ -66,6 +63,9 @@ var sentinels = []struct {
 func writeError(c *gin.Context, err error) {
 	status, body := errorResponse(c, err)
 	c.Header("Cache-Control", "no-store")
+	if status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
+		c.Header("Retry-After", retryAfterUnavailable)
+	}
 	c.AbortWithStatusJSON(status, errorBody{Error: body})
 }
 
@@ -85,14 +85,12 @@ func errorResponse(c *gin.Context, err error) (int, errorFields) {
 		status, body.Code = http.StatusRequestEntityTooLarge, "too_large"
 		body.Message = "request body exceeds the limit"
 	default:
-		for _, s := range sentinels {
-			if errors.Is(err, s.err) {
-				status, body.Code, body.Message = s.status, s.code, err.Error()
-				if s.plain != "" {
-					body.Message = s.plain
-				}
-				break
-			}
+		if code, msg := kontext.Failure(err); statuses[code] != 0 {
+			status, body.Code, body.Message = statuses[code], code, msg
+		}
+		if status == http.StatusInternalServerError && databaseDown(err) {
+			status, body.Code, body.Message = http.StatusServiceUnavailable, "unavailable", "the database is unavailable; retry shortly"
+			err = errors.Join(kontext.ErrUnavailable, err)
 		}
 	}
 	body.RequestID = requestIDOf(c)
@@ -113,4 +111,32 @@ func logger(c *gin.Context) *slog.Logger {
 		return l.(*slog.Logger)
 	}
 	return slog.Default()
+}
+
+// retryAfterUnavailable is the Retry-After of a 503 that set none: long
+// enough for a restarting database to accept connections again.
+const retryAfterUnavailable = "2"
+
+// databaseDown reports whether err says the database cannot serve now: a
+// failed connection, a connection that broke, or a server shutting down
+// or starting up (SQLSTATE 57P01, 57P02, 57P03 and class 08). Such a
+// request may succeed when repeated, so it is answered 503, not 500.
+func databaseDown(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "57P01", "57P02", "57P03": // admin_shutdown, crash_shutdown, cannot_connect_now
+			return true
+		}
+		return strings.HasPrefix(pgErr.Code, "08") // connection_exception
+	}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return false // an HTTP call (a provider, a re-ranker), not the database
+	}
+	var connErr *pgconn.ConnectError
+	var netErr net.Error
+	return errors.As(err, &connErr) || errors.As(err, &netErr) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) || pgconn.SafeToRetry(err) ||
+		strings.Contains(err.Error(), "conn closed")
 }

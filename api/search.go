@@ -27,6 +27,11 @@ func (s *Server) search(c *gin.Context) {
 		return
 	}
 	results, plan, err := s.opts.Searcher.Search(c.Request.Context(), principalOf(c), q)
+	if err != nil && databaseDown(err) && c.Request.Context().Err() == nil {
+		// A search only reads: once more, on another connection, covers
+		// the pooled connections a database restart has cut.
+		results, plan, err = s.opts.Searcher.Search(c.Request.Context(), principalOf(c), q)
+	}
 	if err != nil {
 		writeError(c, err)
 		return

@@ -387,8 +387,12 @@ func TestProviderFailsTwiceThenSucceeds(t *testing.T) {
 	if got[1].State != StateApproved || got[1].Attempts != 3 || e.gen.callsFor(reqs[1].Brief) != 3 {
 		t.Errorf("item 2: state %s after %d attempts (%d calls), want approved after 3", got[1].State, got[1].Attempts, e.gen.callsFor(reqs[1].Brief))
 	}
-	if got[2].State != StateFailed || got[2].Attempts != DefaultMaxAttempts || !strings.Contains(got[2].Error, "503") {
-		t.Errorf("item 3: %+v, want failed after %d attempts with the last error", got[2], DefaultMaxAttempts)
+	if got[2].State != StateFailed || got[2].Attempts != DefaultMaxAttempts {
+		t.Errorf("item 3: %+v, want failed after %d attempts", got[2], DefaultMaxAttempts)
+	}
+	// The owner reads what POST /v1/generate would answer, not the chain.
+	if want := "the model provider failed after retries; try again later"; got[2].ErrorCode != "provider_error" || got[2].Error != want {
+		t.Errorf("item 3 error %q (code %q); want %q (provider_error)", got[2].Error, got[2].ErrorCode, want)
 	}
 	if sum.Approved != 2 || sum.Failed != 1 || sum.State != BatchDone {
 		t.Errorf("summary: %+v", sum)

@@ -90,6 +90,7 @@ type Item struct {
 	State      string           `json:"state"`
 	Attempts   int              `json:"attempts"`
 	Error      string           `json:"error,omitempty"`
+	ErrorCode  string           `json:"error_code,omitempty"`
 	CostEUR    float64          `json:"cost_eur"`
 	Tokens     int64            `json:"tokens"`
 	Request    generate.Request `json:"request"`
@@ -296,7 +297,7 @@ func (s *Service) Results(ctx context.Context, p kontext.Principal, id string, f
 		return err
 	}
 	return s.inSession(ctx, p, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT i.n, i.state, i.attempts, coalesce(i.error, ''), i.cost_eur::float8, i.tokens,
+		rows, err := tx.Query(ctx, `SELECT i.n, i.state, i.attempts, coalesce(i.error, ''), coalesce(i.error_code, ''), i.cost_eur::float8, i.tokens,
 			i.request, i.result, i.started_at, i.finished_at
 			FROM batch_items i JOIN batches b ON b.id = i.batch_id
 			WHERE i.batch_id = $1 AND `+visible+` ORDER BY i.n`, id, p.User, p.Role.Allows(kontext.Admin))
@@ -307,7 +308,7 @@ func (s *Service) Results(ctx context.Context, p kontext.Principal, id string, f
 		for rows.Next() {
 			var it Item
 			var req, res []byte
-			if err := rows.Scan(&it.N, &it.State, &it.Attempts, &it.Error, &it.CostEUR, &it.Tokens, &req, &res,
+			if err := rows.Scan(&it.N, &it.State, &it.Attempts, &it.Error, &it.ErrorCode, &it.CostEUR, &it.Tokens, &req, &res,
 				&it.StartedAt, &it.FinishedAt); err != nil {
 				return err
 			}

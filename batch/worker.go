@@ -49,6 +49,9 @@ func (w *itemWorker) Work(ctx context.Context, job *river.Job[itemArgs]) error {
 	ctx = kontext.NewContext(ctx, c.principal)
 	res, genErr := s.cfg.Generator.Generate(ctx, c.principal, c.request, nil)
 	o := outcomeOf(res, genErr)
+	if genErr != nil {
+		s.log.Warn("batch item failed", "batch", a.Batch, "item", a.N, "attempt", job.Attempt, "code", o.code, "err", genErr)
+	}
 	wctx := context.WithoutCancel(ctx) // outcomes are recorded even when ctx ended
 	if o.retry && errors.Is(ctx.Err(), context.Canceled) {
 		// Interrupted: cancelled with its batch, or this worker stopping.
@@ -71,8 +74,8 @@ func (w *itemWorker) Work(ctx context.Context, job *river.Job[itemArgs]) error {
 		// A provider error with attempts left: back to pending, River
 		// retries after the backoff.
 		if err := s.inTenant(wctx, a.Tenant, func(tx pgx.Tx) error {
-			_, err := tx.Exec(wctx, `UPDATE batch_items SET state = 'pending', error = $3 WHERE batch_id = $1 AND n = $2 AND state = 'running'`,
-				a.Batch, a.N, o.err)
+			_, err := tx.Exec(wctx, `UPDATE batch_items SET state = 'pending', error = $3, error_code = $4
+				WHERE batch_id = $1 AND n = $2 AND state = 'running'`, a.Batch, a.N, o.err, o.code)
 			return err
 		}); err != nil {
 			s.log.Warn("record batch item retry", "batch", a.Batch, "item", a.N, "err", err)
@@ -149,8 +152,9 @@ func (s *Service) take(ctx context.Context, tx pgx.Tx, a itemArgs, attempt int) 
 // outcome is what one attempt came to.
 type outcome struct {
 	state  string
-	err    string
-	retry  bool // a provider or infrastructure error: worth another attempt
+	err    string // the plain message a caller may see
+	code   string // its stable code, as the API answers it
+	retry  bool   // a provider or infrastructure error: worth another attempt
 	result *generate.Result
 	cost   float64
 	tokens int64
@@ -163,15 +167,19 @@ func outcomeOf(res *generate.Result, err error) outcome {
 			tokens: int64(res.Usage.PromptTokens + res.Usage.CompletionTokens), genID: res.GenerationID}
 	}
 	var rej *generate.RejectedError
-	switch {
-	case errors.As(err, &rej):
+	if errors.As(err, &rej) {
 		// A policy decision on the brief, not an error: never retried.
-		return outcome{state: StateBlocked, err: err.Error() + ": " + strings.Join(rej.Reasons, "; ")}
+		return outcome{state: StateBlocked, code: "injection_detected", err: err.Error() + ": " + strings.Join(rej.Reasons, "; ")}
+	}
+	// The owner gets what the synchronous API would answer; the chain,
+	// which names providers, models and upstream messages, is logged.
+	code, msg := kontext.Failure(err)
+	switch {
 	case errors.Is(err, kontext.ErrInvalid), errors.Is(err, kontext.ErrForbidden), errors.Is(err, kontext.ErrNotFound),
 		errors.Is(err, kontext.ErrUnauthenticated):
-		return outcome{state: StateFailed, err: err.Error()}
+		return outcome{state: StateFailed, code: code, err: msg}
 	}
-	return outcome{state: StateFailed, err: err.Error(), retry: true}
+	return outcome{state: StateFailed, code: code, err: msg, retry: true}
 }
 
 // lockBatch takes the batch row's lock: every transaction that changes a
@@ -212,9 +220,9 @@ func (s *Service) settle(ctx context.Context, tx pgx.Tx, a itemArgs, o outcome) 
 		}
 	}
 	tag, err := tx.Exec(ctx, `UPDATE batch_items SET state = $3, error = nullif($4, ''), result = $5, cost_eur = $6, tokens = $7,
-		generation_id = nullif($8, '')::uuid, finished_at = now()
+		generation_id = nullif($8, '')::uuid, finished_at = now(), error_code = nullif($9, '')
 		WHERE batch_id = $1 AND n = $2 AND state IN ('pending', 'running')`,
-		a.Batch, a.N, o.state, o.err, result, o.cost, o.tokens, o.genID)
+		a.Batch, a.N, o.state, o.err, result, o.cost, o.tokens, o.genID, o.code)
 	if err != nil || tag.RowsAffected() == 0 {
 		return err
 	}

@@ -27,6 +27,9 @@ type OpenAIChatConfig struct {
 	Model string
 	// Timeout bounds each attempt, a whole stream included (default 120s).
 	Timeout time.Duration
+	// TotalTimeout, when set, bounds the whole call, retries and their
+	// waits included: past it the call fails matching kontext.ErrTimeout.
+	TotalTimeout time.Duration
 	// MaxRetries is how often a call that failed with 408, 429, a 5xx
 	// status, a timeout or a network error is retried (default 4; negative
 	// for none). A stream is retried only while none of it was delivered.
@@ -97,7 +100,14 @@ func (c *OpenAIChat) Chat(ctx context.Context, req ChatRequest, onDelta func(str
 		creq.Temperature = *req.Temperature
 	}
 	var resp ChatResponse
-	err := retry(ctx, c.cfg.MaxRetries, c.sleep, func(ctx context.Context) error {
+	callCtx := ctx
+	if c.cfg.TotalTimeout > 0 {
+		var cancel context.CancelFunc
+		callCtx, cancel = context.WithTimeoutCause(ctx, c.cfg.TotalTimeout,
+			fmt.Errorf("no answer within %v: %w", c.cfg.TotalTimeout, context.DeadlineExceeded))
+		defer cancel()
+	}
+	err := retry(callCtx, c.cfg.MaxRetries, c.sleep, func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 		defer cancel()
 		var err error

@@ -92,6 +92,27 @@ func TestOpenAIChatFailures(t *testing.T) {
 			t.Errorf("err = %v; want ErrTimeout", err)
 		}
 	})
+	t.Run("the total timeout bounds the retries", func(t *testing.T) {
+		srv := llmtest.New(t)
+		srv.Hang(true)
+		c := newChat(t, srv, llm.OpenAIChatConfig{Timeout: 100 * time.Millisecond, MaxRetries: 50, TotalTimeout: 400 * time.Millisecond})
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.Chat(context.Background(), hello, nil)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, kontext.ErrTimeout) {
+				t.Errorf("err = %v; want ErrTimeout", err)
+			}
+		case <-time.After(10 * time.Second): // 51 attempts of 100ms plus backoff without the bound
+			t.Fatal("Chat still retrying a stalled endpoint 10s into a call bounded at 400ms")
+		}
+		if n := len(srv.Requests()); n < 1 || n > 5 {
+			t.Errorf("server saw %d requests; want the few that fit in 400ms", n)
+		}
+	})
 	t.Run("cancelling stops the upstream request", func(t *testing.T) {
 		srv := llmtest.New(t)
 		srv.Hang(true)

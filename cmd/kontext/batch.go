@@ -293,7 +293,7 @@ func runWorker(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kontext worker", flag.ContinueOnError)
 	s := newSettings()
 	s.register(fs, append(append(append(append([]string{}, providerSettings...), generateSettings...), batchSettings...),
-		"concurrency", "db-max-conns", "shutdown-timeout")...)
+		"concurrency", "db-max-conns", "db-wait", "shutdown-timeout")...)
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
@@ -305,6 +305,9 @@ func runWorker(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(cfg, os.Stderr)
+	if err := waitForDatabase(ctx, cfg.DatabaseURL, cfg.DBWait, log); err != nil {
+		return err
+	}
 	poolCfg, err := pgxpool.ParseConfig(cfg.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("database url: %w", err)

@@ -163,7 +163,7 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 		{name: "no database reachable", dbURL: closedDatabaseURL, args: []string{"search", "Flasche", "--tenant", "acme"},
 			wantCode: 1, want: []string{"cannot reach PostgreSQL at 127.0.0.1:1", "DATABASE_URL", "make db"}},
 		{name: "no database reachable for migrations", dbURL: closedDatabaseURL, args: []string{"migrate"},
-			wantCode: 1, want: []string{"cannot reach PostgreSQL at 127.0.0.1:1", "KONTEXT_OWNER_DATABASE_URL"}},
+			wantCode: 1, want: []string{"cannot reach PostgreSQL at 127.0.0.1:1", "KONTEXT_OWNER_DATABASE_URL", "is it running? `make db` starts a local one"}},
 		{name: "wrong database password", dbURL: strings.Replace(db.AppURL, "kontext:kontext@", "kontext:wrong@", 1),
 			args: []string{"tenants", "create", "acme"}, wantCode: 1, want: []string{"refused the login", "DATABASE_URL", "KONTEXT_DB_PASSWORD"}, notWant: []string{"wrong"}},
 		{name: "embedding endpoint needs an API key", dbURL: db.AppURL,

@@ -31,6 +31,7 @@ type Config struct {
 	DatabaseURL      string
 	OwnerDatabaseURL string
 	DBMaxConns       int32
+	DBWait           time.Duration
 	Addr             string
 	MigrateOnStart   bool
 	MaxBodyBytes     int64
@@ -47,6 +48,7 @@ type Config struct {
 	LLMRegion            string
 	LLMMaxClassification kontext.Classification
 	LLMPrice             string
+	LLMTimeout           time.Duration
 	ProvidersFile        string
 	Brands               []string
 	CacheTTL             time.Duration
@@ -135,6 +137,7 @@ func newSettings() *settings {
 	add(setting{flag: "owner-database-url", env: "KONTEXT_OWNER_DATABASE_URL",
 		help: "PostgreSQL URL of the schema owner, used for migrations (default: DATABASE_URL if set, else the local owner role)", secret: true})
 	add(setting{flag: "db-max-conns", env: "KONTEXT_DB_MAX_CONNS", def: "10", help: "maximum connections in the application pool"})
+	add(setting{flag: "db-wait", env: "KONTEXT_DB_WAIT", def: "30s", help: "how long serve and worker wait at start for the database to accept connections, a log line per attempt (0: fail at once)"})
 	add(setting{flag: "addr", env: "KONTEXT_ADDR", def: ":8080", help: "HTTP listen address"})
 	add(setting{flag: "migrate", env: "KONTEXT_MIGRATE", def: "true", boolean: true, help: "apply pending migrations when serving starts"})
 	add(setting{flag: "max-body-bytes", env: "KONTEXT_MAX_BODY_BYTES", def: strconv.Itoa(10 << 20), help: "request body limit in bytes (413 beyond)"})
@@ -150,6 +153,8 @@ func newSettings() *settings {
 	add(setting{flag: "llm-max-classification", env: "KONTEXT_LLM_MAX_CLASSIFICATION", def: "public",
 		help: "highest classification of sources the --llm-base-url provider may receive: public, internal, confidential"})
 	add(setting{flag: "llm-price", env: "KONTEXT_LLM_PRICE", def: "0:0", help: "price of the --llm-base-url model in EUR per million prompt:completion tokens"})
+	add(setting{flag: "llm-timeout", env: "KONTEXT_LLM_TIMEOUT", def: "60s",
+		help: "longest one call to the --llm-base-url provider may take, retries included (504 provider_timeout beyond); shorter than --write-timeout"})
 	add(setting{flag: "providers", env: "KONTEXT_PROVIDERS", help: "YAML file of named chat providers (overrides --llm-*); see docs/generation.md"})
 	add(setting{flag: "brands", env: "KONTEXT_BRANDS", help: "comma-separated brand pack YAML files; the first is the default brand"})
 	add(setting{flag: "cache-ttl", env: "KONTEXT_CACHE_TTL", def: "10m", help: "how long an identical generate request is answered from the cache (0 turns it off)"})
@@ -204,19 +209,19 @@ func (s *settings) register(fs *flag.FlagSet, names ...string) {
 }
 
 var (
-	serveSettings = []string{"database-url", "owner-database-url", "db-max-conns", "addr", "migrate", "max-body-bytes",
+	serveSettings = []string{"database-url", "owner-database-url", "db-max-conns", "db-wait", "addr", "migrate", "max-body-bytes",
 		"read-header-timeout", "read-timeout", "write-timeout", "idle-timeout", "shutdown-timeout",
 		"log-level", "log-format",
 		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions", "secret", "secret-file",
 		"max-document-bytes", "ingest-timeout", "rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "rate-limits", "search-ef", "search-exact-threshold",
-		"llm-base-url", "llm-api-key", "llm-model", "llm-region", "llm-max-classification", "llm-price", "providers",
+		"llm-base-url", "llm-api-key", "llm-model", "llm-region", "llm-max-classification", "llm-price", "llm-timeout", "providers",
 		"brands", "cache-ttl", "restore-types", "max-generations", "no-workers", "concurrency", "eval-report",
 		"batch-max-attempts", "batch-max-items", "batch-job-timeout", "batch-rescue-after", "batch-retry-base"}
 	// batchSettings tune batch submission and workers.
 	batchSettings = []string{"batch-max-attempts", "batch-max-items", "batch-job-timeout", "batch-rescue-after", "batch-retry-base"}
 	// generateSettings are what the generate command needs beyond providerSettings.
 	generateSettings = []string{"llm-base-url", "llm-api-key", "llm-model", "llm-region", "llm-max-classification",
-		"llm-price", "providers", "brands", "cache-ttl", "restore-types"}
+		"llm-price", "llm-timeout", "providers", "brands", "cache-ttl", "restore-types"}
 	migrateSettings = []string{"database-url", "owner-database-url", "log-level", "log-format",
 		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions"}
 )
@@ -279,6 +284,10 @@ func (s *settings) config() (Config, error) {
 			bad(st, v, "want an integer from 1 to 1000")
 		}
 		c.DBMaxConns = int32(n)
+		v, st = get("db-wait")
+		if c.DBWait, err = time.ParseDuration(v); err != nil || c.DBWait < 0 {
+			bad(st, v, "want a duration such as 30s, or 0 to fail at once")
+		}
 	}
 	{
 		v, st := get("addr")
@@ -310,6 +319,12 @@ func (s *settings) config() (Config, error) {
 	c.WriteTimeout = dur("write-timeout")
 	c.IdleTimeout = dur("idle-timeout")
 	c.ShutdownTimeout = dur("shutdown-timeout")
+	c.LLMTimeout = dur("llm-timeout")
+	if _, st := get("write-timeout"); st.registered && c.LLMTimeout >= c.WriteTimeout && c.WriteTimeout > 0 {
+		_, lt := get("llm-timeout")
+		bad(lt, c.LLMTimeout.String(), "must be shorter than --write-timeout ("+c.WriteTimeout.String()+
+			"), or a client waiting for a draft is cut off before it gets the 504")
+	}
 
 	c.LLMBaseURL, _ = get("llm-base-url")
 	c.LLMAPIKey, _ = get("llm-api-key")

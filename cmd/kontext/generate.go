@@ -50,7 +50,8 @@ func newProviders(cfg Config, log *slog.Logger, auditor *audit.Log) ([]*llm.Prov
 		return []*llm.Provider{{Name: "offline", Type: "offline", Region: "local", MaxClassification: kontext.Confidential,
 			Chat: llm.Offline{}, Offline: true}}, nil
 	}
-	chat, err := llm.NewOpenAIChat(llm.OpenAIChatConfig{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel, HTTPClient: client})
+	chat, err := llm.NewOpenAIChat(llm.OpenAIChatConfig{BaseURL: cfg.LLMBaseURL, APIKey: cfg.LLMAPIKey, Model: cfg.LLMModel, HTTPClient: client,
+		Timeout: cfg.LLMTimeout, TotalTimeout: cfg.LLMTimeout})
 	if err != nil {
 		return nil, err
 	}

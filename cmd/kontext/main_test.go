@@ -216,6 +216,13 @@ func TestConfig(t *testing.T) {
 			wantErr: []string{"--addr", "--max-body-bytes", "--shutdown-timeout", "--log-format"}},
 		{name: "llm url needs a model", args: []string{"--llm-base-url", "http://localhost:11434/v1"}, wantErr: []string{"--llm-model"}},
 		{name: "bad llm url", args: []string{"--llm-base-url", "localhost", "--llm-model", "m"}, wantErr: []string{"--llm-base-url"}},
+		{name: "llm timeout under the write timeout", args: []string{"--llm-timeout", "3m"}, wantErr: []string{"--llm-timeout", "--write-timeout (3m0s)"}},
+		{name: "llm timeout default", check: func(t *testing.T, c Config) {
+			if c.LLMTimeout != 60*time.Second || c.LLMTimeout >= c.WriteTimeout || c.DBWait != 30*time.Second {
+				t.Errorf("LLMTimeout = %v, DBWait = %v; want 60s under the write timeout %v, and 30s", c.LLMTimeout, c.DBWait, c.WriteTimeout)
+			}
+		}},
+		{name: "bad db wait", args: []string{"--db-wait", "-1s"}, wantErr: []string{"--db-wait"}},
 		{name: "secret masked in errors", args: []string{"--database-url", "postgres://u:hunter2@db:99999999/x"}, wantErr: []string{"--database-url"}},
 	}
 	for _, tc := range tests {

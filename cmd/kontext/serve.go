@@ -60,6 +60,13 @@ func NewMain(cfg Config, log *slog.Logger) *Main {
 func (m *Main) Run(ctx context.Context) error {
 	cfg := m.Config
 	m.Logger.Info("starting kontext", append([]any{slog.String("version", version)}, cfg.logAttrs()...)...)
+	firstURL := cfg.DatabaseURL
+	if cfg.MigrateOnStart {
+		firstURL = cfg.OwnerDatabaseURL
+	}
+	if err := waitForDatabase(ctx, firstURL, cfg.DBWait, m.Logger); err != nil {
+		return err
+	}
 	if cfg.MigrateOnStart {
 		if err := migrate(ctx, cfg, m.Logger); err != nil {
 			return err
@@ -81,7 +88,7 @@ func (m *Main) Run(ctx context.Context) error {
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := m.pool.Ping(pingCtx); err != nil {
-		return fmt.Errorf("connect to database as %s: %w (is it running? `make db` starts a local one)", poolCfg.ConnConfig.User, err)
+		return fmt.Errorf("connect to database as %s: %w %s", poolCfg.ConnConfig.User, err, dbDownHint)
 	}
 
 	ingester, err := newIngester(ctx, cfg, m.pool, m.Logger)
@@ -340,6 +347,9 @@ func migrate(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	applied, err := migrations.Migrate(ctx, pool, migrations.Options{AppRole: appRole, Logger: log})
 	if err != nil {
+		if retryableConnect(err) {
+			return fmt.Errorf("migrate as %s: %w %s", poolCfg.ConnConfig.User, err, dbDownHint)
+		}
 		return fmt.Errorf("migrate as %s: %w", poolCfg.ConnConfig.User, err)
 	}
 	log.Info("migrations current", slog.Int("applied", len(applied)), slog.Int("version", migrations.Latest()))
