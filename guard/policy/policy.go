@@ -23,6 +23,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -70,6 +71,11 @@ type Violation struct {
 	Span [2]int `json:"span"`
 	// Message explains the violation to the reviewer.
 	Message string `json:"message"`
+	// Basis names the legal provisions the rule rests on, for example
+	// "HWG §3, §12; VO (EG) 1924/2006 Art. 10".
+	Basis string `json:"basis,omitempty"`
+	// Rewrite suggests wording that avoids the violation, where one is safe.
+	Rewrite string `json:"rewrite,omitempty"`
 }
 
 // Result is the verdict of a policy check.
@@ -88,7 +94,7 @@ const (
 
 var knownChecks = []string{checkCompetitor, checkPriceFloor, checkPersonalData, checkAIDisclosure}
 
-//go:embed packs/*.yaml
+//go:embed packs/*.yaml packs/lexicon/*.txt
 var builtinPacks embed.FS
 
 // BuiltinPacks lists the names of the policy packs compiled into Kontext.
@@ -96,7 +102,9 @@ func BuiltinPacks() []string {
 	entries, _ := fs.ReadDir(builtinPacks, "packs")
 	var names []string
 	for _, e := range entries {
-		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".yaml") {
+			names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
+		}
 	}
 	return names
 }
@@ -117,11 +125,23 @@ type Pack struct {
 	rules   []*policyRule
 	index   *pattern.Index
 	patRule []int // pattern id → rule index
+	// meta holds patterns that mark a sentence as talking about claims
+	// rather than making one ("we never claim", "wir verzichten auf den
+	// Begriff"); claim hits in such a sentence are dropped.
+	meta []*pattern.Pattern
+	// answers are the words that affirm a question ("ja", "yes"). When the
+	// pack names them, a claim inside a question is dropped unless the next
+	// sentence starts with one: the question is the reader's, the answer
+	// is the brand's.
+	answers map[string]bool
+	// ruleOrder maps rule ids to their place in the pack.
+	ruleOrder map[string]int
 }
 
 // policyRule is one compiled rule of a pack.
 type policyRule struct {
 	id, category, message string
+	basis, rewrite        string
 	severity              Severity
 	check                 string
 	channels              []string
@@ -130,6 +150,9 @@ type policyRule struct {
 	notAfter              []pattern.Elem
 	near, unlessNear      *nearClause
 	unlessText            *pattern.Index
+	unlessSentence        []*pattern.Pattern // a hit in a sentence holding one of these is dropped
+	notWithin             []string           // personal_data: findings inside a violation of these categories are left out
+	claim                 bool               // meta sentences and unanswered questions drop the rule's hits
 	regex                 []*regexp.Regexp
 	labels                *pattern.Index // ai_disclosure: patterns that satisfy the rule
 	patterned             bool           // the rule has patterns in the pack's index
@@ -140,6 +163,7 @@ type nearClause struct {
 	patterns []*pattern.Pattern
 	window   int
 	notAfter []pattern.Elem
+	span     bool // the violation's span covers the near match too
 }
 
 // YAML shapes of a pack file.
@@ -149,7 +173,12 @@ type packFile struct {
 	Lang        string              `yaml:"lang"`
 	Description string              `yaml:"description"`
 	Sets        map[string][]string `yaml:"sets"`
-	Rules       []ruleFile          `yaml:"rules"`
+	// Lexicons add entries to sets from files next to the pack, one entry
+	// a line ("#" starts a comment): set name → file names.
+	Lexicons map[string][]string `yaml:"lexicons"`
+	Meta     []string            `yaml:"meta"`
+	Answers  []string            `yaml:"answers"`
+	Rules    []ruleFile          `yaml:"rules"`
 }
 
 type ruleFile struct {
@@ -157,6 +186,8 @@ type ruleFile struct {
 	Category   string    `yaml:"category"`
 	Severity   string    `yaml:"severity"`
 	Message    string    `yaml:"message"`
+	Basis      string    `yaml:"basis"`
+	Rewrite    string    `yaml:"rewrite"`
 	Check      string    `yaml:"check"`
 	Patterns   []string  `yaml:"patterns"`
 	Regex      []string  `yaml:"regex"`
@@ -166,14 +197,25 @@ type ruleFile struct {
 	Near       *nearFile `yaml:"near"`
 	UnlessNear *nearFile `yaml:"unless_near"`
 	UnlessText []string  `yaml:"unless_text"`
-	Channels   []string  `yaml:"channels"`
-	Types      []string  `yaml:"types"`
+	// UnlessSentence drops a hit whose sentence holds one of the patterns
+	// (a disclaimer, authorised wording).
+	UnlessSentence []string `yaml:"unless_sentence"`
+	// NotWithin (personal_data) leaves out findings inside the sentence of
+	// a violation of the named categories (a named endorser is reported as
+	// an endorsement).
+	NotWithin []string `yaml:"not_within"`
+	// Literal keeps the rule's hits in meta sentences and questions.
+	Literal  bool     `yaml:"literal"`
+	Channels []string `yaml:"channels"`
+	Types    []string `yaml:"types"`
 }
 
 type nearFile struct {
 	Patterns []string `yaml:"patterns"`
 	Window   int      `yaml:"window"`
 	NotAfter []string `yaml:"not_after"`
+	// Span extends the violation's span over the near match.
+	Span bool `yaml:"span"`
 }
 
 // LoadPack loads a built-in pack by name ("de-marketing", "en-marketing") or
@@ -181,18 +223,21 @@ type nearFile struct {
 func LoadPack(nameOrPath string) (*Pack, error) {
 	var data []byte
 	var err error
+	var dir fs.FS
 	if !strings.ContainsAny(nameOrPath, `/\`) && !strings.HasSuffix(nameOrPath, ".yaml") && !strings.HasSuffix(nameOrPath, ".yml") {
 		data, err = builtinPacks.ReadFile(path.Join("packs", nameOrPath+".yaml"))
 		if err != nil {
 			return nil, fmt.Errorf("guard: load pack %q: no built-in pack of that name (built-in: %s)", nameOrPath, strings.Join(BuiltinPacks(), ", "))
 		}
+		dir, _ = fs.Sub(builtinPacks, "packs")
 	} else {
 		data, err = os.ReadFile(nameOrPath)
 		if err != nil {
 			return nil, fmt.Errorf("guard: load pack: %w", err)
 		}
+		dir = os.DirFS(filepath.Dir(nameOrPath))
 	}
-	p, err := ParsePack(data)
+	p, err := parsePack(data, dir)
 	if err != nil {
 		return nil, fmt.Errorf("guard: load pack %s: %w", nameOrPath, err)
 	}
@@ -203,6 +248,12 @@ func LoadPack(nameOrPath string) (*Pack, error) {
 // unknown severities, checks or languages, bad patterns and bad regular
 // expressions are reported together, each with the rule it belongs to.
 func ParsePack(data []byte) (*Pack, error) {
+	return parsePack(data, nil)
+}
+
+// parsePack compiles a pack whose lexicon files are read from dir (nil: the
+// pack may name no lexicons).
+func parsePack(data []byte, dir fs.FS) (*Pack, error) {
 	var pf packFile
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -223,8 +274,35 @@ func ParsePack(data []byte) (*Pack, error) {
 	}
 	p := &Pack{ID: pf.ID, Version: pf.Version, Lang: strings.ToLower(pf.Lang), Description: pf.Description, lang: lang}
 	pc := &pattern.Compiler{Lang: lang, Sets: map[string][][]pattern.Elem{}}
+	if pf.Sets == nil {
+		pf.Sets = map[string][]string{}
+	}
+	for set, files := range pf.Lexicons {
+		for _, name := range files {
+			entries, err := readLexicon(dir, name)
+			if err != nil {
+				bad("pack %s: lexicon %s: %v", pf.ID, name, err)
+				continue
+			}
+			pf.Sets[set] = append(pf.Sets[set], entries...)
+		}
+	}
 	for _, e := range compileSets(pc, pf.Sets) {
 		bad("pack %s: %v", pf.ID, e)
+	}
+	for _, src := range pf.Meta {
+		tp, err := pc.CompileFree(src)
+		if err != nil {
+			bad("pack %s: meta: %v", pf.ID, err)
+			continue
+		}
+		p.meta = append(p.meta, tp)
+	}
+	if len(pf.Answers) > 0 {
+		p.answers = map[string]bool{}
+		for _, a := range pf.Answers {
+			p.answers[strings.ToLower(strings.TrimSpace(a))] = true
+		}
 	}
 
 	var pats []*pattern.Pattern
@@ -258,7 +336,32 @@ func ParsePack(data []byte) (*Pack, error) {
 		return nil, errors.Join(errs...)
 	}
 	p.index = pattern.NewIndex(pats)
+	p.ruleOrder = make(map[string]int, len(p.rules))
+	for i, r := range p.rules {
+		p.ruleOrder[r.id] = i
+	}
 	return p, nil
+}
+
+// readLexicon reads the entries of a lexicon file: one set entry a line,
+// blank lines and lines starting with "#" left out.
+func readLexicon(dir fs.FS, name string) ([]string, error) {
+	if dir == nil {
+		return nil, errors.New("no directory to read lexicons from")
+	}
+	data, err := fs.ReadFile(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, line)
+	}
+	return out, nil
 }
 
 // compileSets compiles named sets; a set may use other sets of the pack.
@@ -337,7 +440,8 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 	if strings.TrimSpace(rf.Message) == "" {
 		bad("missing message")
 	}
-	r := &policyRule{id: rf.ID, category: rf.Category, severity: sev, message: rf.Message, check: rf.Check, types: rf.Types}
+	r := &policyRule{id: rf.ID, category: rf.Category, severity: sev, message: rf.Message, basis: rf.Basis, rewrite: rf.Rewrite,
+		check: rf.Check, types: rf.Types, notWithin: rf.NotWithin, claim: !rf.Literal && rf.Check == ""}
 	for _, c := range rf.Channels {
 		r.channels = append(r.channels, strings.ToLower(strings.TrimSpace(c)))
 	}
@@ -345,7 +449,7 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 		var out []*pattern.Pattern
 		for _, src := range srcs {
 			compile := pc.Compile
-			if field == "ignore" || strings.HasSuffix(field, "near") {
+			if field == "ignore" || field == "unless_sentence" || strings.HasSuffix(field, "near") {
 				compile = pc.CompileFree
 			}
 			tp, err := compile(src)
@@ -382,7 +486,7 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 		if len(nf.Patterns) == 0 {
 			bad("%s: no patterns", field)
 		}
-		return &nearClause{patterns: compileAll(field, nf.Patterns), window: nf.Window, notAfter: singles(field+".not_after", nf.NotAfter)}
+		return &nearClause{patterns: compileAll(field, nf.Patterns), window: nf.Window, notAfter: singles(field+".not_after", nf.NotAfter), span: nf.Span}
 	}
 	var pats []*pattern.Pattern
 	switch rf.Check {
@@ -419,6 +523,7 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 	if len(rf.UnlessText) > 0 {
 		r.unlessText = pattern.NewIndex(compileAll("unless_text", rf.UnlessText))
 	}
+	r.unlessSentence = compileAll("unless_sentence", rf.UnlessSentence)
 	r.patterned = len(pats) > 0
 	if len(problems) > 0 {
 		return nil, nil, problems
@@ -605,7 +710,16 @@ func ParseBrand(data []byte) (*BrandPack, error) {
 	for _, tp := range compile("required_terms", required) {
 		b.required = append(b.required, pattern.NewIndex([]*pattern.Pattern{tp}))
 	}
-	b.competitors = compile("competitors", b.Competitors)
+	// A competitor is named by its genitive and in compounds too:
+	// "Glowly's cream", "Teeblatt-Beutel".
+	competitors := make([]string, len(b.Competitors))
+	for i, c := range b.Competitors {
+		competitors[i] = c
+		if plainWord(c) {
+			competitors[i] = fmt.Sprintf("(%s|%s-*|%s's|%s’s|%ss)", c, c, c, c, c)
+		}
+	}
+	b.competitors = compile("competitors", competitors)
 	products := make([]string, 0, len(b.PriceFloors))
 	for prod := range b.PriceFloors {
 		products = append(products, prod)
