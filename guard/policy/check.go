@@ -378,21 +378,39 @@ func (r *checkRun) indexHits(rule *policyRule, ix *pattern.Index, extra map[stri
 }
 
 // regexRule reports the matches of a rule made of regular expressions
-// only; unless_text, unless_sentence, meta patterns and questions apply to
-// them as to token patterns.
+// only. They run on the folded text (lower-case, dashes and quotes
+// normalised) and only when the text holds one of the rule's gate strings;
+// unless_text, unless_sentence, meta patterns and questions apply to them
+// as to token patterns.
 func (r *checkRun) regexRule(rule *policyRule) {
+	if len(rule.gate) > 0 {
+		open := false
+		for _, g := range rule.gate {
+			if strings.Contains(r.ft.Text, g) {
+				open = true
+				break
+			}
+		}
+		if !open {
+			return
+		}
+	}
 	if rule.unlessText != nil && r.textHas(rule) {
 		return
 	}
-	for _, re := range rule.regex {
-		for _, loc := range re.FindAllStringIndex(r.text, 100) {
+	for _, re := range rule.folded {
+		for _, loc := range re.FindAllStringIndex(r.ft.Text, 100) {
 			if loc[1] <= loc[0] {
 				continue
 			}
-			if s, e, ok := r.tokensOf(loc[0], loc[1]); ok && !r.sentenceValid(rule, s, e) {
+			a, b := textnorm.ClampSpan(r.ft.Orig(loc[0]), r.ft.Orig(loc[1]), len(r.text))
+			if b <= a {
 				continue
 			}
-			r.addRule(rule, [2]int{loc[0], loc[1]}, nil)
+			if s, e, ok := r.tokensOf(a, b); ok && !r.sentenceValid(rule, s, e) {
+				continue
+			}
+			r.addRule(rule, [2]int{a, b}, nil)
 		}
 	}
 }

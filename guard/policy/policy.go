@@ -32,6 +32,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"kontext/guard/internal/pattern"
+	"kontext/guard/internal/textnorm"
 )
 
 // Severity says what a policy violation does to a draft.
@@ -154,9 +155,11 @@ type policyRule struct {
 	notWithin             []string           // personal_data: findings inside a violation of these categories are left out
 	claim                 bool               // meta sentences and unanswered questions drop the rule's hits
 	regex                 []*regexp.Regexp
-	labels                *pattern.Index // ai_disclosure: patterns that satisfy the rule
-	patterned             bool           // the rule has patterns in the pack's index
-	types                 []string       // personal_data: finding types, all when empty
+	folded                []*regexp.Regexp // regex-only rules: the expressions as they run on the folded text
+	gate                  []string         // regex-only rules run only when the folded text holds one of these
+	labels                *pattern.Index   // ai_disclosure: patterns that satisfy the rule
+	patterned             bool             // the rule has patterns in the pack's index
+	types                 []string         // personal_data: finding types, all when empty
 }
 
 type nearClause struct {
@@ -182,15 +185,19 @@ type packFile struct {
 }
 
 type ruleFile struct {
-	ID         string    `yaml:"id"`
-	Category   string    `yaml:"category"`
-	Severity   string    `yaml:"severity"`
-	Message    string    `yaml:"message"`
-	Basis      string    `yaml:"basis"`
-	Rewrite    string    `yaml:"rewrite"`
-	Check      string    `yaml:"check"`
-	Patterns   []string  `yaml:"patterns"`
-	Regex      []string  `yaml:"regex"`
+	ID       string   `yaml:"id"`
+	Category string   `yaml:"category"`
+	Severity string   `yaml:"severity"`
+	Message  string   `yaml:"message"`
+	Basis    string   `yaml:"basis"`
+	Rewrite  string   `yaml:"rewrite"`
+	Check    string   `yaml:"check"`
+	Patterns []string `yaml:"patterns"`
+	Regex    []string `yaml:"regex"`
+	// Gate lists strings of which the folded (lower-cased) text must hold
+	// one for a rule of regular expressions only to run: a cheap test that
+	// spares the expressions on most drafts.
+	Gate       []string  `yaml:"gate"`
 	Except     []string  `yaml:"except"`
 	Ignore     []string  `yaml:"ignore"`
 	NotAfter   []string  `yaml:"not_after"`
@@ -514,6 +521,17 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 			continue
 		}
 		r.regex = append(r.regex, re)
+		if len(rf.Patterns) == 0 && rf.Check == "" {
+			// A rule of expressions only runs them on the folded text,
+			// which is lower-case already: without (?i) the matcher can
+			// use its literal fast paths.
+			if fre, err := regexp.Compile(src); err == nil {
+				r.folded = append(r.folded, fre)
+			}
+		}
+	}
+	for _, g := range rf.Gate {
+		r.gate = append(r.gate, textnorm.Fold(g).Text)
 	}
 	r.except = singles("except", rf.Except)
 	r.ignore = compileAll("ignore", rf.Ignore)
