@@ -55,3 +55,5 @@ func BenchmarkCheck2KB(b *testing.B) {
 		})
 	}
 }
+
+func newPII() *pii.Detector { return pii.NewDetector(pii.DetectorOptions{}) }
