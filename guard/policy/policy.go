@@ -351,14 +351,20 @@ func parsePack(data []byte, dir fs.FS) (*Pack, error) {
 }
 
 // readLexicon reads the entries of a lexicon file: one set entry a line,
-// blank lines and lines starting with "#" left out.
+// blank lines and lines starting with "#" left out. A file not found next to
+// the pack is looked up among the built-in lexicons, so that a copy of a
+// built-in pack keeps working elsewhere.
 func readLexicon(dir fs.FS, name string) ([]string, error) {
-	if dir == nil {
-		return nil, errors.New("no directory to read lexicons from")
+	var data []byte
+	err := errors.New("no directory to read lexicons from")
+	if dir != nil {
+		data, err = fs.ReadFile(dir, name)
 	}
-	data, err := fs.ReadFile(dir, name)
 	if err != nil {
-		return nil, err
+		var berr error
+		if data, berr = builtinPacks.ReadFile(path.Join("packs", name)); berr != nil {
+			return nil, err
+		}
 	}
 	var out []string
 	for _, line := range strings.Split(string(data), "\n") {
