@@ -593,7 +593,8 @@ func (r *run) check() {
 	result := r.checker.Check(r.res.Draft, opts)
 	for _, v := range result.Violations {
 		span := v.Span
-		reason := Reason{Code: "policy", Rule: v.Rule, Category: v.Category, Severity: v.Severity, Message: v.Message}
+		reason := Reason{Code: "policy", Rule: v.Rule, Category: v.Category, Severity: v.Severity, Message: v.Message,
+			Basis: v.Basis, Rewrite: v.Rewrite}
 		if span != [2]int{0, 0} {
 			reason.Span = &span
 		}

@@ -136,6 +136,10 @@ type Reason struct {
 	Severity policy.Severity `json:"severity"`
 	Message  string          `json:"message"`
 	Span     *[2]int         `json:"span,omitempty"`
+	// Basis names the legal provisions a policy rule rests on.
+	Basis string `json:"basis,omitempty"`
+	// Rewrite suggests wording that avoids the violation, where one is safe.
+	Rewrite string `json:"rewrite,omitempty"`
 }
 
 // Provenance records how a draft came about.

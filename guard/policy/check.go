@@ -74,6 +74,7 @@ type checkRun struct {
 	lang       string
 	out        []Violation
 	unlessText map[*policyRule]bool
+	meta       map[int]bool // sentence start token → the sentence talks about claims
 }
 
 // Check checks text and returns the decision with every violation, ordered by
@@ -137,17 +138,21 @@ func (r *checkRun) patternRules() {
 		if end, ok := lastEnd[ri]; ok && h.Start < end {
 			return
 		}
-		if !r.applies(rule) || !r.valid(rule, int(h.Start), int(h.End)) {
+		s, e := int(h.Start), int(h.End)
+		if !r.applies(rule) || !r.valid(rule, &s, &e) {
 			return
 		}
 		lastEnd[ri] = h.End
-		r.add(rule, int(h.Start), int(h.End), nil)
+		r.add(rule, s, e, nil)
 	})
 }
 
 // valid checks a candidate hit against except, not_after, near, unless_near,
-// regex and unless_text.
-func (r *checkRun) valid(rule *policyRule, s, e int) bool {
+// regex, unless_text, unless_sentence and, for claim rules, the pack's meta
+// patterns and unanswered questions. A near clause with span set widens
+// [*sp, *ep) over its match.
+func (r *checkRun) valid(rule *policyRule, sp, ep *int) bool {
+	s, e := *sp, *ep
 	m := r.m
 	if len(rule.except) > 0 && m.MatchElems(rule.except, s) {
 		return false
@@ -162,11 +167,19 @@ func (r *checkRun) valid(rule *policyRule, s, e int) bool {
 			}
 		}
 	}
-	if rule.near != nil && !r.nearMatch(rule.near, s, e) {
-		return false
+	if rule.near != nil {
+		a, b, ok := r.nearMatch(rule.near, s, e)
+		if !ok {
+			return false
+		}
+		if rule.near.span {
+			*sp, *ep = min(s, a), max(e, b)
+		}
 	}
-	if rule.unlessNear != nil && r.nearMatch(rule.unlessNear, s, e) {
-		return false
+	if rule.unlessNear != nil {
+		if _, _, ok := r.nearMatch(rule.unlessNear, s, e); ok {
+			return false
+		}
 	}
 	if len(rule.regex) > 0 {
 		a, b := r.sentence(s, e)
@@ -184,12 +197,94 @@ func (r *checkRun) valid(rule *policyRule, s, e int) bool {
 	if rule.unlessText != nil && r.textHas(rule) {
 		return false
 	}
+	return r.sentenceValid(rule, s, e)
+}
+
+// sentenceValid applies the conditions on the sentence around tokens [s,e):
+// unless_sentence, and for claim rules the meta patterns and questions.
+func (r *checkRun) sentenceValid(rule *policyRule, s, e int) bool {
+	if len(rule.unlessSentence) == 0 && (!rule.claim || len(r.c.pack.meta) == 0 && r.c.pack.answers == nil) {
+		return true
+	}
+	a, b := r.sentenceTokens(s, e)
+	if len(rule.unlessSentence) > 0 && r.sentenceHas(rule.unlessSentence, a, b) {
+		return false
+	}
+	if !rule.claim {
+		return true
+	}
+	if len(r.c.pack.meta) > 0 {
+		if r.meta == nil {
+			r.meta = map[int]bool{}
+		}
+		v, ok := r.meta[a]
+		if !ok {
+			v = r.sentenceHas(r.c.pack.meta, a, b)
+			r.meta[a] = v
+		}
+		if v {
+			return false
+		}
+	}
+	if r.c.pack.answers != nil && r.unansweredQuestion(b) {
+		return false
+	}
 	return true
 }
 
+// sentenceTokens returns the token range [a,b) of the sentence around [s,e).
+func (r *checkRun) sentenceTokens(s, e int) (int, int) {
+	m := r.m
+	for s > 0 && m.Tokens[s].Flags&textnorm.SentStart == 0 {
+		s--
+	}
+	for e < len(m.Tokens) && m.Tokens[e].Flags&textnorm.SentStart == 0 {
+		e++
+	}
+	return s, e
+}
+
+// sentenceHas reports whether one of pats matches within tokens [a,b).
+func (r *checkRun) sentenceHas(pats []*pattern.Pattern, a, b int) bool {
+	for i := a; i < b; i++ {
+		for _, p := range pats {
+			if end := r.m.Match(p, i); end > i && end <= b {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// unansweredQuestion reports whether the sentence ending before token b is
+// a question and the next sentence does not begin with an affirmation.
+func (r *checkRun) unansweredQuestion(b int) bool {
+	m := r.m
+	end := r.ft.Orig(int(m.Tokens[b-1].End))
+	stop := len(r.text)
+	if b < len(m.Tokens) {
+		stop = r.ft.Orig(int(m.Tokens[b].Start))
+	}
+	q := false
+	for i := end; i < stop && i < len(r.text); i++ {
+		switch r.text[i] {
+		case '?':
+			q = true
+		case '.', '!', '\n':
+			i = stop
+		}
+	}
+	if !q || b >= len(m.Tokens) {
+		// A question nothing follows is the writer's own (rhetorical).
+		return false
+	}
+	return !r.c.pack.answers[m.Word(b)]
+}
+
 // nearMatch reports whether one of the clause's patterns starts within
-// window words of the hit [s,e), outside the hit itself.
-func (r *checkRun) nearMatch(n *nearClause, s, e int) bool {
+// window words of the hit [s,e), outside the hit itself, and where it
+// matched.
+func (r *checkRun) nearMatch(n *nearClause, s, e int) (int, int, bool) {
 	m := r.m
 	lo := max(0, s-n.window)
 	hi := min(len(m.Tokens), e+n.window)
@@ -208,11 +303,11 @@ func (r *checkRun) nearMatch(n *nearClause, s, e int) bool {
 		}
 		for _, p := range n.patterns {
 			if end := m.Match(p, i); end > i {
-				return true
+				return i, end, true
 			}
 		}
 	}
-	return false
+	return 0, 0, false
 }
 
 // textHas reports whether any unless_text pattern occurs anywhere in the text.
@@ -249,7 +344,14 @@ func (r *checkRun) span(s, e int) [2]int {
 // placeholders {match} and extra ones filled in.
 func (r *checkRun) add(rule *policyRule, s, e int, extra map[string]string) {
 	sp := r.span(s, e)
+	r.addRule(rule, sp, extra)
+}
+
+// addRule records a violation of rule over the byte span sp.
+func (r *checkRun) addRule(rule *policyRule, sp [2]int, extra map[string]string) {
 	r.addSpan(rule.id, rule.category, rule.severity, sp, rule.message, extra)
+	v := &r.out[len(r.out)-1]
+	v.Basis, v.Rewrite = rule.basis, rule.rewrite
 }
 
 func (r *checkRun) addSpan(id, category string, sev Severity, sp [2]int, msg string, extra map[string]string) {
@@ -275,14 +377,60 @@ func (r *checkRun) indexHits(rule *policyRule, ix *pattern.Index, extra map[stri
 	})
 }
 
+// regexRule reports the matches of a rule made of regular expressions
+// only. They run on the folded text (lower-case, dashes and quotes
+// normalised) and only when the text holds one of the rule's gate strings;
+// unless_text, unless_sentence, meta patterns and questions apply to them
+// as to token patterns.
 func (r *checkRun) regexRule(rule *policyRule) {
-	for _, re := range rule.regex {
-		for _, loc := range re.FindAllStringIndex(r.text, 100) {
-			if loc[1] > loc[0] {
-				r.addSpan(rule.id, rule.category, rule.severity, [2]int{loc[0], loc[1]}, rule.message, nil)
+	if len(rule.gate) > 0 {
+		open := false
+		for _, g := range rule.gate {
+			if strings.Contains(r.ft.Text, g) {
+				open = true
+				break
 			}
 		}
+		if !open {
+			return
+		}
 	}
+	if rule.unlessText != nil && r.textHas(rule) {
+		return
+	}
+	for _, re := range rule.folded {
+		for _, loc := range re.FindAllStringIndex(r.ft.Text, 100) {
+			if loc[1] <= loc[0] {
+				continue
+			}
+			a, b := textnorm.ClampSpan(r.ft.Orig(loc[0]), r.ft.Orig(loc[1]), len(r.text))
+			if b <= a {
+				continue
+			}
+			if s, e, ok := r.tokensOf(a, b); ok && !r.sentenceValid(rule, s, e) {
+				continue
+			}
+			r.addRule(rule, [2]int{a, b}, nil)
+		}
+	}
+}
+
+// tokensOf returns the tokens that overlap the original byte range [a,b).
+func (r *checkRun) tokensOf(a, b int) (int, int, bool) {
+	s, e := -1, -1
+	for i, t := range r.m.Tokens {
+		ts, te := r.ft.Orig(int(t.Start)), r.ft.Orig(int(t.End))
+		if te > a && ts < b {
+			if s < 0 {
+				s = i
+			}
+			e = i + 1
+		}
+		if ts >= b {
+			break
+		}
+	}
+	return s, e, s >= 0
 }
 
 func (r *checkRun) aiDisclosure(rule *policyRule) {
@@ -290,7 +438,7 @@ func (r *checkRun) aiDisclosure(rule *policyRule) {
 		return
 	}
 	if !rule.labels.Any(r.m) {
-		r.addSpan(rule.id, rule.category, rule.severity, [2]int{0, 0}, rule.message, map[string]string{"channel": r.opts.Channel})
+		r.addRule(rule, [2]int{0, 0}, map[string]string{"channel": r.opts.Channel})
 	}
 }
 
@@ -303,11 +451,33 @@ func (r *checkRun) personalData(rule *policyRule) {
 			continue
 		}
 		a, b := textnorm.ClampSpan(f.Start, f.End, len(r.text))
-		if b <= a {
+		if b <= a || r.withinCategories(rule.notWithin, a, b) {
 			continue
 		}
-		r.addSpan(rule.id, rule.category, rule.severity, [2]int{a, b}, rule.message, map[string]string{"type": f.Type, "match": "[" + f.Type + "]"})
+		r.addRule(rule, [2]int{a, b}, map[string]string{"type": f.Type, "match": "[" + f.Type + "]"})
 	}
+}
+
+// withinCategories reports whether the byte range [a,b) lies in the
+// sentence of a violation of one of the categories found so far.
+func (r *checkRun) withinCategories(cats []string, a, b int) bool {
+	if len(cats) == 0 {
+		return false
+	}
+	for _, v := range r.out {
+		if !slices.Contains(cats, v.Category) {
+			continue
+		}
+		s, e, ok := r.tokensOf(v.Span[0], v.Span[1])
+		if !ok {
+			continue
+		}
+		ss, se := r.sentence(s, e)
+		if a >= ss && b <= se {
+			return true
+		}
+	}
+	return false
 }
 
 // priceFloors flags prices below the floor of the product they are offered
@@ -512,6 +682,43 @@ func guessLang(m *pattern.Matcher) string {
 	return "en"
 }
 
+// dedupe drops a pack rule's violation that overlaps another of the same
+// category with at least its severity from a rule earlier in the pack: one
+// claim, one finding ("heilt Erkältungen" is a cure claim, not also a
+// disease claim).
+func (r *checkRun) dedupe(vs []Violation) []Violation {
+	order := r.c.pack.ruleOrder
+	out := vs[:0]
+	for i, v := range vs {
+		oi, ok := order[v.Rule]
+		drop := false
+		for j, w := range vs {
+			if !ok || j == i || w.Category != v.Category || w.Span[0] >= v.Span[1] || v.Span[0] >= w.Span[1] {
+				continue
+			}
+			oj, wok := order[w.Rule]
+			if !wok {
+				continue
+			}
+			if sevRank(w.Severity) > sevRank(v.Severity) || sevRank(w.Severity) == sevRank(v.Severity) && (oj < oi || oj == oi && j < i) {
+				drop = true
+				break
+			}
+		}
+		if !drop {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func sevRank(s Severity) int {
+	if s == SeverityBlock {
+		return 2
+	}
+	return 1
+}
+
 // result orders violations and derives the decision.
 func (r *checkRun) result() Result {
 	slices.SortStableFunc(r.out, func(a, b Violation) int {
@@ -520,6 +727,7 @@ func (r *checkRun) result() Result {
 		}
 		return strings.Compare(a.Rule, b.Rule)
 	})
+	r.out = r.dedupe(r.out)
 	res := Result{Decision: Approved, Violations: r.out}
 	if res.Violations == nil {
 		res.Violations = []Violation{}

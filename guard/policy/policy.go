@@ -23,6 +23,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -31,6 +32,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"kontext/guard/internal/pattern"
+	"kontext/guard/internal/textnorm"
 )
 
 // Severity says what a policy violation does to a draft.
@@ -70,6 +72,11 @@ type Violation struct {
 	Span [2]int `json:"span"`
 	// Message explains the violation to the reviewer.
 	Message string `json:"message"`
+	// Basis names the legal provisions the rule rests on, for example
+	// "HWG §3, §12; VO (EG) 1924/2006 Art. 10".
+	Basis string `json:"basis,omitempty"`
+	// Rewrite suggests wording that avoids the violation, where one is safe.
+	Rewrite string `json:"rewrite,omitempty"`
 }
 
 // Result is the verdict of a policy check.
@@ -88,7 +95,7 @@ const (
 
 var knownChecks = []string{checkCompetitor, checkPriceFloor, checkPersonalData, checkAIDisclosure}
 
-//go:embed packs/*.yaml
+//go:embed packs/*.yaml packs/lexicon/*.txt
 var builtinPacks embed.FS
 
 // BuiltinPacks lists the names of the policy packs compiled into Kontext.
@@ -96,7 +103,9 @@ func BuiltinPacks() []string {
 	entries, _ := fs.ReadDir(builtinPacks, "packs")
 	var names []string
 	for _, e := range entries {
-		names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".yaml") {
+			names = append(names, strings.TrimSuffix(e.Name(), ".yaml"))
+		}
 	}
 	return names
 }
@@ -117,11 +126,23 @@ type Pack struct {
 	rules   []*policyRule
 	index   *pattern.Index
 	patRule []int // pattern id → rule index
+	// meta holds patterns that mark a sentence as talking about claims
+	// rather than making one ("we never claim", "wir verzichten auf den
+	// Begriff"); claim hits in such a sentence are dropped.
+	meta []*pattern.Pattern
+	// answers are the words that affirm a question ("ja", "yes"). When the
+	// pack names them, a claim inside a question is dropped unless the next
+	// sentence starts with one: the question is the reader's, the answer
+	// is the brand's.
+	answers map[string]bool
+	// ruleOrder maps rule ids to their place in the pack.
+	ruleOrder map[string]int
 }
 
 // policyRule is one compiled rule of a pack.
 type policyRule struct {
 	id, category, message string
+	basis, rewrite        string
 	severity              Severity
 	check                 string
 	channels              []string
@@ -130,16 +151,22 @@ type policyRule struct {
 	notAfter              []pattern.Elem
 	near, unlessNear      *nearClause
 	unlessText            *pattern.Index
+	unlessSentence        []*pattern.Pattern // a hit in a sentence holding one of these is dropped
+	notWithin             []string           // personal_data: findings inside a violation of these categories are left out
+	claim                 bool               // meta sentences and unanswered questions drop the rule's hits
 	regex                 []*regexp.Regexp
-	labels                *pattern.Index // ai_disclosure: patterns that satisfy the rule
-	patterned             bool           // the rule has patterns in the pack's index
-	types                 []string       // personal_data: finding types, all when empty
+	folded                []*regexp.Regexp // regex-only rules: the expressions as they run on the folded text
+	gate                  []string         // regex-only rules run only when the folded text holds one of these
+	labels                *pattern.Index   // ai_disclosure: patterns that satisfy the rule
+	patterned             bool             // the rule has patterns in the pack's index
+	types                 []string         // personal_data: finding types, all when empty
 }
 
 type nearClause struct {
 	patterns []*pattern.Pattern
 	window   int
 	notAfter []pattern.Elem
+	span     bool // the violation's span covers the near match too
 }
 
 // YAML shapes of a pack file.
@@ -149,31 +176,53 @@ type packFile struct {
 	Lang        string              `yaml:"lang"`
 	Description string              `yaml:"description"`
 	Sets        map[string][]string `yaml:"sets"`
-	Rules       []ruleFile          `yaml:"rules"`
+	// Lexicons add entries to sets from files next to the pack, one entry
+	// a line ("#" starts a comment): set name → file names.
+	Lexicons map[string][]string `yaml:"lexicons"`
+	Meta     []string            `yaml:"meta"`
+	Answers  []string            `yaml:"answers"`
+	Rules    []ruleFile          `yaml:"rules"`
 }
 
 type ruleFile struct {
-	ID         string    `yaml:"id"`
-	Category   string    `yaml:"category"`
-	Severity   string    `yaml:"severity"`
-	Message    string    `yaml:"message"`
-	Check      string    `yaml:"check"`
-	Patterns   []string  `yaml:"patterns"`
-	Regex      []string  `yaml:"regex"`
+	ID       string   `yaml:"id"`
+	Category string   `yaml:"category"`
+	Severity string   `yaml:"severity"`
+	Message  string   `yaml:"message"`
+	Basis    string   `yaml:"basis"`
+	Rewrite  string   `yaml:"rewrite"`
+	Check    string   `yaml:"check"`
+	Patterns []string `yaml:"patterns"`
+	Regex    []string `yaml:"regex"`
+	// Gate lists strings of which the folded (lower-cased) text must hold
+	// one for a rule of regular expressions only to run: a cheap test that
+	// spares the expressions on most drafts.
+	Gate       []string  `yaml:"gate"`
 	Except     []string  `yaml:"except"`
 	Ignore     []string  `yaml:"ignore"`
 	NotAfter   []string  `yaml:"not_after"`
 	Near       *nearFile `yaml:"near"`
 	UnlessNear *nearFile `yaml:"unless_near"`
 	UnlessText []string  `yaml:"unless_text"`
-	Channels   []string  `yaml:"channels"`
-	Types      []string  `yaml:"types"`
+	// UnlessSentence drops a hit whose sentence holds one of the patterns
+	// (a disclaimer, authorised wording).
+	UnlessSentence []string `yaml:"unless_sentence"`
+	// NotWithin (personal_data) leaves out findings inside the sentence of
+	// a violation of the named categories (a named endorser is reported as
+	// an endorsement).
+	NotWithin []string `yaml:"not_within"`
+	// Literal keeps the rule's hits in meta sentences and questions.
+	Literal  bool     `yaml:"literal"`
+	Channels []string `yaml:"channels"`
+	Types    []string `yaml:"types"`
 }
 
 type nearFile struct {
 	Patterns []string `yaml:"patterns"`
 	Window   int      `yaml:"window"`
 	NotAfter []string `yaml:"not_after"`
+	// Span extends the violation's span over the near match.
+	Span bool `yaml:"span"`
 }
 
 // LoadPack loads a built-in pack by name ("de-marketing", "en-marketing") or
@@ -181,18 +230,21 @@ type nearFile struct {
 func LoadPack(nameOrPath string) (*Pack, error) {
 	var data []byte
 	var err error
+	var dir fs.FS
 	if !strings.ContainsAny(nameOrPath, `/\`) && !strings.HasSuffix(nameOrPath, ".yaml") && !strings.HasSuffix(nameOrPath, ".yml") {
 		data, err = builtinPacks.ReadFile(path.Join("packs", nameOrPath+".yaml"))
 		if err != nil {
 			return nil, fmt.Errorf("guard: load pack %q: no built-in pack of that name (built-in: %s)", nameOrPath, strings.Join(BuiltinPacks(), ", "))
 		}
+		dir, _ = fs.Sub(builtinPacks, "packs")
 	} else {
 		data, err = os.ReadFile(nameOrPath)
 		if err != nil {
 			return nil, fmt.Errorf("guard: load pack: %w", err)
 		}
+		dir = os.DirFS(filepath.Dir(nameOrPath))
 	}
-	p, err := ParsePack(data)
+	p, err := parsePack(data, dir)
 	if err != nil {
 		return nil, fmt.Errorf("guard: load pack %s: %w", nameOrPath, err)
 	}
@@ -203,6 +255,12 @@ func LoadPack(nameOrPath string) (*Pack, error) {
 // unknown severities, checks or languages, bad patterns and bad regular
 // expressions are reported together, each with the rule it belongs to.
 func ParsePack(data []byte) (*Pack, error) {
+	return parsePack(data, nil)
+}
+
+// parsePack compiles a pack whose lexicon files are read from dir (nil: the
+// pack may name no lexicons).
+func parsePack(data []byte, dir fs.FS) (*Pack, error) {
 	var pf packFile
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -223,8 +281,35 @@ func ParsePack(data []byte) (*Pack, error) {
 	}
 	p := &Pack{ID: pf.ID, Version: pf.Version, Lang: strings.ToLower(pf.Lang), Description: pf.Description, lang: lang}
 	pc := &pattern.Compiler{Lang: lang, Sets: map[string][][]pattern.Elem{}}
+	if pf.Sets == nil {
+		pf.Sets = map[string][]string{}
+	}
+	for set, files := range pf.Lexicons {
+		for _, name := range files {
+			entries, err := readLexicon(dir, name)
+			if err != nil {
+				bad("pack %s: lexicon %s: %v", pf.ID, name, err)
+				continue
+			}
+			pf.Sets[set] = append(pf.Sets[set], entries...)
+		}
+	}
 	for _, e := range compileSets(pc, pf.Sets) {
 		bad("pack %s: %v", pf.ID, e)
+	}
+	for _, src := range pf.Meta {
+		tp, err := pc.CompileFree(src)
+		if err != nil {
+			bad("pack %s: meta: %v", pf.ID, err)
+			continue
+		}
+		p.meta = append(p.meta, tp)
+	}
+	if len(pf.Answers) > 0 {
+		p.answers = map[string]bool{}
+		for _, a := range pf.Answers {
+			p.answers[strings.ToLower(strings.TrimSpace(a))] = true
+		}
 	}
 
 	var pats []*pattern.Pattern
@@ -258,7 +343,38 @@ func ParsePack(data []byte) (*Pack, error) {
 		return nil, errors.Join(errs...)
 	}
 	p.index = pattern.NewIndex(pats)
+	p.ruleOrder = make(map[string]int, len(p.rules))
+	for i, r := range p.rules {
+		p.ruleOrder[r.id] = i
+	}
 	return p, nil
+}
+
+// readLexicon reads the entries of a lexicon file: one set entry a line,
+// blank lines and lines starting with "#" left out. A file not found next to
+// the pack is looked up among the built-in lexicons, so that a copy of a
+// built-in pack keeps working elsewhere.
+func readLexicon(dir fs.FS, name string) ([]string, error) {
+	var data []byte
+	err := errors.New("no directory to read lexicons from")
+	if dir != nil {
+		data, err = fs.ReadFile(dir, name)
+	}
+	if err != nil {
+		var berr error
+		if data, berr = builtinPacks.ReadFile(path.Join("packs", name)); berr != nil {
+			return nil, err
+		}
+	}
+	var out []string
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, line)
+	}
+	return out, nil
 }
 
 // compileSets compiles named sets; a set may use other sets of the pack.
@@ -337,7 +453,8 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 	if strings.TrimSpace(rf.Message) == "" {
 		bad("missing message")
 	}
-	r := &policyRule{id: rf.ID, category: rf.Category, severity: sev, message: rf.Message, check: rf.Check, types: rf.Types}
+	r := &policyRule{id: rf.ID, category: rf.Category, severity: sev, message: rf.Message, basis: rf.Basis, rewrite: rf.Rewrite,
+		check: rf.Check, types: rf.Types, notWithin: rf.NotWithin, claim: !rf.Literal && rf.Check == ""}
 	for _, c := range rf.Channels {
 		r.channels = append(r.channels, strings.ToLower(strings.TrimSpace(c)))
 	}
@@ -345,7 +462,7 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 		var out []*pattern.Pattern
 		for _, src := range srcs {
 			compile := pc.Compile
-			if field == "ignore" || strings.HasSuffix(field, "near") {
+			if field == "ignore" || field == "unless_sentence" || strings.HasSuffix(field, "near") {
 				compile = pc.CompileFree
 			}
 			tp, err := compile(src)
@@ -382,7 +499,7 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 		if len(nf.Patterns) == 0 {
 			bad("%s: no patterns", field)
 		}
-		return &nearClause{patterns: compileAll(field, nf.Patterns), window: nf.Window, notAfter: singles(field+".not_after", nf.NotAfter)}
+		return &nearClause{patterns: compileAll(field, nf.Patterns), window: nf.Window, notAfter: singles(field+".not_after", nf.NotAfter), span: nf.Span}
 	}
 	var pats []*pattern.Pattern
 	switch rf.Check {
@@ -410,6 +527,17 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 			continue
 		}
 		r.regex = append(r.regex, re)
+		if len(rf.Patterns) == 0 && rf.Check == "" {
+			// A rule of expressions only runs them on the folded text,
+			// which is lower-case already: without (?i) the matcher can
+			// use its literal fast paths.
+			if fre, err := regexp.Compile(src); err == nil {
+				r.folded = append(r.folded, fre)
+			}
+		}
+	}
+	for _, g := range rf.Gate {
+		r.gate = append(r.gate, textnorm.Fold(g).Text)
 	}
 	r.except = singles("except", rf.Except)
 	r.ignore = compileAll("ignore", rf.Ignore)
@@ -419,6 +547,7 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 	if len(rf.UnlessText) > 0 {
 		r.unlessText = pattern.NewIndex(compileAll("unless_text", rf.UnlessText))
 	}
+	r.unlessSentence = compileAll("unless_sentence", rf.UnlessSentence)
 	r.patterned = len(pats) > 0
 	if len(problems) > 0 {
 		return nil, nil, problems
@@ -605,7 +734,16 @@ func ParseBrand(data []byte) (*BrandPack, error) {
 	for _, tp := range compile("required_terms", required) {
 		b.required = append(b.required, pattern.NewIndex([]*pattern.Pattern{tp}))
 	}
-	b.competitors = compile("competitors", b.Competitors)
+	// A competitor is named by its genitive and in compounds too:
+	// "Glowly's cream", "Teeblatt-Beutel".
+	competitors := make([]string, len(b.Competitors))
+	for i, c := range b.Competitors {
+		competitors[i] = c
+		if plainWord(c) {
+			competitors[i] = fmt.Sprintf("(%s|%s-*|%s's|%s’s|%ss)", c, c, c, c, c)
+		}
+	}
+	b.competitors = compile("competitors", competitors)
 	products := make([]string, 0, len(b.PriceFloors))
 	for prod := range b.PriceFloors {
 		products = append(products, prod)

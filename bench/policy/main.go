@@ -1,0 +1,422 @@
+// Command policy measures the built-in policy packs on the labelled claims
+// benchmark in testdata/policy: German and English marketing sentences, each
+// labelled with the legal categories it breaks or as clean. For each
+// language and for the development and the test part it prints, per
+// category, precision and recall, the share of violations caught and of
+// clean texts passed, and the confusion between categories, for the packs
+// as they are beside the packs as they were (testdata/policy/baseline).
+// It also times the check of a 2 KB draft.
+//
+//	go run ./bench/policy                 # dev and test figures, latency
+//	go run ./bench/policy -misses         # also list what the dev part gets wrong
+//	go run ./bench/policy -write-suite evals/suites/claims.yaml
+//
+// Rules are tuned on the development part only; -misses never lists test
+// examples.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"kontext/guard/pii"
+	"kontext/guard/policy"
+)
+
+// labels maps the benchmark's category names to the packs' categories.
+var labels = map[string]string{
+	"health":      "health_claim",
+	"green":       "green_claim",
+	"comparative": "comparative_claim",
+	"superlative": "superlative_claim",
+	"price":       "price_claim",
+	"free":        "free_claim",
+	"urgency":     "false_urgency",
+	"guarantee":   "guaranteed_success",
+	"endorsement": "endorsement",
+	"personal":    "personal_data",
+}
+
+// order is the order categories are printed in.
+var order = []string{"health_claim", "green_claim", "comparative_claim", "superlative_claim", "price_claim",
+	"free_claim", "false_urgency", "guaranteed_success", "endorsement", "personal_data"}
+
+// Example is one labelled text of the benchmark.
+type Example struct {
+	Lang, Theme, Channel, Text string
+	Line                       int
+	// Want holds the expected pack categories; empty means clean.
+	Want []string
+	Test bool
+}
+
+func main() {
+	dir := flag.String("dir", "testdata/policy", "benchmark directory")
+	misses := flag.Bool("misses", false, "list the development examples the current packs get wrong")
+	suite := flag.String("write-suite", "", "write the test part as an eval suite to this file and exit")
+	only := flag.String("part", "", "print only this part: dev or test (default both)")
+	flag.Parse()
+	exs, err := load(*dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if *suite != "" {
+		if err := writeSuite(*suite, *dir, exs); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	brand, err := policy.LoadBrand(filepath.Join(*dir, "brand.yaml"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	det := pii.NewDetector(pii.DetectorOptions{})
+	checkers := map[string][2]*policy.Checker{}
+	for _, lang := range []string{"de", "en"} {
+		name := lang + "-marketing"
+		old, err := policy.LoadPack(filepath.Join(*dir, "baseline", name+".yaml"))
+		if err != nil {
+			log.Fatal(err)
+		}
+		cur, err := policy.LoadPack(name)
+		if err != nil {
+			log.Fatal(err)
+		}
+		checkers[lang] = [2]*policy.Checker{policy.NewChecker(old, policy.WithPersonalData(det)), policy.NewChecker(cur, policy.WithPersonalData(det))}
+	}
+	fmt.Printf("Policy benchmark: %d examples (%s)\n", len(exs), *dir)
+	for _, part := range []string{"dev", "test"} {
+		if *only != "" && *only != part {
+			continue
+		}
+		for _, lang := range []string{"de", "en"} {
+			var sel []Example
+			for _, e := range exs {
+				if e.Lang == lang && e.Test == (part == "test") {
+					sel = append(sel, e)
+				}
+			}
+			cs := checkers[lang]
+			before := score(cs[0], brand, sel)
+			after := score(cs[1], brand, sel)
+			report(part, lang, sel, before, after)
+			if *misses && part == "dev" {
+				listMisses(sel, after)
+			}
+		}
+	}
+	if *only != "" {
+		return
+	}
+	for _, lang := range []string{"de", "en"} {
+		latency(checkers[lang][1], brand, exs, lang)
+	}
+}
+
+// load reads bench-de.txt, bench-en.txt and split.txt.
+func load(dir string) ([]Example, error) {
+	test := map[string]map[string]bool{}
+	sf, err := os.ReadFile(filepath.Join(dir, "split.txt"))
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	for _, line := range strings.Split(string(sf), "\n") {
+		lang, themes, ok := strings.Cut(line, ":")
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
+		}
+		test[lang] = map[string]bool{}
+		for _, t := range strings.Fields(themes) {
+			test[lang][t] = true
+		}
+	}
+	var out []Example
+	for _, lang := range []string{"de", "en"} {
+		name := filepath.Join(dir, "bench-"+lang+".txt")
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("bench: %w", err)
+		}
+		sc := bufio.NewScanner(f)
+		n := 0
+		for sc.Scan() {
+			n++
+			line := strings.TrimSpace(sc.Text())
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			parts := strings.SplitN(line, "|", 4)
+			if len(parts) != 4 {
+				f.Close()
+				return nil, fmt.Errorf("bench: %s:%d: want theme|channel|categories|text", name, n)
+			}
+			e := Example{Lang: lang, Theme: parts[0], Channel: parts[1], Text: parts[3], Line: n, Test: test[lang][parts[0]]}
+			if parts[2] != "clean" {
+				for _, c := range strings.Split(parts[2], ",") {
+					pc, ok := labels[c]
+					if !ok {
+						f.Close()
+						return nil, fmt.Errorf("bench: %s:%d: unknown category %q", name, n, c)
+					}
+					e.Want = append(e.Want, pc)
+				}
+			}
+			out = append(out, e)
+		}
+		f.Close()
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("bench: %s: %w", name, err)
+		}
+	}
+	return out, nil
+}
+
+// outcome is what a pack made of one example.
+type outcome struct {
+	got      []string // legal categories found
+	decision policy.Decision
+	viol     []policy.Violation
+}
+
+func check(c *policy.Checker, brand *policy.BrandPack, e Example) outcome {
+	res := c.Check(e.Text, policy.CheckOptions{Channel: e.Channel, Lang: e.Lang, Brand: brand, AIDisclosed: true})
+	o := outcome{decision: res.Decision}
+	for _, v := range res.Violations {
+		if !slices.Contains(order, v.Category) {
+			continue
+		}
+		o.viol = append(o.viol, v)
+		if !slices.Contains(o.got, v.Category) {
+			o.got = append(o.got, v.Category)
+		}
+	}
+	if len(o.viol) == 0 {
+		o.decision = policy.Approved
+	}
+	return o
+}
+
+func score(c *policy.Checker, brand *policy.BrandPack, exs []Example) []outcome {
+	out := make([]outcome, len(exs))
+	for i, e := range exs {
+		out[i] = check(c, brand, e)
+	}
+	return out
+}
+
+// figures are the summary numbers of one pack on one part.
+type figures struct {
+	tp, fp, fn           map[string]int
+	caught, violations   int
+	passed, clean        int
+	labelsHit, labelsAll int
+	confusion            map[string]map[string]int // wanted → found (or "none")
+}
+
+func summarise(exs []Example, outs []outcome) figures {
+	f := figures{tp: map[string]int{}, fp: map[string]int{}, fn: map[string]int{}, confusion: map[string]map[string]int{}}
+	for i, e := range exs {
+		o := outs[i]
+		if len(e.Want) == 0 {
+			f.clean++
+			if len(o.got) == 0 {
+				f.passed++
+			}
+		} else {
+			f.violations++
+			if len(o.got) > 0 {
+				f.caught++
+			}
+		}
+		for _, c := range e.Want {
+			f.labelsAll++
+			if f.confusion[c] == nil {
+				f.confusion[c] = map[string]int{}
+			}
+			if slices.Contains(o.got, c) {
+				f.tp[c]++
+				f.labelsHit++
+			} else {
+				f.fn[c]++
+				if len(o.got) == 0 {
+					f.confusion[c]["none"]++
+				}
+				for _, g := range o.got {
+					if !slices.Contains(e.Want, g) {
+						f.confusion[c][g]++
+					}
+				}
+			}
+		}
+		for _, g := range o.got {
+			if !slices.Contains(e.Want, g) {
+				f.fp[g]++
+				if len(e.Want) == 0 {
+					if f.confusion["clean"] == nil {
+						f.confusion["clean"] = map[string]int{}
+					}
+					f.confusion["clean"][g]++
+				}
+			}
+		}
+	}
+	return f
+}
+
+func ratio(a, b int) string {
+	if b == 0 {
+		return "  -  "
+	}
+	return fmt.Sprintf("%.3f", float64(a)/float64(b))
+}
+
+func report(part, lang string, exs []Example, before, after []outcome) {
+	b, a := summarise(exs, before), summarise(exs, after)
+	fmt.Printf("\n== %s part, %s: %d examples (%d with violations, %d clean)\n", part, lang, len(exs), a.violations, a.clean)
+	fmt.Printf("%-20s %5s   %-15s   %-15s\n", "", "", "before", "now")
+	fmt.Printf("%-20s %5s   %7s %7s   %7s %7s\n", "category", "n", "prec", "recall", "prec", "recall")
+	for _, c := range order {
+		n := a.tp[c] + a.fn[c]
+		if n == 0 && a.fp[c] == 0 && b.fp[c] == 0 {
+			continue
+		}
+		fmt.Printf("%-20s %5d   %7s %7s   %7s %7s\n", c, n,
+			ratio(b.tp[c], b.tp[c]+b.fp[c]), ratio(b.tp[c], n), ratio(a.tp[c], a.tp[c]+a.fp[c]), ratio(a.tp[c], n))
+	}
+	fmt.Printf("%-20s %5d   %7s %7s   %7s %7s\n", "recall (labels)", a.labelsAll, "", ratio(b.labelsHit, b.labelsAll), "", ratio(a.labelsHit, a.labelsAll))
+	fmt.Printf("%-20s %5d   %7s %7s   %7s %7s\n", "violations caught", a.violations, "", ratio(b.caught, b.violations), "", ratio(a.caught, a.violations))
+	fmt.Printf("%-20s %5d   %7s %7s   %7s %7s\n", "clean passed", a.clean, "", ratio(b.passed, b.clean), "", ratio(a.passed, a.clean))
+	fmt.Printf("confusion now (expected category: what was found instead, when the expected one was missed; clean: false alarms)\n")
+	printConfusion(a)
+	fmt.Printf("confusion before\n")
+	printConfusion(b)
+}
+
+func printConfusion(f figures) {
+	keys := append(slices.Clone(order), "clean")
+	any := false
+	for _, c := range keys {
+		row := f.confusion[c]
+		if len(row) == 0 {
+			continue
+		}
+		var cells []string
+		for k, n := range row {
+			cells = append(cells, fmt.Sprintf("%s %d", k, n))
+		}
+		sort.Strings(cells)
+		fmt.Printf("  %-20s %s\n", c+":", strings.Join(cells, ", "))
+		any = true
+	}
+	if !any {
+		fmt.Printf("  (none)\n")
+	}
+}
+
+func listMisses(exs []Example, outs []outcome) {
+	for i, e := range exs {
+		o := outs[i]
+		var missing, extra []string
+		for _, c := range e.Want {
+			if !slices.Contains(o.got, c) {
+				missing = append(missing, c)
+			}
+		}
+		for _, g := range o.got {
+			if !slices.Contains(e.Want, g) {
+				extra = append(extra, g)
+			}
+		}
+		if len(missing) == 0 && len(extra) == 0 {
+			continue
+		}
+		fmt.Printf("  %s:%d missing=%v extra=%v %q\n", e.Lang, e.Line, missing, extra, e.Text)
+		for _, v := range o.viol {
+			if slices.Contains(extra, v.Category) {
+				fmt.Printf("      %s %q\n", v.Rule, e.Text[v.Span[0]:v.Span[1]])
+			}
+		}
+	}
+}
+
+// latency times the check of a 2 KB draft made of development examples of
+// one language.
+func latency(c *policy.Checker, brand *policy.BrandPack, exs []Example, lang string) {
+	var b strings.Builder
+	for b.Len() < 2048 {
+		for _, e := range exs {
+			if e.Lang == lang && !e.Test && b.Len() < 2048 {
+				b.WriteString(e.Text)
+				b.WriteString(" ")
+			}
+		}
+	}
+	draft := b.String()
+	const runs = 2000
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	wall := make([]time.Duration, runs)
+	cpu := make([]time.Duration, runs)
+	haveCPU := true
+	for i := range wall {
+		c0, ok := threadCPU()
+		t := time.Now()
+		c.Check(draft, policy.CheckOptions{Channel: "newsletter", Lang: lang, Brand: brand})
+		wall[i] = time.Since(t)
+		c1, _ := threadCPU()
+		cpu[i] = time.Duration(c1 - c0)
+		haveCPU = haveCPU && ok
+	}
+	slices.Sort(wall)
+	slices.Sort(cpu)
+	fmt.Printf("\ncheck of a %d-byte %s draft, %d runs: wall p50 %v, p99 %v", len(draft), lang, runs, wall[runs/2].Round(time.Microsecond), wall[runs*99/100].Round(time.Microsecond))
+	if haveCPU {
+		fmt.Printf("; CPU of the checking thread p50 %v, p99 %v (apart from other processes on the machine)", cpu[runs/2].Round(time.Microsecond), cpu[runs*99/100].Round(time.Microsecond))
+	}
+	fmt.Println()
+}
+
+// writeSuite writes the test part as an eval suite of text cases: a text
+// with violations must show each expected category, a clean text must be
+// approved.
+func writeSuite(path, dir string, exs []Example) error {
+	var b strings.Builder
+	b.WriteString("# Claims: the test part of the labelled policy benchmark (" + dir + ", themes in split.txt),\n")
+	b.WriteString("# generated by `go run ./bench/policy -write-suite " + path + "`; do not edit by hand.\n")
+	b.WriteString("# A text with violations must show each expected category; a clean text must be approved.\n")
+	b.WriteString("# The baseline records which cases pass, so a pack change that loses a caught claim\n")
+	b.WriteString("# (recall) or flags a clean text (clean-pass) fails the run.\n")
+	b.WriteString("suite: claims\n")
+	b.WriteString("description: Test part of the German and English claims benchmark, checked with the built-in packs.\n")
+	b.WriteString("tolerances:\n  pass_rate: 0\n")
+	b.WriteString("fixtures:\n  brand: " + filepath.ToSlash(filepath.Join(dir, "brand.yaml")) + "\n  packs:\n    de: de-marketing\n    en: en-marketing\n")
+	b.WriteString("cases:\n")
+	for _, e := range exs {
+		if !e.Test {
+			continue
+		}
+		fmt.Fprintf(&b, "  - name: %s-%s-%d\n", e.Lang, e.Theme, e.Line)
+		fmt.Fprintf(&b, "    text: %s\n", yamlQuote(e.Text))
+		fmt.Fprintf(&b, "    lang: %s\n    channel: %s\n    ai_disclosed: true\n    expect:\n", e.Lang, e.Channel)
+		if len(e.Want) == 0 {
+			b.WriteString("      - decision: approved\n")
+		}
+		for _, c := range e.Want {
+			fmt.Fprintf(&b, "      - violation: %s\n", c)
+		}
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+func yamlQuote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}

@@ -1,0 +1,128 @@
+package policy_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"kontext/guard/policy"
+)
+
+// TestClaimsCoverage covers what the claims benchmark showed missing: the
+// disease lexicon with lay words and compounds, authorised and negated
+// wording, answered and unanswered questions, competitors without a brand
+// pack, endorsements, and the legal basis and rewrite on each finding.
+func TestClaimsCoverage(t *testing.T) {
+	de, err := policy.LoadPack("de-marketing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, err := policy.LoadPack("en-marketing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cde, cen := policy.NewChecker(de), policy.NewChecker(en)
+	tests := []struct {
+		name string
+		c    *policy.Checker
+		text string
+		want []string // categories, nil for clean
+	}{
+		{"lay symptom", cde, "Der Tee vertreibt Kopfweh im Handumdrehen.", []string{"health_claim"}},
+		{"icd term in a compound", cde, "Die Salbe lässt Arthroseschmerzen verschwinden.", []string{"health_claim"}},
+		{"lay symptom en", cen, "You'll never catch a cold again.", []string{"health_claim"}},
+		{"authorised claim", cde, "Vitamin C trägt zu einer normalen Funktion des Immunsystems bei.", nil},
+		{"immune claim", cde, "Stärkt das Immunsystem.", []string{"health_claim"}},
+		{"disclaimer", cde, "Nahrungsergänzungsmittel ersetzen keine ärztliche Beratung bei Beschwerden.", nil},
+		{"negated claim", cen, "We never claim our tea cures anything.", nil},
+		{"quoted claim talked about", cde, "Wir sagen nie „heilt Akne“.", nil},
+		{"testimonial that claims", cen, `Customer Anna writes: "Since the capsules my hay fever has gone."`, []string{"endorsement", "health_claim"}},
+		{"unanswered question", cde, "Hilft der Tee bei Erkältung? Unsere Tees sind Lebensmittel.", nil},
+		{"answered question", cde, "Ist die Box gratis? Ja, du zahlst nur 4,95 € Versand und danach 14,90 € im Monat.", []string{"free_claim"}},
+		{"rhetorical question", cde, "Warum noch bei den großen Röstereien kaufen?", []string{"comparative_claim"}},
+		{"competitor named without brand pack", cen, "Unlike Leafly's dusty bags, ours unfold.", []string{"comparative_claim"}},
+		{"own past", cen, "18% less energy than in 2023.", nil},
+		{"risk-free", cen, "Zero risk, results are certain.", []string{"guaranteed_success"}},
+		{"professional endorsement", cde, "Dermatologen empfehlen unsere Sonnencreme.", []string{"endorsement"}},
+		{"rrp", cen, "RRP £12.90 – ours just £8.90.", []string{"price_claim"}},
+		{"percent without prior price", cde, "Bis zu -60 % auf Pflegeserien!", []string{"price_claim"}},
+		{"percent with prior price", cde, "30 % auf Jacken. Niedrigster Preis der letzten 30 Tage: 149 €.", nil},
+		{"countdown", cen, "Flash sale ends in 00:45:12.", []string{"false_urgency"}},
+		{"honest trial", cde, "Probetraining: eine Woche kostenlos und unverbindlich, endet automatisch.", nil},
+		{"emissions report", cen, "Our 2025 emissions: 1,240 t CO2e, audited to the GHG Protocol.", nil},
+		{"avoided word", cde, "Wir verzichten bewusst auf den Begriff „umweltfreundlich“.", nil},
+		{"green superlative", cen, "The greenest coffee in the country.", []string{"green_claim", "superlative_claim"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := tc.c.Check(tc.text, policy.CheckOptions{AIDisclosed: true})
+			var got []string
+			for _, v := range res.Violations {
+				if !slices.Contains(got, v.Category) {
+					got = append(got, v.Category)
+				}
+				if v.Basis == "" {
+					t.Errorf("Check(%q): %s has no legal basis", tc.text, v.Rule)
+				}
+				if v.Span[1] <= v.Span[0] || v.Span[1] > len(tc.text) {
+					t.Errorf("Check(%q): %s has span %v", tc.text, v.Rule, v.Span)
+				}
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("Check(%q) = %v (%+v); want %v", tc.text, got, res.Violations, tc.want)
+			}
+		})
+	}
+}
+
+// TestFindingExplains checks that a finding carries span, category, basis,
+// severity and a rewrite, in the JSON the API and the review queue show.
+func TestFindingExplains(t *testing.T) {
+	p, err := policy.LoadPack("de-marketing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "Unsere Kapseln stärken das Immunsystem."
+	res := policy.NewChecker(p).Check(text, policy.CheckOptions{})
+	if len(res.Violations) != 1 {
+		t.Fatalf("Check(%q) = %+v; want one violation", text, res.Violations)
+	}
+	v := res.Violations[0]
+	if got := text[v.Span[0]:v.Span[1]]; got != "stärken das Immunsystem" {
+		t.Errorf("span covers %q; want %q", got, "stärken das Immunsystem")
+	}
+	if v.Category != "health_claim" || v.Severity != policy.SeverityBlock || !strings.Contains(v.Basis, "1924/2006") ||
+		!strings.Contains(v.Rewrite, "normale Funktion des Immunsystems") {
+		t.Errorf("violation = %+v; want a blocked health claim with basis 1924/2006 and the authorised rewrite", v)
+	}
+}
+
+// TestPersonalDataOfEndorser: a named endorser is reported as an
+// endorsement; a customer's contact data is still personal data.
+func TestPersonalDataOfEndorser(t *testing.T) {
+	p, err := policy.LoadPack("en-marketing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := policy.NewChecker(p, policy.WithPersonalData(newPII()))
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"Vet Dr Lisa Brandt recommends our food to every dog owner.", []string{"endorsement"}},
+		{"Thanks to John Miller, phone 0113 496 0123, for his review!", []string{"personal_data"}},
+	} {
+		var got []string
+		for _, v := range c.Check(tc.text, policy.CheckOptions{}).Violations {
+			if !slices.Contains(got, v.Category) {
+				got = append(got, v.Category)
+			}
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("Check(%q) = %v; want %v", tc.text, got, tc.want)
+		}
+	}
+}
