@@ -80,23 +80,19 @@ var placeholderRE = regexp.MustCompile(`\[[A-Z][A-Z_]*_[1-9]\d*\]`)
 // ComposeDraft writes the draft for c. It is exported for tests and benchmarks;
 // Chat is the way in.
 func ComposeDraft(c Compose) string {
-	cands := candidates(c)
 	w := words(c.Lang, c.AddressForm)
-	var picked []candidate
-	switch c.Channel {
-	case "subject_lines":
-		picked = pick(cands, 5)
+	n := map[string]int{"subject_lines": 5, "social_post": 2, "faq_answer": 3, "product_description": 6, "press_release": 7}[c.Channel]
+	if n == 0 {
+		n = 5
+	}
+	// The sentences that answer the brief come first, each with the
+	// neighbour it needs; without any, the sentences most relevant to it.
+	picked := pickAnswers(Answers(c), n)
+	if len(picked) == 0 {
+		picked = pick(candidates(c), n)
+	}
+	if c.Channel == "subject_lines" {
 		return finish(c, subjectLines(c, picked))
-	case "social_post":
-		picked = pick(cands, 2)
-	case "faq_answer":
-		picked = pick(cands, 3)
-	case "product_description":
-		picked = pick(cands, 6)
-	case "press_release":
-		picked = pick(cands, 7)
-	default:
-		picked = pick(cands, 5)
 	}
 	if len(picked) == 0 {
 		return finish(c, w.nothing)
@@ -289,6 +285,43 @@ func pick(cands []candidate, n int) []candidate {
 		if !dup {
 			out = append(out, c)
 		}
+	}
+	return out
+}
+
+// pickAnswers takes the sentences of the best answers, up to n, an
+// answer's sentences together, skipping answers that repeat a sentence
+// already taken (half or more of their words shared).
+func pickAnswers(answers []Answer, n int) []candidate {
+	var out []candidate
+	for _, a := range answers {
+		if len(out) >= n {
+			break
+		}
+		group := make([]candidate, 0, len(a.Sentences))
+		dup := false
+		for _, s := range a.Sentences {
+			cd := candidate{text: s, n: a.N, pos: a.pos, score: a.Score, terms: map[string]bool{}}
+			for _, w := range Terms(s) {
+				cd.terms[w] = true
+			}
+			for _, o := range out {
+				shared := 0
+				for w := range cd.terms {
+					if o.terms[w] {
+						shared++
+					}
+				}
+				if o.text == s || 2*shared >= min(len(cd.terms), len(o.terms)) {
+					dup = true
+				}
+			}
+			group = append(group, cd)
+		}
+		if dup || (len(out) > 0 && len(out)+len(group) > n) {
+			continue
+		}
+		out = append(out, group...)
 	}
 	return out
 }

@@ -56,6 +56,8 @@ type Set struct {
 	} `json:"questions"`
 }
 
+var kFlag = flag.Int("diag-k", generate.DefaultK, "k of the retrieval diagnostic")
+
 func main() {
 	split := flag.String("split", "dev", "dev or test")
 	dir := flag.String("dir", "testdata/answers", "directory of the sets")
@@ -68,12 +70,12 @@ func main() {
 }
 
 type row struct {
-	lang                    string
-	n                       int
-	hit, approvedMiss, base int
-	decisions               map[generate.Decision]int
-	composer, total         []float64
-	reasons                 map[string]int
+	lang                               string
+	n                                  int
+	hit, approvedMiss, base, retrieved int
+	decisions                          map[generate.Decision]int
+	composer, total                    []float64
+	reasons                            map[string]int
 }
 
 func run(dir, split string, langs []string, verbose bool) error {
@@ -110,6 +112,7 @@ func run(dir, split string, langs []string, verbose bool) error {
 	}
 	if verbose {
 		for _, r := range rows {
+			fmt.Printf("%s: a gold sentence among the retrieved sources: %.2f\n", r.lang, float64(r.retrieved)/float64(r.n))
 			fmt.Println(r.lang, "reasons:", r.reasons)
 		}
 	}
@@ -188,10 +191,36 @@ func runSet(ctx context.Context, db *benchdb.DB, set Set, verbose bool) (row, er
 				r.reasons[why.Code+"/"+why.Rule]++
 			}
 		}
+		inSources := false
+		if found, _, err := store.Search(ctx, p, retrieval.Query{Text: q.Question, K: *kFlag, Language: set.Lang,
+			Purposes: []kontext.Purpose{kontext.Reference}}); err == nil {
+			for _, c := range found {
+				if containsAny(c.Text, gold) {
+					r.retrieved++
+					inSources = true
+					break
+				}
+			}
+		}
 		if containsAny(base.firstSentence(q.Question), gold) {
 			r.base++
 		}
-		if verbose && !hit {
+		if os.Getenv("BENCH_FEATURES") != "" {
+			if found, _, err := store.Search(ctx, p, retrieval.Query{Text: q.Question, K: generate.DefaultK, Language: set.Lang,
+				Purposes: []kontext.Purpose{kontext.Reference, kontext.Correspondence}}); err == nil {
+				c := llm.Compose{Brief: q.Question, Lang: set.Lang, Channel: "faq_answer"}
+				if os.Getenv("BENCH_DUMP") != "" && len(found) > 0 {
+					fmt.Printf("DUMP %q\n", found[0].Text)
+				}
+				for i, f := range found {
+					c.Sources = append(c.Sources, llm.ComposeSource{N: i + 1, Text: f.Text})
+				}
+				if as := llm.Answers(c); len(as) > 0 {
+					fmt.Printf("FEAT\t%s\t%v\t%v\t%.2f\t%v\t%s\t%.2f\t%.2f\t%v\n", set.Lang, hit, containsAny(as[0].Text(), gold), as[0].Coverage, as[0].Fits, as[0].Kind, as[0].Score, as[0].Margin, res.Decision)
+				}
+			}
+		}
+		if verbose && !hit && inSources {
 			fmt.Printf("MISS %s [%s] %s\n  draft: %s\n  gold: %s\n", set.Lang, res.Decision, q.Question, clip(res.Draft, 300), clip(q.Answer, 200))
 		}
 	}
