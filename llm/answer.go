@@ -64,8 +64,7 @@ const (
 // and b of BM25, the share of the paragraph's score a sentence takes on
 // (and the first sentence of a paragraph once more: answers lead), the
 // raise for a sentence of the asked shape, the raise by retrieval rank
-// (divided by the rank) and the divisor for a sentence in another
-// language.
+// (divided by the rank).
 const (
 	bm25K1      = 1.2
 	bm25B       = 0.75
@@ -73,7 +72,6 @@ const (
 	leadWeight  = 1
 	fitRaise    = 0.3
 	rankRaise   = 0.5
-	otherLangBy = 3
 )
 
 // briefWords name the channel or the request, not its subject ("FAQ
@@ -128,10 +126,12 @@ func Answers(c Compose) []Answer {
 		return nil
 	}
 	restricted := map[int]bool{}
+	titles := map[string]bool{} // a source's title repeated as a sentence says nothing
 	var units []unit
 	var paras [][]string // terms per paragraph
 	for rank, s := range c.Sources {
 		restricted[s.N] = s.Restricted
+		titles[fold(strings.TrimSpace(s.Title))] = true
 		for _, block := range strings.Split(s.Text, "\n\n") {
 			var members []int
 			var pterms []string
@@ -160,6 +160,15 @@ func Answers(c Compose) []Answer {
 			break
 		}
 	}
+	// Sentences in another language than the draft's answer only when no
+	// sentence in its language holds a brief term.
+	sameLang := false
+	for _, u := range units {
+		if u.usable && u.sameLang && shares(u.terms, qterms) {
+			sameLang = true
+			break
+		}
+	}
 	sentIdx := newIndex(len(units), func(i int) []string { return units[i].terms })
 	paraIdx := newIndex(len(paras), func(i int) []string { return paras[i] })
 	weight := map[string]float64{}
@@ -174,7 +183,7 @@ func Answers(c Compose) []Answer {
 	}
 	var out []Answer
 	for i, u := range units {
-		if !u.usable || (free && restricted[u.n]) {
+		if !u.usable || (free && restricted[u.n]) || (sameLang && !u.sameLang) || titles[fold(u.text)] {
 			continue
 		}
 		s := sentIdx.score(i, qterms)
@@ -193,9 +202,6 @@ func Answers(c Compose) []Answer {
 		a.Score = s + paraWeight*paraScore[u.para] + rankRaise/float64(u.rank+1)
 		if lead(units, i) {
 			a.Score += leadWeight * paraScore[u.para]
-		}
-		if !u.sameLang {
-			a.Score /= otherLangBy
 		}
 		// The neighbour that adds a needed fact: a brief term the sentence
 		// lacks, or the asked shape it lacks.

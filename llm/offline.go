@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"kontext/internal/analysis"
 )
 
 // OfflineModel names the offline composer in provenance.
@@ -69,7 +71,8 @@ type candidate struct {
 	text    string
 	n       int // source number
 	pos     int // position in the sources, for stable ties
-	terms   map[string]bool
+	terms   map[string]bool // Terms, to tell repetitions
+	stems   map[string]bool // the search leg's analysis, to score
 	score   float64
 	numeric bool
 	lang    bool // in the draft's language
@@ -86,10 +89,18 @@ func ComposeDraft(c Compose) string {
 		n = 5
 	}
 	// The sentences that answer the brief come first, each with the
-	// neighbour it needs; without any, the sentences most relevant to it.
-	picked := pickAnswers(Answers(c), n)
-	if len(picked) == 0 {
-		picked = pick(candidates(c), n)
+	// neighbour it needs: for an FAQ answer the best answers, for a
+	// question in another channel the best one, followed by the sentences
+	// most relevant to the brief in the channel's framing.
+	var picked []candidate
+	switch {
+	case c.Channel == "faq_answer":
+		picked = pickAnswers(Answers(c), n)
+	case strings.Contains(c.Brief, "?"):
+		picked = pickAnswers(first(Answers(c), 1), n)
+	}
+	if len(picked) < n && !(c.Channel == "faq_answer" && len(picked) > 0) {
+		picked = pickMore(picked, candidates(c), n)
 	}
 	if c.Channel == "subject_lines" {
 		return finish(c, subjectLines(c, picked))
@@ -109,8 +120,10 @@ func ComposeDraft(c Compose) string {
 
 func candidates(c Compose) []candidate {
 	brief := map[string]bool{}
-	for _, t := range Terms(c.Brief) {
-		brief[t] = true
+	for _, t := range analysis.Terms(c.Lang, c.Brief) {
+		if !briefWords[t] {
+			brief[t] = true
+		}
 	}
 	var out []candidate
 	df := map[string]int{}
@@ -135,17 +148,21 @@ func candidates(c Compose) []candidate {
 			if len(terms) < 3 || (!u.Row && len(strings.Fields(t)) < 5) {
 				continue
 			}
-			for w := range terms {
+			stems := map[string]bool{}
+			for _, w := range analysis.Terms(c.Lang, t) {
+				stems[w] = true
+			}
+			for w := range stems {
 				df[w]++
 			}
-			out = append(out, candidate{text: t, n: s.N, pos: pos, terms: terms, numeric: numeric})
+			out = append(out, candidate{text: t, n: s.N, pos: pos, terms: terms, stems: stems, numeric: numeric})
 		}
 	}
 	total := float64(len(out))
 	relevant, sameLang := 0, 0
 	for i := range out {
 		cd := &out[i]
-		for w := range cd.terms {
+		for w := range cd.stems {
 			if brief[w] {
 				cd.score += math.Log(1 + total/float64(df[w]))
 			}
@@ -325,6 +342,35 @@ func pickAnswers(answers []Answer, n int) []candidate {
 	}
 	return out
 }
+
+// pickMore adds to picked the best candidates that repeat none of it, up
+// to n in all.
+func pickMore(picked, cands []candidate, n int) []candidate {
+	for _, c := range pick(cands, n+len(picked)) {
+		if len(picked) >= n {
+			break
+		}
+		dup := false
+		for _, o := range picked {
+			shared := 0
+			for w := range c.terms {
+				if o.terms[w] {
+					shared++
+				}
+			}
+			if o.text == c.text || 2*shared >= min(len(c.terms), len(o.terms)) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			picked = append(picked, c)
+		}
+	}
+	return picked
+}
+
+func first[T any](s []T, n int) []T { return s[:min(n, len(s))] }
 
 // cite puts the citation before the sentence's final punctuation, or after
 // a closing quotation mark.
