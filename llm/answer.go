@@ -36,9 +36,8 @@ type Answer struct {
 	// negative when another paragraph answers better).
 	Margin float64
 
-	pos   int
-	para  int
-	terms map[string]bool
+	pos  int
+	para int
 }
 
 // Text returns the answer's sentences joined.
@@ -66,12 +65,14 @@ const (
 // raise for a sentence of the asked shape, the raise by retrieval rank
 // (divided by the rank).
 const (
-	bm25K1      = 1.2
-	bm25B       = 0.75
-	paraWeight  = 2
-	leadWeight  = 1
-	fitRaise    = 0.3
-	rankRaise   = 0.5
+	bm25K1     = 1.2
+	bm25B      = 0.75
+	paraWeight = 2
+	leadWeight = 1
+	fitRaise   = 0.3
+	rankRaise  = 0.5
+	// maxAnswers bounds the answers built and ranked.
+	maxAnswers = 40
 )
 
 // briefWords name the channel or the request, not its subject ("FAQ
@@ -87,16 +88,28 @@ func init() {
 
 // unit is one sentence of a source as answer selection reads it.
 type unit struct {
+	src       Unit
 	text      string
 	n         int // source number
 	rank      int // source's position
 	para      int // paragraph index over all sources
 	pos       int // position over all sources
-	terms     []string
+	qtf       []int
+	length    int
+	paragraph []int // positions of the paragraph's sentences
+	checked   bool
 	usable    bool
 	leans     bool // leans on the sentence before ("Deshalb …")
 	sameLang  bool
-	paragraph []int // positions of the paragraph's sentences
+}
+
+func (u *unit) hits() bool {
+	for _, f := range u.qtf {
+		if f > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Answers ranks the passages of c's sources that answer c's brief, best
@@ -116,8 +129,9 @@ func Answers(c Compose) []Answer {
 	}
 	question := analysis.Question(c.Brief)
 	kind := analysis.KindOf(lang, question)
+	an := analysis.New(lang)
 	var qterms []string
-	for _, t := range analysis.Terms(lang, question) {
+	for _, t := range an.Terms(question) {
 		if !briefWords[t] && !slices.Contains(qterms, t) {
 			qterms = append(qterms, t)
 		}
@@ -125,99 +139,161 @@ func Answers(c Compose) []Answer {
 	if len(qterms) == 0 {
 		return nil
 	}
+	qi := make(map[string]int, len(qterms))
+	for i, t := range qterms {
+		qi[t] = i
+	}
 	restricted := map[int]bool{}
 	titles := map[string]bool{} // a source's title repeated as a sentence says nothing
 	var units []unit
-	var paras [][]string // terms per paragraph
+	var paras []bm25Doc
 	for rank, s := range c.Sources {
 		restricted[s.N] = s.Restricted
 		titles[fold(strings.TrimSpace(s.Title))] = true
 		for _, block := range strings.Split(s.Text, "\n\n") {
 			var members []int
-			var pterms []string
+			pd := bm25Doc{qtf: make([]int, len(qterms))}
 			for _, u := range Sentences(block) {
 				t := strings.TrimSpace(u.Text)
-				x := unit{text: t, n: s.N, rank: rank, para: len(paras), pos: len(units), terms: analysis.Terms(lang, t)}
-				x.usable = usableSentence(u, t, c.Avoid)
-				x.leans = needsContext(t)
-				x.sameLang = c.Lang == "" || guessLang(t) == c.Lang
-				pterms = append(pterms, x.terms...)
+				x := unit{src: u, text: t, n: s.N, rank: rank, para: len(paras), pos: len(units), qtf: make([]int, len(qterms))}
+				for _, term := range an.Terms(t) {
+					x.length++
+					if k, ok := qi[term]; ok {
+						x.qtf[k]++
+						pd.qtf[k]++
+					}
+				}
+				pd.length += x.length
 				members = append(members, x.pos)
 				units = append(units, x)
 			}
 			for _, m := range members {
 				units[m].paragraph = members
 			}
-			paras = append(paras, pterms)
+			paras = append(paras, pd)
 		}
+	}
+	check := func(i int) *unit {
+		u := &units[i]
+		if !u.checked {
+			u.checked = true
+			u.usable = usableSentence(u.src, u.text, c.Avoid)
+			u.leans = needsContext(u.text)
+			u.sameLang = c.Lang == "" || guessLang(u.text) == c.Lang
+		}
+		return u
 	}
 	// Restricted sources answer only when no other source holds a brief
-	// term: a draft that uses them needs review.
-	free := false
-	for _, u := range units {
-		if u.usable && !restricted[u.n] && shares(u.terms, qterms) {
-			free = true
-			break
+	// term: a draft that uses them needs review. Sentences in another
+	// language than the draft's answer only when no sentence in its
+	// language holds a brief term.
+	free, sameLang := false, false
+	for i := range units {
+		if !units[i].hits() {
+			continue
 		}
+		u := check(i)
+		free = free || (u.usable && !restricted[u.n])
+		sameLang = sameLang || (u.usable && u.sameLang)
 	}
-	// Sentences in another language than the draft's answer only when no
-	// sentence in its language holds a brief term.
-	sameLang := false
-	for _, u := range units {
-		if u.usable && u.sameLang && shares(u.terms, qterms) {
-			sameLang = true
-			break
-		}
+	sentDocs := make([]bm25Doc, len(units))
+	for i, u := range units {
+		sentDocs[i] = bm25Doc{qtf: u.qtf, length: u.length}
 	}
-	sentIdx := newIndex(len(units), func(i int) []string { return units[i].terms })
-	paraIdx := newIndex(len(paras), func(i int) []string { return paras[i] })
-	weight := map[string]float64{}
+	sentIdx := newIndex(sentDocs, len(qterms))
+	paraIdx := newIndex(paras, len(qterms))
+	weight := make([]float64, len(qterms))
 	total := 0.0
-	for _, t := range qterms {
-		weight[t] = sentIdx.idf(t)
-		total += weight[t]
+	for k := range qterms {
+		weight[k] = sentIdx.idf(k)
+		total += weight[k]
 	}
 	paraScore := make([]float64, len(paras))
 	for i := range paras {
-		paraScore[i] = paraIdx.score(i, qterms)
+		paraScore[i] = paraIdx.score(i)
 	}
-	var out []Answer
-	for i, u := range units {
+	// Only the sentences whose score before the shape and the neighbours
+	// are among the best maxAnswers become answers: the shape raises a
+	// score by fitRaise at most, and the rest could not reach the top.
+	type scored struct {
+		i int
+		p float64
+	}
+	var pre []scored
+	for i := range units {
+		if !units[i].hits() {
+			continue
+		}
+		u := check(i)
 		if !u.usable || (free && restricted[u.n]) || (sameLang && !u.sameLang) || titles[fold(u.text)] {
 			continue
 		}
-		s := sentIdx.score(i, qterms)
-		if s == 0 {
-			continue
+		p := sentIdx.score(i) + paraWeight*paraScore[u.para] + rankRaise/float64(u.rank+1)
+		if lead(units, check, i) {
+			p += leadWeight * paraScore[u.para]
 		}
+		pre = append(pre, scored{i, p})
+	}
+	slices.SortStableFunc(pre, func(a, b scored) int {
+		switch {
+		case a.p > b.p:
+			return -1
+		case a.p < b.p:
+			return 1
+		}
+		return a.i - b.i
+	})
+	if len(pre) > maxAnswers {
+		pre = pre[:maxAnswers]
+	}
+	fitCache := map[int]bool{}
+	fitsUnit := func(i int) bool {
+		f, ok := fitCache[i]
+		if !ok {
+			f = an.Satisfies(kind, question, units[i].text)
+			fitCache[i] = f
+		}
+		return f
+	}
+	haveOf := func(members []int) []bool {
+		have := make([]bool, len(qterms))
+		for _, m := range members {
+			for k, f := range units[m].qtf {
+				have[k] = have[k] || f > 0
+			}
+		}
+		return have
+	}
+	var out []Answer
+	for _, sc := range pre {
+		i, u := sc.i, &units[sc.i]
 		members := []int{i}
 		if u.leans {
 			prev := i - 1
-			if prev < 0 || units[prev].para != u.para || !units[prev].usable {
+			if prev < 0 || units[prev].para != u.para || !check(prev).usable {
 				continue
 			}
 			members = []int{prev, i}
 		}
-		a := Answer{N: u.n, Kind: kind, pos: u.pos, para: u.para}
-		a.Score = s + paraWeight*paraScore[u.para] + rankRaise/float64(u.rank+1)
-		if lead(units, i) {
-			a.Score += leadWeight * paraScore[u.para]
-		}
+		a := Answer{N: u.n, Kind: kind, pos: u.pos, para: u.para, Score: sc.p}
 		// The neighbour that adds a needed fact: a brief term the sentence
 		// lacks, or the asked shape it lacks.
-		have := termSet(units, members)
-		fits := analysis.Satisfies(lang, kind, question, joined(units, members))
+		have := haveOf(members)
+		fits := false
+		for _, m := range members {
+			fits = fits || fitsUnit(m)
+		}
 		for _, nb := range []int{members[len(members)-1] + 1, members[0] - 1} {
-			if nb < 0 || nb >= len(units) || units[nb].para != u.para || !units[nb].usable || len(members) >= 3 {
+			if nb < 0 || nb >= len(units) || units[nb].para != u.para || len(members) >= 3 || !check(nb).usable {
 				continue
 			}
 			adds := false
-			for _, t := range units[nb].terms {
-				if weight[t] > 0 && !have[t] {
+			for k, f := range units[nb].qtf {
+				if f > 0 && !have[k] {
 					adds = true
 				}
 			}
-			nbFits := analysis.Satisfies(lang, kind, question, units[nb].text)
+			nbFits := fitsUnit(nb)
 			if adds || (!fits && nbFits) {
 				if nb < members[0] {
 					members = append([]int{nb}, members...)
@@ -225,7 +301,7 @@ func Answers(c Compose) []Answer {
 					members = append(members, nb)
 				}
 				fits = fits || nbFits
-				have = termSet(units, members)
+				have = haveOf(members)
 			}
 		}
 		if fits && kind != analysis.Open {
@@ -233,15 +309,14 @@ func Answers(c Compose) []Answer {
 		}
 		a.Fits = fits
 		covered := 0.0
-		for t, w := range weight {
-			if have[t] {
-				covered += w
+		for k, h := range have {
+			if h {
+				covered += weight[k]
 			}
 		}
 		if total > 0 {
 			a.Coverage = covered / total
 		}
-		a.terms = have
 		for _, m := range members {
 			a.Sentences = append(a.Sentences, units[m].text)
 		}
@@ -288,85 +363,62 @@ func usableSentence(u Unit, t string, avoid []string) bool {
 	return u.Row || len(strings.Fields(t)) >= 5
 }
 
-func shares(terms, q []string) bool {
-	for _, t := range terms {
-		if slices.Contains(q, t) {
-			return true
-		}
-	}
-	return false
+// bm25Doc is what BM25 needs of a document: the counts of the query's
+// terms and the number of its terms.
+type bm25Doc struct {
+	qtf    []int
+	length int
 }
 
-func termSet(units []unit, members []int) map[string]bool {
-	m := map[string]bool{}
-	for _, i := range members {
-		for _, t := range units[i].terms {
-			m[t] = true
-		}
-	}
-	return m
-}
-
-func joined(units []unit, members []int) string {
-	parts := make([]string, len(members))
-	for i, m := range members {
-		parts[i] = units[m].text
-	}
-	return strings.Join(parts, " ")
-}
-
-// index is a BM25 index over n documents.
+// index is a BM25 index over documents, for one query.
 type index struct {
-	n   int
-	tf  []map[string]int
-	len []int
-	avg float64
-	df  map[string]int
+	docs []bm25Doc
+	avg  float64
+	idfs []float64
 }
 
-func newIndex(n int, terms func(int) []string) *index {
-	ix := &index{n: n, tf: make([]map[string]int, n), len: make([]int, n), df: map[string]int{}}
+func newIndex(docs []bm25Doc, nq int) *index {
+	ix := &index{docs: docs, idfs: make([]float64, nq)}
 	sum := 0
-	for i := range n {
-		tf := map[string]int{}
-		ts := terms(i)
-		for _, t := range ts {
-			tf[t]++
+	df := make([]int, nq)
+	for _, d := range docs {
+		sum += d.length
+		for k, f := range d.qtf {
+			if f > 0 {
+				df[k]++
+			}
 		}
-		for t := range tf {
-			ix.df[t]++
-		}
-		ix.tf[i], ix.len[i] = tf, len(ts)
-		sum += len(ts)
 	}
+	n := float64(len(docs))
 	if n > 0 {
-		ix.avg = max(1, float64(sum)/float64(n))
+		ix.avg = max(1, float64(sum)/n)
+	}
+	for k := range nq {
+		ix.idfs[k] = math.Log(1 + (n-float64(df[k])+0.5)/(float64(df[k])+0.5))
 	}
 	return ix
 }
 
-func (ix *index) idf(t string) float64 {
-	df := float64(ix.df[t])
-	return math.Log(1 + (float64(ix.n)-df+0.5)/(df+0.5))
-}
+func (ix *index) idf(k int) float64 { return ix.idfs[k] }
 
-func (ix *index) score(i int, q []string) float64 {
+func (ix *index) score(i int) float64 {
+	d := ix.docs[i]
 	s := 0.0
-	for _, t := range q {
-		f := float64(ix.tf[i][t])
-		if f == 0 {
+	for k, tf := range d.qtf {
+		if tf == 0 {
 			continue
 		}
-		s += ix.idf(t) * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*float64(ix.len[i])/ix.avg))
+		f := float64(tf)
+		s += ix.idfs[k] * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*float64(d.length)/ix.avg))
 	}
 	return s
 }
 
 // lead reports whether the sentence at i is the first usable one of its
 // paragraph.
-func lead(units []unit, i int) bool {
+func lead(units []unit, check func(int) *unit, i int) bool {
 	for _, m := range units[i].paragraph {
-		if units[m].usable {
+		if check(m).usable {
 			return m == i
 		}
 	}

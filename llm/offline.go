@@ -69,8 +69,8 @@ func (o Offline) Chat(ctx context.Context, req ChatRequest, onDelta func(string)
 // candidate is one usable source sentence.
 type candidate struct {
 	text    string
-	n       int // source number
-	pos     int // position in the sources, for stable ties
+	n       int             // source number
+	pos     int             // position in the sources, for stable ties
 	terms   map[string]bool // Terms, to tell repetitions
 	stems   map[string]bool // the search leg's analysis, to score
 	score   float64
@@ -119,8 +119,9 @@ func ComposeDraft(c Compose) string {
 }
 
 func candidates(c Compose) []candidate {
+	an := analysis.New(c.Lang)
 	brief := map[string]bool{}
-	for _, t := range analysis.Terms(c.Lang, c.Brief) {
+	for _, t := range an.Terms(c.Brief) {
 		if !briefWords[t] {
 			brief[t] = true
 		}
@@ -149,7 +150,7 @@ func candidates(c Compose) []candidate {
 				continue
 			}
 			stems := map[string]bool{}
-			for _, w := range analysis.Terms(c.Lang, t) {
+			for _, w := range an.Terms(t) {
 				stems[w] = true
 			}
 			for w := range stems {

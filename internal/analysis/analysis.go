@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/blevesearch/snowballstem"
 	"github.com/blevesearch/snowballstem/english"
@@ -57,8 +58,12 @@ var envs = sync.Pool{New: func() any { return snowballstem.NewEnv("") }}
 func Stem(lang, w string) string {
 	env := envs.Get().(*snowballstem.Env)
 	defer envs.Put(env)
-	env.SetCurrent(strings.ToLower(w))
-	if norm(lang) == English {
+	return stem(env, norm(lang), strings.ToLower(w))
+}
+
+func stem(env *snowballstem.Env, lang, w string) string {
+	env.SetCurrent(w)
+	if lang == English {
 		english.Stem(env)
 	} else {
 		german.Stem(env)
@@ -77,39 +82,87 @@ type Token struct {
 	Number bool
 }
 
+// Analyzer analyses text in one language and remembers the stems it has
+// computed, so that the many repeated words of a set of sources are
+// stemmed once. It is not safe for concurrent use; the package functions
+// use a fresh one per call.
+type Analyzer struct {
+	lang  string
+	stop  map[string]bool
+	memo  map[string]string
+	env   *snowballstem.Env
+	lower strings.Builder
+}
+
+// New returns an Analyzer for lang (German unless "en").
+func New(lang string) *Analyzer {
+	l := norm(lang)
+	return &Analyzer{lang: l, stop: stopWords[l], memo: map[string]string{}, env: snowballstem.NewEnv("")}
+}
+
+// Lang returns the analyser's language.
+func (a *Analyzer) Lang() string { return a.lang }
+
+// Term returns the term of one word: its stem, the number in one
+// spelling, or "" for a stop word.
+func (a *Analyzer) Term(w string) (term string, numeric bool) {
+	if n, ok := number(w); ok {
+		return n, true
+	}
+	if t, ok := a.memo[w]; ok {
+		return t, false
+	}
+	l := strings.ToLower(w)
+	t := ""
+	if !a.stop[l] {
+		t = stem(a.env, a.lang, l)
+	}
+	a.memo[w] = t
+	return t, false
+}
+
 // Tokens splits text into words (runs of letters and digits; a decimal
 // comma or point between digits stays inside, "24,90") and analyses each.
-func Tokens(lang, text string) []Token {
-	var out []Token
-	for _, w := range split(text) {
-		t := Token{Text: w}
-		if n, ok := number(w); ok {
-			t.Term, t.Number = n, true
-		} else if l := strings.ToLower(w); !stopWords[norm(lang)][l] {
-			t.Term = Stem(lang, l)
-		}
-		out = append(out, t)
+func (a *Analyzer) Tokens(text string) []Token {
+	ws := split(text)
+	out := make([]Token, len(ws))
+	for i, w := range ws {
+		t, n := a.Term(w)
+		out[i] = Token{Text: w, Term: t, Number: n}
 	}
 	return out
 }
 
 // Terms returns the terms of text: the stems of its words that are not
 // stop words, and its numbers, in order.
-func Terms(lang, text string) []string {
-	var out []string
-	for _, t := range Tokens(lang, text) {
-		if t.Term != "" {
-			out = append(out, t.Term)
+func (a *Analyzer) Terms(text string) []string {
+	out := make([]string, 0, len(text)/8)
+	eachWord(text, func(w string) {
+		if t, _ := a.Term(w); t != "" {
+			out = append(out, t)
 		}
-	}
+	})
 	return out
 }
 
+// Tokens analyses text in lang; see Analyzer.Tokens.
+func Tokens(lang, text string) []Token { return New(lang).Tokens(text) }
+
+// Terms returns the terms of text in lang; see Analyzer.Terms.
+func Terms(lang, text string) []string { return New(lang).Terms(text) }
+
 func split(text string) []string {
 	var out []string
+	eachWord(text, func(w string) { out = append(out, w) })
+	return out
+}
+
+// eachWord calls f with each word of text, in order.
+func eachWord(text string, f func(string)) {
 	start := -1
 	for i, r := range text {
-		in := unicode.IsLetter(r) || unicode.IsDigit(r)
+		in := r < utf8.RuneSelf && (isDigit(byte(r)) || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z')) ||
+			r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
 		if !in && (r == ',' || r == '.') && start >= 0 && i > 0 && isDigit(text[i-1]) && i+1 < len(text) && isDigit(text[i+1]) {
 			in = true
 		}
@@ -117,14 +170,13 @@ func split(text string) []string {
 		case in && start < 0:
 			start = i
 		case !in && start >= 0:
-			out = append(out, text[start:i])
+			f(text[start:i])
 			start = -1
 		}
 	}
 	if start >= 0 {
-		out = append(out, text[start:])
+		f(text[start:])
 	}
-	return out
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }

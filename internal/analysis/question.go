@@ -116,6 +116,12 @@ var placePreps = words(`in im nach aus bei von vom zur zum an am auf into from a
 // word that affirms or denies or the question's own verb for yes/no
 // questions. Open questions are satisfied by any sentence.
 func Satisfies(lang string, k Kind, question, sentence string) bool {
+	return New(lang).Satisfies(k, question, sentence)
+}
+
+// Satisfies is the package's Satisfies in the analyser's language.
+func (a *Analyzer) Satisfies(k Kind, question, sentence string) bool {
+	lang := a.lang
 	toks := split(sentence)
 	switch k {
 	case Number:
@@ -162,8 +168,11 @@ func Satisfies(lang string, k Kind, question, sentence string) bool {
 		// "passt in die Spülmaschine").
 		qs := split(Question(question))
 		if len(qs) > 0 {
-			v := Stem(lang, qs[0])
-			for _, t := range Terms(lang, sentence) {
+			v, _ := a.Term(qs[0])
+			if v == "" {
+				v = stem(a.env, lang, strings.ToLower(qs[0]))
+			}
+			for _, t := range a.Terms(sentence) {
 				if t == v {
 					return true
 				}
