@@ -445,9 +445,10 @@ func Answered(draft string, c *llm.Compose) (Reason, bool) {
 		}
 	}
 	a := best[0]
-	msg := fmt.Sprintf("The draft does not answer the brief: it lacks what source [%d] says: %q", a.N, clip(a.Text(), 160))
+	says := strings.Trim(clip(a.Text(), 160), "„“”\"")
+	msg := fmt.Sprintf("The draft does not answer the brief: it lacks what source [%d] says: %q", a.N, says)
 	if lang == "de" {
-		msg = fmt.Sprintf("Der Entwurf beantwortet das Briefing nicht: es fehlt, was Quelle [%d] sagt: „%s“", a.N, clip(a.Text(), 160))
+		msg = fmt.Sprintf("Der Entwurf beantwortet das Briefing nicht: es fehlt, was Quelle [%d] sagt: „%s“", a.N, says)
 	}
 	return Reason{Code: "brief", Rule: AnsweredRule, Severity: policy.SeverityReview, Message: msg}, false
 }

@@ -131,7 +131,7 @@ func Answers(c Compose) []Answer {
 	kind := analysis.KindOf(lang, question)
 	an := analysis.New(lang)
 	var qterms []string
-	for _, t := range an.Terms(question) {
+	for _, t := range an.QuestionTerms(question) {
 		if !briefWords[t] && !slices.Contains(qterms, t) {
 			qterms = append(qterms, t)
 		}

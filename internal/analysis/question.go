@@ -63,6 +63,12 @@ var cues = map[string][]cue{
 
 // KindOf returns what question q, in lang, asks for.
 func KindOf(lang, q string) Kind {
+	k, _ := cueOf(lang, q)
+	return k
+}
+
+// cueOf returns the kind and the matched opening of question q.
+func cueOf(lang, q string) (Kind, string) {
 	l := strings.ToLower(strings.TrimSpace(Question(q)))
 	l = strings.TrimLeft(l, "„“\"'¿¡ ")
 	best, bestLen := Open, 0
@@ -73,7 +79,36 @@ func KindOf(lang, q string) Kind {
 			}
 		}
 	}
-	return best
+	return best, l[:bestLen]
+}
+
+// interrogatives ask; they are no content of a question.
+var interrogatives = words(`wann wie wo wer wem wen wessen was warum wieso weshalb weswegen wozu wodurch womit wofür worauf
+	woran wohin woher welche welcher welches welchen welchem gibt es when how where who whom whose what which why`)
+
+// QuestionTerms returns the terms of what question q asks about: its
+// terms without the words that ask ("wie lange", "seit wann", "gibt es",
+// "how many") — a yes/no question's verb stays, "passt" is what it asks.
+func (a *Analyzer) QuestionTerms(q string) []string {
+	q = Question(q)
+	kind, cue := cueOf(a.lang, q)
+	skip := map[string]bool{}
+	if kind != YesNo || cue == "gibt es" || cue == "gibt" {
+		for _, w := range split(cue) {
+			skip[strings.ToLower(w)] = true
+		}
+	}
+	var out []string
+	eachWord(q, func(w string) {
+		l := strings.ToLower(w)
+		if skip[l] || interrogatives[l] {
+			return
+		}
+		if t, _ := a.Term(w); t != "" {
+			out = append(out, t)
+		}
+	})
+	return out
 }
 
 func boundary(s string, i int) bool {
@@ -146,7 +181,7 @@ func (a *Analyzer) Satisfies(k Kind, question, sentence string) bool {
 		return false
 	case Name:
 		for i, w := range toks {
-			if acronym(w) || (i > 0 && capital(w) && (norm(lang) == English || properName(toks, i))) {
+			if acronym(w) || (i > 0 && capital(w) && (norm(lang) == English || germanName(toks, i))) {
 				return true
 			}
 		}
@@ -226,4 +261,14 @@ func properName(toks []string, i int) bool {
 		return false
 	}
 	return true
+}
+
+// nameCues precede a name in German: "von Firnwerk", "laut RKI".
+var nameCues = words(`von vom durch bei laut namens heißt heisst`)
+
+func germanName(toks []string, i int) bool {
+	if nameCues[strings.ToLower(toks[i-1])] {
+		return true
+	}
+	return i+1 < len(toks) && capital(toks[i+1]) && properName(toks, i) && !capital(toks[i-1]) && !germanArticles[strings.ToLower(toks[i-1])]
 }
