@@ -147,9 +147,19 @@ func Answers(c Compose) []Answer {
 	titles := map[string]bool{} // a source's title repeated as a sentence says nothing
 	var units []unit
 	var paras []bm25Doc
+	// A source's title names what all its sentences are about: its brief
+	// terms count for each of its paragraphs and answers.
+	titleHas := map[int][]bool{}
 	for rank, s := range c.Sources {
 		restricted[s.N] = s.Restricted
 		titles[fold(strings.TrimSpace(s.Title))] = true
+		th := make([]bool, len(qterms))
+		for _, term := range an.Terms(s.Title) {
+			if k, ok := qi[term]; ok {
+				th[k] = true
+			}
+		}
+		titleHas[s.N] = th
 		for _, block := range strings.Split(s.Text, "\n\n") {
 			var members []int
 			pd := bm25Doc{qtf: make([]int, len(qterms))}
@@ -166,6 +176,11 @@ func Answers(c Compose) []Answer {
 				pd.length += x.length
 				members = append(members, x.pos)
 				units = append(units, x)
+			}
+			for k, h := range th {
+				if h {
+					pd.qtf[k]++
+				}
 			}
 			for _, m := range members {
 				units[m].paragraph = members
@@ -256,7 +271,7 @@ func Answers(c Compose) []Answer {
 		return f
 	}
 	haveOf := func(members []int) []bool {
-		have := make([]bool, len(qterms))
+		have := slices.Clone(titleHas[units[members[0]].n])
 		for _, m := range members {
 			for k, f := range units[m].qtf {
 				have[k] = have[k] || f > 0

@@ -31,7 +31,7 @@ func TestAnswers(t *testing.T) {
 		{"date wants the year", "de", "Seit wann gibt es die Firnwerk GmbH?", analysis.Date, "2016", true},
 		{"place wants the place", "de", "Wo ist das Lager?", analysis.Place, "Lager in Kempten", false},
 		{"number in days", "de", "Wie lange sind Rücksendungen kostenlos möglich?", analysis.Number, "30 Tage", true},
-		{"open question, with the neighbour that names the subject", "de", "Wie spüle ich den Talbecher?", analysis.Open, "passt nicht in die Spülmaschine, weil die Pulverbeschichtung darunter leidet. Spüle ihn", true},
+		{"open question, with the neighbour that names the subject", "de", "Wie spüle ich den Talbecher?", analysis.Open, "passt nicht in die Spülmaschine, weil die Pulverbeschichtung darunter leidet. Spüle ihn", false},
 		{"nothing about it", "de", "Gibt es den Becher in Rot?", analysis.YesNo, "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -49,7 +49,7 @@ var cues = map[string][]cue{
 		{Date, []string{"wann", "seit wann", "bis wann", "ab wann", "an welchem tag", "in welchem jahr", "zu welchem zeitpunkt", "welches datum"}},
 		{Number, []string{"wie viele", "wie viel", "wieviel", "wie lange", "wie hoch", "wie groß", "wie gross", "wie alt", "wie oft", "wie weit", "wie schwer", "wie teuer", "wie schnell", "wie warm", "wie kalt", "um wie viel", "wie breit", "wie lang", "wie hoch", "welcher anteil", "wie stark"}},
 		{Name, []string{"wer", "wem", "wen", "wessen", "von wem", "welche firma", "welches unternehmen", "welche organisation", "welche behörde", "welche person", "wie heißt", "wie heisst"}},
-		{Place, []string{"wo", "wohin", "woher", "in welchem land", "in welcher stadt", "in welchen ländern", "an welchem ort", "an wen"}},
+		{Place, []string{"wo", "wohin", "woher", "von wo", "nach wo", "in welchem land", "in welcher stadt", "in welchen ländern", "an welchem ort", "an wen"}},
 		{YesNo, []string{"ist", "sind", "kann", "können", "darf", "dürfen", "muss", "müssen", "soll", "sollte", "sollen", "sollten", "gibt es", "gibt", "hat", "haben", "hilft", "helfen", "passt", "passen", "wird", "werden", "war", "waren", "bin", "brauche", "braucht", "brauchen", "besteht", "bietet", "geht", "gilt", "hält", "halten", "macht", "kostet", "benötige", "benötigt", "schützt", "schützen", "lässt", "kommt", "bekomme", "bekommt", "steckt", "trägt", "reicht", "funktioniert", "übernimmt", "verträgt", "enthält", "eignet", "zahlt", "zählt", "sterben", "stirbt", "überträgt", "übertragen"}},
 	},
 	English: {
@@ -88,15 +88,14 @@ var interrogatives = words(`wann wie wo wer wem wen wessen was warum wieso wesha
 
 // QuestionTerms returns the terms of what question q asks about: its
 // terms without the words that ask ("wie lange", "seit wann", "gibt es",
-// "how many") — a yes/no question's verb stays, "passt" is what it asks.
+// "how many", and the verb a yes/no question opens with: "passt",
+// "darf", "is" say little of what it is about).
 func (a *Analyzer) QuestionTerms(q string) []string {
 	q = Question(q)
-	kind, cue := cueOf(a.lang, q)
+	_, cue := cueOf(a.lang, q)
 	skip := map[string]bool{}
-	if kind != YesNo || cue == "gibt es" || cue == "gibt" {
-		for _, w := range split(cue) {
-			skip[strings.ToLower(w)] = true
-		}
+	for _, w := range split(cue) {
+		skip[strings.ToLower(w)] = true
 	}
 	var out []string
 	eachWord(q, func(w string) {
