@@ -19,6 +19,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -70,12 +71,12 @@ func main() {
 }
 
 type row struct {
-	lang                               string
-	n                                  int
-	hit, approvedMiss, base, retrieved int
-	decisions                          map[generate.Decision]int
-	composer, total                    []float64
-	reasons                            map[string]int
+	lang                                        string
+	n                                           int
+	hit, approvedMiss, base, retrieved, refused int
+	decisions                                   map[generate.Decision]int
+	composer, total                             []float64
+	reasons                                     map[string]int
 }
 
 func run(dir, split string, langs []string, verbose bool) error {
@@ -106,9 +107,9 @@ func run(dir, split string, langs []string, verbose bool) error {
 	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- |")
 	for _, r := range rows {
 		n := float64(r.n)
-		fmt.Printf("| %s | %d | %.2f | %.2f | %.2f | %d approved, %d needs review, %d blocked | %.2f ms | %.1f ms |\n", r.lang, r.n,
+		fmt.Printf("| %s | %d | %.2f | %.2f | %.2f | %d approved, %d needs review, %d blocked (%d refused) | %.2f ms | %.1f ms |\n", r.lang, r.n,
 			float64(r.hit)/n, float64(r.base)/n, float64(r.approvedMiss)/n, r.decisions[generate.Approved], r.decisions[generate.NeedsReview],
-			r.decisions[generate.Blocked], p50(r.composer), p50(r.total))
+			r.decisions[generate.Blocked], r.refused, p50(r.composer), p50(r.total))
 	}
 	if verbose {
 		for _, r := range rows {
@@ -168,10 +169,14 @@ func runSet(ctx context.Context, db *benchdb.DB, set Set, verbose bool) (row, er
 		start := time.Now()
 		res, err := svc.Generate(ctx, p, generate.Request{Brief: q.Question, Channel: "faq_answer", Lang: set.Lang}, nil)
 		if err != nil {
+			// A brief refused as injection, or a payload the egress check
+			// refuses, gives no draft: it counts as blocked.
 			var rej *generate.RejectedError
-			if ok := asRejected(err, &rej); ok {
+			var egress *pii.EgressError
+			if errors.As(err, &rej) || errors.As(err, &egress) {
 				r.n++
 				r.decisions[generate.Blocked]++
+				r.refused++
 				continue
 			}
 			return row{}, fmt.Errorf("answers: %q: %w", q.Question, err)
@@ -225,21 +230,6 @@ func runSet(ctx context.Context, db *benchdb.DB, set Set, verbose bool) (row, er
 		}
 	}
 	return r, nil
-}
-
-func asRejected(err error, target **generate.RejectedError) bool {
-	for e := err; e != nil; {
-		if r, ok := e.(*generate.RejectedError); ok {
-			*target = r
-			return true
-		}
-		u, ok := e.(interface{ Unwrap() error })
-		if !ok {
-			return false
-		}
-		e = u.Unwrap()
-	}
-	return false
 }
 
 var citeRE = regexp.MustCompile(`\s*\[\d+\]`)
