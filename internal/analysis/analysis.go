@@ -26,6 +26,10 @@ const (
 	English = "en"
 )
 
+// The stop word lists are PostgreSQL's (share/tsearch_data/german.stop and
+// english.stop of PostgreSQL 15, which takes them from the Snowball
+// project, BSD licence), so that a stop word here is one there.
+//
 //go:embed german.stop
 var germanStop string
 
