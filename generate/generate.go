@@ -155,7 +155,7 @@ func (s *Service) Generate(ctx context.Context, p kontext.Principal, req Request
 		return nil, err
 	}
 	r.verify()                             // citations: unknown removed, facts must cite and be supported
-	r.answersBrief()                       // names the brief's subject, cites sources that do, copies no guideline
+	r.answersBrief()                       // names the brief's subject, cites sources that do, answers it, copies no guideline
 	r.respectsOutput()                     // no source above the channel's output, no personal communication
 	r.restore()                            // personal data the policy allows back in, closing lines
 	r.check()                              // policy and brand packs → decision
@@ -519,15 +519,7 @@ func (r *run) call(ctx context.Context) error {
 	if maxTokens == 0 {
 		maxTokens = r.tmpl.MaxTokens
 	}
-	compose := &llm.Compose{Brief: r.prompt.Brief, Channel: r.req.Channel, Lang: r.req.Lang,
-		AddressForm: r.prompt.Brand.AddressForm, Brand: r.prompt.Brand.Name, MaxChars: r.prompt.MaxChars, Required: r.prompt.Required,
-		Avoid: r.prompt.Brand.Banned}
-	for _, s := range r.sources {
-		compose.Sources = append(compose.Sources, llm.ComposeSource{N: s.N, Title: s.Title, Text: s.Text, Restricted: s.Restricted != ""})
-	}
-	for _, g := range r.guidelines {
-		compose.Guidelines = append(compose.Guidelines, g.Text)
-	}
+	compose := r.compose()
 	var onDelta func(string)
 	if r.events != nil {
 		onDelta = func(d string) { r.emit("delta", d) }
@@ -542,6 +534,21 @@ func (r *run) call(ctx context.Context) error {
 	}
 	r.answer = answer
 	return nil
+}
+
+// compose is the request in structured form: what the offline composer
+// writes from, and what the answered check reads the sources with.
+func (r *run) compose() *llm.Compose {
+	compose := &llm.Compose{Brief: r.prompt.Brief, Channel: r.req.Channel, Lang: r.req.Lang,
+		AddressForm: r.prompt.Brand.AddressForm, Brand: r.prompt.Brand.Name, MaxChars: r.prompt.MaxChars, Required: r.prompt.Required,
+		Avoid: r.prompt.Brand.Banned}
+	for _, s := range r.sources {
+		compose.Sources = append(compose.Sources, llm.ComposeSource{N: s.N, Title: s.Title, Text: s.Text, Restricted: s.Restricted != ""})
+	}
+	for _, g := range r.guidelines {
+		compose.Guidelines = append(compose.Guidelines, g.Text)
+	}
+	return compose
 }
 
 func (r *run) verify() {

@@ -2,6 +2,7 @@ package generate
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -10,6 +11,7 @@ import (
 	"kontext"
 	"kontext/guard/pii"
 	"kontext/guard/policy"
+	"kontext/internal/analysis"
 	"kontext/llm"
 	"kontext/retrieval"
 )
@@ -305,8 +307,9 @@ func (r *run) citedSources() map[int]bool {
 }
 
 // answersBrief holds for review a draft that does not name the subject the
-// brief asks about, whose citations are not about that subject, or that
-// copies a writing guideline: whatever model wrote it.
+// brief asks about, whose citations are not about that subject, that does
+// not answer it (Answered), or that copies a writing guideline: whatever
+// model wrote it.
 func (r *run) answersBrief() {
 	draft := r.verified.Draft
 	cited := r.citedSources()
@@ -328,6 +331,9 @@ func (r *run) answersBrief() {
 			r.res.Reasons = append(r.res.Reasons, Reason{Code: "brief", Severity: policy.SeverityReview,
 				Message: fmt.Sprintf("No source the draft cites is about %q, which the brief asks about.", subj)})
 		}
+	}
+	if reason, ok := Answered(r.verified.Draft, r.compose()); !ok {
+		r.res.Reasons = append(r.res.Reasons, reason)
 	}
 	if len(r.guidelines) == 0 {
 		return
@@ -382,4 +388,133 @@ func (r *run) respectsOutput() {
 				Message: fmt.Sprintf("The draft uses source [%d] %q, which is %s; a person must decide whether it may go out.", src.N, src.Title, why)})
 		}
 	}
+}
+
+// AnsweredRule names the answered check's reason.
+const AnsweredRule = "brief.answered"
+
+// bestAnswers is how many of the best answers a draft may choose from, and
+// how close to the best an answer's score must be to count among them.
+const (
+	bestAnswers  = 3
+	bestFraction = 0.8
+)
+
+// Answered checks that a draft answers its brief, whatever model wrote
+// it: among the retrieved sources (c.Sources, read by llm.Answers, the
+// offline composer's own selection) it finds the passages that best
+// answer the brief; the draft must hold one of them — verbatim or in
+// other words (3 in 5 of its terms in one or two consecutive draft
+// sentences, with its numbers when the question asks for one or a date)
+// — or, when no source answers the brief with confidence, say that the
+// sources do not say. A question (a brief with a question mark, or an FAQ
+// answer) that no source answers with confidence needs review unless the
+// draft says so; other channels need the best answer only when there is
+// a confident one. Subject lines are cut from sentences and are not
+// checked. The reason is in the draft's language.
+func Answered(draft string, c *llm.Compose) (Reason, bool) {
+	if c.Channel == "subject_lines" {
+		return Reason{}, true
+	}
+	question := c.Channel == "faq_answer" || strings.Contains(c.Brief, "?")
+	answers := llm.Answers(*c)
+	// The best answer, when it is confident, and the answers close to it.
+	var best []llm.Answer
+	if len(answers) > 0 && answers[0].Confident() {
+		for _, a := range answers {
+			if len(best) == bestAnswers || a.Score < bestFraction*answers[0].Score {
+				break
+			}
+			best = append(best, a)
+		}
+	}
+	lang := c.Lang
+	if len(best) == 0 {
+		if !question || SaysSourcesDoNotSay(draft) {
+			return Reason{}, true
+		}
+		msg := "The draft does not answer the brief: no source sentence answers it with confidence; a person must answer it or say that the sources do not."
+		if lang == "de" {
+			msg = "Der Entwurf beantwortet das Briefing nicht: kein Satz der Quellen beantwortet es sicher; eine Person muss es beantworten oder sagen, dass die Quellen es nicht beantworten."
+		}
+		return Reason{Code: "brief", Rule: AnsweredRule, Severity: policy.SeverityReview, Message: msg}, false
+	}
+	for _, a := range best {
+		if containsAnswer(draft, a, lang) {
+			return Reason{}, true
+		}
+	}
+	a := best[0]
+	says := strings.Trim(clip(a.Text(), 160), "„“”\"")
+	msg := fmt.Sprintf("The draft does not answer the brief: it lacks what source [%d] says: %q", a.N, says)
+	if lang == "de" {
+		msg = fmt.Sprintf("Der Entwurf beantwortet das Briefing nicht: es fehlt, was Quelle [%d] sagt: „%s“", a.N, says)
+	}
+	return Reason{Code: "brief", Rule: AnsweredRule, Severity: policy.SeverityReview, Message: msg}, false
+}
+
+// containsAnswer reports whether the draft holds answer a: its text
+// verbatim, or 3 in 5 of its terms in one or two consecutive sentences of
+// the draft, with all its numbers when the question asks for a number or
+// a date.
+func containsAnswer(draft string, a llm.Answer, lang string) bool {
+	plain := citationRE.ReplaceAllString(draft, "")
+	if strings.Contains(strings.Join(strings.Fields(plain), " "), strings.Join(strings.Fields(a.Text()), " ")) {
+		return true
+	}
+	want := map[string]bool{}
+	var numbers []string
+	for _, t := range analysis.Tokens(lang, a.Text()) {
+		if t.Term == "" {
+			continue
+		}
+		want[t.Term] = true
+		if t.Number {
+			numbers = append(numbers, t.Term)
+		}
+	}
+	if len(want) == 0 {
+		return false
+	}
+	needNumbers := a.Kind == analysis.Number || a.Kind == analysis.Date
+	var sents [][]string
+	for _, u := range llm.Sentences(plain) {
+		sents = append(sents, analysis.Terms(lang, u.Text))
+	}
+	for i := range sents {
+		for j := i; j < min(i+2, len(sents)); j++ {
+			have := map[string]bool{}
+			for _, s := range sents[i : j+1] {
+				for _, t := range s {
+					have[t] = true
+				}
+			}
+			found := 0
+			for t := range want {
+				if have[t] {
+					found++
+				}
+			}
+			ok := 5*found >= 3*len(want)
+			if ok && needNumbers {
+				for _, n := range numbers {
+					ok = ok && have[n]
+				}
+			}
+			if ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// doNotSay are the ways a draft says that its sources do not answer the
+// brief, in German and English, lower case.
+var doNotSay = regexp.MustCompile(`(quellen|unterlagen|dokumente)\b[^.!?]{0,60}\b(nicht|keine)\b|keine angaben|finden sich [^.!?]{0,40}keine|nicht beantwort|(sources|documents)\b[^.!?]{0,60}\b(do not|don't|does not|doesn't|nothing|no information|not say|not mention)|no information|hold nothing|not covered by the sources`)
+
+// SaysSourcesDoNotSay reports whether a draft says that its sources do not
+// answer the brief.
+func SaysSourcesDoNotSay(draft string) bool {
+	return doNotSay.MatchString(strings.ToLower(draft))
 }

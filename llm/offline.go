@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"kontext/internal/analysis"
 )
 
 // OfflineModel names the offline composer in provenance.
@@ -67,9 +69,10 @@ func (o Offline) Chat(ctx context.Context, req ChatRequest, onDelta func(string)
 // candidate is one usable source sentence.
 type candidate struct {
 	text    string
-	n       int // source number
-	pos     int // position in the sources, for stable ties
-	terms   map[string]bool
+	n       int             // source number
+	pos     int             // position in the sources, for stable ties
+	terms   map[string]bool // Terms, to tell repetitions
+	stems   map[string]bool // the search leg's analysis, to score
 	score   float64
 	numeric bool
 	lang    bool // in the draft's language
@@ -80,23 +83,27 @@ var placeholderRE = regexp.MustCompile(`\[[A-Z][A-Z_]*_[1-9]\d*\]`)
 // ComposeDraft writes the draft for c. It is exported for tests and benchmarks;
 // Chat is the way in.
 func ComposeDraft(c Compose) string {
-	cands := candidates(c)
 	w := words(c.Lang, c.AddressForm)
+	n := map[string]int{"subject_lines": 5, "social_post": 2, "faq_answer": 3, "product_description": 6, "press_release": 7}[c.Channel]
+	if n == 0 {
+		n = 5
+	}
+	// The sentences that answer the brief come first, each with the
+	// neighbour it needs: for an FAQ answer the best answers, for a
+	// question in another channel the best one, followed by the sentences
+	// most relevant to the brief in the channel's framing.
 	var picked []candidate
-	switch c.Channel {
-	case "subject_lines":
-		picked = pick(cands, 5)
+	switch {
+	case c.Channel == "faq_answer":
+		picked = pickAnswers(Answers(c), n)
+	case strings.Contains(c.Brief, "?"):
+		picked = pickAnswers(first(Answers(c), 1), n)
+	}
+	if len(picked) < n && !(c.Channel == "faq_answer" && len(picked) > 0) {
+		picked = pickMore(picked, candidates(c), n)
+	}
+	if c.Channel == "subject_lines" {
 		return finish(c, subjectLines(c, picked))
-	case "social_post":
-		picked = pick(cands, 2)
-	case "faq_answer":
-		picked = pick(cands, 3)
-	case "product_description":
-		picked = pick(cands, 6)
-	case "press_release":
-		picked = pick(cands, 7)
-	default:
-		picked = pick(cands, 5)
 	}
 	if len(picked) == 0 {
 		return finish(c, w.nothing)
@@ -112,9 +119,12 @@ func ComposeDraft(c Compose) string {
 }
 
 func candidates(c Compose) []candidate {
+	an := analysis.New(c.Lang)
 	brief := map[string]bool{}
-	for _, t := range Terms(c.Brief) {
-		brief[t] = true
+	for _, t := range an.Terms(c.Brief) {
+		if !briefWords[t] {
+			brief[t] = true
+		}
 	}
 	var out []candidate
 	df := map[string]int{}
@@ -139,17 +149,21 @@ func candidates(c Compose) []candidate {
 			if len(terms) < 3 || (!u.Row && len(strings.Fields(t)) < 5) {
 				continue
 			}
-			for w := range terms {
+			stems := map[string]bool{}
+			for _, w := range an.Terms(t) {
+				stems[w] = true
+			}
+			for w := range stems {
 				df[w]++
 			}
-			out = append(out, candidate{text: t, n: s.N, pos: pos, terms: terms, numeric: numeric})
+			out = append(out, candidate{text: t, n: s.N, pos: pos, terms: terms, stems: stems, numeric: numeric})
 		}
 	}
 	total := float64(len(out))
 	relevant, sameLang := 0, 0
 	for i := range out {
 		cd := &out[i]
-		for w := range cd.terms {
+		for w := range cd.stems {
 			if brief[w] {
 				cd.score += math.Log(1 + total/float64(df[w]))
 			}
@@ -292,6 +306,72 @@ func pick(cands []candidate, n int) []candidate {
 	}
 	return out
 }
+
+// pickAnswers takes the sentences of the best answers, up to n, an
+// answer's sentences together, skipping answers that repeat a sentence
+// already taken (half or more of their words shared).
+func pickAnswers(answers []Answer, n int) []candidate {
+	var out []candidate
+	for _, a := range answers {
+		if len(out) >= n {
+			break
+		}
+		group := make([]candidate, 0, len(a.Sentences))
+		dup := false
+		for _, s := range a.Sentences {
+			cd := candidate{text: s, n: a.N, pos: a.pos, score: a.Score, terms: map[string]bool{}}
+			for _, w := range Terms(s) {
+				cd.terms[w] = true
+			}
+			for _, o := range out {
+				shared := 0
+				for w := range cd.terms {
+					if o.terms[w] {
+						shared++
+					}
+				}
+				if o.text == s || 2*shared >= min(len(cd.terms), len(o.terms)) {
+					dup = true
+				}
+			}
+			group = append(group, cd)
+		}
+		if dup || (len(out) > 0 && len(out)+len(group) > n) {
+			continue
+		}
+		out = append(out, group...)
+	}
+	return out
+}
+
+// pickMore adds to picked the best candidates that repeat none of it, up
+// to n in all.
+func pickMore(picked, cands []candidate, n int) []candidate {
+	for _, c := range pick(cands, n+len(picked)) {
+		if len(picked) >= n {
+			break
+		}
+		dup := false
+		for _, o := range picked {
+			shared := 0
+			for w := range c.terms {
+				if o.terms[w] {
+					shared++
+				}
+			}
+			if o.text == c.text || 2*shared >= min(len(c.terms), len(o.terms)) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			picked = append(picked, c)
+		}
+	}
+	return picked
+}
+
+func first[T any](s []T, n int) []T { return s[:min(n, len(s))] }
 
 // cite puts the citation before the sentence's final punctuation, or after
 // a closing quotation mark.

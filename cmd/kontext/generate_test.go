@@ -75,6 +75,24 @@ func firstSourceReply(req openai.ChatCompletionRequest) string {
 	return "Firnwerk freut sich auf deine Frage."
 }
 
+// answerReply answers like a model that found the answer: the sentence
+// given, cited with the number of the prompt's source that holds it.
+func answerReply(sentence string) func(openai.ChatCompletionRequest) string {
+	return func(req openai.ChatCompletionRequest) string {
+		user := req.Messages[len(req.Messages)-1].Content
+		n := ""
+		for _, line := range strings.Split(user, "\n") {
+			if strings.HasPrefix(line, "[") && strings.Contains(line, "] ") {
+				n = line[1:strings.Index(line, "]")]
+			}
+			if strings.Contains(line, sentence) && n != "" {
+				return "Firnwerk: " + strings.TrimRight(sentence, ".") + " [" + n + "]."
+			}
+		}
+		return "Firnwerk freut sich auf deine Frage."
+	}
+}
+
 func newGenEnv(t *testing.T) *genEnv {
 	t.Helper()
 	e := &genEnv{t: t, cloud: llmtest.New(t), prem: llmtest.New(t), slow: llmtest.New(t)}
@@ -195,7 +213,24 @@ func TestGenerateEndToEnd(t *testing.T) {
 		return status, res, ae
 	}
 
+	t.Run("a draft that does not answer the question needs review, whatever model wrote it", func(t *testing.T) {
+		// firstSourceReply writes the first sentence of source [1], cited and
+		// supported, but not the answer the sources hold.
+		status, res, ae := gen(e.editor, map[string]any{"brief": "Wie lange hält die Gipfelflasche 500 Tee warm?", "channel": "faq_answer", "lang": "de"})
+		if status != http.StatusOK {
+			t.Fatalf("generate = %d %+v", status, ae)
+		}
+		answered := slices.ContainsFunc(res.Reasons, func(r generate.Reason) bool {
+			return r.Rule == generate.AnsweredRule && strings.HasPrefix(r.Message, "Der Entwurf beantwortet das Briefing nicht")
+		})
+		if res.Decision != generate.NeedsReview || !answered {
+			t.Errorf("draft %q: decision %s, reasons %+v; want needs_review saying (in German) that it does not answer the brief", res.Draft, res.Decision, res.Reasons)
+		}
+	})
+
 	t.Run("approved draft with provenance; no personal data reaches the provider", func(t *testing.T) {
+		e.cloud.Reply(answerReply("In der Gipfelflasche 500 hat Tee, den du mit 95 °C einfüllst, nach 6 Stunden noch 74 °C und nach 12 Stunden noch 61 °C."))
+		defer e.cloud.Reply(firstSourceReply)
 		before := len(e.cloud.Requests())
 		status, res, ae := gen(e.editor, map[string]any{
 			"brief":   "FAQ-Antwort für unsere Kundin Jana Schneider (jana.schneider@web.de): Wie lange hält die Gipfelflasche 500 Tee warm?",
