@@ -105,9 +105,13 @@ CREATE POLICY acl_visibility ON term_classes AS RESTRICTIVE FOR SELECT USING (
 
 -- kontext_visible_classes returns the ids of the access classes the
 -- transaction's principal may see (through the policies above).
+-- PL/pgSQL rather than SQL: its plan is cached for the session, where a
+-- SQL function's would be planned again on every call.
 CREATE FUNCTION kontext_visible_classes() RETURNS bigint[]
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT coalesce(array_agg(id), '{}') FROM term_classes WHERE tenant = kontext_tenant()
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN (SELECT coalesce(array_agg(id), '{}') FROM term_classes WHERE tenant = kontext_tenant());
+END
 $$;
 
 ALTER TABLE class_stats ENABLE ROW LEVEL SECURITY;

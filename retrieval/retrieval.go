@@ -639,9 +639,10 @@ bm AS (
 	GROUP BY p.chunk_id
 ),
 t AS MATERIALIZED (
+	-- Each scored chunk looked up by id (OFFSET 0 keeps the planner from
+	-- scanning every visible chunk for the join instead).
 	SELECT c.id, c.document_id, bm.s
-	FROM bm JOIN chunks c ON c.id = bm.chunk_id
-	WHERE %[2]s
+	FROM bm CROSS JOIN LATERAL (SELECT c.id, c.document_id FROM chunks c WHERE c.id = bm.chunk_id AND %[2]s OFFSET 0) c
 	ORDER BY bm.s DESC, c.id LIMIT %[4]s
 ),
 tr AS (SELECT id, document_id, row_number() OVER (ORDER BY s DESC) AS rank, s AS score FROM t),
