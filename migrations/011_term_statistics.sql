@@ -2,7 +2,7 @@
 -- triggers on chunks in the transaction that writes them.
 --
 -- Every active chunk has postings (lexeme, term frequency, chunk length)
--- under its language's text search configuration (german, english) and,
+-- of its heading path and text under its language's text search configuration (german, english) and,
 -- for exact matches of names, SKUs and numbers, under 'simple'. Lexemes
 -- come from PostgreSQL's own to_tsvector, so ingest and query analyse text
 -- the same way.
@@ -202,7 +202,7 @@ LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM kontext_terms_add((SELECT jsonb_agg(jsonb_build_object('id', n.id, 'tenant', n.tenant,
-                'language', n.language, 'text', n.text, 'access', n.access, 'classification', n.classification,
+                'language', n.language, 'text', n.heading_path || E'\n' || n.text, 'access', n.access, 'classification', n.classification,
                 'valid_from', n.valid_from, 'valid_until', n.valid_until))
             FROM new_rows n WHERE n.status = 'active'));
     ELSIF TG_OP = 'DELETE' THEN
@@ -212,14 +212,14 @@ BEGIN
         -- Only changes that move a chunk's postings or its class.
         PERFORM kontext_terms_remove(array_agg(o.id), array_agg(DISTINCT o.tenant))
         FROM old_rows o JOIN new_rows n ON n.id = o.id
-        WHERE o.status = 'active' AND (o.text, o.language, o.status, o.access, o.classification, o.valid_from, o.valid_until)
-            IS DISTINCT FROM (n.text, n.language, n.status, n.access, n.classification, n.valid_from, n.valid_until);
+        WHERE o.status = 'active' AND (o.heading_path, o.text, o.language, o.status, o.access, o.classification, o.valid_from, o.valid_until)
+            IS DISTINCT FROM (n.heading_path, n.text, n.language, n.status, n.access, n.classification, n.valid_from, n.valid_until);
         PERFORM kontext_terms_add((SELECT jsonb_agg(jsonb_build_object('id', n.id, 'tenant', n.tenant,
-                'language', n.language, 'text', n.text, 'access', n.access, 'classification', n.classification,
+                'language', n.language, 'text', n.heading_path || E'\n' || n.text, 'access', n.access, 'classification', n.classification,
                 'valid_from', n.valid_from, 'valid_until', n.valid_until))
             FROM old_rows o JOIN new_rows n ON n.id = o.id
-            WHERE n.status = 'active' AND (o.text, o.language, o.status, o.access, o.classification, o.valid_from, o.valid_until)
-                IS DISTINCT FROM (n.text, n.language, n.status, n.access, n.classification, n.valid_from, n.valid_until)));
+            WHERE n.status = 'active' AND (o.heading_path, o.text, o.language, o.status, o.access, o.classification, o.valid_from, o.valid_until)
+                IS DISTINCT FROM (n.heading_path, n.text, n.language, n.status, n.access, n.classification, n.valid_from, n.valid_until)));
     END IF;
     RETURN NULL;
 END
@@ -242,7 +242,7 @@ BEGIN
     FOR t IN SELECT id FROM tenants ORDER BY id LOOP
         PERFORM set_config('kontext.tenant', t, true), set_config('kontext.scope', 'tenant', true);
         PERFORM kontext_terms_add((SELECT jsonb_agg(jsonb_build_object('id', c.id, 'tenant', c.tenant,
-                'language', c.language, 'text', c.text, 'access', c.access, 'classification', c.classification,
+                'language', c.language, 'text', c.heading_path || E'\n' || c.text, 'access', c.access, 'classification', c.classification,
                 'valid_from', c.valid_from, 'valid_until', c.valid_until))
             FROM chunks c WHERE c.tenant = t AND c.status = 'active'));
     END LOOP;

@@ -57,6 +57,9 @@ type Options struct {
 	// SimpleWeight weighs matches of the query's exact words (the 'simple'
 	// configuration) against stemmed matches, which weigh 1 (default 0.5).
 	SimpleWeight float64
+	// CompoundWeight weighs the German compound parts and compounds a
+	// query word brings in (default 0.25; negative: none).
+	CompoundWeight float64
 }
 
 // DefaultWeights returns the fusion weights of the vector and the lexical
@@ -120,6 +123,9 @@ func New(pool *pgxpool.Pool, embedder llm.Embedder, opts Options) (*Store, error
 	}
 	if opts.SimpleWeight <= 0 {
 		opts.SimpleWeight = 0.5
+	}
+	if opts.CompoundWeight == 0 {
+		opts.CompoundWeight = 0.25
 	}
 	dv, dt := DefaultWeights(embedder.Model())
 	for _, w := range []struct {
@@ -607,19 +613,30 @@ func (s *Store) query(st *Statement, q Query, f filter, vec []float32) {
 v AS MATERIALIZED (%[1]s),
 vr AS (SELECT id, document_id, row_number() OVER (ORDER BY d) AS rank, 1 - d AS score FROM v),
 vc AS (SELECT kontext_visible_classes() AS ids),
--- The query's lexemes: in its language's configuration, and in 'simple'
--- (exact words, weighted %[16]s) unless the language's configuration
--- drops them as stop words.
-ql AS (
-	SELECT DISTINCT cfg, lexeme, w FROM (
-		SELECT %[5]s::text AS cfg, l AS lexeme, 1.0::float8 AS w
-		FROM unnest(tsvector_to_array(to_tsvector(%[5]s::regconfig, %[6]s))) l
-		UNION ALL
-		SELECT 'simple', l, %[16]s::float8
-		FROM unnest(tsvector_to_array(to_tsvector('simple', %[6]s))) l
-		WHERE %[5]s::text <> 'simple' AND to_tsvector(%[5]s::regconfig, l) <> ''::tsvector
-	) x
+-- The query's lexemes in each stemming configuration, so that a chunk
+-- is matched with its own language's stems whatever the query's language,
+-- and in 'simple' (exact words, weighted %[16]s) unless the query
+-- language's configuration drops them as stop words.
+qa AS (
+	SELECT c.cfg, l AS lexeme, 1.0::float8 AS w
+	FROM unnest(ARRAY['german', 'english']) c(cfg), unnest(tsvector_to_array(to_tsvector(c.cfg::regconfig, %[6]s))) l
+	UNION ALL
+	SELECT 'simple', l, %[16]s::float8
+	FROM unnest(tsvector_to_array(to_tsvector('simple', %[6]s))) l
+	WHERE to_tsvector(%[5]s::regconfig, l) <> ''::tsvector
 ),
+-- German compounds (weighted %[20]s): the parts of a query word that the
+-- caller's visible vocabulary holds, at either end (Edelstahltrinkflasche:
+-- edelstahl, trinkflasch, flasch), so that a compound finds what is
+-- written in parts.
+dc AS (
+	SELECT 'german'::text AS cfg, s.lexeme, %[20]s::float8 AS w
+	FROM qa q, generate_series(4, length(q.lexeme) - 3) i,
+	     LATERAL (VALUES (left(q.lexeme, i)), (right(q.lexeme, i))) x(part)
+	JOIN term_stats s ON s.tenant = %[14]s AND s.cfg = 'german' AND s.lexeme = x.part %[17]s
+	WHERE %[20]s::float8 > 0 AND q.cfg = 'german' AND length(q.lexeme) >= 8
+),
+ql AS (SELECT cfg, lexeme, max(w) AS w FROM (SELECT * FROM qa UNION ALL SELECT * FROM dc) x GROUP BY cfg, lexeme),
 -- BM25 statistics of the access classes the caller may see, nothing else.
 cs AS (
 	SELECT s.cfg, sum(s.chunks)::float8 AS n, sum(s.length)::float8 / sum(s.chunks) AS avgdl
@@ -666,7 +683,7 @@ FROM top k JOIN chunks c ON c.id = k.id JOIN documents d ON d.id = k.document_id
 ORDER BY k.score DESC, c.id`,
 		v, f.where, "", limit, lang, text,
 		arg(vw), arg(tw), arg(float64(q.RRFK)), arg(q.PerDocument), arg(q.MinScore), arg(q.K), textLeg,
-		arg(tenant), arg(s.opts.K1), arg(s.opts.SimpleWeight), classes, arg(s.opts.B), classes2)
+		arg(tenant), arg(s.opts.K1), arg(s.opts.SimpleWeight), classes, arg(s.opts.B), classes2, arg(s.opts.CompoundWeight))
 	st.SQL, st.Args = sql, args
 }
 

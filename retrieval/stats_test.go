@@ -60,7 +60,7 @@ func drift(t *testing.T, tenant string) (postings, df, classes, stored, active i
 				FROM chunks c
 				JOIN term_classes k ON k.tenant = c.tenant AND k.access = c.access AND k.classification = c.classification
 				     AND k.valid_from IS NOT DISTINCT FROM c.valid_from AND k.valid_until IS NOT DISTINCT FROM c.valid_until,
-				     kontext_postings(c.language, c.text) p
+				     kontext_postings(c.language, c.heading_path || E'\n' || c.text) p
 				WHERE c.tenant = $1 AND c.status = 'active'),
 			have_p AS (SELECT tenant, cfg, lexeme, chunk_id, class_id, tf, len FROM chunk_terms WHERE tenant = $1),
 			want_df AS (SELECT tenant, cfg, lexeme, class_id, count(*)::int AS df FROM want_p GROUP BY 1, 2, 3, 4),

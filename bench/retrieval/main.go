@@ -48,6 +48,7 @@ func main() {
 	k1 := flag.Float64("k1", 0, "BM25 k1 of the lexical leg (0: the service default)")
 	b := flag.Float64("b", 0, "BM25 b of the lexical leg (0: the service default)")
 	simple := flag.Float64("simple-weight", 0, "weight of exact-word matches (0: the service default)")
+	compound := flag.Float64("compound-weight", 0, "weight of German compound parts (0: the service default, negative: none)")
 	flag.Parse()
 	var emb llm.Embedder = llm.NewHashEmbedder(llm.DefaultHashDimensions)
 	if *embedURL != "" {
@@ -57,7 +58,7 @@ func main() {
 		}
 		emb = e
 	}
-	opts := retrieval.Options{K1: *k1, B: *b, SimpleWeight: *simple}
+	opts := retrieval.Options{K1: *k1, B: *b, SimpleWeight: *simple, CompoundWeight: *compound}
 	if err := run(context.Background(), strings.Split(*sets, ","), *splitName, *sweep, *tune, emb, opts); err != nil {
 		log.Fatal(err)
 	}
@@ -127,20 +128,20 @@ func run(ctx context.Context, names []string, splitName string, sweep, tune bool
 		{name: "fused, equal weights", vw: ptr(1), tw: ptr(1)},
 	}
 	if tune {
-		for _, k1 := range []float64{0.9, 1.2, 1.5} {
-			for _, b := range []float64{0.4, 0.75} {
-				for _, sw := range []float64{0.25, 0.5, 1} {
-					st, err := retrieval.New(db.App, emb, retrieval.Options{K1: k1, B: b, SimpleWeight: sw})
-					if err != nil {
-						return err
-					}
-					configs = append(configs, config{name: fmt.Sprintf("lexical k1 %g b %g exact-word weight %g", k1, b, sw), vw: ptr(0), tw: ptr(1), store: st})
+		for _, cw := range []float64{-1, 0.25, 0.5, 1} {
+			for _, sw := range []float64{0.25, 0.5, 1} {
+				o := opts
+				o.SimpleWeight, o.CompoundWeight = sw, cw
+				st, err := retrieval.New(db.App, emb, o)
+				if err != nil {
+					return err
 				}
+				configs = append(configs, config{name: fmt.Sprintf("lexical, exact-word weight %g, compound weight %g", sw, cw), vw: ptr(0), tw: ptr(1), store: st})
 			}
 		}
 	}
 	if sweep {
-		for _, w := range []float64{0.05, 0.1, 0.2, 0.3, 0.5} {
+		for _, w := range []float64{0.02, 0.05, 0.1, 0.2, 0.3, 0.5} {
 			configs = append(configs, config{name: fmt.Sprintf("fused, vector %g", w), vw: ptr(w), tw: ptr(1)})
 		}
 	}
