@@ -566,6 +566,11 @@ func (s *Store) query(st *Statement, q Query, f filter, vec []float32) {
 		classes, classes2 = "AND s.class_id = ANY ((SELECT ids FROM vc)::bigint[])", "AND p.class_id = ANY ((SELECT ids FROM vc)::bigint[])"
 	}
 	tenant := f.tenant
+	var overfetch *int
+	if len(q.DocumentIDs) == 0 && q.DocumentLanguage == "" && len(q.Purposes) == 0 && len(q.Metadata) == 0 {
+		n := 4 * candidates(q)
+		overfetch = &n
+	}
 	candidates := candidates(q)
 	// A leg weighted 0 is not run: its constant predicate lets the planner
 	// skip it entirely.
@@ -634,7 +639,7 @@ dc AS (
 	FROM qa q, generate_series(4, length(q.lexeme) - 3) i,
 	     LATERAL (VALUES (left(q.lexeme, i)), (right(q.lexeme, i))) x(part)
 	JOIN term_stats s ON s.tenant = %[14]s AND s.cfg = 'german' AND s.lexeme = x.part %[17]s
-	WHERE %[20]s::float8 > 0 AND q.cfg = 'german' AND length(q.lexeme) >= 8
+	WHERE %[20]s::float8 > 0 AND %[5]s::text = 'german' AND q.cfg = 'german' AND length(q.lexeme) >= 8
 ),
 ql AS (SELECT cfg, lexeme, max(w) AS w FROM (SELECT * FROM qa UNION ALL SELECT * FROM dc) x GROUP BY cfg, lexeme),
 -- BM25 statistics of the access classes the caller may see, nothing else.
@@ -656,11 +661,14 @@ bm AS (
 	GROUP BY p.chunk_id
 ),
 t AS MATERIALIZED (
-	-- Each scored chunk looked up by id (OFFSET 0 keeps the planner from
-	-- scanning every visible chunk for the join instead).
-	SELECT c.id, c.document_id, bm.s
-	FROM bm CROSS JOIN LATERAL (SELECT c.id, c.document_id FROM chunks c WHERE c.id = bm.chunk_id AND %[2]s OFFSET 0) c
-	ORDER BY bm.s DESC, c.id LIMIT %[4]s
+	-- The best-scored chunks looked up by id (OFFSET 0 keeps the planner
+	-- from scanning every visible chunk for the join instead). Postings
+	-- are of visible chunks only, so without filters of the query's own
+	-- four times the candidates are plenty; with them, every scored chunk.
+	SELECT c.id, c.document_id, b.s
+	FROM (SELECT chunk_id, s FROM bm ORDER BY s DESC, chunk_id LIMIT %[21]s) b
+	CROSS JOIN LATERAL (SELECT c.id, c.document_id FROM chunks c WHERE c.id = b.chunk_id AND %[2]s OFFSET 0) c
+	ORDER BY b.s DESC, c.id LIMIT %[4]s
 ),
 tr AS (SELECT id, document_id, row_number() OVER (ORDER BY s DESC) AS rank, s AS score FROM t),
 fused AS (
@@ -683,7 +691,7 @@ FROM top k JOIN chunks c ON c.id = k.id JOIN documents d ON d.id = k.document_id
 ORDER BY k.score DESC, c.id`,
 		v, f.where, "", limit, lang, text,
 		arg(vw), arg(tw), arg(float64(q.RRFK)), arg(q.PerDocument), arg(q.MinScore), arg(q.K), textLeg,
-		arg(tenant), arg(s.opts.K1), arg(s.opts.SimpleWeight), classes, arg(s.opts.B), classes2, arg(s.opts.CompoundWeight))
+		arg(tenant), arg(s.opts.K1), arg(s.opts.SimpleWeight), classes, arg(s.opts.B), classes2, arg(s.opts.CompoundWeight), arg(overfetch))
 	st.SQL, st.Args = sql, args
 }
 

@@ -49,6 +49,7 @@ func main() {
 	b := flag.Float64("b", 0, "BM25 b of the lexical leg (0: the service default)")
 	simple := flag.Float64("simple-weight", 0, "weight of exact-word matches (0: the service default)")
 	compound := flag.Float64("compound-weight", 0, "weight of German compound parts (0: the service default, negative: none)")
+	latency := flag.Int("latency", 0, "instead: load this many Vaswani abstracts into one tenant and break a search's time down")
 	flag.Parse()
 	var emb llm.Embedder = llm.NewHashEmbedder(llm.DefaultHashDimensions)
 	if *embedURL != "" {
@@ -59,6 +60,12 @@ func main() {
 		emb = e
 	}
 	opts := retrieval.Options{K1: *k1, B: *b, SimpleWeight: *simple, CompoundWeight: *compound}
+	if *latency > 0 {
+		if err := breakdown(context.Background(), *latency, emb, opts); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if err := run(context.Background(), strings.Split(*sets, ","), *splitName, *sweep, *tune, emb, opts); err != nil {
 		log.Fatal(err)
 	}
