@@ -48,6 +48,30 @@ type Options struct {
 	// Reranker, when set, reorders the fused candidates (three times k, at
 	// most 100) and the best k are returned. Off by default.
 	Reranker Reranker
+	// VectorWeight and TextWeight are the legs' weights in the fusion when
+	// a query sets none; nil takes DefaultWeights of the embedding model.
+	VectorWeight, TextWeight *float64
+	// K1 and B are the BM25 parameters of the lexical leg (default 0.9 and
+	// 0.4).
+	K1, B float64
+	// SimpleWeight weighs matches of the query's exact words (the 'simple'
+	// configuration) against stemmed matches, which weigh 1 (default 0.5).
+	SimpleWeight float64
+	// CompoundWeight weighs the German compound parts and compounds a
+	// query word brings in (default 0.25; negative: none).
+	CompoundWeight float64
+}
+
+// DefaultWeights returns the fusion weights of the vector and the lexical
+// leg for an embedding model: the offline hashing embedder's vectors rank
+// worse than BM25 on every benchmark set and add nothing in the fusion
+// (docs/search.md), so its leg gets weight 0 and does not run; a learned
+// model gets the same weight as the lexical leg.
+func DefaultWeights(model string) (vector, text float64) {
+	if strings.HasPrefix(model, "kontext-hash-") {
+		return 0, 1
+	}
+	return 1, 1
 }
 
 // Store searches chunks.
@@ -91,6 +115,29 @@ func New(pool *pgxpool.Pool, embedder llm.Embedder, opts Options) (*Store, error
 	if opts.MaxScanTuples <= 0 {
 		opts.MaxScanTuples = 40000
 	}
+	if opts.K1 <= 0 {
+		opts.K1 = 0.9
+	}
+	if opts.B <= 0 || opts.B > 1 {
+		opts.B = 0.4
+	}
+	if opts.SimpleWeight <= 0 {
+		opts.SimpleWeight = 0.5
+	}
+	if opts.CompoundWeight == 0 {
+		opts.CompoundWeight = 0.25
+	}
+	dv, dt := DefaultWeights(embedder.Model())
+	for _, w := range []struct {
+		p   **float64
+		def float64
+	}{{&opts.VectorWeight, dv}, {&opts.TextWeight, dt}} {
+		if *w.p == nil {
+			*w.p = &w.def
+		} else if **w.p < 0 || **w.p > 10 {
+			return nil, fmt.Errorf("retrieval: weight %g is out of range 0-10: %w", **w.p, kontext.ErrInvalid)
+		}
+	}
 	return &Store{pool: pool, embedder: embedder, opts: opts, model: embedder.Model(), dims: embedder.Dimensions()}, nil
 }
 
@@ -116,7 +163,9 @@ type Query struct {
 	PerDocument int `json:"per_document"`
 	// MinScore drops results whose fused score is below it.
 	MinScore float64 `json:"min_score"`
-	// VectorWeight and TextWeight weight the legs in the fusion (default 1 each).
+	// VectorWeight and TextWeight weight the legs in the fusion (default:
+	// the Store's, which follow the embedding model). A leg weighted 0 does
+	// not run.
 	VectorWeight *float64 `json:"vector_weight"`
 	TextWeight   *float64 `json:"text_weight"`
 	// RRFK is the k of reciprocal rank fusion (default 60).
@@ -239,16 +288,21 @@ func (s *Store) Search(ctx context.Context, p kontext.Principal, q Query) ([]Res
 	if err := q.normalise(); err != nil {
 		return nil, Plan{}, err
 	}
-	vecs, err := s.embedder.Embed(kontext.NewContext(ctx, p), []string{q.Text})
-	if err != nil {
-		return nil, Plan{}, fmt.Errorf("retrieval: embed query: %w", err)
+	s.weigh(&q)
+	var vec []float32
+	if *q.VectorWeight > 0 {
+		vecs, err := s.embedder.Embed(kontext.NewContext(ctx, p), []string{q.Text})
+		if err != nil {
+			return nil, Plan{}, fmt.Errorf("retrieval: embed query: %w", err)
+		}
+		vec = vecs[0]
 	}
 	if s.opts.Reranker == nil {
-		return s.search(ctx, p, q, vecs[0], true)
+		return s.search(ctx, p, q, vec, true)
 	}
 	k := q.K
 	q.K = min(3*k, MaxK)
-	results, plan, err := s.search(ctx, p, q, vecs[0], true)
+	results, plan, err := s.search(ctx, p, q, vec, true)
 	if err != nil || len(results) == 0 {
 		return results, plan, err
 	}
@@ -257,6 +311,16 @@ func (s *Store) Search(ctx context.Context, p kontext.Principal, q Query) ([]Res
 		return nil, plan, fmt.Errorf("retrieval: %w", err)
 	}
 	return results, plan, nil
+}
+
+// weigh fills in the Store's weights where the query sets none.
+func (s *Store) weigh(q *Query) {
+	if q.VectorWeight == nil {
+		q.VectorWeight = s.opts.VectorWeight
+	}
+	if q.TextWeight == nil {
+		q.TextWeight = s.opts.TextWeight
+	}
 }
 
 // Statement is the SQL a search runs, for inspection and benchmarks: the
@@ -320,6 +384,7 @@ func (s *Store) Statement(ctx context.Context, p kontext.Principal, q Query, vec
 	if err := q.normalise(); err != nil {
 		return Statement{}, err
 	}
+	s.weigh(&q)
 	var st Statement
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		var err error
@@ -384,7 +449,7 @@ func (s *Store) plan(ctx context.Context, tx pgx.Tx, f filter) (Plan, error) {
 // lets through and, guessing few, would sort the whole table instead.
 func (s *Store) settings(q Query, plan Plan) []string {
 	sets := []string{"max_parallel_workers_per_gather", "0", "jit", "off"}
-	if plan.Path == "hnsw" {
+	if plan.Path == "hnsw" && (q.VectorWeight == nil || *q.VectorWeight > 0) {
 		ef := min(max(s.opts.EfSearch, candidates(q)), 1000)
 		sets = append(sets, "hnsw.ef_search", fmt.Sprint(ef), "hnsw.iterative_scan", "relaxed_order",
 			"hnsw.max_scan_tuples", fmt.Sprint(s.opts.MaxScanTuples), "enable_bitmapscan", "off", "enable_seqscan", "off")
@@ -430,15 +495,17 @@ func candidates(q Query) int { return min(max(4*q.K, 40), 1000) }
 
 // filter is the WHERE clause shared by both legs, with its arguments.
 type filter struct {
-	where string
-	args  []any
+	where  string
+	args   []any
+	tenant string
+	acl    bool
 }
 
 // filters builds the access and option predicates. Values are always bound
 // parameters; only the validated model name and the dimension appear in
 // the text, so that the partial index's predicate can be matched.
 func (s *Store) filters(p kontext.Principal, q Query, acl bool) filter {
-	f := filter{}
+	f := filter{tenant: p.Tenant, acl: acl}
 	arg := func(v any) string {
 		f.args = append(f.args, v)
 		return fmt.Sprintf("$%d", len(f.args))
@@ -491,6 +558,19 @@ func (s *Store) query(st *Statement, q Query, f filter, vec []float32) {
 	if q.TextWeight != nil {
 		tw = *q.TextWeight
 	}
+	// The lexical leg's statistics and postings are those of the access
+	// classes the caller may see: in the SQL and, independently, in the
+	// row-level security of the tables.
+	classes, classes2 := "", ""
+	if f.acl {
+		classes, classes2 = "AND s.class_id = ANY ((SELECT ids FROM vc)::bigint[])", "AND p.class_id = ANY ((SELECT ids FROM vc)::bigint[])"
+	}
+	tenant := f.tenant
+	var overfetch *int
+	if len(q.DocumentIDs) == 0 && q.DocumentLanguage == "" && len(q.Purposes) == 0 && len(q.Metadata) == 0 {
+		n := 4 * candidates(q)
+		overfetch = &n
+	}
 	candidates := candidates(q)
 	// A leg weighted 0 is not run: its constant predicate lets the planner
 	// skip it entirely.
@@ -515,7 +595,9 @@ func (s *Store) query(st *Statement, q Query, f filter, vec []float32) {
 			distance, f.where, order, add(candidates))
 	}
 	var v string
-	if exact {
+	if vw == 0 {
+		v = "SELECT NULL::bigint AS id, NULL::uuid AS document_id, NULL::float8 AS d WHERE false"
+	} else if exact {
 		v = vectorLeg(arg)
 	} else {
 		// The index path runs the vector leg first (see Statement) and
@@ -535,16 +617,58 @@ func (s *Store) query(st *Statement, q Query, f filter, vec []float32) {
 	sql := fmt.Sprintf(`WITH
 v AS MATERIALIZED (%[1]s),
 vr AS (SELECT id, document_id, row_number() OVER (ORDER BY d) AS rank, 1 - d AS score FROM v),
-tq AS (
-	-- Terms ORed rather than ANDed: a question's words need not all appear.
-	SELECT nullif(replace(plainto_tsquery(%[5]s::regconfig, %[6]s)::text, '&', '|'), '')::tsquery AS lq,
-	       nullif(replace(plainto_tsquery('simple', %[6]s)::text, '&', '|'), '')::tsquery AS sq
+vc AS (SELECT kontext_visible_classes() AS ids),
+-- The query's lexemes in each stemming configuration, so that a chunk
+-- is matched with its own language's stems whatever the query's language,
+-- and in 'simple' (exact words, weighted %[16]s) unless the query
+-- language's configuration drops them as stop words.
+qa AS (
+	SELECT c.cfg, l AS lexeme, 1.0::float8 AS w
+	FROM unnest(ARRAY['german', 'english']) c(cfg), unnest(tsvector_to_array(to_tsvector(c.cfg::regconfig, %[6]s))) l
+	UNION ALL
+	SELECT 'simple', l, %[16]s::float8
+	FROM unnest(tsvector_to_array(to_tsvector('simple', %[6]s))) l
+	WHERE to_tsvector(%[5]s::regconfig, l) <> ''::tsvector
+),
+-- German compounds (weighted %[20]s): the parts of a query word that the
+-- caller's visible vocabulary holds, at either end (Edelstahltrinkflasche:
+-- edelstahl, trinkflasch, flasch), so that a compound finds what is
+-- written in parts.
+dc AS (
+	SELECT 'german'::text AS cfg, s.lexeme, %[20]s::float8 AS w
+	FROM qa q, generate_series(4, length(q.lexeme) - 3) i,
+	     LATERAL (VALUES (left(q.lexeme, i)), (right(q.lexeme, i))) x(part)
+	JOIN term_stats s ON s.tenant = %[14]s AND s.cfg = 'german' AND s.lexeme = x.part %[17]s
+	WHERE %[20]s::float8 > 0 AND %[5]s::text = 'german' AND q.cfg = 'german' AND length(q.lexeme) >= 8
+),
+ql AS (SELECT cfg, lexeme, max(w) AS w FROM (SELECT * FROM qa UNION ALL SELECT * FROM dc) x GROUP BY cfg, lexeme),
+-- BM25 statistics of the access classes the caller may see, nothing else.
+cs AS (
+	SELECT s.cfg, sum(s.chunks)::float8 AS n, sum(s.length)::float8 / sum(s.chunks) AS avgdl
+	FROM class_stats s WHERE s.tenant = %[14]s AND s.cfg IN (SELECT cfg FROM ql) %[17]s GROUP BY s.cfg
+),
+wt AS (
+	SELECT q.cfg, q.lexeme, q.w * ln(1 + (cs.n - d.df + 0.5) / (d.df + 0.5)) AS idf, cs.avgdl
+	FROM ql q
+	JOIN LATERAL (SELECT sum(s.df)::float8 AS df FROM term_stats s
+	              WHERE s.tenant = %[14]s AND s.cfg = q.cfg AND s.lexeme = q.lexeme %[17]s) d ON d.df > 0
+	JOIN cs ON cs.cfg = q.cfg
+),
+bm AS (
+	SELECT p.chunk_id, sum(wt.idf * p.tf * (%[15]s::float8 + 1) / (p.tf + %[15]s::float8 * (1 - %[18]s::float8 + %[18]s::float8 * p.len / wt.avgdl))) AS s
+	FROM wt JOIN chunk_terms p ON p.tenant = %[14]s AND p.cfg = wt.cfg AND p.lexeme = wt.lexeme
+	WHERE %[13]s %[19]s
+	GROUP BY p.chunk_id
 ),
 t AS MATERIALIZED (
-	SELECT c.id, c.document_id, ts_rank_cd(c.tsv, coalesce(tq.lq, tq.sq)) + ts_rank_cd(c.tsv, coalesce(tq.sq, tq.lq)) AS s
-	FROM chunks c, tq
-	WHERE %[13]s AND %[2]s AND (c.tsv @@ tq.lq OR c.tsv @@ tq.sq)
-	ORDER BY s DESC LIMIT %[4]s
+	-- The best-scored chunks looked up by id (OFFSET 0 keeps the planner
+	-- from scanning every visible chunk for the join instead). Postings
+	-- are of visible chunks only, so without filters of the query's own
+	-- four times the candidates are plenty; with them, every scored chunk.
+	SELECT c.id, c.document_id, b.s
+	FROM (SELECT chunk_id, s FROM bm ORDER BY s DESC, chunk_id LIMIT %[21]s) b
+	CROSS JOIN LATERAL (SELECT c.id, c.document_id FROM chunks c WHERE c.id = b.chunk_id AND %[2]s OFFSET 0) c
+	ORDER BY b.s DESC, c.id LIMIT %[4]s
 ),
 tr AS (SELECT id, document_id, row_number() OVER (ORDER BY s DESC) AS rank, s AS score FROM t),
 fused AS (
@@ -566,7 +690,8 @@ SELECT c.id, c.document_id::text, d.external_id, d.title, d.version, c.heading_p
 FROM top k JOIN chunks c ON c.id = k.id JOIN documents d ON d.id = k.document_id
 ORDER BY k.score DESC, c.id`,
 		v, f.where, "", limit, lang, text,
-		arg(vw), arg(tw), arg(float64(q.RRFK)), arg(q.PerDocument), arg(q.MinScore), arg(q.K), textLeg)
+		arg(vw), arg(tw), arg(float64(q.RRFK)), arg(q.PerDocument), arg(q.MinScore), arg(q.K), textLeg,
+		arg(tenant), arg(s.opts.K1), arg(s.opts.SimpleWeight), classes, arg(s.opts.B), classes2, arg(s.opts.CompoundWeight), arg(overfetch))
 	st.SQL, st.Args = sql, args
 }
 

@@ -278,7 +278,7 @@ func TestShortResults(t *testing.T) {
 			if tc.wantPath == "hnsw" {
 				// The vector leg must run on the HNSW index, not sort the table.
 				vec, _ := emb.Embed(ctx, []string{"Edelstahl Flasche"})
-				st, err := store.Statement(ctx, rare, retrieval.Query{Text: "Edelstahl Flasche", K: 10, PerDocument: 10}, vec[0])
+				st, err := store.Statement(ctx, rare, retrieval.Query{Text: "Edelstahl Flasche", K: 10, PerDocument: 10, VectorWeight: ptr(1.0)}, vec[0])
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -71,6 +71,9 @@ type Config struct {
 
 	SearchEf             int
 	SearchExactThreshold int
+	// SearchVectorWeight and SearchTextWeight are the fusion weights of
+	// the legs; nil: the embedding model's defaults.
+	SearchVectorWeight, SearchTextWeight *float64
 
 	RerankURL    string
 	RerankStyle  string
@@ -178,6 +181,10 @@ func newSettings() *settings {
 		help: "HNSW search width (hnsw.ef_search, 10-1000) for callers who see many chunks: higher finds more of the true nearest neighbours, slower"})
 	add(setting{flag: "search-exact-threshold", env: "KONTEXT_SEARCH_EXACT_THRESHOLD", def: "15000",
 		help: "callers who see at most this many chunks get an exact vector scan instead of the HNSW index"})
+	add(setting{flag: "vector-weight", env: "KONTEXT_SEARCH_VECTOR_WEIGHT",
+		help: "weight of the vector leg in the fusion, 0-10 (0: the leg does not run); empty: the embedding model's default (offline hashing embedder 0, others 1)"})
+	add(setting{flag: "text-weight", env: "KONTEXT_SEARCH_TEXT_WEIGHT",
+		help: "weight of the lexical (BM25) leg in the fusion, 0-10; empty: 1"})
 	add(setting{flag: "rerank-url", env: "KONTEXT_RERANK_URL", help: "re-ranking endpoint (text-embeddings-inference /rerank or Jina-style /v1/rerank); empty: no re-ranking"})
 	add(setting{flag: "rerank-style", env: "KONTEXT_RERANK_STYLE", def: "tei", help: "re-ranking API: tei or jina"})
 	add(setting{flag: "rerank-model", env: "KONTEXT_RERANK_MODEL", help: "re-ranking model (jina style)"})
@@ -411,6 +418,25 @@ func (s *settings) config() (Config, error) {
 		v, st = get("search-exact-threshold")
 		if c.SearchExactThreshold, err = strconv.Atoi(v); err != nil || c.SearchExactThreshold < 1 || c.SearchExactThreshold > 10000000 {
 			bad(st, v, "want an integer from 1 to 10000000")
+		}
+		for _, w := range []struct {
+			name string
+			dst  **float64
+		}{{"vector-weight", &c.SearchVectorWeight}, {"text-weight", &c.SearchTextWeight}} {
+			v, st := get(w.name)
+			if v == "" {
+				continue
+			}
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f < 0 || f > 10 {
+				bad(st, v, "want a number from 0 to 10")
+				continue
+			}
+			*w.dst = &f
+		}
+		if c.SearchVectorWeight != nil && c.SearchTextWeight != nil && *c.SearchVectorWeight == 0 && *c.SearchTextWeight == 0 {
+			_, st := get("text-weight")
+			bad(st, "0", "the vector and the text weight cannot both be 0")
 		}
 	}
 	{

@@ -74,7 +74,8 @@ func egressTransport(log *slog.Logger, auditor *audit.Log) *llm.EgressTransport 
 // searchOptions returns the retrieval options of the configuration: the
 // re-ranker, when one is configured, behind the egress check.
 func searchOptions(cfg Config, log *slog.Logger, auditor *audit.Log) retrieval.Options {
-	opts := retrieval.Options{EfSearch: cfg.SearchEf, ExactThreshold: cfg.SearchExactThreshold}
+	opts := retrieval.Options{EfSearch: cfg.SearchEf, ExactThreshold: cfg.SearchExactThreshold,
+		VectorWeight: cfg.SearchVectorWeight, TextWeight: cfg.SearchTextWeight}
 	if cfg.RerankURL != "" {
 		opts.Reranker = &retrieval.HTTPReranker{URL: cfg.RerankURL, Style: cfg.RerankStyle, Model: cfg.RerankModel,
 			APIKey: cfg.RerankAPIKey, Client: &http.Client{Timeout: 10 * time.Second, Transport: egressTransport(log, auditor)}}
