@@ -1,0 +1,215 @@
+package inject
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"kontext/guard/internal/textnorm"
+)
+
+// variants returns the readings of text the model scores: the folded text
+// (confusables, zero-width characters and full-width forms undone by
+// textnorm.Fold) with leetspeak and letter spacing undone, and, when the text
+// reads better that way, its rot13 decoding. The scanner takes the highest
+// score over them, so that obfuscation cannot lower the score.
+func variants(text string) []string {
+	ft := textnorm.Fold(text).Text
+	out := []string{deobfuscate(ft)}
+	if r := rot13(ft); commonWords(r) >= 3 && commonWords(r) > 2*commonWords(ft) {
+		out = append(out, deobfuscate(r))
+	}
+	for _, blob := range base64Blobs(text, 4) {
+		out = append(out, deobfuscate(textnorm.Fold(blob).Text))
+	}
+	return out
+}
+
+// base64Blobs returns up to limit base64 runs of text that decode to
+// readable text.
+func base64Blobs(text string, limit int) []string {
+	var out []string
+	for i := 0; i < len(text) && len(out) < limit; {
+		if !base64Byte(text[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && base64Byte(text[j]) {
+			j++
+		}
+		if j-i >= 24 {
+			if dec, ok := decodeBase64Text(text[i:j]); ok {
+				out = append(out, dec)
+			}
+		}
+		i = j + 1
+	}
+	return out
+}
+
+// deobfuscate undoes letter spacing ("i g n o r e", "i.g.n.o.r.e") and
+// leetspeak inside words ("1gn0r3", "pr0mpt") of folded text.
+func deobfuscate(s string) string {
+	s = unspace(s)
+	if !strings.ContainsAny(s, "0134578@$|!") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, w := range strings.SplitAfter(s, " ") {
+		if leety(w) {
+			for _, r := range w {
+				if l, ok := leet[r]; ok {
+					r = l
+				}
+				b.WriteRune(r)
+			}
+			continue
+		}
+		b.WriteString(w)
+	}
+	return b.String()
+}
+
+var leet = map[rune]rune{'0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', '$': 's', '|': 'l', '!': 'i'}
+
+// leety reports whether a word mixes letters with leet digits or signs
+// ("1gn0r3"), as opposed to a number, a price or a product code such as
+// "350ml" (digits only before letters, no letter between them).
+func leety(w string) bool {
+	w = strings.TrimRight(w, " .,;:?\n\t")
+	letters, leets, switches := 0, 0, 0
+	prevLetter := false
+	for i, r := range w {
+		isL := unicode.IsLetter(r)
+		_, isLeet := leet[r]
+		if isL {
+			letters++
+		} else if isLeet {
+			leets++
+		} else {
+			return false
+		}
+		if i > 0 && isL != prevLetter {
+			switches++
+		}
+		prevLetter = isL
+	}
+	return letters >= 2 && leets >= 1 && switches >= 2
+}
+
+// unspace joins runs of at least four single letters separated by one space,
+// dot, dash or underscore ("i g n o r e" → "ignore"); two spaces or more end
+// a word of the run.
+func unspace(s string) string {
+	if len(s) < 7 {
+		return s
+	}
+	var b strings.Builder
+	i := 0
+	changed := false
+	for i < len(s) {
+		j, letters := spacedRun(s, i)
+		if letters >= 4 {
+			if !changed {
+				b.Grow(len(s))
+				b.WriteString(s[:i])
+				changed = true
+			}
+			k := i
+			for k < j {
+				r, n := utf8.DecodeRuneInString(s[k:])
+				switch {
+				case unicode.IsLetter(r):
+					b.WriteRune(r)
+				case k+n < j && (s[k+n] == ' ' || s[k+n] == '.' || s[k+n] == '-' || s[k+n] == '_'):
+					// two separators in a row separate words
+					b.WriteByte(' ')
+					for k+n < j && (s[k+n] == ' ' || s[k+n] == '.' || s[k+n] == '-' || s[k+n] == '_') {
+						n++
+					}
+				}
+				k += n
+			}
+			i = j
+			continue
+		}
+		_, n := utf8.DecodeRuneInString(s[i:])
+		if changed {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	if !changed {
+		return s
+	}
+	return b.String()
+}
+
+// spacedRun measures a run of single letters starting at i, each followed by
+// separators; it returns the end of the run and the number of letters.
+func spacedRun(s string, i int) (int, int) {
+	if i > 0 {
+		p, _ := utf8.DecodeLastRuneInString(s[:i])
+		if unicode.IsLetter(p) || unicode.IsDigit(p) {
+			return i, 0
+		}
+	}
+	letters := 0
+	end := i
+	for k := i; k < len(s); {
+		r, n := utf8.DecodeRuneInString(s[k:])
+		if !unicode.IsLetter(r) {
+			break
+		}
+		k += n
+		// the letter must stand alone: followed by a separator or the end
+		if k < len(s) {
+			nr, _ := utf8.DecodeRuneInString(s[k:])
+			if unicode.IsLetter(nr) || unicode.IsDigit(nr) {
+				break
+			}
+		}
+		letters++
+		end = k
+		seps := 0
+		for k < len(s) && (s[k] == ' ' || s[k] == '.' || s[k] == '-' || s[k] == '_') && seps < 3 {
+			k++
+			seps++
+		}
+		if seps == 0 {
+			break
+		}
+	}
+	return end, letters
+}
+
+func rot13(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case 'a' <= r && r <= 'z':
+			return 'a' + (r-'a'+13)%26
+		case 'A' <= r && r <= 'Z':
+			return 'A' + (r-'A'+13)%26
+		}
+		return r
+	}, s)
+}
+
+var common = map[string]bool{
+	"the": true, "and": true, "you": true, "your": true, "all": true, "to": true, "of": true, "is": true,
+	"ignore": true, "instructions": true, "previous": true, "prompt": true, "system": true, "say": true,
+	"der": true, "die": true, "das": true, "und": true, "du": true, "alle": true, "ist": true, "nicht": true,
+}
+
+// commonWords counts frequent German and English words in folded text.
+func commonWords(s string) int {
+	n := 0
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if common[w] {
+			n++
+		}
+	}
+	return n
+}
