@@ -69,6 +69,8 @@ type Config struct {
 	SearchEf             int
 	SearchExactThreshold int
 
+	InjectionThreshold float64 // 0: the per-side defaults of guard/inject
+
 	RerankURL    string
 	RerankStyle  string
 	RerankModel  string
@@ -171,6 +173,8 @@ func newSettings() *settings {
 		help: "HNSW search width (hnsw.ef_search, 10-1000) for callers who see many chunks: higher finds more of the true nearest neighbours, slower"})
 	add(setting{flag: "search-exact-threshold", env: "KONTEXT_SEARCH_EXACT_THRESHOLD", def: "15000",
 		help: "callers who see at most this many chunks get an exact vector scan instead of the HNSW index"})
+	add(setting{flag: "injection-threshold", env: "KONTEXT_INJECTION_THRESHOLD",
+		help: "injection score (0-1] from which a brief or document counts as an injection; empty: 0.5 for briefs, 0.6 for documents"})
 	add(setting{flag: "rerank-url", env: "KONTEXT_RERANK_URL", help: "re-ranking endpoint (text-embeddings-inference /rerank or Jina-style /v1/rerank); empty: no re-ranking"})
 	add(setting{flag: "rerank-style", env: "KONTEXT_RERANK_STYLE", def: "tei", help: "re-ranking API: tei or jina"})
 	add(setting{flag: "rerank-model", env: "KONTEXT_RERANK_MODEL", help: "re-ranking model (jina style)"})
@@ -207,7 +211,7 @@ var (
 		"log-level", "log-format",
 		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions", "secret", "secret-file",
 		"max-document-bytes", "ingest-timeout", "rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "rate-limits", "search-ef", "search-exact-threshold",
-		"llm-base-url", "llm-api-key", "llm-model", "llm-region", "llm-max-classification", "llm-price", "providers",
+		"injection-threshold", "llm-base-url", "llm-api-key", "llm-model", "llm-region", "llm-max-classification", "llm-price", "providers",
 		"brands", "cache-ttl", "restore-types", "max-generations", "no-workers", "concurrency",
 		"batch-max-attempts", "batch-max-items", "batch-job-timeout", "batch-rescue-after", "batch-retry-base"}
 	// batchSettings tune batch submission and workers.
@@ -394,6 +398,13 @@ func (s *settings) config() (Config, error) {
 		if c.SearchExactThreshold, err = strconv.Atoi(v); err != nil || c.SearchExactThreshold < 1 || c.SearchExactThreshold > 10000000 {
 			bad(st, v, "want an integer from 1 to 10000000")
 		}
+	}
+	if v, st := get("injection-threshold"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(f > 0 && f <= 1) {
+			bad(st, v, "want a number above 0 and at most 1")
+		}
+		c.InjectionThreshold = f
 	}
 	{
 		v, st := get("concurrency")

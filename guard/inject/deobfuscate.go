@@ -8,16 +8,15 @@ import (
 	"kontext/guard/internal/textnorm"
 )
 
-// variants returns the readings of text the model scores: the folded text
-// (confusables, zero-width characters and full-width forms undone by
+// variants returns the readings of text the model scores, given text
+// folded by textnorm.Fold (confusables, zero-width characters and full-width forms undone by
 // textnorm.Fold) with leetspeak and letter spacing undone, and, when the text
 // reads better that way, its rot13 decoding. The scanner takes the highest
 // score over them, so that obfuscation cannot lower the score.
-func variants(text string) []string {
-	ft := textnorm.Fold(text).Text
+func variants(text, ft string) []string {
 	out := []string{deobfuscate(ft)}
-	if r := rot13(ft); commonWords(r) >= 3 && commonWords(r) > 2*commonWords(ft) {
-		out = append(out, deobfuscate(r))
+	if plain, rotated := commonWords(ft); rotated >= 3 && rotated > 2*plain {
+		out = append(out, deobfuscate(rot13(ft)))
 	}
 	for _, blob := range base64Blobs(text, 4) {
 		out = append(out, deobfuscate(textnorm.Fold(blob).Text))
@@ -60,7 +59,7 @@ func deobfuscate(s string) string {
 	for _, w := range strings.SplitAfter(s, " ") {
 		if leety(w) {
 			for _, r := range w {
-				if l, ok := leet[r]; ok {
+				if l := unleet(r); l != 0 {
 					r = l
 				}
 				b.WriteRune(r)
@@ -72,7 +71,28 @@ func deobfuscate(s string) string {
 	return b.String()
 }
 
-var leet = map[rune]rune{'0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', '$': 's', '|': 'l', '!': 'i'}
+// unleet returns the letter a leet digit or sign stands for, or 0.
+func unleet(r rune) rune {
+	switch r {
+	case '0':
+		return 'o'
+	case '1', '!':
+		return 'i'
+	case '3':
+		return 'e'
+	case '4', '@':
+		return 'a'
+	case '5', '$':
+		return 's'
+	case '7':
+		return 't'
+	case '8':
+		return 'b'
+	case '|':
+		return 'l'
+	}
+	return 0
+}
 
 // leety reports whether a word mixes letters with leet digits or signs
 // ("1gn0r3"), as opposed to a number, a price or a product code such as
@@ -83,7 +103,7 @@ func leety(w string) bool {
 	prevLetter := false
 	for i, r := range w {
 		isL := unicode.IsLetter(r)
-		_, isLeet := leet[r]
+		isLeet := unleet(r) != 0
 		if isL {
 			letters++
 		} else if isLeet {
@@ -203,13 +223,31 @@ var common = map[string]bool{
 	"der": true, "die": true, "das": true, "und": true, "du": true, "alle": true, "ist": true, "nicht": true,
 }
 
-// commonWords counts frequent German and English words in folded text.
-func commonWords(s string) int {
-	n := 0
-	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) }) {
-		if common[w] {
-			n++
+// commonWords counts frequent German and English words in folded text, as
+// it stands and read in rot13.
+func commonWords(s string) (plain, rotated int) {
+	var buf [16]byte
+	for i := 0; i < len(s); {
+		if !('a' <= s[i] && s[i] <= 'z') {
+			i++
+			continue
 		}
+		j := i
+		for j < len(s) && 'a' <= s[j] && s[j] <= 'z' {
+			j++
+		}
+		if w := s[i:j]; len(w) <= len(buf) {
+			if common[w] {
+				plain++
+			}
+			for k := 0; k < len(w); k++ {
+				buf[k] = 'a' + (w[k]-'a'+13)%26
+			}
+			if common[string(buf[:len(w)])] {
+				rotated++
+			}
+		}
+		i = j
 	}
-	return n
+	return plain, rotated
 }

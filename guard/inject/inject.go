@@ -185,12 +185,13 @@ type evidence struct {
 
 // Scan scores text for prompt injection as a brief or a document.
 func (s *InjectionScanner) Scan(text string, as Source) InjectionResult {
-	ev := s.collect(text, as, 0)
+	ft := textnorm.Fold(text)
+	ev := s.collectFolded(text, &ft, as, 0)
 	res := s.verdict(text, ev, as)
 	if s.opts.RulesOnly {
 		return res
 	}
-	ms := s.opts.Model.Score(text, true)
+	ms := s.opts.Model.score(text, ft.Text, true)
 	res.ModelScore = math.Round(ms.Probability*1000) / 1000
 	if res.ModelScore > res.RuleScore {
 		res.Score = res.ModelScore
@@ -222,7 +223,12 @@ const maxScanDepth = 2
 
 func (s *InjectionScanner) collect(text string, as Source, depth int) []evidence {
 	ft := textnorm.Fold(text)
-	toks := textnorm.Tokenize(ft.Text, nil)
+	return s.collectFolded(text, &ft, as, depth)
+}
+
+func (s *InjectionScanner) collectFolded(text string, ftp *textnorm.Folded, as Source, depth int) []evidence {
+	ft := *ftp
+	toks := textnorm.Tokenize(ft.Text, make([]textnorm.Token, 0, len(ft.Text)/5+8))
 	m := &pattern.Matcher{Text: ft.Text, Tokens: toks, Lang: pattern.LangAny}
 	var ev []evidence
 	lastEnd := make(map[int]int32)
@@ -321,6 +327,22 @@ func (s *InjectionScanner) verdict(text string, ev []evidence, as Source) Inject
 	}
 	slices.SortFunc(res.Spans, func(a, b InjectionSpan) int { return a.Start - b.Start })
 	return res
+}
+
+// ReasonKinds returns the kind of each reason without the quoted text it
+// carries ("instruction override", "model"), for logs that must not hold
+// the scanned text.
+func ReasonKinds(reasons []string) []string {
+	out := make([]string, 0, len(reasons))
+	for _, r := range reasons {
+		if i := strings.IndexByte(r, ':'); i > 0 {
+			r = r[:i]
+		}
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // snippet returns text[start:end] shortened for a reason string.

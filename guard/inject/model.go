@@ -6,13 +6,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"slices"
 	"strings"
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"kontext/guard/internal/textnorm"
 )
 
 // The model is a logistic regression over hashed word unigrams, word bigrams
@@ -82,82 +83,165 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	return out, nil
 }
 
-// feature is one hashed n-gram of a text; name is kept only when the caller
-// wants reasons.
-type feature struct {
-	h    uint32
-	name string
+// Features. A text is cut into sentences; each sentence yields hashed word
+// unigrams, word bigrams and character 3- to 5-grams (taken inside " word ",
+// so that German compounds share them).
+// A window of consecutive sentences is the concatenation of their features
+// (with repetitions) valued 1/sqrt(count), so the margin of any window follows from
+// per-sentence sums in constant time.
+
+const (
+	fnvOffset = 2166136261
+	fnvPrime  = 16777619
+)
+
+// sentence is the features of one sentence of a text: its byte range and
+// its bucket indexes (a feature repeated in the sentence counts again).
+type sentence struct {
+	start, end int
+	idx        []uint32
 }
 
-// featurize appends the hashed features of one deobfuscated reading of a
-// text. Words are runs of letters, digits and apostrophes; character n-grams
-// are taken inside " word " so that German compounds share them.
-func featurize(s string, names bool, out []feature) []feature {
-	words := strings.FieldsFunc(s, func(r rune) bool {
-		return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '\'')
-	})
-	add := func(kind byte, parts ...string) {
-		h := fnv.New32a()
-		h.Write([]byte{kind})
-		for i, p := range parts {
-			if i > 0 {
-				h.Write([]byte{' '})
-			}
-			h.Write([]byte(p))
+// sentences cuts s into sentences and hashes their features into buckets
+// of bits bits; buf is reused for the indexes.
+func sentences(s string, bits uint, buf []uint32) ([]sentence, []uint32) {
+	mask := uint32(1)<<bits - 1
+	var out []sentence
+	buf = buf[:0]
+	start := 0
+	emit := func(end int) {
+		from := len(buf)
+		buf = hashSpan(s[start:end], mask, buf)
+		if len(buf) > from {
+			// idx is set below, once buf has stopped moving
+			out = append(out, sentence{start: start, end: end, idx: buf[from:len(buf):len(buf)]})
 		}
-		f := feature{h: h.Sum32()}
-		if names && kind != 'c' {
-			f.name = strings.Join(parts, " ")
-		}
-		out = append(out, f)
 	}
-	for i, w := range words {
-		add('w', w)
-		if i > 0 {
-			add('b', words[i-1], w)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\n' || (c == '.' || c == '!' || c == '?' || c == ';' || c == ':') && i+1 < len(s) && (s[i+1] == ' ' || s[i+1] == '\n') {
+			if i+1-start >= 20 {
+				emit(i + 1)
+				start = i + 1
+			}
 		}
-		if utf8.RuneCountInString(w) < 3 {
+	}
+	if start < len(s) {
+		emit(len(s))
+	}
+	// buf may have moved while growing: re-slice every sentence from it.
+	off := 0
+	for i := range out {
+		n := len(out[i].idx)
+		out[i].idx = buf[off : off+n : off+n]
+		off += n
+	}
+	return out, buf
+}
+
+// hashSpan appends the bucket of every feature of one sentence.
+func hashSpan(s string, mask uint32, out []uint32) []uint32 {
+	prev := uint32(0)
+	havePrev := false
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !wordRune(r) {
+			i += n
 			continue
 		}
-		padded := []rune(" " + w + " ")
-		if len(padded) > 40 {
-			continue
+		j := i
+		runes := 0
+		for j < len(s) {
+			r, n := utf8.DecodeRuneInString(s[j:])
+			if !wordRune(r) {
+				break
+			}
+			j += n
+			runes++
 		}
-		for n := 3; n <= charGrams; n++ {
-			for j := 0; j+n <= len(padded); j++ {
-				add('c', string(padded[j:j+n]))
+		w := s[i:j]
+		hw := hashString(fnvOffset^'w', w)
+		out = append(out, hw&mask)
+		if havePrev {
+			out = append(out, mix(prev, hw)&mask)
+		}
+		prev, havePrev = hw, true
+		if runes >= 3 && runes <= 38 {
+			out = charGramHashes(w, mask, out)
+		}
+		i = j
+	}
+	return out
+}
+
+// charGramHashes appends the 3- to 5-grams of " w ".
+func charGramHashes(w string, mask uint32, out []uint32) []uint32 {
+	var offs [42]int // rune starts of " w " and its end
+	n := 0
+	offs[n] = -1 // the leading space
+	n++
+	for i := range w {
+		offs[n] = i
+		n++
+	}
+	offs[n] = len(w) // the trailing space
+	n++
+	// rune k of " w " spans offs[k]..offs[k+1] (with -1 and len(w) as the spaces)
+	for k := 0; k+3 <= n; k++ {
+		h := uint32(fnvOffset ^ 'c')
+		for e := k; e < n && e < k+charGrams; e++ {
+			if offs[e] < 0 || offs[e] == len(w) {
+				h = (h ^ ' ') * fnvPrime
+			} else {
+				end := len(w)
+				if e+1 < n && offs[e+1] >= 0 {
+					end = offs[e+1]
+				}
+				for b := offs[e]; b < end; b++ {
+					h = (h ^ uint32(w[b])) * fnvPrime
+				}
+			}
+			if e-k+1 >= 3 {
+				out = append(out, h&mask)
 			}
 		}
 	}
 	return out
 }
 
+func wordRune(r rune) bool {
+	if r < 0x80 {
+		return 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || 'A' <= r && r <= 'Z' || r == '\''
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+func hashString(h uint32, s string) uint32 {
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint32(s[i])) * fnvPrime
+	}
+	return h
+}
+
+func mix(a, b uint32) uint32 {
+	h := uint32(fnvOffset ^ 'b')
+	for _, x := range [2]uint32{a, b} {
+		for k := 0; k < 4; k++ {
+			h = (h ^ (x >> (8 * k) & 0xff)) * fnvPrime
+		}
+	}
+	return h
+}
+
 // charGrams is the longest character n-gram taken (from 3).
 const charGrams = 5
 
-// vector turns features into sorted unique buckets with L2-normalised
-// binary values.
-func vector(fs []feature, bits uint) ([]uint32, float64) {
-	idx := make([]uint32, len(fs))
-	mask := uint32(1)<<bits - 1
-	for i, f := range fs {
-		idx[i] = f.h & mask
-	}
-	slices.Sort(idx)
-	idx = slices.Compact(idx)
-	if len(idx) == 0 {
-		return idx, 0
-	}
-	return idx, 1 / math.Sqrt(float64(len(idx)))
-}
-
-// margin is the model's log-odds for one reading.
-func (m *Model) margin(idx []uint32, v float64) float64 {
-	sum := 0.0
-	for _, i := range idx {
-		sum += float64(m.weights[i])
-	}
-	return float64(m.bias) + sum*float64(m.scale)*v
+// ModelScore is the model's verdict on one text.
+type ModelScore struct {
+	// Probability in [0,1] that the text is an injection.
+	Probability float64
+	// Features are the n-grams that pushed the score up most.
+	Features []string
 }
 
 // calibration shifts the model's log-odds so that a probability of 0.5
@@ -168,40 +252,82 @@ func (m *Model) margin(idx []uint32, v float64) float64 {
 // test split.
 const calibration = 1.3862943611198906
 
-// ModelScore is the model's verdict on one text.
-type ModelScore struct {
-	// Probability in [0,1] that the text is an injection.
-	Probability float64
-	// Features are the n-grams that pushed the score up most.
-	Features []string
-}
-
 // Long texts are scored window by window, so that one injected sentence is
 // not drowned out by pages of ordinary text: every sentence is a window,
 // and so is every run of sentences from it that reaches windowSize bytes.
 const (
 	windowSize = 240
 	shortText  = 400 // texts up to this size are one window
-	maxWindows = 400 // beyond this many sentences, windows start every few sentences
 )
 
+// window is a run of sentences [from, to) of a text.
+type window struct{ from, to int }
+
+// windowsOf lists the windows of a text of n bytes cut into sents.
+func windowsOf(sents []sentence, n int) []window {
+	if n <= shortText || len(sents) <= 1 {
+		return []window{{0, len(sents)}}
+	}
+	var out []window
+	for k := range sents {
+		out = append(out, window{k, k + 1})
+		e := k + 1
+		for e < len(sents) && sents[e].start-sents[k].start < windowSize {
+			e++
+		}
+		if e > k+1 {
+			out = append(out, window{k, e})
+		}
+	}
+	return out
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]uint32, 0, 4096); return &b }}
+
 // Score returns the highest probability over the readings of text (see
-// variants) and its windows, with the top features when reasons is true.
+// variants) and its windows, with the top features when reasons is true and
+// the probability reaches 0.5.
 func (m *Model) Score(text string, reasons bool) ModelScore {
+	return m.score(text, textnorm.Fold(text).Text, reasons)
+}
+
+// score is Score given the text folded by textnorm.Fold.
+func (m *Model) score(text, folded string, reasons bool) ModelScore {
 	best := math.Inf(-1)
-	var bestText string
-	var fs []feature
-	for _, s := range variants(text) {
-		for _, w := range windows(s) {
-			fs = featurize(w, false, fs[:0])
-			idx, v := vector(fs, m.bits)
-			if g := m.margin(idx, v); g > best {
-				best, bestText = g, w
+	bestText := ""
+	bp := bufPool.Get().(*[]uint32)
+	buf := *bp
+	defer func() { *bp = buf; bufPool.Put(bp) }()
+	for _, s := range variants(text, folded) {
+		var sents []sentence
+		sents, buf = sentences(s, m.bits, buf)
+		sums := make([]float64, len(sents)+1)
+		counts := make([]int, len(sents)+1)
+		for i, st := range sents {
+			t := 0.0
+			for _, j := range st.idx {
+				t += float64(m.weights[j])
+			}
+			sums[i+1] = sums[i] + t
+			counts[i+1] = counts[i] + len(st.idx)
+		}
+		for _, w := range windowsOf(sents, len(s)) {
+			c := counts[w.to] - counts[w.from]
+			if c == 0 {
+				continue
+			}
+			g := float64(m.bias) + (sums[w.to]-sums[w.from])*float64(m.scale)/math.Sqrt(float64(c))
+			if g > best {
+				best = g
+				bestText = s[sents[w.from].start:sents[w.to-1].end]
 			}
 		}
 	}
+	if math.IsInf(best, -1) {
+		best = float64(m.bias)
+	}
 	res := ModelScore{Probability: sigmoid(best - calibration)}
-	if reasons && bestText != "" {
+	if reasons && bestText != "" && res.Probability >= 0.5 {
 		res.Features = m.topFeatures(bestText, 5)
 	}
 	return res
@@ -210,93 +336,39 @@ func (m *Model) Score(text string, reasons bool) ModelScore {
 // topFeatures names the words and word pairs of s with the largest
 // positive weights (character n-grams make poor reasons).
 func (m *Model) topFeatures(s string, k int) []string {
-	fs := featurize(s, true, nil)
 	mask := uint32(1)<<m.bits - 1
 	type fw struct {
 		name string
 		w    int16
 	}
+	var words []string
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !wordRune(r) }) {
+		words = append(words, w)
+	}
 	seen := map[string]bool{}
 	var all []fw
-	for _, f := range fs {
-		if f.name == "" || seen[f.name] {
-			continue
+	add := func(name string, h uint32) {
+		if seen[name] {
+			return
 		}
-		seen[f.name] = true
-		if w := m.weights[f.h&mask]; w > 0 {
-			all = append(all, fw{f.name, w})
+		seen[name] = true
+		if w := m.weights[h&mask]; w > 0 {
+			all = append(all, fw{name, w})
+		}
+	}
+	for i, w := range words {
+		hw := hashString(fnvOffset^'w', w)
+		add(w, hw)
+		if i > 0 {
+			add(words[i-1]+" "+w, mix(hashString(fnvOffset^'w', words[i-1]), hw))
 		}
 	}
 	slices.SortStableFunc(all, func(a, b fw) int { return int(b.w) - int(a.w) })
 	var out []string
-	for _, f := range all {
+	for _, f := range all[:min(k, len(all))] {
 		out = append(out, f.name)
-		if len(out) == k {
-			break
-		}
 	}
 	return out
-}
-
-// windows splits s into overlapping runs of sentences (see windowSize); a
-// short text is one window.
-func windows(s string) []string {
-	if len(s) <= shortText {
-		return []string{s}
-	}
-	var starts []int
-	starts = append(starts, 0)
-	for i := 0; i < len(s)-1; i++ {
-		c := s[i]
-		if (c == '.' || c == '!' || c == '?' || c == ';' || c == ':') && (s[i+1] == ' ' || s[i+1] == '\n') || c == '\n' {
-			j := i + 1
-			for j < len(s) && (s[j] == ' ' || s[j] == '\n') {
-				j++
-			}
-			if j < len(s) && j-starts[len(starts)-1] >= 20 {
-				starts = append(starts, j)
-			}
-			i = j - 1
-		}
-	}
-	step := 1 + len(starts)/maxWindows
-	var out []string
-	for k := 0; k < len(starts); k += step {
-		st := starts[k]
-		end := len(s)
-		for e := k + 1; e < len(starts); e++ {
-			if starts[e]-st >= windowSize {
-				end = starts[e]
-				break
-			}
-		}
-		if end-st > 2*windowSize {
-			end = cutAtSpace(s, st+2*windowSize)
-		}
-		if k+1 < len(starts) && starts[k+1] < end {
-			out = append(out, s[st:starts[k+1]]) // the sentence alone
-		}
-		out = append(out, s[st:end])
-		if end == len(s) {
-			break
-		}
-	}
-	return out
-}
-
-func cutAtSpace(s string, i int) int {
-	if i >= len(s) {
-		return len(s)
-	}
-	for j := i; j < len(s) && j < i+40; j++ {
-		if s[j] == ' ' || s[j] == '\n' {
-			return j
-		}
-	}
-	for i < len(s) && !utf8.RuneStart(s[i]) {
-		i++
-	}
-	return i
 }
 
 func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }

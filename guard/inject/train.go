@@ -3,6 +3,8 @@ package inject
 import (
 	"math"
 	"math/rand/v2"
+
+	"kontext/guard/internal/textnorm"
 )
 
 // TrainExample is one labelled text for Train.
@@ -54,14 +56,15 @@ func Train(examples []TrainExample, opts TrainOptions) *Model {
 	opts.defaults()
 	var rows []trainRow
 	var pos, neg float64
-	var fs []feature
-	addRow := func(s string, y float64) {
-		fs = featurize(s, false, fs[:0])
-		idx, v := vector(fs, opts.Bits)
+	addRow := func(sents []sentence, y float64) {
+		var idx []uint32
+		for _, st := range sents {
+			idx = append(idx, st.idx...)
+		}
 		if len(idx) == 0 {
 			return
 		}
-		rows = append(rows, trainRow{idx: idx, v: v, y: y})
+		rows = append(rows, trainRow{idx: idx, v: 1 / math.Sqrt(float64(len(idx))), y: y})
 		if y == 1 {
 			pos++
 		} else {
@@ -69,12 +72,12 @@ func Train(examples []TrainExample, opts TrainOptions) *Model {
 		}
 	}
 	for _, ex := range examples {
-		for _, s := range variants(ex.Text)[:1] {
-			addRow(s, float64(ex.Label))
-			if ws := windows(s); ex.Label == 0 && len(ws) > 1 {
-				for _, w := range ws {
-					addRow(w, 0)
-				}
+		s := variants(ex.Text, textnorm.Fold(ex.Text).Text)[0]
+		sents, _ := sentences(s, opts.Bits, nil)
+		addRow(sents, float64(ex.Label))
+		if ws := windowsOf(sents, len(s)); ex.Label == 0 && len(ws) > 1 {
+			for _, w := range ws {
+				addRow(sents[w.from:w.to], 0)
 			}
 		}
 	}
