@@ -246,11 +246,11 @@ type ModelScore struct {
 
 // calibration shifts the model's log-odds so that a probability of 0.5
 // means what the scanner's default brief threshold means for the rules: the
-// raw output 0.8 (log-odds 1.386) maps to 0.5. The cut was chosen on the
-// development split of the training data and on guard/inject/testdata/
-// labelled.jsonl (raw 0.8: FPR 0.011 on its hard negatives), never on a
-// test split.
-const calibration = 1.3862943611198906
+// raw output 0.7 (log-odds 0.847) maps to 0.5. The cut was chosen on the
+// development split of the training data (raw 0.7: TPR 0.89, FPR 0) and on
+// the hard negatives of guard/inject/testdata/labelled.jsonl (FPR 0.011;
+// 0.65 would flag 6.7% of them), never on a test split.
+const calibration = 0.8472978603872037
 
 // Long texts are scored window by window, so that one injected sentence is
 // not drowned out by pages of ordinary text: every sentence is a window,
