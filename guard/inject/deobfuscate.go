@@ -51,24 +51,39 @@ func base64Blobs(text string, limit int) []string {
 // leetspeak inside words ("1gn0r3", "pr0mpt") of folded text.
 func deobfuscate(s string) string {
 	s = unspace(s)
-	if !strings.ContainsAny(s, "0134578@$|!") {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, w := range strings.SplitAfter(s, " ") {
-		if leety(w) {
-			for _, r := range w {
-				if l := unleet(r); l != 0 {
-					r = l
-				}
-				b.WriteRune(r)
-			}
+	var b []byte
+	for i := 0; i < len(s); {
+		if s[i] == ' ' || s[i] == '\n' {
+			i++
 			continue
 		}
-		b.WriteString(w)
+		j := i
+		hasLeet, hasLetter := false, false
+		for j < len(s) && s[j] != ' ' && s[j] != '\n' {
+			c := s[j]
+			if unleet(rune(c)) != 0 {
+				hasLeet = true
+			} else if 'a' <= c && c <= 'z' || c >= 0x80 {
+				hasLetter = true
+			}
+			j++
+		}
+		if hasLeet && hasLetter && leety(s[i:j]) {
+			if b == nil {
+				b = []byte(s)
+			}
+			for k := i; k < j; k++ {
+				if l := unleet(rune(s[k])); l != 0 {
+					b[k] = byte(l)
+				}
+			}
+		}
+		i = j
 	}
-	return b.String()
+	if b == nil {
+		return s
+	}
+	return string(b)
 }
 
 // unleet returns the letter a leet digit or sign stands for, or 0.
@@ -123,7 +138,7 @@ func leety(w string) bool {
 // dot, dash or underscore ("i g n o r e" → "ignore"); two spaces or more end
 // a word of the run.
 func unspace(s string) string {
-	if len(s) < 7 {
+	if len(s) < 7 || !maybeSpaced(s) {
 		return s
 	}
 	var b strings.Builder
@@ -165,6 +180,29 @@ func unspace(s string) string {
 		return s
 	}
 	return b.String()
+}
+
+// maybeSpaced is a quick test for four ASCII letters standing alone, each
+// followed by a separator ("i g n o").
+func maybeSpaced(s string) bool {
+	sep := func(c byte) bool { return c == ' ' || c == '.' || c == '-' || c == '_' }
+	letter := func(c byte) bool { return 'a' <= c && c <= 'z' }
+	for i := 0; i+7 <= len(s); i++ {
+		if letter(s[i]) && sep(s[i+1]) && (i == 0 || !letter(s[i-1])) {
+			k, n := i, 0
+			for k+1 < len(s) && letter(s[k]) && sep(s[k+1]) && (k+2 >= len(s) || !letter(s[k+2]) || k+3 >= len(s) || !letter(s[k+3])) {
+				n++
+				k += 2
+				for k < len(s) && sep(s[k]) {
+					k++
+				}
+			}
+			if n >= 3 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // spacedRun measures a run of single letters starting at i, each followed by
@@ -217,10 +255,15 @@ func rot13(s string) string {
 	}, s)
 }
 
-var common = map[string]bool{
-	"the": true, "and": true, "you": true, "your": true, "all": true, "to": true, "of": true, "is": true,
-	"ignore": true, "instructions": true, "previous": true, "prompt": true, "system": true, "say": true,
-	"der": true, "die": true, "das": true, "und": true, "du": true, "alle": true, "ist": true, "nicht": true,
+// common reports whether w is one of the frequent words that tell readable
+// German or English text from rot13.
+func common(w string) bool {
+	switch w {
+	case "the", "and", "you", "your", "all", "to", "of", "is", "ignore", "instructions", "previous", "prompt",
+		"system", "say", "der", "die", "das", "und", "du", "alle", "ist", "nicht":
+		return true
+	}
+	return false
 }
 
 // commonWords counts frequent German and English words in folded text, as
@@ -237,13 +280,13 @@ func commonWords(s string) (plain, rotated int) {
 			j++
 		}
 		if w := s[i:j]; len(w) <= len(buf) {
-			if common[w] {
+			if common(w) {
 				plain++
 			}
 			for k := 0; k < len(w); k++ {
 				buf[k] = 'a' + (w[k]-'a'+13)%26
 			}
-			if common[string(buf[:len(w)])] {
+			if common(string(buf[:len(w)])) {
 				rotated++
 			}
 		}
