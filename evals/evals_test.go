@@ -588,7 +588,7 @@ func TestSeedSuitesLoad(t *testing.T) {
 		total += len(s.Cases)
 		names = append(names, s.Name)
 	}
-	want := []string{"access", "brand", "compliance", "generate", "outputs", "privacy", "retrieval", "security"}
+	want := []string{"access", "brand", "compliance", "generate", "injection", "outputs", "privacy", "retrieval", "security"}
 	if !slices.Equal(names, want) || total < 80 {
 		t.Errorf("seed suites %v with %d cases; want %v with at least 80", names, total, want)
 	}
