@@ -270,10 +270,11 @@ func (r *run) lap(name string) {
 	r.stage = now
 }
 
-func (r *run) checkBrief(context.Context) error {
+func (r *run) checkBrief(ctx context.Context) error {
 	defer r.lap("input_check")
 	scan := r.s.cfg.Injection.Scan(r.req.Brief, inject.Brief)
 	if scan.Injection {
+		r.recordRejection(ctx, scan)
 		return &RejectedError{Reasons: scan.Reasons, Score: scan.Score}
 	}
 	return nil

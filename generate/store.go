@@ -2,6 +2,8 @@ package generate
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +14,7 @@ import (
 
 	"kontext"
 	"kontext/audit"
+	"kontext/guard/inject"
 	"kontext/ingest"
 	"kontext/llm"
 )
@@ -316,4 +319,22 @@ func (s *Service) Usage(ctx context.Context, p kontext.Principal, from, to time.
 		out = []UsageRow{}
 	}
 	return out, nil
+}
+
+// recordRejection audits a brief rejected as prompt injection: the scores,
+// the kinds of evidence (rules by name, "model") and the brief's hash, never
+// its text. A failure to record is logged; the brief stays rejected.
+func (r *run) recordRejection(ctx context.Context, scan inject.InjectionResult) {
+	sum := sha256.Sum256([]byte(r.req.Brief))
+	err := r.s.inSession(ctx, r.p, func(tx pgx.Tx) error {
+		return audit.Record(ctx, tx, audit.Event{Tenant: r.p.Tenant, Actor: r.p.User, Action: "generation.brief_rejected",
+			Details: map[string]any{
+				"score": scan.Score, "rule_score": scan.RuleScore, "model_score": scan.ModelScore,
+				"evidence": inject.ReasonKinds(scan.Reasons), "channel": r.req.Channel, "lang": r.req.Lang,
+				"input_sha256": hex.EncodeToString(sum[:]),
+			}})
+	})
+	if err != nil {
+		r.s.cfg.Logger.Warn("audit rejected brief", "tenant", r.p.Tenant, "err", err)
+	}
 }

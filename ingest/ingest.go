@@ -624,7 +624,7 @@ func (in *Ingester) write(ctx context.Context, p *prepared) (Result, error) {
 		return record(ctx, tx, req.Principal, "document.ingested", res.DocumentID, map[string]any{
 			"external_id_sha256": sha256Hex(req.ExternalID), "version": res.Version, "outcome": res.Outcome,
 			"status": res.Status, "chunks": res.Chunks, "content_sha256": res.ContentHash,
-			"embedding_model": res.Model, "pii": p.counts,
+			"embedding_model": res.Model, "pii": p.counts, "injection": p.inj.auditDetails(),
 		})
 	})
 	if isForeignKeyViolation(err) {

@@ -289,6 +289,15 @@ func TestQuarantine(t *testing.T) {
 		t.Fatalf("Ingest of a poisoned document = %+v; want quarantined with reasons", res)
 	}
 	id := res.DocumentID
+	var evidence int
+	err = pgx.BeginFunc(ctx, dbtest.Pool(t), func(tx pgx.Tx) error {
+		dbtest.SetTenant(t, tx, tenant)
+		return tx.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = 'document.ingested' AND subject = $1
+			AND jsonb_array_length(details->'injection'->'evidence') > 0 AND details::text NOT LIKE '%90% off%'`, id).Scan(&evidence)
+	})
+	if err != nil || evidence != 1 {
+		t.Errorf("audit events with the injection evidence of %s = %d, %v; want 1, without the text", id, evidence, err)
+	}
 	if _, err := store.Get(ctx, reader, id); !errors.Is(err, kontext.ErrNotFound) {
 		t.Errorf("Get of a quarantined document as a reader = %v; want ErrNotFound", err)
 	}

@@ -75,6 +75,8 @@ type Config struct {
 	// the legs; nil: the embedding model's defaults.
 	SearchVectorWeight, SearchTextWeight *float64
 
+	InjectionThreshold float64 // 0: the per-side defaults of guard/inject
+
 	RerankURL    string
 	RerankStyle  string
 	RerankModel  string
@@ -185,6 +187,8 @@ func newSettings() *settings {
 		help: "weight of the vector leg in the fusion, 0-10 (0: the leg does not run); empty: the embedding model's default (offline hashing embedder 0, others 1)"})
 	add(setting{flag: "text-weight", env: "KONTEXT_SEARCH_TEXT_WEIGHT",
 		help: "weight of the lexical (BM25) leg in the fusion, 0-10; empty: 1"})
+	add(setting{flag: "injection-threshold", env: "KONTEXT_INJECTION_THRESHOLD",
+		help: "injection score (0-1] from which a brief or document counts as an injection; empty: 0.5 for briefs, 0.6 for documents"})
 	add(setting{flag: "rerank-url", env: "KONTEXT_RERANK_URL", help: "re-ranking endpoint (text-embeddings-inference /rerank or Jina-style /v1/rerank); empty: no re-ranking"})
 	add(setting{flag: "rerank-style", env: "KONTEXT_RERANK_STYLE", def: "tei", help: "re-ranking API: tei or jina"})
 	add(setting{flag: "rerank-model", env: "KONTEXT_RERANK_MODEL", help: "re-ranking model (jina style)"})
@@ -221,7 +225,7 @@ var (
 		"log-level", "log-format",
 		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions", "secret", "secret-file",
 		"max-document-bytes", "ingest-timeout", "rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "rate-limits", "search-ef", "search-exact-threshold",
-		"llm-base-url", "llm-api-key", "llm-model", "llm-region", "llm-max-classification", "llm-price", "llm-timeout", "providers",
+		"injection-threshold", "llm-base-url", "llm-api-key", "llm-model", "llm-region", "llm-max-classification", "llm-price", "llm-timeout", "providers",
 		"brands", "cache-ttl", "restore-types", "max-generations", "no-workers", "concurrency", "eval-report",
 		"batch-max-attempts", "batch-max-items", "batch-job-timeout", "batch-rescue-after", "batch-retry-base"}
 	// batchSettings tune batch submission and workers.
@@ -438,6 +442,13 @@ func (s *settings) config() (Config, error) {
 			_, st := get("text-weight")
 			bad(st, "0", "the vector and the text weight cannot both be 0")
 		}
+	}
+	if v, st := get("injection-threshold"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(f > 0 && f <= 1) {
+			bad(st, v, "want a number above 0 and at most 1")
+		}
+		c.InjectionThreshold = f
 	}
 	{
 		v, st := get("concurrency")

@@ -20,7 +20,6 @@ import (
 	"kontext"
 	"kontext/audit"
 	"kontext/generate"
-	"kontext/guard/inject"
 	"kontext/guard/pii"
 	"kontext/guard/policy"
 	"kontext/llm"
@@ -110,7 +109,7 @@ func generateConfig(cfg Config, pool *pgxpool.Pool, searcher *retrieval.Store, l
 		restore = pii.RestoreTypes(cfg.RestoreTypes...)
 	}
 	return generate.Config{
-		Pool: pool, Retriever: searcher, Detector: det, Injection: inject.NewInjectionScanner(inject.InjectionOptions{}),
+		Pool: pool, Retriever: searcher, Detector: det, Injection: injectionScanner(cfg),
 		Packs: packs, Brands: brands, DefaultBrand: def, Providers: providers, CacheTTL: cfg.CacheTTL,
 		Restore: restore, Logger: log,
 	}, nil

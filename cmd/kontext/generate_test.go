@@ -406,6 +406,22 @@ func TestGenerateEndToEnd(t *testing.T) {
 		if len(e.cloud.Requests()) != before {
 			t.Error("the provider received a request for a rejected brief")
 		}
+		owner, err := pgxpool.New(ctx, e.db.OwnerURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer owner.Close()
+		var details string
+		err = pgx.BeginFunc(ctx, owner, func(tx pgx.Tx) error {
+			tx.Exec(ctx, "SELECT set_config('kontext.tenant', 'acme', true)")
+			return tx.QueryRow(ctx, "SELECT details::text FROM audit_events WHERE tenant = 'acme' AND action = 'generation.brief_rejected' ORDER BY seq DESC LIMIT 1").Scan(&details)
+		})
+		if err != nil {
+			t.Fatalf("no audit event for the rejected brief: %v", err)
+		}
+		if !strings.Contains(details, `"model_score"`) || !strings.Contains(details, "instruction override") || strings.Contains(details, "Ignoriere") {
+			t.Errorf("audit details %s; want scores and evidence kinds without the brief's text", details)
+		}
 	})
 
 	t.Run("an injected document chunk is left out", func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"kontext/guard/inject"
@@ -37,9 +38,15 @@ func newDetector() *pii.Detector {
 	return pii.NewDetector(pii.DetectorOptions{})
 }
 
+// injectionScanner returns the prompt injection scanner with the configured
+// threshold (KONTEXT_INJECTION_THRESHOLD) for both briefs and documents.
+func injectionScanner(cfg Config) *inject.InjectionScanner {
+	return inject.NewInjectionScanner(inject.InjectionOptions{BriefThreshold: cfg.InjectionThreshold, DocumentThreshold: cfg.InjectionThreshold})
+}
+
 // guardScanners returns the guard checks ingest runs on every document.
-func guardScanners() ingest.Scanners {
-	inj := inject.NewInjectionScanner(inject.InjectionOptions{})
+func guardScanners(cfg Config) ingest.Scanners {
+	inj := injectionScanner(cfg)
 	return ingest.Scanners{
 		PII: newDetector().Detect,
 		Injection: func(text string) (bool, float64, []string) {
@@ -53,7 +60,8 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := flag.NewFlagSet("kontext scan", flag.ContinueOnError)
 	as := fs.String("as", "brief", "what the text is: brief or document")
 	asJSON := fs.Bool("json", false, "print JSON")
-	threshold := fs.Float64("threshold", 0, "score from which text counts as an injection (default: 0.5 for briefs, 0.6 for documents)")
+	envThreshold, _ := strconv.ParseFloat(os.Getenv("KONTEXT_INJECTION_THRESHOLD"), 64)
+	threshold := fs.Float64("threshold", envThreshold, "score from which text counts as an injection (env KONTEXT_INJECTION_THRESHOLD; default: 0.5 for briefs, 0.6 for documents)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}

@@ -214,6 +214,12 @@ func TestConfig(t *testing.T) {
 		}},
 		{name: "every bad value reported", args: []string{"--addr", "nope", "--max-body-bytes", "-1", "--shutdown-timeout", "soon", "--log-format", "xml"},
 			wantErr: []string{"--addr", "--max-body-bytes", "--shutdown-timeout", "--log-format"}},
+		{name: "injection threshold", env: map[string]string{"KONTEXT_INJECTION_THRESHOLD": "0.8"}, check: func(t *testing.T, c Config) {
+			if c.InjectionThreshold != 0.8 {
+				t.Errorf("InjectionThreshold = %v; want 0.8", c.InjectionThreshold)
+			}
+		}},
+		{name: "bad injection threshold", args: []string{"--injection-threshold", "1.5"}, wantErr: []string{"--injection-threshold"}},
 		{name: "llm url needs a model", args: []string{"--llm-base-url", "http://localhost:11434/v1"}, wantErr: []string{"--llm-model"}},
 		{name: "bad llm url", args: []string{"--llm-base-url", "localhost", "--llm-model", "m"}, wantErr: []string{"--llm-base-url"}},
 		{name: "llm timeout under the write timeout", args: []string{"--llm-timeout", "3m"}, wantErr: []string{"--llm-timeout", "--write-timeout (3m0s)"}},

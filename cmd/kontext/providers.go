@@ -27,7 +27,8 @@ import (
 // providerSettings are what every command that embeds or ingests needs.
 var providerSettings = []string{"database-url", "log-level", "log-format", "embedding-base-url", "embedding-api-key",
 	"embedding-model", "embedding-dimensions", "secret", "secret-file", "max-document-bytes", "ingest-timeout",
-	"rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "search-ef", "search-exact-threshold"}
+	"rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "search-ef", "search-exact-threshold",
+	"injection-threshold"}
 
 // newEmbedder returns the configured embedder: the offline hashing embedder
 // unless an OpenAI-compatible endpoint is configured.
@@ -100,7 +101,7 @@ func newIngester(_ context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Lo
 		MaxBytes:       int(cfg.MaxDocumentBytes),
 		PrepareTimeout: cfg.IngestTimeout,
 		Logger:         log,
-		Scanners:       guardScanners(),
+		Scanners:       guardScanners(cfg),
 	})
 }
 

@@ -21,7 +21,6 @@ import (
 	"kontext/api"
 	"kontext/audit"
 	"kontext/batch"
-	"kontext/guard/inject"
 	"kontext/ingest"
 	"kontext/migrations"
 	"kontext/retrieval"
@@ -136,7 +135,7 @@ func (m *Main) Run(ctx context.Context) error {
 		MaxDocumentBytes: cfg.MaxDocumentBytes,
 		AuditVerifier:    audit.New(m.pool),
 		EvalReport:       cfg.EvalReport,
-		Guard:            &api.Guard{Injection: inject.NewInjectionScanner(inject.InjectionOptions{}), Redactor: newDetector()},
+		Guard:            &api.Guard{Injection: injectionScanner(cfg), Redactor: newDetector()},
 	})
 	var handler http.Handler = m.router
 	if m.wrap != nil {

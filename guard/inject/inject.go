@@ -81,14 +81,29 @@ type InjectionOptions struct {
 	// unknown URLs; a host also allows its subdomains ("acme.de" allows
 	// "shop.acme.de").
 	AllowedDomains []string
+	// Model scores the wording of the text; nil means the model embedded in
+	// the binary (DefaultModel).
+	Model *Model
+	// RulesOnly leaves the model out, so that only the hand-written rules
+	// decide (for comparison in bench/guard).
+	RulesOnly bool
 }
 
 // InjectionResult is the verdict of InjectionScanner.Scan.
 type InjectionResult struct {
 	// Injection reports whether Score reached the threshold for the source.
 	Injection bool `json:"injection"`
-	// Score in [0,1] combines the strongest evidence of each kind.
+	// Score in [0,1] is the higher of RuleScore and ModelScore.
 	Score float64 `json:"score"`
+	// RuleScore in [0,1] combines the strongest evidence of each kind the
+	// hand-written rules found.
+	RuleScore float64 `json:"rule_score"`
+	// ModelScore in [0,1] is the trained model's probability that the text
+	// is an injection, over its deobfuscated readings and windows.
+	ModelScore float64 `json:"model_score"`
+	// ModelFeatures are the words that raised ModelScore most; set when the
+	// model decided the verdict.
+	ModelFeatures []string `json:"model_features,omitempty"`
 	// Reasons describe the evidence, strongest first.
 	Reasons []string `json:"reasons"`
 	// Spans locate the evidence in the scanned text.
@@ -133,6 +148,9 @@ func NewInjectionScanner(opts InjectionOptions) *InjectionScanner {
 		}
 		pc.Sets[set.name] = alts
 	}
+	if opts.Model == nil && !opts.RulesOnly {
+		opts.Model = defaultModel()
+	}
 	s := &InjectionScanner{opts: opts}
 	var pats []*pattern.Pattern
 	for si, sig := range injectionSignals {
@@ -167,8 +185,37 @@ type evidence struct {
 
 // Scan scores text for prompt injection as a brief or a document.
 func (s *InjectionScanner) Scan(text string, as Source) InjectionResult {
-	ev := s.collect(text, as, 0)
-	return s.verdict(text, ev, as)
+	ft := textnorm.Fold(text)
+	ev := s.collectFolded(text, &ft, as, 0)
+	res := s.verdict(text, ev, as)
+	if s.opts.RulesOnly {
+		return res
+	}
+	ms := s.opts.Model.score(text, ft.Text, true)
+	res.ModelScore = math.Round(ms.Probability*1000) / 1000
+	if res.ModelScore > res.RuleScore {
+		res.Score = res.ModelScore
+		res.Injection = res.Score >= s.threshold(as)
+		if res.Injection || res.ModelScore >= 0.5 {
+			res.ModelFeatures = ms.Features
+			quoted := make([]string, len(ms.Features))
+			for i, f := range ms.Features {
+				quoted[i] = fmt.Sprintf("%q", f)
+			}
+			reason := fmt.Sprintf("model: reads like an injection (%.2f): %s", res.ModelScore, strings.Join(quoted, ", "))
+			res.Reasons = append([]string{reason}, res.Reasons...)
+		}
+	}
+	return res
+}
+
+// threshold returns the score at or above which a text from as counts as an
+// injection.
+func (s *InjectionScanner) threshold(as Source) float64 {
+	if as == Document {
+		return s.opts.DocumentThreshold
+	}
+	return s.opts.BriefThreshold
 }
 
 // maxScanDepth bounds recursion into decoded base64 payloads.
@@ -176,7 +223,12 @@ const maxScanDepth = 2
 
 func (s *InjectionScanner) collect(text string, as Source, depth int) []evidence {
 	ft := textnorm.Fold(text)
-	toks := textnorm.Tokenize(ft.Text, nil)
+	return s.collectFolded(text, &ft, as, depth)
+}
+
+func (s *InjectionScanner) collectFolded(text string, ftp *textnorm.Folded, as Source, depth int) []evidence {
+	ft := *ftp
+	toks := textnorm.Tokenize(ft.Text, make([]textnorm.Token, 0, len(ft.Text)/5+8))
 	m := &pattern.Matcher{Text: ft.Text, Tokens: toks, Lang: pattern.LangAny}
 	var ev []evidence
 	lastEnd := make(map[int]int32)
@@ -250,11 +302,8 @@ func (s *InjectionScanner) verdict(text string, ev []evidence, as Source) Inject
 		p *= 1 - w
 	}
 	res.Score = math.Round((1-p)*1000) / 1000
-	threshold := s.opts.BriefThreshold
-	if as == Document {
-		threshold = s.opts.DocumentThreshold
-	}
-	res.Injection = res.Score >= threshold
+	res.RuleScore = res.Score
+	res.Injection = res.Score >= s.threshold(as)
 	slices.SortStableFunc(ev, func(a, b evidence) int {
 		if a.weight != b.weight {
 			if a.weight > b.weight {
@@ -278,6 +327,22 @@ func (s *InjectionScanner) verdict(text string, ev []evidence, as Source) Inject
 	}
 	slices.SortFunc(res.Spans, func(a, b InjectionSpan) int { return a.Start - b.Start })
 	return res
+}
+
+// ReasonKinds returns the kind of each reason without the quoted text it
+// carries ("instruction override", "model"), for logs that must not hold
+// the scanned text.
+func ReasonKinds(reasons []string) []string {
+	out := make([]string, 0, len(reasons))
+	for _, r := range reasons {
+		if i := strings.IndexByte(r, ':'); i > 0 {
+			r = r[:i]
+		}
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // snippet returns text[start:end] shortened for a reason string.

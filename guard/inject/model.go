@@ -1,0 +1,376 @@
+package inject
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"kontext/guard/internal/textnorm"
+)
+
+// The model is a logistic regression over hashed word unigrams, word bigrams
+// and character 3- and 4-grams of the deobfuscated text. Its weights are
+// trained by go run ./guard/inject/train from testdata/injection/train and
+// embedded here; TestModelReproducible retrains and compares bytes.
+//
+//go:embed model.bin
+var modelBin []byte
+
+// Model scores how much a text reads like a prompt injection.
+type Model struct {
+	bits    uint
+	scale   float32
+	bias    float32
+	weights []int16
+}
+
+// modelMagic opens a serialised model; the version follows.
+const modelMagic = "KXINJ1\n"
+
+// DefaultModel returns the model embedded in the binary. It panics only if
+// the embedded file is corrupt, which tests rule out.
+func DefaultModel() *Model { return defaultModel() }
+
+var defaultModel = sync.OnceValue(func() *Model {
+	m, err := UnmarshalModel(modelBin)
+	if err != nil {
+		panic(fmt.Sprintf("guard: embedded injection model: %v", err))
+	}
+	return m
+})
+
+// UnmarshalModel reads a model written by Model.MarshalBinary.
+func UnmarshalModel(b []byte) (*Model, error) {
+	if !bytes.HasPrefix(b, []byte(modelMagic)) {
+		return nil, errors.New("inject: not a model file")
+	}
+	b = b[len(modelMagic):]
+	if len(b) < 12 {
+		return nil, errors.New("inject: truncated model header")
+	}
+	bits := uint(binary.LittleEndian.Uint32(b))
+	m := &Model{bits: bits, scale: math.Float32frombits(binary.LittleEndian.Uint32(b[4:])), bias: math.Float32frombits(binary.LittleEndian.Uint32(b[8:]))}
+	b = b[12:]
+	if bits < 8 || bits > 24 || len(b) != 2<<bits {
+		return nil, fmt.Errorf("inject: model with %d bits has %d weight bytes", bits, len(b))
+	}
+	m.weights = make([]int16, 1<<bits)
+	for i := range m.weights {
+		m.weights[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
+	}
+	return m, nil
+}
+
+// MarshalBinary writes the model: magic, bits, scale, bias, then the int16
+// weights, little-endian.
+func (m *Model) MarshalBinary() ([]byte, error) {
+	out := make([]byte, 0, len(modelMagic)+12+2*len(m.weights))
+	out = append(out, modelMagic...)
+	out = binary.LittleEndian.AppendUint32(out, uint32(m.bits))
+	out = binary.LittleEndian.AppendUint32(out, math.Float32bits(m.scale))
+	out = binary.LittleEndian.AppendUint32(out, math.Float32bits(m.bias))
+	for _, w := range m.weights {
+		out = binary.LittleEndian.AppendUint16(out, uint16(w))
+	}
+	return out, nil
+}
+
+// Features. A text is cut into sentences; each sentence yields hashed word
+// unigrams, word bigrams and character 3- and 4-grams (taken inside " word ",
+// so that German compounds share them).
+// A window of consecutive sentences is the concatenation of their features
+// (with repetitions) valued 1/sqrt(count), so the margin of any window follows from
+// per-sentence sums in constant time.
+
+const (
+	fnvOffset = 2166136261
+	fnvPrime  = 16777619
+)
+
+// sentence is the features of one sentence of a text: its byte range and
+// its bucket indexes (a feature repeated in the sentence counts again).
+type sentence struct {
+	start, end int
+	idx        []uint32
+}
+
+// sentences cuts s into sentences and hashes their features into buckets
+// of bits bits; buf is reused for the indexes.
+func sentences(s string, bits uint, buf []uint32) ([]sentence, []uint32) {
+	mask := uint32(1)<<bits - 1
+	var out []sentence
+	buf = buf[:0]
+	start := 0
+	emit := func(end int) {
+		from := len(buf)
+		buf = hashSpan(s[start:end], mask, buf)
+		if len(buf) > from {
+			// idx is set below, once buf has stopped moving
+			out = append(out, sentence{start: start, end: end, idx: buf[from:len(buf):len(buf)]})
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\n' || (c == '.' || c == '!' || c == '?' || c == ';' || c == ':') && i+1 < len(s) && (s[i+1] == ' ' || s[i+1] == '\n') {
+			if i+1-start >= 20 {
+				emit(i + 1)
+				start = i + 1
+			}
+		}
+	}
+	if start < len(s) {
+		emit(len(s))
+	}
+	// buf may have moved while growing: re-slice every sentence from it.
+	off := 0
+	for i := range out {
+		n := len(out[i].idx)
+		out[i].idx = buf[off : off+n : off+n]
+		off += n
+	}
+	return out, buf
+}
+
+// hashSpan appends the bucket of every feature of one sentence.
+func hashSpan(s string, mask uint32, out []uint32) []uint32 {
+	prev := uint32(0)
+	havePrev := false
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !wordRune(r) {
+			i += n
+			continue
+		}
+		j := i
+		runes := 0
+		for j < len(s) {
+			r, n := utf8.DecodeRuneInString(s[j:])
+			if !wordRune(r) {
+				break
+			}
+			j += n
+			runes++
+		}
+		w := s[i:j]
+		hw := hashString(fnvOffset^'w', w)
+		out = append(out, hw&mask)
+		if havePrev {
+			out = append(out, mix(prev, hw)&mask)
+		}
+		prev, havePrev = hw, true
+		if runes >= 3 && runes <= 38 {
+			out = charGramHashes(w, mask, out)
+		}
+		i = j
+	}
+	return out
+}
+
+// charGramHashes appends the 3- and 4-grams of " w ".
+func charGramHashes(w string, mask uint32, out []uint32) []uint32 {
+	var offs [42]int // rune starts of " w " and its end
+	n := 0
+	offs[n] = -1 // the leading space
+	n++
+	for i := range w {
+		offs[n] = i
+		n++
+	}
+	offs[n] = len(w) // the trailing space
+	n++
+	// rune k of " w " spans offs[k]..offs[k+1] (with -1 and len(w) as the spaces)
+	for k := 0; k+3 <= n; k++ {
+		h := uint32(fnvOffset ^ 'c')
+		for e := k; e < n && e < k+charGrams; e++ {
+			if offs[e] < 0 || offs[e] == len(w) {
+				h = (h ^ ' ') * fnvPrime
+			} else {
+				end := len(w)
+				if e+1 < n && offs[e+1] >= 0 {
+					end = offs[e+1]
+				}
+				for b := offs[e]; b < end; b++ {
+					h = (h ^ uint32(w[b])) * fnvPrime
+				}
+			}
+			if e-k+1 >= 3 {
+				out = append(out, h&mask)
+			}
+		}
+	}
+	return out
+}
+
+func wordRune(r rune) bool {
+	if r < 0x80 {
+		return 'a' <= r && r <= 'z' || '0' <= r && r <= '9' || 'A' <= r && r <= 'Z' || r == '\''
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+func hashString(h uint32, s string) uint32 {
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint32(s[i])) * fnvPrime
+	}
+	return h
+}
+
+func mix(a, b uint32) uint32 {
+	h := uint32(fnvOffset ^ 'b')
+	for _, x := range [2]uint32{a, b} {
+		for k := 0; k < 4; k++ {
+			h = (h ^ (x >> (8 * k) & 0xff)) * fnvPrime
+		}
+	}
+	return h
+}
+
+// charGrams is the longest character n-gram taken (from 3). 4 scores as
+// well as 5 on the development split and the labelled hard negatives, with
+// a third fewer features to hash.
+const charGrams = 4
+
+// ModelScore is the model's verdict on one text.
+type ModelScore struct {
+	// Probability in [0,1] that the text is an injection.
+	Probability float64
+	// Features are the n-grams that pushed the score up most.
+	Features []string
+}
+
+// calibration shifts the model's log-odds so that a probability of 0.5
+// means what the scanner's default brief threshold means for the rules: the
+// raw output 0.7 (log-odds 0.847) maps to 0.5. The cut was chosen on the
+// development split of the training data (raw 0.7: TPR 0.89, FPR 0.003) and on
+// the hard negatives of guard/inject/testdata/labelled.jsonl (FPR 0.011;
+// 0.65 would flag 6.7% of them), never on a test split.
+const calibration = 0.8472978603872037
+
+// Long texts are scored window by window, so that one injected sentence is
+// not drowned out by pages of ordinary text: every sentence is a window,
+// and so is every run of sentences from it that reaches windowSize bytes.
+const (
+	windowSize = 240
+	shortText  = 400 // texts up to this size are one window
+)
+
+// window is a run of sentences [from, to) of a text.
+type window struct{ from, to int }
+
+// windowsOf lists the windows of a text of n bytes cut into sents.
+func windowsOf(sents []sentence, n int) []window {
+	if n <= shortText || len(sents) <= 1 {
+		return []window{{0, len(sents)}}
+	}
+	var out []window
+	for k := range sents {
+		out = append(out, window{k, k + 1})
+		e := k + 1
+		for e < len(sents) && sents[e].start-sents[k].start < windowSize {
+			e++
+		}
+		if e > k+1 {
+			out = append(out, window{k, e})
+		}
+	}
+	return out
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]uint32, 0, 4096); return &b }}
+
+// Score returns the highest probability over the readings of text (see
+// variants) and its windows, with the top features when reasons is true and
+// the probability reaches 0.5.
+func (m *Model) Score(text string, reasons bool) ModelScore {
+	return m.score(text, textnorm.Fold(text).Text, reasons)
+}
+
+// score is Score given the text folded by textnorm.Fold.
+func (m *Model) score(text, folded string, reasons bool) ModelScore {
+	best := math.Inf(-1)
+	bestText := ""
+	bp := bufPool.Get().(*[]uint32)
+	buf := *bp
+	defer func() { *bp = buf; bufPool.Put(bp) }()
+	for _, s := range variants(text, folded) {
+		var sents []sentence
+		sents, buf = sentences(s, m.bits, buf)
+		sums := make([]float64, len(sents)+1)
+		counts := make([]int, len(sents)+1)
+		for i, st := range sents {
+			t := 0.0
+			for _, j := range st.idx {
+				t += float64(m.weights[j])
+			}
+			sums[i+1] = sums[i] + t
+			counts[i+1] = counts[i] + len(st.idx)
+		}
+		for _, w := range windowsOf(sents, len(s)) {
+			c := counts[w.to] - counts[w.from]
+			if c == 0 {
+				continue
+			}
+			g := float64(m.bias) + (sums[w.to]-sums[w.from])*float64(m.scale)/math.Sqrt(float64(c))
+			if g > best {
+				best = g
+				bestText = s[sents[w.from].start:sents[w.to-1].end]
+			}
+		}
+	}
+	if math.IsInf(best, -1) {
+		best = float64(m.bias)
+	}
+	res := ModelScore{Probability: sigmoid(best - calibration)}
+	if reasons && bestText != "" && res.Probability >= 0.5 {
+		res.Features = m.topFeatures(bestText, 5)
+	}
+	return res
+}
+
+// topFeatures names the words and word pairs of s with the largest
+// positive weights (character n-grams make poor reasons).
+func (m *Model) topFeatures(s string, k int) []string {
+	mask := uint32(1)<<m.bits - 1
+	type fw struct {
+		name string
+		w    int16
+	}
+	var words []string
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !wordRune(r) }) {
+		words = append(words, w)
+	}
+	seen := map[string]bool{}
+	var all []fw
+	add := func(name string, h uint32) {
+		if seen[name] {
+			return
+		}
+		seen[name] = true
+		if w := m.weights[h&mask]; w > 0 {
+			all = append(all, fw{name, w})
+		}
+	}
+	for i, w := range words {
+		hw := hashString(fnvOffset^'w', w)
+		add(w, hw)
+		if i > 0 {
+			add(words[i-1]+" "+w, mix(hashString(fnvOffset^'w', words[i-1]), hw))
+		}
+	}
+	slices.SortStableFunc(all, func(a, b fw) int { return int(b.w) - int(a.w) })
+	var out []string
+	for _, f := range all[:min(k, len(all))] {
+		out = append(out, f.name)
+	}
+	return out
+}
+
+func sigmoid(x float64) float64 { return 1 / (1 + math.Exp(-x)) }

@@ -1,0 +1,133 @@
+package inject
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"kontext/guard/internal/textnorm"
+)
+
+// TrainExample is one labelled text for Train.
+type TrainExample struct {
+	Text  string
+	Label int // 1 injection, 0 benign
+}
+
+// TrainOptions configures Train; zero fields take the defaults used for the
+// embedded model.
+type TrainOptions struct {
+	Bits         uint    // hash space of 2^Bits buckets (default 18)
+	Epochs       int     // passes over the data (default 12)
+	Seed         uint64  // shuffling seed (default 20)
+	L2           float64 // L2 penalty per update (default 1e-3)
+	LearningRate float64 // AdaGrad step (default 0.5)
+}
+
+func (o *TrainOptions) defaults() {
+	if o.Bits == 0 {
+		o.Bits = 18
+	}
+	if o.Epochs == 0 {
+		o.Epochs = 12
+	}
+	if o.Seed == 0 {
+		o.Seed = 20
+	}
+	if o.L2 == 0 {
+		o.L2 = 1e-3
+	}
+	if o.LearningRate == 0 {
+		o.LearningRate = 0.5
+	}
+}
+
+type trainRow struct {
+	idx []uint32
+	v   float64
+	y   float64
+	w   float64 // class weight
+}
+
+// Train fits the logistic regression by AdaGrad on the examples in a fixed
+// order drawn from Seed; the same examples and options give the same model,
+// byte for byte. Long benign texts also contribute each of their windows, as
+// the scanner scores long texts window by window.
+func Train(examples []TrainExample, opts TrainOptions) *Model {
+	opts.defaults()
+	var rows []trainRow
+	var pos, neg float64
+	addRow := func(sents []sentence, y float64) {
+		var idx []uint32
+		for _, st := range sents {
+			idx = append(idx, st.idx...)
+		}
+		if len(idx) == 0 {
+			return
+		}
+		rows = append(rows, trainRow{idx: idx, v: 1 / math.Sqrt(float64(len(idx))), y: y})
+		if y == 1 {
+			pos++
+		} else {
+			neg++
+		}
+	}
+	for _, ex := range examples {
+		s := variants(ex.Text, textnorm.Fold(ex.Text).Text)[0]
+		sents, _ := sentences(s, opts.Bits, nil)
+		addRow(sents, float64(ex.Label))
+		if ws := windowsOf(sents, len(s)); ex.Label == 0 && len(ws) > 1 {
+			for _, w := range ws {
+				addRow(sents[w.from:w.to], 0)
+			}
+		}
+	}
+	for i := range rows {
+		// balance the classes: each carries half the total weight
+		if rows[i].y == 1 {
+			rows[i].w = (pos + neg) / (2 * pos)
+		} else {
+			rows[i].w = (pos + neg) / (2 * neg)
+		}
+	}
+	n := 1 << opts.Bits
+	w := make([]float64, n)
+	g2 := make([]float64, n)
+	var bias, bg2 float64
+	rnd := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))
+	order := make([]int, len(rows))
+	for i := range order {
+		order[i] = i
+	}
+	for epoch := 0; epoch < opts.Epochs; epoch++ {
+		rnd.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, k := range order {
+			r := &rows[k]
+			z := bias
+			for _, i := range r.idx {
+				z += float64(w[i] * r.v)
+			}
+			grad := float64((sigmoid(z) - r.y) * r.w)
+			bg2 += float64(grad * grad)
+			bias -= float64(opts.LearningRate * grad / math.Sqrt(bg2+1e-8))
+			gi := float64(grad * r.v)
+			for _, i := range r.idx {
+				g := float64(gi + float64(opts.L2*w[i]))
+				g2[i] += float64(g * g)
+				w[i] -= float64(opts.LearningRate * g / math.Sqrt(g2[i]+1e-8))
+			}
+		}
+	}
+	maxAbs := 0.0
+	for _, x := range w {
+		maxAbs = max(maxAbs, math.Abs(x))
+	}
+	m := &Model{bits: opts.Bits, bias: float32(bias), weights: make([]int16, n)}
+	if maxAbs == 0 {
+		maxAbs = 1
+	}
+	m.scale = float32(maxAbs / 32767)
+	for i, x := range w {
+		m.weights[i] = int16(math.Round(x / float64(m.scale)))
+	}
+	return m
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Writes train/written-here-templates.jsonl: ordinary marketing briefs and
+document sentences in German and English, composed here from the templates
+below (no public source). Deterministic (fixed seed). Training only."""
+import json, os, random
+rnd = random.Random(7)
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "train", "written-here-templates.jsonl")
+prod_en = ["the 500 ml steel bottle", "our travel mug", "the lunch box", "the espresso grinder", "the winter jacket", "the trail shoes", "the organic coffee beans", "the yoga mat", "the camping stove", "the e-bike battery", "our skin cream", "the kids backpack", "the garden hose", "the smart thermostat", "the linen shirt", "the cast-iron pan", "the tea sampler", "the rain poncho", "the desk lamp", "the phone case"]
+prod_de = ["die 500-ml-Edelstahlflasche", "unseren Reisebecher", "die Brotdose", "die Espressomühle", "die Winterjacke", "die Trailschuhe", "die Bio-Kaffeebohnen", "die Yogamatte", "den Campingkocher", "den E-Bike-Akku", "unsere Hautcreme", "den Kinderrucksack", "den Gartenschlauch", "das smarte Thermostat", "das Leinenhemd", "die Gusseisenpfanne", "das Tee-Probierset", "den Regenponcho", "die Schreibtischlampe", "die Handyhülle"]
+verb_en = ["Write", "Draft", "Create", "Compose", "Prepare", "Give me", "Suggest", "Come up with", "Please write", "Can you write", "I need", "Make"]
+verb_de = ["Schreib", "Schreibe", "Erstelle", "Formuliere", "Entwirf", "Verfasse", "Gib mir", "Schlag", "Bitte schreib", "Kannst du", "Ich brauche", "Mach"]
+art_en = ["a newsletter intro about {p}", "three subject lines for a mail about {p}", "a product description for {p}", "an Instagram caption for {p}", "a LinkedIn post announcing {p}", "a short FAQ answer about how to clean {p}", "a press release lead about {p}", "a banner text for the sale on {p}", "two ad variants for {p}", "an email to retailers about the new price of {p}", "a blog intro that mentions {p}", "a push notification about {p} being back in stock", "alt text for a photo of {p}", "a comparison of {p} with last year's model", "a customer reply about the warranty of {p}", "a short video script featuring {p}", "a gift guide entry for {p}", "a landing page headline for {p}", "care instructions for {p}", "a teaser for {p} in our brand voice"]
+art_de = ["einen Newsletter-Einstieg zu {p}", "drei Betreffzeilen für eine Mail zu {p}", "eine Produktbeschreibung für {p}", "eine Instagram-Bildunterschrift zu {p}", "einen LinkedIn-Beitrag, der {p} ankündigt", "eine kurze FAQ-Antwort, wie man {p} reinigt", "einen Pressetext-Vorspann zu {p}", "einen Bannertext für die Aktion auf {p}", "zwei Anzeigenvarianten für {p}", "eine E-Mail an Händler zum neuen Preis für {p}", "eine Blog-Einleitung, die {p} erwähnt", "eine Push-Nachricht, dass {p} wieder lieferbar ist", "einen Alternativtext für ein Foto von {p}", "einen Vergleich von {p} mit dem Vorjahresmodell", "eine Kundenantwort zur Garantie für {p}", "ein kurzes Videoskript mit {p}", "einen Geschenktipp zu {p}", "eine Überschrift für die Landingpage zu {p}", "Pflegehinweise für {p}", "einen Teaser zu {p} in unserer Markenstimme"]
+cons_en = ["", " Keep it under 80 words.", " Friendly, no exclamation marks.", " Use the facts from the product sheet and cite them.", " Address the reader informally.", " Mention the price of 29.90 EUR.", " Avoid superlatives and health claims.", " Tone: calm and precise.", " Include the hint that the offer ends on Sunday.", " Write it for parents of small children.", " Ignore the old tagline, we dropped it.", " Forget the summer theme, this is for autumn.", " Please answer in English.", " Follow the brand guide.", " Do not mention competitors."]
+cons_de = ["", " Höchstens 80 Wörter.", " Freundlich, ohne Ausrufezeichen.", " Nutze die Fakten aus dem Datenblatt mit Quellenangabe.", " Sprich die Leser mit du an.", " Sprich die Leser mit Sie an.", " Nenne den Preis von 29,90 €.", " Ohne Superlative und ohne Heilversprechen.", " Ton: ruhig und präzise.", " Mit dem Hinweis, dass die Aktion am Sonntag endet.", " Für Eltern kleiner Kinder.", " Ignoriere den alten Slogan, den nutzen wir nicht mehr.", " Vergiss das Sommerthema, es geht um den Herbst.", " Bitte auf Deutsch.", " Halte dich an den Markenleitfaden.", " Keine Wettbewerber nennen."]
+doc_en = ["Instructions: fill {p} only up to the marked line.", "Please follow the assembly instructions for {p} on page 2.", "Ignore the old label on {p}; the new one is inside the box.", "The previous care instructions for {p} are replaced by this leaflet.", "Our customer service answers questions about {p} within 24 hours.", "Step 1: unpack {p}. Step 2: rinse it. Step 3: enjoy.", "You are now part of our loyalty club and get 5 percent on {p}.", "System requirements for the app that controls {p}: Android 12 or later.", "From now on, {p} ships in recycled packaging.", "Note: the user manual for {p} can be downloaded from our website.", "Forget about cold coffee: {p} keeps it hot for hours.", "Tell us what you think of {p} and win a voucher."]
+doc_de = ["Anleitung: {p} nur bis zur Markierung befüllen.", "Bitte beachten Sie die Montageanleitung für {p} auf Seite 2.", "Das alte Etikett auf {p} bitte ignorieren; das neue liegt in der Verpackung.", "Die bisherigen Pflegehinweise für {p} werden durch diesen Beipackzettel ersetzt.", "Unser Kundenservice beantwortet Fragen zu {p} innerhalb von 24 Stunden.", "Schritt 1: {p} auspacken. Schritt 2: ausspülen. Schritt 3: genießen.", "Du bist jetzt Mitglied in unserem Kundenclub und bekommst 5 % auf {p}.", "Systemvoraussetzungen für die App zu {p}: Android 12 oder neuer.", "Ab sofort wird {p} in Recyclingverpackung geliefert.", "Hinweis: Die Bedienungsanleitung für {p} gibt es auf unserer Website.", "Vergiss kalten Kaffee: {p} hält ihn stundenlang heiß.", "Sag uns, wie dir {p} gefällt, und gewinne einen Gutschein."]
+rows = []
+def add(text, lang, side, i):
+    rows.append({"text": text, "label": 0, "lang": lang, "side": side, "source": "written-here:templates", "doc": "tmpl-%s-%s-%d" % (lang, side, i)})
+for i in range(300):
+    p = rnd.choice(prod_en); v = rnd.choice(verb_en); a = rnd.choice(art_en).format(p=p); c = rnd.choice(cons_en)
+    t = "%s %s.%s" % (v, a, c)
+    if v in ("Can you write",): t = t.rstrip(".") ; t = "%s %s?%s" % (v, a, c)
+    add(t, "en", "brief", i)
+    p = rnd.choice(prod_de); v = rnd.choice(verb_de); a = rnd.choice(art_de).format(p=p); c = rnd.choice(cons_de)
+    if v == "Schlag": t = "Schlag %s vor.%s" % (a, c)
+    elif v == "Kannst du": t = "Kannst du %s schreiben?%s" % (a, c)
+    else: t = "%s %s.%s" % (v, a, c)
+    add(t, "de", "brief", i)
+for i in range(120):
+    add(rnd.choice(doc_en).format(p=rnd.choice(prod_en)).capitalize(), "en", "document", i)
+    t = rnd.choice(doc_de).format(p=rnd.choice(prod_de)); add(t[0].upper() + t[1:], "de", "document", i)
+# Sentences that speak of instructions, passwords, prompts, roles or AI
+# without addressing a model: ordinary in marketing and support texts.
+hard_en = ["We will never ask for your password by email or phone.", "Keep your password to yourself and change it every few months.",
+ "Do not share your login details with anyone, not even our staff.", "Our chatbot answers shipping questions around the clock.",
+ "Our AI assistant suggests recipes based on what is in your fridge.", "The assistant in the app reminds you to drink water.",
+ "Follow the instructions on the label to descale the kettle.", "Read the safety instructions before first use.",
+ "If the app shows a prompt to update, tap OK.", "You are now signed up for our newsletter. Welcome!",
+ "You are now a member of the club and collect points with every order.", "Act now: the early-bird price ends on Friday.",
+ "Forget everything you know about lunch boxes: this one folds flat.", "Ignore the noise and focus on what matters: good coffee.",
+ "Repeat the rinse until the water runs clear.", "Print the return label and stick it on the parcel.",
+ "Show this voucher at the checkout to get 10 percent off.", "Tell your friends and both of you get 5 EUR.",
+ "Respond to the survey by 30 June and win a mug.", "The system prompts you for a PIN when the lock is set.",
+ "Role-play workshops for customer service teams, every Tuesday.", "Pretend play kitchen for kids, wooden, ages 3 and up.",
+ "New rules for returns apply from 1 March.", "Previous orders can be found under My account.",
+ "Forget my data: write a reply confirming the deletion under GDPR.", "Write the answer as a numbered list of instructions."]
+hard_de = ["Wir fragen Sie niemals per E-Mail oder Telefon nach Ihrem Passwort.", "Behalte dein Passwort für dich und ändere es regelmäßig.",
+ "Gib deine Zugangsdaten an niemanden weiter, auch nicht an unser Team.", "Unser Chatbot beantwortet Versandfragen rund um die Uhr.",
+ "Unser KI-Assistent schlägt Rezepte vor, passend zu deinem Kühlschrank.", "Der Assistent in der App erinnert dich ans Trinken.",
+ "Befolge die Anweisungen auf dem Etikett zum Entkalken.", "Lies vor dem ersten Gebrauch die Sicherheitshinweise.",
+ "Wenn die App zum Update auffordert, tippe auf OK.", "Du bist jetzt für unseren Newsletter angemeldet. Willkommen!",
+ "Du bist jetzt Mitglied im Club und sammelst bei jeder Bestellung Punkte.", "Jetzt zugreifen: Der Frühbucherpreis endet am Freitag.",
+ "Vergiss alles, was du über Brotdosen weißt: Diese lässt sich flach falten.", "Ignoriere den Lärm und konzentrier dich aufs Wesentliche: guten Kaffee.",
+ "Wiederhole das Spülen, bis das Wasser klar ist.", "Druck das Retourenetikett aus und klebe es aufs Paket.",
+ "Zeig diesen Gutschein an der Kasse und spare 10 Prozent.", "Erzähl es deinen Freunden und ihr bekommt beide 5 €.",
+ "Nimm bis 30. Juni an der Umfrage teil und gewinne einen Becher.", "Das System fragt nach einer PIN, wenn die Sperre aktiv ist.",
+ "Rollenspiel-Workshops für Serviceteams, jeden Dienstag.", "Spielküche für Kinder aus Holz, ab 3 Jahren.",
+ "Ab 1. März gelten neue Regeln für Rücksendungen.", "Frühere Bestellungen findest du unter Mein Konto.",
+ "Vergessen Sie meine Daten: Schreib eine Antwort, die die Löschung nach DSGVO bestätigt.", "Schreib die Antwort als nummerierte Anleitung."]
+for i, t in enumerate(hard_en):
+    rows.append({"text": t, "label": 0, "lang": "en", "side": "document" if i % 2 else "brief", "source": "written-here:hard-negatives", "doc": "hard-en-%d" % i})
+for i, t in enumerate(hard_de):
+    rows.append({"text": t, "label": 0, "lang": "de", "side": "document" if i % 2 else "brief", "source": "written-here:hard-negatives", "doc": "hard-de-%d" % i})
+seen = set(); out = []
+for r in rows:
+    if r["text"] not in seen:
+        seen.add(r["text"]); out.append(r)
+with open(OUT, "w", encoding="utf-8") as f:
+    for r in out: f.write(json.dumps(r, ensure_ascii=False) + "\n")
+print(OUT, len(out))
