@@ -53,7 +53,7 @@ func Fixtures() []Fixture {
 			b, err := brief().Bytes()
 			return b[:len(b)/2], err
 		}},
-		Fixture{Name: "de-zipbombe.docx", Build: func() ([]byte, error) { return ZipBomb(300 << 20) }},
+		Fixture{Name: "de-zipbombe.docx", Build: func() ([]byte, error) { return ZipBomb(200 << 20) }},
 	)
 	sortFixtures(out)
 	return out
