@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"kontext"
 	"kontext/ingest/docx"
@@ -13,7 +14,7 @@ import (
 
 // errDocumentLimit marks a PDF or Word document refused for breaking a
 // limit (pages, time, memory, inflated size): the refusal is too_large.
-var errDocumentLimit = errors.New("limit")
+var errDocumentLimit = errors.New("over a limit")
 
 // parseDocument reads a PDF or Word document into the builder's form.
 func parseDocument(ctx context.Context, format string, data []byte, opts ParseOptions) (*Parsed, error) {
@@ -24,7 +25,7 @@ func parseDocument(ctx context.Context, format string, data []byte, opts ParseOp
 		d, err := pdf.Extract(ctx, data, opts.PDF)
 		switch {
 		case errors.Is(err, pdf.ErrLimit):
-			return nil, fmt.Errorf("%w: %w: %w", ErrRejected, errDocumentLimit, err)
+			return nil, fmt.Errorf("%w: %w: %s", ErrRejected, errDocumentLimit, strings.TrimPrefix(err.Error(), pdf.ErrLimit.Error()+": "))
 		case errors.Is(err, pdf.ErrEncrypted), errors.Is(err, pdf.ErrNoText), errors.Is(err, pdf.ErrMalformed):
 			return nil, fmt.Errorf("%w: %w", ErrRejected, err)
 		case errors.Is(err, pdf.ErrUnavailable):
@@ -47,7 +48,7 @@ func parseDocument(ctx context.Context, format string, data []byte, opts ParseOp
 		d, err := docx.Extract(data, opts.DOCX)
 		switch {
 		case errors.Is(err, docx.ErrLimit):
-			return nil, fmt.Errorf("%w: %w: %w", ErrRejected, errDocumentLimit, err)
+			return nil, fmt.Errorf("%w: %w: %s", ErrRejected, errDocumentLimit, strings.TrimPrefix(err.Error(), docx.ErrLimit.Error()+": "))
 		case errors.Is(err, docx.ErrMalformed):
 			return nil, fmt.Errorf("%w: %w", ErrRejected, err)
 		case err != nil:
