@@ -18,6 +18,7 @@ import (
 	"kontext/ingest/pdf"
 	"kontext/internal/dbtest"
 	"kontext/llm"
+	"kontext/retrieval"
 )
 
 func document(t *testing.T, p kontext.Principal, file string) ingest.Request {
@@ -116,6 +117,31 @@ func TestIngestDocuments(t *testing.T) {
 	}
 	if strings.Contains(row, "Jane") || strings.Contains(row, "Miller") {
 		t.Errorf("document row names the author: %s", row)
+	}
+
+	// A search names the page of each PDF chunk it finds.
+	search, err := retrieval.New(dbtest.Pool(t), llm.NewHashEmbedder(384), retrieval.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, _, err := search.Search(ctx, p, retrieval.Query{Text: "three-year manufacturer warranty", K: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range results {
+		if strings.Contains(r.Text, "three-year manufacturer warranty") {
+			found = true
+			if r.Page != 2 || r.LastPage != 2 {
+				t.Errorf("Search(warranty) found it on pages %d-%d; want 2-2", r.Page, r.LastPage)
+			}
+		}
+		if r.DocumentID == word.DocumentID && r.Page != 0 {
+			t.Errorf("Search result of the Word document has page %d; want none", r.Page)
+		}
+	}
+	if !found {
+		t.Errorf("Search(warranty) = %+v; want the warranty section", results)
 	}
 
 	// Erasing the author clears the hash.
