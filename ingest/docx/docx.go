@@ -115,6 +115,9 @@ func Extract(data []byte, opts Options) (*Document, error) {
 		if !ok {
 			return nil, nil
 		}
+		if f.UncompressedSize64 > uint64(opts.MaxPartBytes) {
+			return nil, fmt.Errorf("%w: %s inflates to more than %d MiB", ErrLimit, name, opts.MaxPartBytes>>20)
+		}
 		rc, err := f.Open()
 		if err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", ErrMalformed, name, err)

@@ -191,7 +191,7 @@ func run(ctx context.Context, opts Options, limit int, tool string, args ...stri
 		return nil, fmt.Errorf("%w: %s wrote more than %d bytes", ErrLimit, tool, limit)
 	case strings.Contains(msg, "Incorrect password"):
 		return nil, ErrEncrypted
-	case err != nil && (strings.Contains(msg, "std::bad_alloc") || strings.Contains(msg, "memory")):
+	case err != nil && (strings.Contains(msg, "std::bad_alloc") || strings.Contains(msg, "memory") || strings.Contains(msg, "failed to map")):
 		return nil, fmt.Errorf("%w: %s needed more than %d MiB", ErrLimit, tool, opts.MemoryBytes>>20)
 	case err != nil:
 		var exit *exec.ExitError

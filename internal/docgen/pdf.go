@@ -53,6 +53,10 @@ func Table(rows ...[]string) Element       { return Element{Kind: "table", Rows:
 func Columns(left, right []string) Element { return Element{Kind: "columns", Left: left, Right: right} }
 func Scan(s string) Element                { return Element{Kind: "scan", Text: s} }
 
+// Noise is a picture of random grey pixels (it does not compress, as a
+// photograph barely does), seeded so that it is the same each time.
+func Noise(seed int64) Element { return Element{Kind: "noise", Rows: [][]string{{fmt.Sprint(seed)}}} }
+
 // Bytes renders the PDF.
 func (d PDF) Bytes() ([]byte, error) {
 	f := fpdf.New("P", "mm", "A4", "")
@@ -137,6 +141,11 @@ func (d PDF) Bytes() ([]byte, error) {
 					bottom = max(bottom, f.GetY())
 				}
 				f.SetXY(20, bottom+2)
+			case "noise":
+				scans++
+				name := fmt.Sprintf("noise%d", scans)
+				f.RegisterImageOptionsReader(name, fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(noiseImage(e.Rows[0][0])))
+				f.ImageOptions(name, 20, 200, 80, 0, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
 			case "scan":
 				scans++
 				name := fmt.Sprintf("scan%d", scans)
@@ -150,6 +159,24 @@ func (d PDF) Bytes() ([]byte, error) {
 		return nil, fmt.Errorf("docgen: render %s: %w", d.Title, err)
 	}
 	return buf.Bytes(), nil
+}
+
+func noiseImage(seed string) []byte {
+	const w, h = 800, 625
+	img := image.NewGray(image.Rect(0, 0, w, h))
+	x := uint32(2166136261)
+	for _, c := range seed {
+		x = (x ^ uint32(c)) * 16777619
+	}
+	for i := range img.Pix {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		img.Pix[i] = byte(x)
+	}
+	var buf bytes.Buffer
+	_ = png.Encode(&buf, img)
+	return buf.Bytes()
 }
 
 func pageText(s string, page int) string {
