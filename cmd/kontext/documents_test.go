@@ -90,4 +90,27 @@ func TestIngestDocumentsCommand(t *testing.T) {
 	if !strings.Contains(out.String(), "Preisliste Frühjahr 2026 (v1) › Preisliste Frühjahr 2026 › Lizenzen, p. 1") {
 		t.Errorf("search printed %q; want the price list's licence table on p. 1", out.String())
 	}
+
+	// A draft's citations of a PDF carry the page.
+	out.Reset()
+	if code := run(ctx, []string{"generate", "--tenant", "acme", "--groups", "marketing", "--channel", "faq_answer",
+		"--brief", "Was kostet Nordlicht Team monatlich?", "--json"}, &out, &errOut); code != 0 {
+		t.Fatalf("generate: exit %d: %s", code, errOut.String())
+	}
+	var draft struct {
+		Citations []struct {
+			Title string
+			Page  int `json:"page"`
+		}
+	}
+	if err := json.Unmarshal(out.Bytes(), &draft); err != nil {
+		t.Fatalf("generate --json printed %q: %v", out.String(), err)
+	}
+	cited := false
+	for _, c := range draft.Citations {
+		cited = cited || (c.Title == "Preisliste Frühjahr 2026" && c.Page == 1)
+	}
+	if !cited {
+		t.Errorf("citations = %+v; want the price list cited with page 1", draft.Citations)
+	}
 }
