@@ -312,6 +312,11 @@ func (run *suiteRun) search(ctx context.Context, p kontext.Principal, c *Case) (
 	if err != nil {
 		return nil, err
 	}
+	// The best chunk, with its heading path, is the text that contains
+	// and regex assertions see: the table row or section a query is about.
+	if len(results) > 0 {
+		o.text = results[0].HeadingPath + "\n" + results[0].Text
+	}
 	for _, res := range results {
 		id := run.external(res.DocumentID)
 		if !slices.Contains(o.ranked, id) {

@@ -185,7 +185,7 @@ const (
 
 // assertionKinds lists the assertion kinds and the case kinds each applies to.
 var assertionKinds = map[string][]Kind{
-	AContains:          {KindGenerate, KindText},
+	AContains:          {KindGenerate, KindText, KindRetrieval},
 	ANotContains:       {KindGenerate, KindText},
 	ARegex:             {KindGenerate, KindText},
 	ANotRegex:          {KindGenerate, KindText},

@@ -564,7 +564,7 @@ func (r *run) verify() {
 	r.res.Citations = []Citation{}
 	for i, c := range r.results {
 		r.res.Citations = append(r.res.Citations, Citation{N: i + 1, DocumentID: c.DocumentID, Title: c.Title,
-			Version: c.Version, Heading: c.HeadingPath, ChunkID: c.ChunkID, Snippet: clip(r.sources[i].Text, snippetRunes)})
+			Version: c.Version, Heading: c.HeadingPath, Page: c.Page, LastPage: c.LastPage, ChunkID: c.ChunkID, Snippet: clip(r.sources[i].Text, snippetRunes)})
 	}
 	r.emit("citations", r.res.Citations)
 }

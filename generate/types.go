@@ -113,6 +113,11 @@ type Citation struct {
 	Heading    string `json:"heading"`
 	ChunkID    int64  `json:"chunk_id"`
 	Snippet    string `json:"snippet"`
+
+	// Page and LastPage are the PDF pages the source starts and ends on;
+	// absent for formats without pages, where Heading names the section.
+	Page     int `json:"page,omitempty"`
+	LastPage int `json:"last_page,omitempty"`
 }
 
 // Sentence is one sentence of the draft with its verification.

@@ -102,6 +102,9 @@ type Chunk struct {
 	Tokens int
 	// Start and End delimit Text in Parsed.Text.
 	Start, End int
+	// Page and LastPage are the PDF pages the chunk starts and ends on;
+	// 0 for formats without pages.
+	Page, LastPage int
 }
 
 // HeadingSeparator joins the headings of a chunk's heading path.
@@ -457,7 +460,9 @@ func (c *chunker) emit(units []unit, path string) {
 		c.err = &TooManyChunksError{Limit: c.opts.MaxChunks, Offset: start}
 		return
 	}
-	c.chunks = append(c.chunks, Chunk{Ordinal: len(c.chunks), HeadingPath: path, Text: text, Tokens: tokens, Start: start, End: end})
+	first, last := pageSpan(c.p, start, end)
+	c.chunks = append(c.chunks, Chunk{Ordinal: len(c.chunks), HeadingPath: path, Text: text, Tokens: tokens, Start: start, End: end,
+		Page: first, LastPage: last})
 }
 
 func onlyHeadings(us []unit) bool {

@@ -82,6 +82,12 @@ func (in *Ingester) Erase(ctx context.Context, p kontext.Principal, subject stri
 		}); err != nil {
 			return err
 		}
+		// A document whose file names the subject as its author keeps no
+		// trace of it.
+		if _, err := tx.Exec(ctx, `UPDATE documents SET author_hash = NULL WHERE tenant = $1 AND author_hash = ANY($2)`,
+			p.Tenant, hashes); err != nil {
+			return err
+		}
 		for i, h := range hashes {
 			if _, err := tx.Exec(ctx, `INSERT INTO erased_subjects (tenant, hash, type) VALUES ($1, $2, $3)
 				ON CONFLICT DO NOTHING`, p.Tenant, h, subjectTypes[i]); err != nil {

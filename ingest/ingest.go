@@ -77,6 +77,10 @@ type Options struct {
 	PrepareTimeout time.Duration
 	// Logger; nil discards.
 	Logger *slog.Logger
+	// Parse bounds the reading of PDF and Word documents (time, memory,
+	// pages, inflated size) and says whether Word footnotes and comments
+	// are included.
+	Parse ParseOptions
 }
 
 // Ingester parses, checks, chunks, embeds and stores documents.
@@ -207,6 +211,7 @@ type prepared struct {
 	counts   map[string]int
 	inj      *Injection
 	redacted int
+	source   sourceMeta
 }
 
 type piiRow struct {
@@ -234,11 +239,11 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (Result, error) {
 	// The deadline of the CPU-bound phase: parse, check, chunk, embed.
 	pctx, cancel := context.WithTimeout(ctx, in.opts.PrepareTimeout)
 	defer cancel()
-	parsed, err := Parse(req.Name, req.ContentType, req.Data)
+	parsed, err := ParseContext(pctx, req.Name, req.ContentType, req.Data, in.opts.Parse)
 	if err != nil {
 		var unsupported *UnsupportedTypeError
 		if errors.As(err, &unsupported) || errors.Is(err, ErrUnsupportedType) || errors.Is(err, ErrRejected) {
-			return Result{}, &RejectedError{Reason: err.Error(), wrapped: err}
+			return Result{}, &RejectedError{Reason: err.Error(), wrapped: err, tooBig: errors.Is(err, errDocumentLimit)}
 		}
 		return Result{}, fmt.Errorf("ingest: parse %s: %w", req.Name, err)
 	}
@@ -249,7 +254,8 @@ func (in *Ingester) Ingest(ctx context.Context, req Request) (Result, error) {
 		return Result{}, &RejectedError{Reason: fmt.Sprintf("document has %d bytes of text, about %d chunks: more than %d chunks (split it into smaller documents)",
 			len(parsed.Text), len(parsed.Text)/(limit/in.opts.MaxChunks), in.opts.MaxChunks), tooBig: true}
 	}
-	p := &prepared{req: req, title: firstNonEmpty(req.Title, parsed.Title, req.Name), counts: map[string]int{}, status: "active"}
+	p := &prepared{req: req, title: firstNonEmpty(req.Title, parsed.Title, req.Name), counts: map[string]int{}, status: "active",
+		source: in.sourceMeta(parsed)}
 	p.lang = req.Language
 	if p.lang == "" {
 		p.lang = DetectLanguage(parsed.Text)
@@ -504,6 +510,9 @@ func (in *Ingester) prepare(ctx context.Context, p *prepared, parsed *Parsed) er
 	if err != nil {
 		return err
 	}
+	if erased[string(p.source.authorHash)] {
+		p.source.authorHash = nil
+	}
 	// What is embedded: each chunk with its personal data replaced by the
 	// type's name, so that no identifying value reaches an embedding
 	// provider while the vector still knows "an e-mail address was here".
@@ -586,11 +595,12 @@ func (in *Ingester) write(ctx context.Context, p *prepared) (Result, error) {
 			res.Outcome, res.Version = OutcomeNew, 1
 			err = tx.QueryRow(ctx, `INSERT INTO documents (tenant, external_id, title, source_uri, content_type, language,
 					content_hash, classification, allowed_groups, allowed_users, tenant_wide, valid_from, valid_until,
-					retain_until, status, metadata, purpose)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
+					retain_until, status, metadata, purpose, pages, author_hash, source_created_at, source_modified_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id`,
 				req.Principal.Tenant, req.ExternalID, p.title, req.SourceURI, req.ContentType, p.lang, p.hash,
 				req.Classification, nonNil(req.AllowedGroups), nonNil(req.AllowedUsers), req.TenantWide,
-				req.ValidFrom, req.ValidUntil, req.RetainUntil, p.status, meta, req.Purpose).Scan(&res.DocumentID)
+				req.ValidFrom, req.ValidUntil, req.RetainUntil, p.status, meta, req.Purpose,
+				p.source.pages, p.source.authorHash, p.source.created, p.source.modified).Scan(&res.DocumentID)
 			if err != nil {
 				return err
 			}
@@ -604,11 +614,13 @@ func (in *Ingester) write(ctx context.Context, p *prepared) (Result, error) {
 			_, err = tx.Exec(ctx, `UPDATE documents SET title = $2, source_uri = $3, content_type = $4, language = $5,
 					content_hash = $6, version = $7, classification = $8, allowed_groups = $9, allowed_users = $10,
 					tenant_wide = $11, valid_from = $12, valid_until = $13, retain_until = $14, status = $15,
-					metadata = $16, purpose = $17, updated_at = now()
+					metadata = $16, purpose = $17, pages = $18, author_hash = $19, source_created_at = $20,
+					source_modified_at = $21, updated_at = now()
 				WHERE id = $1`,
 				existing.id, p.title, req.SourceURI, req.ContentType, p.lang, p.hash, res.Version,
 				req.Classification, nonNil(req.AllowedGroups), nonNil(req.AllowedUsers), req.TenantWide,
-				req.ValidFrom, req.ValidUntil, req.RetainUntil, p.status, meta, req.Purpose)
+				req.ValidFrom, req.ValidUntil, req.RetainUntil, p.status, meta, req.Purpose,
+				p.source.pages, p.source.authorHash, p.source.created, p.source.modified)
 			if err != nil {
 				return err
 			}
@@ -653,6 +665,7 @@ func (in *Ingester) copyChunks(ctx context.Context, tx pgx.Tx, p *prepared, docI
 	n := len(p.chunks)
 	ordinals, starts, ends, tokens := make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
 	headings, texts := make([]string, n), make([]string, n)
+	pages, lastPages := make([]*int32, n), make([]*int32, n)
 	vectors := make([]pgvector.Vector, n)
 	// Each chunk's kinds of personal data, as one comma-separated list per
 	// chunk (unnest cannot take a ragged array); types hold no commas.
@@ -666,6 +679,9 @@ func (in *Ingester) copyChunks(ctx context.Context, tx pgx.Tx, p *prepared, docI
 	for i, c := range p.chunks {
 		ordinals[i], starts[i], ends[i], tokens[i] = int32(c.Ordinal), int32(c.Start), int32(c.End), int32(c.Tokens)
 		headings[i], texts[i] = c.HeadingPath, c.Text
+		if c.Page > 0 {
+			pages[i], lastPages[i] = ptr(int32(c.Page)), ptr(int32(c.LastPage))
+		}
 		vectors[i] = pgvector.NewVector(p.vectors[i])
 		types := byOrdinal[c.Ordinal]
 		slices.Sort(types)
@@ -673,15 +689,16 @@ func (in *Ingester) copyChunks(ctx context.Context, tx pgx.Tx, p *prepared, docI
 	}
 	rows, err := tx.Query(ctx, `INSERT INTO chunks (document_id, tenant, ordinal, heading_path, text, start_offset,
 			end_offset, token_count, language, embedding, embedding_model, classification, allowed_groups,
-			allowed_users, tenant_wide, status, valid_from, valid_until, purpose, pii_types)
+			allowed_users, tenant_wide, status, valid_from, valid_until, purpose, pii_types, page, last_page)
 		SELECT $1, $2, u.ordinal, u.heading, u.text, u.s, u.e, u.tokens, $3, u.embedding, $4, $5, $6, $7, $8, $9, $10, $11,
-			$20, coalesce(string_to_array(nullif(u.pii, ''), ','), '{}')::text[]
-		FROM unnest($12::int[], $13::text[], $14::text[], $15::int[], $16::int[], $17::int[], $18::vector[], $19::text[])
-			AS u(ordinal, heading, text, s, e, tokens, embedding, pii)
+			$20, coalesce(string_to_array(nullif(u.pii, ''), ','), '{}')::text[], u.page, u.last_page
+		FROM unnest($12::int[], $13::text[], $14::text[], $15::int[], $16::int[], $17::int[], $18::vector[], $19::text[],
+			$21::int[], $22::int[])
+			AS u(ordinal, heading, text, s, e, tokens, embedding, pii, page, last_page)
 		RETURNING ordinal, id`,
 		docID, req.Principal.Tenant, p.lang, in.opts.Embedder.Model(), req.Classification, nonNil(req.AllowedGroups),
 		nonNil(req.AllowedUsers), req.TenantWide, p.status, req.ValidFrom, req.ValidUntil,
-		ordinals, headings, texts, starts, ends, tokens, vectors, piiTypes, req.Purpose)
+		ordinals, headings, texts, starts, ends, tokens, vectors, piiTypes, req.Purpose, pages, lastPages)
 	if err != nil {
 		return fmt.Errorf("insert chunks: %w", err)
 	}

@@ -233,7 +233,7 @@ func TestIngestRejects(t *testing.T) {
 		{"empty access list", func(r *ingest.Request) { r.AllowedGroups = nil }, kontext.ErrInvalid},
 		{"bad classification", func(r *ingest.Request) { r.Classification = "secret" }, kontext.ErrInvalid},
 		{"missing classification", func(r *ingest.Request) { r.Classification = "" }, kontext.ErrInvalid},
-		{"unsupported type", func(r *ingest.Request) { r.Name = "sheet.pdf"; r.ExternalID = "sheet.pdf" }, kontext.ErrInvalid},
+		{"unsupported type", func(r *ingest.Request) { r.Name = "sheet.odt"; r.ExternalID = "sheet.odt" }, kontext.ErrInvalid},
 		{"invalid utf-8", func(r *ingest.Request) { r.Data = []byte("caf\xe9 au lait") }, kontext.ErrInvalid},
 		{"binary content", func(r *ingest.Request) { r.Data = []byte("abc\x00\x01\x02\x03def") }, kontext.ErrInvalid},
 		{"empty text", func(r *ingest.Request) { r.Data = []byte("   \n\n  ") }, kontext.ErrInvalid},

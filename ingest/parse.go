@@ -2,15 +2,20 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"mime"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"kontext/ingest/docx"
+	"kontext/ingest/pdf"
 )
 
 // ErrUnsupportedType is matched by the error Parse returns for a document
@@ -43,7 +48,7 @@ func (e *UnsupportedTypeError) Error() string {
 	} else {
 		what = "(no extension or content type)"
 	}
-	return "unsupported type " + what + ": supported are Markdown (.md), plain text (.txt), HTML (.html), JSON (.json) and JSON Lines (.jsonl)"
+	return "unsupported type " + what + ": supported are Markdown (.md), plain text (.txt), HTML (.html), JSON (.json), JSON Lines (.jsonl), PDF (.pdf) and Word (.docx)"
 }
 
 // Is reports whether target is ErrUnsupportedType.
@@ -56,6 +61,8 @@ const (
 	FormatHTML     = "html"
 	FormatJSON     = "json"
 	FormatJSONL    = "jsonl"
+	FormatPDF      = "pdf"
+	FormatDOCX     = "docx"
 )
 
 // Parsed is a document reduced to normalised text and its structure.
@@ -79,8 +86,16 @@ type Parsed struct {
 	// each JSON record, and holds the blocks up to the next one.
 	Sections []Section
 	// Format is the parser that produced the document: one of FormatText,
-	// FormatMarkdown, FormatHTML, FormatJSON and FormatJSONL.
+	// FormatMarkdown, FormatHTML, FormatJSON, FormatJSONL, FormatPDF and
+	// FormatDOCX.
 	Format string
+	// Author, Created and Modified are the document's own metadata (PDF
+	// document information, DOCX core properties); zero when it has none.
+	// The author is personal data: it is stored only as a keyed hash.
+	Author            string
+	Created, Modified time.Time
+	// Pages is a PDF's number of pages; 0 for formats without pages.
+	Pages int
 }
 
 // Block is one paragraph-level piece of a parsed document.
@@ -94,6 +109,9 @@ type Block struct {
 	// Path is the heading path the block sits under, outermost first; for a
 	// heading it ends with the heading itself.
 	Path []string
+	// Page is the 1-based page of a PDF the block starts on; 0 for formats
+	// without pages.
+	Page int
 }
 
 // Section is a heading (or JSON record) and the blocks that follow it up to
@@ -117,6 +135,12 @@ type ParseOptions struct {
 	// TitleField is the optional field of a JSON or JSONL record holding
 	// its title (default "title"); a record's title heads its section.
 	TitleField string
+	// PDF bounds the Poppler processes that read a PDF (time, memory,
+	// pages); the zero value takes pdf's defaults.
+	PDF pdf.Options
+	// DOCX bounds the reading of a Word archive and says whether footnotes
+	// and comments are included (they are not by default).
+	DOCX docx.Options
 }
 
 // Default JSON record field names.
@@ -146,12 +170,21 @@ func Parse(name, contentType string, data []byte) (*Parsed, error) {
 //   - application/json, .json: an object or an array of objects, each a
 //     record whose text field (ParseOptions.TextField) becomes a section;
 //   - application/jsonl, application/x-ndjson, .jsonl, .ndjson: one record
-//     per line.
+//     per line;
+//   - application/pdf, .pdf: the text layer read by Poppler (see package
+//     kontext/ingest/pdf), each block with its page; an encrypted PDF, one
+//     without text (a scan) or one Poppler cannot read is rejected;
+//   - the Word media type, .docx: see package kontext/ingest/docx.
 //
 // Any other type yields an *UnsupportedTypeError. Content that is not
 // valid UTF-8, looks binary, does not parse, or leaves no text yields an
 // error matching ErrRejected whose message gives the reason.
 func ParseWith(name, contentType string, data []byte, opts ParseOptions) (*Parsed, error) {
+	return ParseContext(context.Background(), name, contentType, data, opts)
+}
+
+// ParseContext is ParseWith whose PDF extraction stops when ctx is done.
+func ParseContext(ctx context.Context, name, contentType string, data []byte, opts ParseOptions) (*Parsed, error) {
 	if opts.TextField == "" {
 		opts.TextField = DefaultTextField
 	}
@@ -161,6 +194,13 @@ func ParseWith(name, contentType string, data []byte, opts ParseOptions) (*Parse
 	format := detectFormat(name, contentType)
 	if format == "" {
 		return nil, fmt.Errorf("ingest: parse %s: %w", name, &UnsupportedTypeError{Name: name, ContentType: contentType})
+	}
+	if format == FormatPDF || format == FormatDOCX {
+		p, err := parseDocument(ctx, format, data, opts)
+		if err != nil {
+			return nil, fmt.Errorf("ingest: parse %s: %w", name, err)
+		}
+		return p, nil
 	}
 	if err := checkText(data); err != nil {
 		return nil, fmt.Errorf("ingest: parse %s: %w", name, err)
@@ -223,6 +263,10 @@ func detectFormat(name, contentType string) string {
 	case "application/jsonl", "application/x-jsonl", "application/jsonlines", "application/x-jsonlines",
 		"application/x-ndjson", "application/ndjson":
 		return FormatJSONL
+	case "application/pdf", "application/x-pdf":
+		return FormatPDF
+	case "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
+		return FormatDOCX
 	case "text/plain":
 		// Clients send text/plain for many text formats: a known
 		// extension is more specific.
@@ -231,7 +275,7 @@ func detectFormat(name, contentType string) string {
 		}
 		return FormatText
 	}
-	// Any other declared type (application/pdf, image/png, text/csv) is
+	// Any other declared type (image/png, text/csv, application/msword) is
 	// not ours, whatever the file is called.
 	return ""
 }
@@ -248,6 +292,10 @@ func formatByExt(name string) string {
 		return FormatJSON
 	case ".jsonl", ".ndjson":
 		return FormatJSONL
+	case ".pdf":
+		return FormatPDF
+	case ".docx":
+		return FormatDOCX
 	}
 	return ""
 }
@@ -300,6 +348,7 @@ type builder struct {
 	levels    []int
 	title     string
 	fixed     bool // title set explicitly; headings do not change it
+	page      int  // the page of the blocks added next, 0 for none
 }
 
 // setTitle fixes the document title.
@@ -347,7 +396,7 @@ func (b *builder) add(s string, level int) {
 	start := b.sb.Len()
 	b.sb.WriteString(s)
 	b.blocks = append(b.blocks, Block{Start: start, End: b.sb.Len(), Heading: level > 0, Level: level,
-		Path: append([]string(nil), b.path...)})
+		Path: append([]string(nil), b.path...), Page: b.page})
 }
 
 // record starts a new section with no heading path: the next JSON record.

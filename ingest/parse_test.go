@@ -126,8 +126,11 @@ func TestParseRejects(t *testing.T) {
 		want                          error
 		wantMsg                       string
 	}{
-		{"pdf by extension", "a.pdf", "", "%PDF-1.7", ingest.ErrUnsupportedType, "unsupported type .pdf"},
-		{"pdf by content type, whatever the name", "a.md", "application/pdf", "%PDF-1.7", ingest.ErrUnsupportedType, "unsupported type application/pdf"},
+		{"legacy word by extension", "a.doc", "", "\xd0\xcf\x11\xe0", ingest.ErrUnsupportedType, "unsupported type .doc"},
+		{"legacy word by content type, whatever the name", "a.md", "application/msword", "\xd0\xcf\x11\xe0", ingest.ErrUnsupportedType, "unsupported type application/msword"},
+		{"pdf that is not one", "a.pdf", "", "%PDF-1.7", ingest.ErrRejected, "not a readable PDF"},
+		{"pdf by content type, whatever the name", "a.md", "application/pdf", "# not a pdf", ingest.ErrRejected, "no %PDF- header"},
+		{"docx that is not one", "a.docx", "", "PK\x03\x04", ingest.ErrRejected, "not a readable Word document"},
 		{"csv", "prices.csv", "text/csv", "a,b", ingest.ErrUnsupportedType, "text/csv"},
 		{"no extension", "README", "", "x", ingest.ErrUnsupportedType, "no extension or content type"},
 		{"invalid utf-8", "a.txt", "", "caf\xe9 au lait", ingest.ErrRejected, "not valid UTF-8 (first invalid byte at offset 3)"},

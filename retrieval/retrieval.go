@@ -204,6 +204,11 @@ type Result struct {
 	Matched string `json:"matched"`
 	// RerankScore is the reranker's score, when one is configured.
 	RerankScore *float64 `json:"rerank_score,omitempty"`
+
+	// Page and LastPage are the PDF pages the chunk starts and ends on;
+	// absent for formats without pages.
+	Page     int `json:"page,omitempty"`
+	LastPage int `json:"last_page,omitempty"`
 }
 
 // Plan says how a search ran, for diagnostics and benchmarks.
@@ -686,7 +691,8 @@ top AS MATERIALIZED (
 	LIMIT %[12]s
 )
 SELECT c.id, c.document_id::text, d.external_id, d.title, d.version, c.heading_path, c.ordinal, c.text, c.language,
-       c.classification::text, c.purpose::text, c.pii_types, k.score, k.vrank, k.vscore, k.trank, k.tscore
+       c.classification::text, c.purpose::text, c.pii_types, k.score, k.vrank, k.vscore, k.trank, k.tscore,
+       coalesce(c.page, 0), coalesce(c.last_page, 0)
 FROM top k JOIN chunks c ON c.id = k.id JOIN documents d ON d.id = k.document_id
 ORDER BY k.score DESC, c.id`,
 		v, f.where, "", limit, lang, text,
@@ -700,7 +706,8 @@ func scanResult(row pgx.CollectableRow) (Result, error) {
 	var vrank, trank *int
 	var vscore, tscore *float64
 	err := row.Scan(&r.ChunkID, &r.DocumentID, &r.ExternalID, &r.Title, &r.Version, &r.HeadingPath, &r.Ordinal,
-		&r.Text, &r.Language, &r.Classification, &r.Purpose, &r.PersonalData, &r.Score, &vrank, &vscore, &trank, &tscore)
+		&r.Text, &r.Language, &r.Classification, &r.Purpose, &r.PersonalData, &r.Score, &vrank, &vscore, &trank, &tscore,
+		&r.Page, &r.LastPage)
 	if err != nil {
 		return r, err
 	}

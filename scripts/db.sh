@@ -27,6 +27,20 @@ step() { printf '==> %s\n' "$*"; }
 ok() { printf '    %s\n' "$*"; }
 die() { printf 'db.sh: %s\n' "$*" >&2; exit 1; }
 
+# 0. The PDF tools ingest runs as bounded processes: pdfinfo and pdftohtml
+# (Poppler's utilities) under prlimit (util-linux). Installed with apt-get
+# where missing; elsewhere a note says what to install.
+if ! command -v pdftohtml >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1; then
+	if command -v apt-get >/dev/null 2>&1; then
+		step "apt-get install poppler-utils (PDF ingest)"
+		pdf_sudo=""; [[ $(id -u) -ne 0 ]] && pdf_sudo="sudo"
+		{ $pdf_sudo apt-get update -qq && $pdf_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils >/dev/null; } ||
+			ok "installing poppler-utils failed: PDF documents are refused until pdfinfo and pdftohtml are installed"
+	else
+		ok "pdftohtml not found: install Poppler's utilities (poppler-utils, brew install poppler) to ingest PDFs"
+	fi
+fi
+
 # 1. A configured database that already has what Kontext needs.
 if [[ -n "${DATABASE_URL:-}" ]] && command -v psql >/dev/null 2>&1; then
 	step "checking DATABASE_URL"

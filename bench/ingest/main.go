@@ -8,6 +8,11 @@
 //
 //	go run ./bench/ingest -chunks 20000
 //
+// With -documents it measures the PDF and Word parsers instead, without a
+// database: pages a second, the memory of a large PDF, hostile files.
+//
+//	go run ./bench/ingest -documents -pages 200 -big-mb 100
+//
 // It creates and drops a database of its own (internal/benchdb).
 package main
 
@@ -37,7 +42,16 @@ func main() {
 	chunks := flag.Int("chunks", 20000, "chunks to ingest")
 	perDoc := flag.Int("per-doc", 20, "sections (chunks) per document")
 	workers := flag.Int("workers", runtime.GOMAXPROCS(0)*2, "documents ingested at once")
+	documents := flag.Bool("documents", false, "measure the PDF and Word parsers instead (no database): pages/s, a large PDF's memory, hostile files")
+	pages := flag.Int("pages", 200, "pages of the generated PDF and Word documents (-documents)")
+	bigMB := flag.Int("big-mb", 100, "approximate size of the large PDF in MB (-documents)")
 	flag.Parse()
+	if *documents {
+		if err := runDocuments(*pages, *bigMB); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if err := run(*chunks, *perDoc, *workers); err != nil {
 		log.Fatal(err)
 	}

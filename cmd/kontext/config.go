@@ -88,6 +88,11 @@ type Config struct {
 	SecretFile       string
 	MaxDocumentBytes int64
 	IngestTimeout    time.Duration
+	// PDFTimeout, PDFMemoryBytes and PDFMaxPages bound the Poppler
+	// processes that read one PDF.
+	PDFTimeout     time.Duration
+	PDFMemoryBytes int64
+	PDFMaxPages    int
 
 	LogLevel  slog.Level
 	LogFormat string
@@ -197,6 +202,9 @@ func newSettings() *settings {
 	add(setting{flag: "secret-file", env: "KONTEXT_SECRET_FILE", def: defaultSecretFile(), help: "file holding the server secret; created on first use"})
 	add(setting{flag: "max-document-bytes", env: "KONTEXT_MAX_DOCUMENT_BYTES", def: strconv.Itoa(20 << 20), help: "largest document accepted, in bytes"})
 	add(setting{flag: "ingest-timeout", env: "KONTEXT_INGEST_TIMEOUT", def: "1m", help: "longest one document may take to parse, check, chunk and embed; beyond it 413"})
+	add(setting{flag: "pdf-timeout", env: "KONTEXT_PDF_TIMEOUT", def: "30s", help: "longest each PDF tool (pdfinfo, pdftohtml) may run on one document; beyond it 413"})
+	add(setting{flag: "pdf-memory-mb", env: "KONTEXT_PDF_MEMORY_MB", def: "512", help: "address-space limit of each PDF tool process, in MiB; a document needing more is refused (413)"})
+	add(setting{flag: "pdf-max-pages", env: "KONTEXT_PDF_MAX_PAGES", def: "2000", help: "longest PDF accepted, in pages; longer ones are refused (413) before their text is read"})
 	add(setting{flag: "log-level", env: "KONTEXT_LOG_LEVEL", def: "info", help: "debug, info, warn or error"})
 	add(setting{flag: "log-format", env: "KONTEXT_LOG_FORMAT", def: "json", help: "json or text"})
 	return s
@@ -224,7 +232,7 @@ var (
 		"read-header-timeout", "read-timeout", "write-timeout", "idle-timeout", "shutdown-timeout",
 		"log-level", "log-format",
 		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions", "secret", "secret-file",
-		"max-document-bytes", "ingest-timeout", "rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "rate-limits", "search-ef", "search-exact-threshold",
+		"max-document-bytes", "ingest-timeout", "pdf-timeout", "pdf-memory-mb", "pdf-max-pages", "rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "rate-limits", "search-ef", "search-exact-threshold",
 		"injection-threshold", "llm-base-url", "llm-api-key", "llm-model", "llm-region", "llm-max-classification", "llm-price", "llm-timeout", "providers",
 		"brands", "cache-ttl", "restore-types", "max-generations", "no-workers", "concurrency", "eval-report",
 		"batch-max-attempts", "batch-max-items", "batch-job-timeout", "batch-rescue-after", "batch-retry-base"}
@@ -544,6 +552,19 @@ func (s *settings) config() (Config, error) {
 		c.MaxDocumentBytes = n
 	}
 	c.IngestTimeout = dur("ingest-timeout")
+	c.PDFTimeout = dur("pdf-timeout")
+	for _, n := range []struct {
+		name string
+		min  int
+		dst  func(int)
+	}{{"pdf-memory-mb", 64, func(v int) { c.PDFMemoryBytes = int64(v) << 20 }}, {"pdf-max-pages", 1, func(v int) { c.PDFMaxPages = v }}} {
+		v, st := get(n.name)
+		i, err := strconv.Atoi(v)
+		if err != nil || i < n.min {
+			bad(st, v, fmt.Sprintf("want a whole number, at least %d", n.min))
+		}
+		n.dst(i)
+	}
 	{
 		v, st := get("log-level")
 		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {

@@ -53,7 +53,7 @@ type ingestFile struct {
 }
 
 var ingestExtensions = map[string]bool{".md": true, ".markdown": true, ".txt": true, ".text": true,
-	".html": true, ".htm": true, ".json": true, ".jsonl": true, ".ndjson": true}
+	".html": true, ".htm": true, ".json": true, ".jsonl": true, ".ndjson": true, ".pdf": true, ".docx": true}
 
 func runIngest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kontext ingest", flag.ContinueOnError)
@@ -319,7 +319,7 @@ func walkFiles(paths []string, prefix string) ([]ingestFile, []rejectedFile, err
 				return nil
 			}
 			if !ingestExtensions[strings.ToLower(filepath.Ext(name))] {
-				rejected = append(rejected, rejectedFile{Path: path, Reason: "unsupported type " + filepath.Ext(name) + ": supported are Markdown, plain text, HTML, JSON and JSONL"})
+				rejected = append(rejected, rejectedFile{Path: path, Reason: "unsupported type " + filepath.Ext(name) + ": supported are Markdown, plain text, HTML, JSON, JSONL, PDF and Word (.docx)"})
 				return nil
 			}
 			fi, err := d.Info()

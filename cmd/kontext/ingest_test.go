@@ -79,8 +79,8 @@ func TestIngestCommand(t *testing.T) {
 	for _, r := range first.Rejected {
 		reasons[filepath.Base(r.Path)] = r.Reason
 	}
-	if !strings.Contains(reasons["broken.md"], "binary") || !strings.Contains(reasons["manual.pdf"], "unsupported type") || len(reasons) != 2 {
-		t.Errorf("rejected = %v; want broken.md (binary) and manual.pdf (unsupported type) only", reasons)
+	if !strings.Contains(reasons["broken.md"], "binary") || !strings.Contains(reasons["manual.pdf"], "not a readable PDF") || len(reasons) != 2 {
+		t.Errorf("rejected = %v; want broken.md (binary) and manual.pdf (not a readable PDF) only", reasons)
 	}
 	if !strings.Contains(errOut.String(), "progress:") {
 		t.Errorf("no progress lines on a non-terminal: %q", errOut.String())

@@ -20,6 +20,7 @@ import (
 	"kontext/audit"
 	"kontext/guard/pii"
 	"kontext/ingest"
+	"kontext/ingest/pdf"
 	"kontext/llm"
 	"kontext/retrieval"
 )
@@ -27,6 +28,7 @@ import (
 // providerSettings are what every command that embeds or ingests needs.
 var providerSettings = []string{"database-url", "log-level", "log-format", "embedding-base-url", "embedding-api-key",
 	"embedding-model", "embedding-dimensions", "secret", "secret-file", "max-document-bytes", "ingest-timeout",
+	"pdf-timeout", "pdf-memory-mb", "pdf-max-pages",
 	"rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "search-ef", "search-exact-threshold",
 	"injection-threshold"}
 
@@ -102,6 +104,8 @@ func newIngester(_ context.Context, cfg Config, pool *pgxpool.Pool, log *slog.Lo
 		PrepareTimeout: cfg.IngestTimeout,
 		Logger:         log,
 		Scanners:       guardScanners(cfg),
+		Parse: ingest.ParseOptions{PDF: pdf.Options{Timeout: cfg.PDFTimeout, MemoryBytes: cfg.PDFMemoryBytes,
+			MaxPages: cfg.PDFMaxPages}},
 	})
 }
 

@@ -66,11 +66,22 @@ func runSearch(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return nil
 	}
 	for i, r := range results {
-		fmt.Fprintf(stdout, "%d. %s (v%d) › %s   score %.4f, matched %s\n", i+1, r.Title, r.Version, r.HeadingPath, r.Score, r.Matched)
+		fmt.Fprintf(stdout, "%d. %s (v%d) › %s%s   score %.4f, matched %s\n", i+1, r.Title, r.Version, r.HeadingPath, pageRef(r.Page, r.LastPage), r.Score, r.Matched)
 		fmt.Fprintf(stdout, "   %s\n", excerpt(r.Text, 160))
 	}
 	fmt.Fprintf(os.Stderr, "%d results; %s search over %s visible chunks\n", len(results), plan.Path, visibleText(plan.Visible))
 	return nil
+}
+
+// pageRef is ", p. 3" or ", pp. 3-4" for a PDF chunk, empty otherwise.
+func pageRef(first, last int) string {
+	switch {
+	case first == 0:
+		return ""
+	case last > first:
+		return fmt.Sprintf(", pp. %d-%d", first, last)
+	}
+	return fmt.Sprintf(", p. %d", first)
 }
 
 func visibleText(n int) string {
