@@ -214,8 +214,10 @@ func TestGenerateEndToEnd(t *testing.T) {
 	}
 
 	t.Run("a draft that does not answer the question needs review, whatever model wrote it", func(t *testing.T) {
-		// firstSourceReply writes the first sentence of source [1], cited and
-		// supported, but not the answer the sources hold.
+		// The model writes a true, cited sentence of the product sheet that is
+		// not the answer the sources hold.
+		e.cloud.Reply(answerReply("Doppelwandig vakuumisoliert, außen pulverbeschichtet, mit Edelstahl-Schraubdeckel und Tragebügel."))
+		defer e.cloud.Reply(firstSourceReply)
 		status, res, ae := gen(e.editor, map[string]any{"brief": "Wie lange hält die Gipfelflasche 500 Tee warm?", "channel": "faq_answer", "lang": "de"})
 		if status != http.StatusOK {
 			t.Fatalf("generate = %d %+v", status, ae)
