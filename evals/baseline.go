@@ -204,3 +204,22 @@ func tolerance(b *Baseline, bs BaselineSuite, suite map[string]float64, metric s
 
 // IsNotExist reports whether err says a baseline file does not exist.
 func IsNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// KnownFailures counts the cases of r that fail and failed in the baseline
+// too: a benchmark suite (claims) records its misses there, and they stop a
+// run only when they are new.
+func KnownFailures(r *Report, b *Baseline) int {
+	n := 0
+	for _, s := range r.Suites {
+		bs, ok := b.Suites[s.Name]
+		if !ok {
+			continue
+		}
+		for _, c := range s.Cases {
+			if c.Status == StatusFailed && bs.Cases[c.Name] == StatusFailed {
+				n++
+			}
+		}
+	}
+	return n
+}

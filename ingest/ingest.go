@@ -52,6 +52,10 @@ type Scanners struct {
 	// Injection reports whether a document holds instructions aimed at a
 	// model, with the reasons.
 	Injection func(text string) (flagged bool, score float64, reasons []string)
+	// InjectionSource checks the raw source, markup included, for
+	// instructions that parsing drops (HTML comments, hidden elements); nil
+	// means Injection. A scorer trained on prose should not read markup.
+	InjectionSource func(source string) (flagged bool, score float64, reasons []string)
 }
 
 // Options configure an Ingester.
@@ -493,8 +497,16 @@ func (in *Ingester) prepare(ctx context.Context, p *prepared, parsed *Parsed) er
 	if scan := in.opts.Scanners.Injection; scan != nil {
 		// The raw source too: instructions hidden where parsing drops them
 		// (HTML comments, hidden elements) show intent just the same.
-		for _, text := range []string{parsed.Text, string(p.req.Data)} {
-			if flagged, score, reasons := scan(text); flagged {
+		source := scan
+		if in.opts.Scanners.InjectionSource != nil {
+			source = in.opts.Scanners.InjectionSource
+		}
+		for i, text := range []string{parsed.Text, string(p.req.Data)} {
+			check := scan
+			if i == 1 {
+				check = source
+			}
+			if flagged, score, reasons := check(text); flagged {
 				p.inj = &Injection{Score: score, Reasons: reasons}
 				break
 			}

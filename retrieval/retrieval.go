@@ -60,6 +60,10 @@ type Options struct {
 	// CompoundWeight weighs the German compound parts and compounds a
 	// query word brings in (default 0.25; negative: none).
 	CompoundWeight float64
+	// OtherLanguageWeight scales the lexical score of a chunk written in
+	// the other language than the query's, when both are known (default
+	// 0.5; 1: no preference).
+	OtherLanguageWeight float64
 }
 
 // DefaultWeights returns the fusion weights of the vector and the lexical
@@ -123,6 +127,9 @@ func New(pool *pgxpool.Pool, embedder llm.Embedder, opts Options) (*Store, error
 	}
 	if opts.SimpleWeight <= 0 {
 		opts.SimpleWeight = 0.5
+	}
+	if opts.OtherLanguageWeight <= 0 {
+		opts.OtherLanguageWeight = 0.5
 	}
 	if opts.CompoundWeight == 0 {
 		opts.CompoundWeight = 0.25
@@ -635,7 +642,8 @@ qa AS (
 	FROM unnest(tsvector_to_array(to_tsvector('simple', %[6]s))) l
 	WHERE to_tsvector(%[5]s::regconfig, l) <> ''::tsvector
 ),
--- German compounds (weighted %[20]s): the parts of a query word that the
+-- German compounds (weighted %[20]s; unless the query reads as English, so
+-- also a one-word query whose language is not detected): the parts of a query word that the
 -- caller's visible vocabulary holds, at either end (Edelstahltrinkflasche:
 -- edelstahl, trinkflasch, flasch), so that a compound finds what is
 -- written in parts.
@@ -644,7 +652,7 @@ dc AS (
 	FROM qa q, generate_series(4, length(q.lexeme) - 3) i,
 	     LATERAL (VALUES (left(q.lexeme, i)), (right(q.lexeme, i))) x(part)
 	JOIN term_stats s ON s.tenant = %[14]s AND s.cfg = 'german' AND s.lexeme = x.part %[17]s
-	WHERE %[20]s::float8 > 0 AND %[5]s::text = 'german' AND q.cfg = 'german' AND length(q.lexeme) >= 8
+	WHERE %[20]s::float8 > 0 AND %[5]s::text <> 'english' AND q.cfg = 'german' AND length(q.lexeme) >= 8
 ),
 ql AS (SELECT cfg, lexeme, max(w) AS w FROM (SELECT * FROM qa UNION ALL SELECT * FROM dc) x GROUP BY cfg, lexeme),
 -- BM25 statistics of the access classes the caller may see, nothing else.
@@ -670,10 +678,16 @@ t AS MATERIALIZED (
 	-- from scanning every visible chunk for the join instead). Postings
 	-- are of visible chunks only, so without filters of the query's own
 	-- four times the candidates are plenty; with them, every scored chunk.
-	SELECT c.id, c.document_id, b.s
-	FROM (SELECT chunk_id, s FROM bm ORDER BY s DESC, chunk_id LIMIT %[21]s) b
-	CROSS JOIN LATERAL (SELECT c.id, c.document_id FROM chunks c WHERE c.id = b.chunk_id AND %[2]s OFFSET 0) c
-	ORDER BY b.s DESC, c.id LIMIT %[4]s
+	-- A chunk in the other language than the query's weighs %[22]s: words
+	-- both languages share ("Social Media", "Emojis") would otherwise
+	-- rank a German page above the English one an English query is after.
+	SELECT id, document_id, s FROM (
+		SELECT c.id, c.document_id, b.s * CASE WHEN %[23]s::text IN ('de', 'en') AND c.language IN ('de', 'en')
+		                                        AND c.language <> %[23]s::text THEN %[22]s::float8 ELSE 1 END AS s
+		FROM (SELECT chunk_id, s FROM bm ORDER BY s DESC, chunk_id LIMIT %[21]s) b
+		CROSS JOIN LATERAL (SELECT c.id, c.document_id, c.language FROM chunks c WHERE c.id = b.chunk_id AND %[2]s OFFSET 0) c
+	) w
+	ORDER BY s DESC, id LIMIT %[4]s
 ),
 tr AS (SELECT id, document_id, row_number() OVER (ORDER BY s DESC) AS rank, s AS score FROM t),
 fused AS (
@@ -697,7 +711,8 @@ FROM top k JOIN chunks c ON c.id = k.id JOIN documents d ON d.id = k.document_id
 ORDER BY k.score DESC, c.id`,
 		v, f.where, "", limit, lang, text,
 		arg(vw), arg(tw), arg(float64(q.RRFK)), arg(q.PerDocument), arg(q.MinScore), arg(q.K), textLeg,
-		arg(tenant), arg(s.opts.K1), arg(s.opts.SimpleWeight), classes, arg(s.opts.B), classes2, arg(s.opts.CompoundWeight), arg(overfetch))
+		arg(tenant), arg(s.opts.K1), arg(s.opts.SimpleWeight), classes, arg(s.opts.B), classes2, arg(s.opts.CompoundWeight), arg(overfetch),
+		arg(s.opts.OtherLanguageWeight), arg(q.Language))
 	st.SQL, st.Args = sql, args
 }
 

@@ -47,13 +47,17 @@ func injectionScanner(cfg Config) *inject.InjectionScanner {
 // guardScanners returns the guard checks ingest runs on every document.
 func guardScanners(cfg Config) ingest.Scanners {
 	inj := injectionScanner(cfg)
-	return ingest.Scanners{
-		PII: newDetector().Detect,
-		Injection: func(text string) (bool, float64, []string) {
-			r := inj.Scan(text, inject.Document)
+	// The raw source (markup included) is read by the rules only: the model
+	// was trained on prose, and tags and attributes are not.
+	rules := inject.NewInjectionScanner(inject.InjectionOptions{BriefThreshold: cfg.InjectionThreshold,
+		DocumentThreshold: cfg.InjectionThreshold, RulesOnly: true})
+	scanWith := func(s *inject.InjectionScanner) func(string) (bool, float64, []string) {
+		return func(text string) (bool, float64, []string) {
+			r := s.Scan(text, inject.Document)
 			return r.Injection, r.Score, r.Reasons
-		},
+		}
 	}
+	return ingest.Scanners{PII: newDetector().Detect, Injection: scanWith(inj), InjectionSource: scanWith(rules)}
 }
 
 func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
