@@ -343,10 +343,7 @@ func (m *Model) topFeatures(s string, k int) []string {
 		name string
 		w    int16
 	}
-	var words []string
-	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !wordRune(r) }) {
-		words = append(words, w)
-	}
+	words := strings.FieldsFunc(s, func(r rune) bool { return !wordRune(r) })
 	seen := map[string]bool{}
 	var all []fw
 	add := func(name string, h uint32) {

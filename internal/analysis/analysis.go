@@ -91,11 +91,10 @@ type Token struct {
 // stemmed once. It is not safe for concurrent use; the package functions
 // use a fresh one per call.
 type Analyzer struct {
-	lang  string
-	stop  map[string]bool
-	memo  map[string]string
-	env   *snowballstem.Env
-	lower strings.Builder
+	lang string
+	stop map[string]bool
+	memo map[string]string
+	env  *snowballstem.Env
 }
 
 // New returns an Analyzer for lang (German unless "en").
