@@ -442,8 +442,8 @@ func TestQueryLanguagePreferred(t *testing.T) {
 	p := kontext.Principal{Tenant: tenant, User: "u", Groups: []string{"g"}, Clearance: kontext.Internal, Role: kontext.Editor}
 	lang := map[string]string{"de": "de", "en": "en", "cup": "de"}
 	for id, text := range map[string]string{
-		"de": "# Social Media\n\nEmojis: höchstens zwei pro Social Post, keine im Newsletter-Betreff.\n",
-		"en": "# Social media\n\nEmojis: at most two per social post, none in newsletter subject lines.\n",
+		"de":  "# Social Media\n\nEmojis: höchstens zwei pro Social Post, keine im Newsletter-Betreff.\n",
+		"en":  "# Social media\n\nEmojis: at most two per social post, none in newsletter subject lines.\n",
 		"cup": "# Talbecher\n\nDer Deckel des Thermobechers lässt sich mit einer Hand öffnen.\n",
 	} {
 		if _, err := in.Ingest(ctx, ingest.Request{Principal: p, Operator: true, Name: id + ".md", ExternalID: id, Data: []byte(text), Language: lang[id],
