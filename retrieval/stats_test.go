@@ -2,6 +2,7 @@ package retrieval_test
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -213,7 +214,10 @@ func TestStatisticsDoNotLeak(t *testing.T) {
 	}
 	after := scores(marketing)
 	for k, v := range before {
-		if after[k] != v {
+		// The sums run over access classes in whatever order the plan
+		// takes, so the last bits may differ; a leak moves the score by
+		// far more (2.24 to 0.79 with tenant-wide statistics).
+		if math.Abs(after[k]-v) > 1e-9*math.Abs(v) {
 			t.Errorf("score of %s for marketing = %v after hidden documents were added; was %v", k, after[k], v)
 		}
 	}
