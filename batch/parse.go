@@ -14,7 +14,19 @@ import (
 // ParseRequests reads a batch file: JSON Lines, one generate request per
 // line (blank lines and lines starting with # are skipped), or one JSON
 // array of requests. Errors name the line.
+// ParseRequests reads a batch file (see parseRequests). An empty
+// document_ids list is no list: it reads as omitted, as it is written.
 func ParseRequests(data []byte) ([]generate.Request, error) {
+	reqs, err := parseRequests(data)
+	for i := range reqs {
+		if len(reqs[i].Options.DocumentIDs) == 0 {
+			reqs[i].Options.DocumentIDs = nil
+		}
+	}
+	return reqs, err
+}
+
+func parseRequests(data []byte) ([]generate.Request, error) {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
 		return nil, errors.New("no requests: the file is empty")
