@@ -776,18 +776,26 @@ type Hit struct {
 	Start, End int32 // token indexes, end exclusive
 }
 
+// candidatesAt appends to buf the patterns that may start at token i: those
+// indexed under its word (and under the word without a "ge" prefix where
+// the index strips it), and those starting with a number class at a number.
+func (ix *Index) candidatesAt(m *Matcher, i int, buf []int32) []int32 {
+	w := m.Word(i)
+	n := ix.candidates(w, buf)
+	if ix.geStems && len(w) > 4 && w[0] == 'g' && w[1] == 'e' {
+		n = ix.candidates(w[2:], n)
+	}
+	if m.Tokens[i].Flags&textnorm.Number != 0 {
+		n = append(n, ix.byClass...)
+	}
+	return n
+}
+
 // Scan calls fn for every match of every indexed pattern, in token order.
 func (ix *Index) Scan(m *Matcher, fn func(Hit)) {
 	var cand [16]int32
 	for i := range m.Tokens {
-		w := m.Word(i)
-		n := ix.candidates(w, cand[:0])
-		if ix.geStems && len(w) > 4 && w[0] == 'g' && w[1] == 'e' {
-			n = ix.candidates(w[2:], n)
-		}
-		if m.Tokens[i].Flags&textnorm.Number != 0 {
-			n = append(n, ix.byClass...)
-		}
+		n := ix.candidatesAt(m, i, cand[:0])
 		for _, id := range n {
 			if end := m.Match(ix.patterns[id], i); end > i {
 				fn(Hit{ID: id, Start: int32(i), End: int32(end)})
@@ -802,14 +810,7 @@ func (ix *Index) has2(k uint16) bool { return ix.first2[k>>6]&(1<<(k&63)) != 0 }
 func (ix *Index) Any(m *Matcher) bool {
 	var cand [16]int32
 	for i := range m.Tokens {
-		w := m.Word(i)
-		n := ix.candidates(w, cand[:0])
-		if ix.geStems && len(w) > 4 && w[0] == 'g' && w[1] == 'e' {
-			n = ix.candidates(w[2:], n)
-		}
-		if m.Tokens[i].Flags&textnorm.Number != 0 {
-			n = append(n, ix.byClass...)
-		}
+		n := ix.candidatesAt(m, i, cand[:0])
 		for _, id := range n {
 			if m.Match(ix.patterns[id], i) > i {
 				return true
