@@ -258,10 +258,14 @@ func ensureTemplate(ctx context.Context, ownerCfg *pgxpool.Config, appRole strin
 		return "", err
 	}
 	if exists {
-		return name, nil
+		return name, markTemplateUsed(ctx, conn, name)
 	}
-	// Templates of older migration sets are of no further use.
-	rows, err := conn.Query(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'kontext\\_tmpl\\_%' AND datname <> $1", name)
+	// Templates of other migration sets go once unused for a day: another
+	// checkout with other migrations may be testing against its own now.
+	rows, err := conn.Query(ctx, `SELECT d.datname FROM pg_database d
+		WHERE d.datname LIKE 'kontext\_tmpl\_%' AND d.datname <> $1
+		  AND coalesce(substring(shobj_description(d.oid, 'pg_database') FROM 'last used ([0-9]+)')::bigint, 0)
+		      < extract(epoch FROM now() - interval '1 day')`, name)
 	if err != nil {
 		return "", err
 	}
@@ -293,8 +297,20 @@ func ensureTemplate(ctx context.Context, ownerCfg *pgxpool.Config, appRole strin
 	if _, err := conn.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{building}.Sanitize()+" RENAME TO "+pgx.Identifier{name}.Sanitize()); err != nil {
 		return "", err
 	}
-	return name, nil
+	return name, markTemplateUsed(ctx, conn, name)
 }
+
+// markTemplateUsed records when a template was last cloned from, in the
+// database's comment, so that stale templates can be told from live ones.
+func markTemplateUsed(ctx context.Context, conn *pgx.Conn, name string) error {
+	comment := fmt.Sprintf("kontext dbtest template, last used %d", time.Now().Unix())
+	if _, err := conn.Exec(ctx, "COMMENT ON DATABASE "+pgx.Identifier{name}.Sanitize()+" IS "+quoteLiteral(comment)); err != nil {
+		return fmt.Errorf("mark template %s used: %w", name, err)
+	}
+	return nil
+}
+
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func createDatabase(ctx context.Context, ownerCfg *pgxpool.Config, name, tmpl string) error {
 	conn, err := pgx.ConnectConfig(ctx, ownerCfg.ConnConfig)
