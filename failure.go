@@ -1,6 +1,9 @@
 package kontext
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // failures are the stable codes the API and batch results give each
 // sentinel. plain, when set, replaces the error's own message, which may
@@ -19,6 +22,7 @@ var failures = []struct {
 	{ErrUnavailable, "unavailable", ""},
 	{ErrUpstream, "provider_error", "the model provider failed after retries; try again later"},
 	{ErrTimeout, "provider_timeout", "the model provider did not answer in time; try again later"},
+	{ErrPersonalData, "personal_data", "the request holds personal data that may not be sent to the configured model provider; remove it or use placeholders"},
 }
 
 // Failure returns the stable code of err and the message a caller may be
@@ -32,7 +36,8 @@ func Failure(err error) (code, message string) {
 			if f.plain != "" {
 				return f.code, f.plain
 			}
-			return f.code, err.Error()
+			// The sentinel's own text ("...: conflict") repeats the code.
+			return f.code, strings.TrimSuffix(err.Error(), ": "+f.err.Error())
 		}
 	}
 	return "internal", "internal error"

@@ -35,6 +35,9 @@ var (
 	ErrUpstream = errors.New("provider failed")
 	// ErrTimeout means a model provider did not answer in time.
 	ErrTimeout = errors.New("provider timed out")
+	// ErrPersonalData means a payload about to leave the service for a
+	// model provider still holds personal data not in placeholder form.
+	ErrPersonalData = errors.New("personal data in outbound payload")
 )
 
 // InvalidError describes one bad input value. It matches ErrInvalid with

@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"kontext"
-	"kontext/guard/pii"
 )
 
 // Error is an error with the HTTP status and machine-readable code it should
@@ -54,6 +53,7 @@ var statuses = map[string]int{
 	"unavailable":      http.StatusServiceUnavailable,
 	"provider_error":   http.StatusBadGateway,
 	"provider_timeout": http.StatusGatewayTimeout,
+	"personal_data":    http.StatusUnprocessableEntity,
 }
 
 // writeError answers the request with err in the standard error body and
@@ -78,9 +78,6 @@ func errorResponse(c *gin.Context, err error) (int, errorFields) {
 	switch {
 	case errors.As(err, &apiErr):
 		status, body.Code, body.Message, body.Details = apiErr.Status, apiErr.Code, apiErr.Message, apiErr.Details
-	case errors.Is(err, pii.ErrPersonalData):
-		status, body.Code = http.StatusUnprocessableEntity, "personal_data"
-		body.Message = "the request holds personal data that may not be sent to the configured model provider; remove it or use placeholders"
 	case errors.As(err, &maxErr):
 		status, body.Code = http.StatusRequestEntityTooLarge, "too_large"
 		body.Message = "request body exceeds the limit"

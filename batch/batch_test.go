@@ -15,6 +15,7 @@ import (
 
 	"kontext"
 	"kontext/generate"
+	"kontext/guard/pii"
 	"kontext/internal/dbtest"
 )
 
@@ -28,6 +29,7 @@ type fakeGen struct {
 	mu       sync.Mutex
 	calls    map[string]int
 	failures map[string]int
+	refusals map[string]error // returned on every call for the brief
 	cost     float64
 	delay    time.Duration
 	hold     bool
@@ -35,7 +37,7 @@ type fakeGen struct {
 }
 
 func newFakeGen() *fakeGen {
-	return &fakeGen{calls: map[string]int{}, failures: map[string]int{}, cost: 0.01, started: make(chan string, 1000)}
+	return &fakeGen{calls: map[string]int{}, failures: map[string]int{}, refusals: map[string]error{}, cost: 0.01, started: make(chan string, 1000)}
 }
 
 func (g *fakeGen) Validate(p kontext.Principal, req generate.Request) error {
@@ -55,8 +57,11 @@ func (g *fakeGen) Generate(ctx context.Context, p kontext.Principal, req generat
 	if fail {
 		g.failures[req.Brief]--
 	}
-	hold, delay := g.hold, g.delay
+	hold, delay, refusal := g.hold, g.delay, g.refusals[req.Brief]
 	g.mu.Unlock()
+	if refusal != nil {
+		return nil, refusal
+	}
 	g.started <- req.Brief
 	if got, ok := kontext.FromContext(ctx); !ok || got.User != p.User {
 		return nil, errors.New("principal missing from context")
@@ -396,6 +401,42 @@ func TestProviderFailsTwiceThenSucceeds(t *testing.T) {
 	}
 	if sum.Approved != 2 || sum.Failed != 1 || sum.State != BatchDone {
 		t.Errorf("summary: %+v", sum)
+	}
+}
+
+// TestRefusedItemsReadLikeTheAPI: an item the egress guard or the role
+// refuses fails at once with the synchronous API's code and plain message,
+// and is not retried (the same input is refused again).
+func TestRefusedItemsReadLikeTheAPI(t *testing.T) {
+	e := newEnv(t)
+	reqs := requests("Verweigert", 3)
+	e.gen.refusals[reqs[0].Brief] = fmt.Errorf("generate: send prompt: %w", &pii.EgressError{Types: map[string]int{pii.TypePerson: 1}})
+	e.gen.refusals[reqs[1].Brief] = fmt.Errorf("review r1 was already decided: %w", kontext.ErrConflict)
+	s := e.service(t, 1, "")
+	sum, err := s.Submit(context.Background(), editor, Submission{Items: reqs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait(t, s, editor, sum.ID)
+	got := items(t, s, editor, sum.ID)
+	tests := []struct {
+		item          int
+		state, code   string
+		message       string
+		attempts, max int
+	}{
+		{0, StateFailed, "personal_data", "the request holds personal data that may not be sent to the configured model provider; remove it or use placeholders", 1, 1},
+		{1, StateFailed, "conflict", "review r1 was already decided", 1, DefaultMaxAttempts},
+		{2, StateApproved, "", "", 1, 1},
+	}
+	for _, tt := range tests {
+		it := got[tt.item]
+		if it.State != tt.state || it.ErrorCode != tt.code || it.Error != tt.message {
+			t.Errorf("item %d: state %s, code %q, error %q; want %s, %q, %q", tt.item+1, it.State, it.ErrorCode, it.Error, tt.state, tt.code, tt.message)
+		}
+		if it.Attempts < tt.attempts || it.Attempts > tt.max {
+			t.Errorf("item %d: %d attempts, want %d to %d", tt.item+1, it.Attempts, tt.attempts, tt.max)
+		}
 	}
 }
 

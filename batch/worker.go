@@ -176,7 +176,7 @@ func outcomeOf(res *generate.Result, err error) outcome {
 	code, msg := kontext.Failure(err)
 	switch {
 	case errors.Is(err, kontext.ErrInvalid), errors.Is(err, kontext.ErrForbidden), errors.Is(err, kontext.ErrNotFound),
-		errors.Is(err, kontext.ErrUnauthenticated):
+		errors.Is(err, kontext.ErrUnauthenticated), errors.Is(err, kontext.ErrPersonalData):
 		return outcome{state: StateFailed, code: code, err: msg}
 	}
 	return outcome{state: StateFailed, code: code, err: msg, retry: true}

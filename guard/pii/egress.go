@@ -3,16 +3,19 @@ package pii
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+
+	"kontext"
 )
 
 // ErrPersonalData is matched (errors.Is) by every error CheckEgress
 // returns for a payload that carries personal data.
-var ErrPersonalData = errors.New("guard: personal data in outbound payload")
+// It is kontext.ErrPersonalData, so that the API and batch items give it
+// the same code without knowing this package.
+var ErrPersonalData = kontext.ErrPersonalData
 
 // EgressError reports personal data found in a payload about to leave the
 // service. It carries counts per type, never the values, so it can be
