@@ -47,6 +47,9 @@ func (w *itemWorker) Work(ctx context.Context, job *river.Job[itemArgs]) error {
 		return err
 	}
 	ctx = kontext.NewContext(ctx, c.principal)
+	// An attempt cut off after its generation was stored finds it under
+	// this key on the next attempt: the provider is paid once per item.
+	c.request.IdempotencyKey = fmt.Sprintf("batch:%s:%d", a.Batch, a.N)
 	res, genErr := s.cfg.Generator.Generate(ctx, c.principal, c.request, nil)
 	o := outcomeOf(res, genErr)
 	if genErr != nil {

@@ -160,8 +160,8 @@ func (s *Service) Generate(ctx context.Context, p kontext.Principal, req Request
 	r.restore()                            // personal data the policy allows back in, closing lines
 	r.check()                              // policy and brand packs → decision
 	r.finish()                             // disclosure, provenance, usage
-	if err := r.persist(ctx); err != nil { // generation, review, audit event
-		return nil, err
+	if first, err := r.persist(ctx); err != nil || first != nil { // generation, review, audit event
+		return first, err
 	}
 	r.emit("done", r.res)
 	return r.res, nil

@@ -46,28 +46,48 @@ func (s *Service) inSession(ctx context.Context, p kontext.Principal, fn func(pg
 	})
 }
 
-// cached answers from a stored generation of the same key within the TTL.
-// The stored draft holds placeholders; this request's vault (built from the
-// same inputs, so with the same placeholders) restores what policy allows.
+// cached answers from a stored generation: the one stored under the
+// request's idempotency key, whatever its age, else one of the same cache
+// key within the TTL.
 func (r *run) cached(ctx context.Context) (*Result, error) {
+	if r.req.IdempotencyKey != "" {
+		if hit, err := r.lookup(ctx, true); err != nil || hit != nil {
+			return hit, err
+		}
+	}
 	if r.s.cfg.CacheTTL <= 0 || r.req.Options.NoCache {
 		return nil, nil
 	}
+	return r.lookup(ctx, false)
+}
+
+// lookup finds the stored generation by idempotency key (keyed) or by
+// cache key and answers with it. The stored draft holds placeholders; this
+// request's vault (built from the same inputs, so with the same
+// placeholders) restores what policy allows.
+func (r *run) lookup(ctx context.Context, keyed bool) (*Result, error) {
 	var raw []byte
 	var id string
 	var review *string
 	err := r.s.inSession(ctx, r.p, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT g.id::text, g.result, rv.status FROM generations g
+		var err error
+		action := "generation.cache_hit"
+		if keyed {
+			action = "generation.replayed"
+			id, raw, review, err = storedGeneration(ctx, tx, r.p.Tenant, r.req.IdempotencyKey)
+		} else {
+			err = tx.QueryRow(ctx, `SELECT g.id::text, g.result, rv.status FROM generations g
 			LEFT JOIN reviews rv ON rv.generation_id = g.id
 			WHERE g.tenant = $1 AND g.cache_key = $2 AND g.created_at > now() - $3::interval
 			ORDER BY g.created_at DESC LIMIT 1`, r.p.Tenant, r.cacheKey, r.s.cfg.CacheTTL).Scan(&id, &raw, &review)
+		}
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Event{Tenant: r.p.Tenant, Actor: r.p.User, Action: "generation.cache_hit",
+		return audit.Record(ctx, tx, audit.Event{Tenant: r.p.Tenant, Actor: r.p.User, Action: action,
 			Subject: id, Details: map[string]any{"template": r.tmpl.Ref(), "provider": r.provider.Name}})
 	})
 	if err != nil {
@@ -76,11 +96,26 @@ func (r *run) cached(ctx context.Context) (*Result, error) {
 	if raw == nil {
 		return nil, nil
 	}
+	return r.replay(id, raw, review, keyed)
+}
+
+// storedGeneration reads the generation stored under an idempotency key.
+func storedGeneration(ctx context.Context, tx pgx.Tx, tenant, key string) (id string, raw []byte, review *string, err error) {
+	err = tx.QueryRow(ctx, `SELECT g.id::text, g.result, rv.status FROM generations g
+		LEFT JOIN reviews rv ON rv.generation_id = g.id
+		WHERE g.tenant = $1 AND g.idempotency_key = $2`, tenant, key).Scan(&id, &raw, &review)
+	return id, raw, review, err
+}
+
+// replay turns a stored generation into this request's result. A cache hit
+// costs nothing; a replay under an idempotency key reports what the stored
+// call cost, so that a batch counts it once.
+func (r *run) replay(id string, raw []byte, review *string, keyed bool) (*Result, error) {
 	var res Result
 	if err := json.Unmarshal(raw, &res); err != nil {
 		return nil, fmt.Errorf("generate: cache: %w", err)
 	}
-	res.GenerationID, res.Cached = id, true
+	res.GenerationID = id
 	res.Draft = r.vault.Restore(res.Draft, r.s.cfg.Restore)
 	for i := range res.Sentences {
 		res.Sentences[i].Text = r.vault.Restore(res.Sentences[i].Text, r.s.cfg.Restore)
@@ -88,7 +123,11 @@ func (r *run) cached(ctx context.Context) (*Result, error) {
 	if review != nil && *review == "pending" {
 		res.ReviewID = id
 	}
-	res.Usage = Usage{}
+	if keyed {
+		res.Replayed = true
+	} else {
+		res.Cached, res.Usage = true, Usage{}
+	}
 	r.lap("cache")
 	res.Timings = r.res.Timings
 	res.Timings["total"] = float64(time.Since(r.start).Microseconds()) / 1000
@@ -100,25 +139,38 @@ func (r *run) cached(ctx context.Context) (*Result, error) {
 
 // persist stores the generation (pseudonymised), opens a review when the
 // draft needs one, and appends the audit event, all in one transaction.
-func (r *run) persist(ctx context.Context) error {
+// When another attempt stored a generation under the same idempotency key
+// first, that one is the answer (returned, as by cached) and nothing is
+// stored.
+func (r *run) persist(ctx context.Context) (*Result, error) {
 	stored := *r.res
 	stored.Draft = r.stored
 	stored.Sentences = r.verified.Sentences
 	stored.Timings = nil
 	raw, err := json.Marshal(stored)
 	if err != nil {
-		return fmt.Errorf("generate: persist: %w", err)
+		return nil, fmt.Errorf("generate: persist: %w", err)
 	}
 	in, out := r.res.Provenance.InputSHA256, r.res.Provenance.OutputSHA256
+	var key *string
+	if r.req.IdempotencyKey != "" {
+		key = &r.req.IdempotencyKey
+	}
+	taken := false
 	err = r.s.inSession(ctx, r.p, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO generations (tenant, actor, channel, lang, classification, brief, draft,
 				decision, result, provider, model, template, prompt_tokens, completion_tokens, cost_eur, cache_key,
-				input_sha256, output_sha256)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, decode($17, 'hex'), decode($18, 'hex'))
+				input_sha256, output_sha256, idempotency_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, decode($17, 'hex'), decode($18, 'hex'), $19)
+			ON CONFLICT (tenant, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 			RETURNING id::text`,
 			r.p.Tenant, r.p.User, r.req.Channel, r.req.Lang, string(r.highest), r.prompt.Brief, r.stored,
 			string(r.res.Decision), raw, r.provider.Name, r.res.Provenance.Model, r.tmpl.Ref(),
-			r.res.Usage.PromptTokens, r.res.Usage.CompletionTokens, r.res.Usage.CostEUR, r.cacheKey, in, out).Scan(&r.res.GenerationID)
+			r.res.Usage.PromptTokens, r.res.Usage.CompletionTokens, r.res.Usage.CostEUR, r.cacheKey, in, out, key).Scan(&r.res.GenerationID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			taken = true // another attempt stored this key's generation first
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -138,11 +190,14 @@ func (r *run) persist(ctx context.Context) error {
 			}})
 	})
 	if err != nil {
-		return fmt.Errorf("generate: persist: %w", err)
+		return nil, fmt.Errorf("generate: persist: %w", err)
+	}
+	if taken {
+		return r.lookup(ctx, true)
 	}
 	r.lap("persist")
 	r.res.Timings["total"] = float64(time.Since(r.start).Microseconds()) / 1000
-	return nil
+	return nil, nil
 }
 
 // Review is a draft waiting for, or having had, a human decision.

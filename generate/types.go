@@ -25,6 +25,11 @@ type Request struct {
 	K int `json:"k,omitempty"`
 	// Options tune the call.
 	Options Options `json:"options,omitzero"`
+	// IdempotencyKey, when set, makes the call happen once per tenant: a
+	// generation already stored under the key is returned (Replayed) and
+	// the provider is not called again. Batch items set it; a request body
+	// cannot.
+	IdempotencyKey string `json:"-"`
 }
 
 // Options tune one generation.
@@ -100,6 +105,9 @@ type Result struct {
 	// Timings holds milliseconds per stage.
 	Timings map[string]float64 `json:"timings"`
 	Cached  bool               `json:"cached"`
+	// Replayed is set when the draft was stored before under the request's
+	// IdempotencyKey; Usage is then what that call cost.
+	Replayed bool `json:"replayed,omitempty"`
 	// Review is the id of the review this draft waits in, when it needs one.
 	ReviewID string `json:"review_id,omitempty"`
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	openai "github.com/sashabaranov/go-openai"
 
+	"kontext"
 	"kontext/generate"
 	"kontext/internal/dbtest"
 	"kontext/llm"
@@ -520,6 +521,51 @@ func TestGenerateEndToEnd(t *testing.T) {
 		}
 		if e.prem.Cancelled() == 0 {
 			t.Error("the provider call went on after the client left")
+		}
+	})
+
+	t.Run("an idempotency key pays the provider once", func(t *testing.T) {
+		// A batch item's attempt cut off after its generation was stored
+		// repeats with the same key: it gets the stored draft back.
+		p := kontext.Principal{Tenant: "acme", User: "jana", Groups: []string{"marketing"}, Clearance: kontext.Internal, Role: kontext.Editor}
+		req := generate.Request{Brief: "Social-Post: Gipfelflasche 500 hält Tee warm", Channel: "social_post", Lang: "de",
+			Options: generate.Options{NoCache: true}, IdempotencyKey: "batch:test:1"}
+		before := len(e.cloud.Requests())
+		first, err := e.main.gen.Generate(ctx, p, req, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := e.main.gen.Generate(ctx, p, req, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(e.cloud.Requests()) - before; n != 1 {
+			t.Errorf("provider saw %d requests for one key; want 1", n)
+		}
+		if !again.Replayed || first.Replayed || again.GenerationID != first.GenerationID || again.Draft != first.Draft ||
+			again.Usage != first.Usage || again.Decision != first.Decision {
+			t.Errorf("second call: replayed %v, id %s (first %s), usage %+v (first %+v); want the stored generation and its cost",
+				again.Replayed, again.GenerationID, first.GenerationID, again.Usage, first.Usage)
+		}
+		other := req
+		other.IdempotencyKey = "batch:test:2"
+		if third, err := e.main.gen.Generate(ctx, p, other, nil); err != nil || third.Replayed || third.GenerationID == first.GenerationID {
+			t.Errorf("another key: %v, %+v; want a new generation", err, third)
+		}
+		owner, err := pgxpool.New(ctx, e.db.OwnerURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer owner.Close()
+		var replays int
+		if err := pgx.BeginFunc(ctx, owner, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SELECT set_config('kontext.tenant', 'acme', true)"); err != nil {
+				return err
+			}
+			return tx.QueryRow(ctx, "SELECT count(*) FROM audit_events WHERE tenant = 'acme' AND action = 'generation.replayed' AND subject = $1",
+				first.GenerationID).Scan(&replays)
+		}); err != nil || replays != 1 {
+			t.Errorf("audit has %d generation.replayed events (%v); want 1", replays, err)
 		}
 	})
 

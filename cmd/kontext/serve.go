@@ -21,6 +21,7 @@ import (
 	"kontext/api"
 	"kontext/audit"
 	"kontext/batch"
+	"kontext/generate"
 	"kontext/ingest"
 	"kontext/migrations"
 	"kontext/retrieval"
@@ -42,6 +43,7 @@ type Main struct {
 	listener net.Listener
 	serveErr chan error
 	batches  *batch.Service
+	gen      *generate.Service
 	mu       sync.Mutex    // orders a late worker start against Close
 	stopped  chan struct{} // closed by Close
 }
@@ -108,6 +110,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	m.gen = generator
 	if m.batches, err = newBatches(cfg, m.pool, generator, m.Logger, !cfg.NoWorkers); err != nil {
 		return err
 	}
