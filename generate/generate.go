@@ -154,12 +154,12 @@ func (s *Service) Generate(ctx context.Context, p kontext.Principal, req Request
 	if err := r.call(ctx); err != nil { // egress-checked provider call, streamed
 		return nil, err
 	}
-	r.verify()                             // citations: unknown removed, facts must cite and be supported
-	r.answersBrief()                       // names the brief's subject, cites sources that do, answers it, copies no guideline
-	r.respectsOutput()                     // no source above the channel's output, no personal communication
-	r.restore()                            // personal data the policy allows back in, closing lines
-	r.check()                              // policy and brand packs → decision
-	r.finish()                             // disclosure, provenance, usage
+	r.verify()                                                    // citations: unknown removed, facts must cite and be supported
+	r.answersBrief()                                              // names the brief's subject, cites sources that do, answers it, copies no guideline
+	r.respectsOutput()                                            // no source above the channel's output, no personal communication
+	r.restore()                                                   // personal data the policy allows back in, closing lines
+	r.check()                                                     // policy and brand packs → decision
+	r.finish()                                                    // disclosure, provenance, usage
 	if first, err := r.persist(ctx); err != nil || first != nil { // generation, review, audit event
 		return first, err
 	}
