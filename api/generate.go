@@ -235,11 +235,9 @@ func uuidLike(s string) bool {
 	return true
 }
 
-// MaxAudienceValue bounds the value of one audience attribute, in bytes
-// (a list of values counts joined with ", "). An audience describes its
-// readers in a few words; more is a brief in the wrong field, and every
-// attribute goes into the prompt.
-const MaxAudienceValue = 256
+// MaxAudienceValue bounds the value of one audience attribute, in bytes;
+// the generate pipeline holds every caller (CLI, batches) to it too.
+const MaxAudienceValue = generate.MaxAudienceValue
 
 // checkAudience refuses an attribute whose value passes MaxAudienceValue,
 // naming it. The number of attributes is bounded by generate.MaxAudience.

@@ -73,12 +73,17 @@ type Service struct {
 
 // Defaults and bounds of a request.
 const (
-	DefaultK        = 8
-	MaxK            = 20
-	MaxBriefBytes   = 8 << 10
-	MaxAudience     = 20
-	snippetRunes    = 240
-	defaultLanguage = "de"
+	DefaultK      = 8
+	MaxK          = 20
+	MaxBriefBytes = 8 << 10
+	MaxAudience   = 20
+	// MaxAudienceValue bounds the value of one audience attribute, in
+	// bytes (a list of values counts joined with ", "). An audience
+	// describes its readers in a few words; more is a brief in the wrong
+	// field, and every attribute goes into the prompt.
+	MaxAudienceValue = 256
+	snippetRunes     = 240
+	defaultLanguage  = "de"
 )
 
 // New returns a Service.
@@ -224,6 +229,9 @@ func (s *Service) newRun(p kontext.Principal, req Request, events func(Event)) (
 		return nil, kontext.Invalidf("k", "must be between 1 and %d", MaxK)
 	case len(req.Audience) > MaxAudience:
 		return nil, kontext.Invalidf("audience", "more than %d attributes", MaxAudience)
+	case audienceTooLong(req.Audience) != "":
+		name := audienceTooLong(req.Audience)
+		return nil, kontext.Invalidf("audience."+name, "value of %d bytes is longer than %d", len(req.Audience[name].Value), MaxAudienceValue)
 	case req.Options.MaxTokens < 0 || req.Options.MaxTokens > 16000:
 		return nil, kontext.Invalidf("options.max_tokens", "must be between 1 and 16000")
 	case req.Options.Temperature != nil && (*req.Options.Temperature < 0 || *req.Options.Temperature > 2):
@@ -666,6 +674,22 @@ func (r *run) finish() {
 		u = countUsage(r.payload, r.answer.Text)
 	}
 	res.Usage = Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, CostEUR: r.provider.Price.Cost(u)}
+}
+
+// audienceTooLong names an attribute whose value passes MaxAudienceValue
+// (the first in name order), or returns "".
+func audienceTooLong(a Audience) string {
+	var names []string
+	for name, attr := range a {
+		if len(attr.Value) > MaxAudienceValue {
+			names = append(names, name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	slices.Sort(names)
+	return names[0]
 }
 
 // Validate checks a request as Generate would before doing any work:

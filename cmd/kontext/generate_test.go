@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -566,6 +567,23 @@ func TestGenerateEndToEnd(t *testing.T) {
 				first.GenerationID).Scan(&replays)
 		}); err != nil || replays != 1 {
 			t.Errorf("audit has %d generation.replayed events (%v); want 1", replays, err)
+		}
+	})
+
+	t.Run("the audience bound holds for callers other than the API", func(t *testing.T) {
+		p := kontext.Principal{Tenant: "acme", User: "jana", Groups: []string{"marketing"}, Clearance: kontext.Internal, Role: kontext.Editor}
+		req := generate.Request{Brief: "Social-Post: Gipfelflasche 500", Channel: "social_post", Lang: "de",
+			Audience: generate.Audience{"segment": {Value: strings.Repeat("x", generate.MaxAudienceValue+1), Consent: true}}}
+		for _, call := range []struct {
+			name string
+			err  error
+		}{
+			{"Validate", e.main.gen.Validate(p, req)},
+			{"Generate", func() error { _, err := e.main.gen.Generate(ctx, p, req, nil); return err }()},
+		} {
+			if !errors.Is(call.err, kontext.ErrInvalid) || !strings.Contains(fmt.Sprint(call.err), "audience.segment") {
+				t.Errorf("%s with a %d-byte audience value: %v; want invalid audience.segment", call.name, generate.MaxAudienceValue+1, call.err)
+			}
 		}
 	})
 
