@@ -57,13 +57,27 @@ type Example struct {
 	// Want holds the expected pack categories; empty means clean.
 	Want []string
 	Test bool
+	// Fresh marks the held-out examples of fresh-<lang>.txt, written after
+	// the rules and never tuned on.
+	Fresh bool
+}
+
+// part names the part of the benchmark an example belongs to.
+func (e Example) part() string {
+	switch {
+	case e.Fresh:
+		return "fresh"
+	case e.Test:
+		return "test"
+	}
+	return "dev"
 }
 
 func main() {
 	dir := flag.String("dir", "testdata/policy", "benchmark directory")
 	misses := flag.Bool("misses", false, "list the development examples the current packs get wrong")
 	suite := flag.String("write-suite", "", "write the test part as an eval suite to this file and exit")
-	only := flag.String("part", "", "print only this part: dev or test (default both)")
+	only := flag.String("part", "", "print only this part: dev, test or fresh (default all)")
 	flag.Parse()
 	exs, err := load(*dir)
 	if err != nil {
@@ -94,14 +108,14 @@ func main() {
 		checkers[lang] = [2]*policy.Checker{policy.NewChecker(old, policy.WithPersonalData(det)), policy.NewChecker(cur, policy.WithPersonalData(det))}
 	}
 	fmt.Printf("Policy benchmark: %d examples (%s)\n", len(exs), *dir)
-	for _, part := range []string{"dev", "test"} {
+	for _, part := range []string{"dev", "test", "fresh"} {
 		if *only != "" && *only != part {
 			continue
 		}
 		for _, lang := range []string{"de", "en"} {
 			var sel []Example
 			for _, e := range exs {
-				if e.Lang == lang && e.Test == (part == "test") {
+				if e.Lang == lang && e.part() == part {
 					sel = append(sel, e)
 				}
 			}
@@ -141,7 +155,29 @@ func load(dir string) ([]Example, error) {
 	}
 	var out []Example
 	for _, lang := range []string{"de", "en"} {
-		name := filepath.Join(dir, "bench-"+lang+".txt")
+		exs, err := loadFile(filepath.Join(dir, "bench-"+lang+".txt"), lang, test[lang], false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, exs...)
+		fresh := filepath.Join(dir, "fresh-"+lang+".txt")
+		if _, err := os.Stat(fresh); err != nil {
+			continue
+		}
+		exs, err = loadFile(fresh, lang, nil, true)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, exs...)
+	}
+	return out, nil
+}
+
+// loadFile reads one benchmark file of lang; test holds the themes of the
+// test part, fresh marks the held-out file.
+func loadFile(name, lang string, test map[string]bool, fresh bool) ([]Example, error) {
+	var out []Example
+	{
 		f, err := os.Open(name)
 		if err != nil {
 			return nil, fmt.Errorf("bench: %w", err)
@@ -159,7 +195,7 @@ func load(dir string) ([]Example, error) {
 				f.Close()
 				return nil, fmt.Errorf("bench: %s:%d: want theme|channel|categories|text", name, n)
 			}
-			e := Example{Lang: lang, Theme: parts[0], Channel: parts[1], Text: parts[3], Line: n, Test: test[lang][parts[0]]}
+			e := Example{Lang: lang, Theme: parts[0], Channel: parts[1], Text: parts[3], Line: n, Test: test[parts[0]], Fresh: fresh}
 			if parts[2] != "clean" {
 				for _, c := range strings.Split(parts[2], ",") {
 					pc, ok := labels[c]
@@ -354,7 +390,7 @@ func latency(c *policy.Checker, brand *policy.BrandPack, exs []Example, lang str
 	var b strings.Builder
 	for b.Len() < 2048 {
 		for _, e := range exs {
-			if e.Lang == lang && !e.Test && b.Len() < 2048 {
+			if e.Lang == lang && e.part() == "dev" && b.Len() < 2048 {
 				b.WriteString(e.Text)
 				b.WriteString(" ")
 			}
@@ -401,7 +437,7 @@ func writeSuite(path, dir string, exs []Example) error {
 	b.WriteString("fixtures:\n  brand: " + filepath.ToSlash(filepath.Join(dir, "brand.yaml")) + "\n  packs:\n    de: de-marketing\n    en: en-marketing\n")
 	b.WriteString("cases:\n")
 	for _, e := range exs {
-		if !e.Test {
+		if e.part() != "test" {
 			continue
 		}
 		fmt.Fprintf(&b, "  - name: %s-%s-%d\n", e.Lang, e.Theme, e.Line)

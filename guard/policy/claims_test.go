@@ -52,6 +52,37 @@ func TestClaimsCoverage(t *testing.T) {
 		{"emissions report", cen, "Our 2025 emissions: 1,240 t CO2e, audited to the GHG Protocol.", nil},
 		{"avoided word", cde, "Wir verzichten bewusst auf den Begriff „umweltfreundlich“.", nil},
 		{"green superlative", cen, "The greenest coffee in the country.", []string{"green_claim", "superlative_claim"}},
+		// Lay names and free phrasings of an effect.
+		{"lay complaint en", cen, "Gargle once and the scratchy throat is history.", []string{"health_claim"}},
+		{"sniffles", cen, "Say goodbye to the sniffles.", []string{"health_claim"}},
+		{"lay complaint de", cde, "Macht Bauchweh den Garaus.", []string{"health_claim"}},
+		{"colic de", cde, "Bei Koliken beruhigt das Bad dein Baby.", []string{"health_claim"}},
+		// Negation of the effect or of its subject.
+		{"negated effect en", cen, "It does not treat eczema.", nil},
+		{"negated effect de", cde, "Der Tee hilft nicht bei Erkältung.", nil},
+		{"negated subject en", cen, "No cream can cure psoriasis.", nil},
+		{"negated subject de", cde, "Keine Salbe kann Neurodermitis heilen.", nil},
+		{"never tell", cen, "We would never tell you a syrup fights infections.", nil},
+		// Authorised wording, tested facts, figures of speech, own range.
+		{"maintain normal en", cen, "Helps maintain normal blood pressure.", nil},
+		{"maintain normal de", cde, "Hilft, einen normalen Blutdruck aufrechtzuerhalten.", nil},
+		{"tested to a standard", cen, "Kills 99.9% of viruses, tested to EN 14476.", nil},
+		{"figure of speech", cen, "Say goodbye to the headache of manual bookkeeping.", nil},
+		{"own range en", cen, "Our most popular tent, now in green.", nil},
+		{"own range de", cde, "Unser bisher schnellstes Zelt: in drei Minuten aufgebaut.", nil},
+		{"time of day en", cen, "Doors open at 19:30.", nil},
+		{"time of day de", cde, "Einlass ab 19:30 Uhr.", nil},
+		{"countdown still", cen, "Offer ends in 00:12:40.", []string{"false_urgency"}},
+		{"service guarantee en", cen, "Guaranteed delivery by Friday for orders placed before noon.", nil},
+		{"service guarantee de", cde, "Bei Bestellung bis Dienstag garantiert vor Ostern geliefert.", nil},
+		// Other categories phrased freely.
+		{"nothing beats", cen, "Nothing beats our sourdough.", []string{"superlative_claim"}},
+		{"no other de", cde, "Kein anderer Mixer kommt da heran.", []string{"superlative_claim"}},
+		{"gentle on the planet", cen, "Gentle on the planet.", []string{"green_claim"}},
+		{"why pay more", cen, "Why pay more at the DIY superstore for the same paint?", []string{"comparative_claim"}},
+		{"few left in words", cen, "Only two seats left – they won't last.", []string{"false_urgency"}},
+		{"can't go wrong", cen, "You can't go wrong with it.", []string{"guaranteed_success"}},
+		{"professional relies", cen, "Paediatricians rely on our cream.", []string{"endorsement"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
