@@ -453,4 +453,3 @@ func lead(units []unit, check func(int) *unit, i int) bool {
 	}
 	return false
 }
-
