@@ -67,8 +67,8 @@ const (
 const (
 	bm25K1     = 1.2
 	bm25B      = 0.75
-	paraWeight = 2
-	leadWeight = 1
+	paraWeight = 4
+	leadWeight = 1.0
 	fitRaise   = 0.3
 	rankRaise  = 0.5
 	// compoundWeight is what a German compound part counts for (a whole
