@@ -363,18 +363,41 @@ func (r *run) retrieve(ctx context.Context) error {
 // SeverityInfo marks reasons that inform without changing the decision.
 const SeverityInfo policy.Severity = "info"
 
+// pseudo is s with its personal data replaced by the request's
+// placeholders.
+func (r *run) pseudo(s string) string {
+	out, _ := r.vault.Pseudonymise(s)
+	return out
+}
+
+// pseudonymise replaces the personal data in every text the prompt takes
+// from the request, the tenant's documents or its brand pack (titles and
+// headings included) with the request's placeholders: the egress check
+// scans the whole payload with the same detector, so what it would find
+// must have been replaced here.
 func (r *run) pseudonymise() {
 	defer r.lap("pseudonymise")
-	brief, _ := r.vault.Pseudonymise(r.req.Brief)
-	r.prompt.Brief = brief
+	r.prompt.Brief = r.pseudo(r.req.Brief)
 	for i, c := range r.results {
-		text, _ := r.vault.Pseudonymise(c.Text)
-		r.sources = append(r.sources, PromptSource{N: i + 1, Title: c.Title, Heading: c.HeadingPath, Version: c.Version, Text: text,
-			Restricted: r.restricted[i]})
+		r.sources = append(r.sources, PromptSource{N: i + 1, Title: r.pseudo(c.Title), Heading: r.pseudo(c.HeadingPath),
+			Version: c.Version, Text: r.pseudo(c.Text), Restricted: r.restricted[i]})
 	}
 	for _, c := range r.guides {
-		text, _ := r.vault.Pseudonymise(c.Text)
-		r.guidelines = append(r.guidelines, PromptSource{Title: c.Title, Heading: c.HeadingPath, Version: c.Version, Text: text})
+		r.guidelines = append(r.guidelines, PromptSource{Title: r.pseudo(c.Title), Heading: r.pseudo(c.HeadingPath),
+			Version: c.Version, Text: r.pseudo(c.Text)})
+	}
+	r.prompt.Brand = PromptBrandOf(r.brand)
+	r.prompt.Brand.Name = r.pseudo(r.prompt.Brand.Name)
+	// The lists are the brand pack's own (shared by every request): the
+	// prompt gets copies.
+	for _, list := range []*[]string{&r.prompt.Brand.Banned, &r.prompt.Brand.Required, &r.prompt.Brand.Competitors} {
+		*list = slices.Clone(*list)
+		for i, w := range *list {
+			(*list)[i] = r.pseudo(w)
+		}
+	}
+	for _, line := range r.required() {
+		r.prompt.Required = append(r.prompt.Required, r.pseudo(line))
 	}
 	names := slices.Sorted(maps.Keys(r.req.Audience))
 	use := AudienceUse{Used: []string{}, Omitted: []string{}}
@@ -384,8 +407,7 @@ func (r *run) pseudonymise() {
 			use.Omitted = append(use.Omitted, name)
 			continue
 		}
-		v, _ := r.vault.Pseudonymise(strings.TrimSpace(a.Value))
-		r.prompt.Audience = append(r.prompt.Audience, AudienceLine{Name: name, Value: v})
+		r.prompt.Audience = append(r.prompt.Audience, AudienceLine{Name: r.pseudo(name), Value: r.pseudo(strings.TrimSpace(a.Value))})
 		use.Used = append(use.Used, name)
 	}
 	r.res.Provenance.Audience = use
@@ -468,9 +490,7 @@ func (r *run) assemble() error {
 	r.prompt.ChannelLabel = channelLabels[r.req.Channel]
 	r.prompt.Lang = r.req.Lang
 	r.prompt.LangName = langNames[r.req.Lang]
-	r.prompt.Brand = PromptBrandOf(r.brand)
 	r.prompt.Sources = r.sources
-	r.prompt.Required = r.required()
 	r.prompt.MaxChars = r.maxChars()
 	r.prompt.SpotlightInstruction = spot.Instruction()
 	msgs, err := r.tmpl.Assemble(r.prompt)
@@ -579,7 +599,9 @@ func (r *run) verify() {
 
 func (r *run) restore() {
 	draft := strings.TrimSpace(r.verified.Draft)
-	for _, line := range r.required() {
+	// The draft holds placeholders until restored: a required line is
+	// looked for, and added, in the form the prompt gave it.
+	for _, line := range r.prompt.Required {
 		if !strings.Contains(draft, line) {
 			draft += "\n\n" + line
 		}

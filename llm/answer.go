@@ -67,10 +67,15 @@ const (
 const (
 	bm25K1     = 1.2
 	bm25B      = 0.75
-	paraWeight = 2
-	leadWeight = 1
+	paraWeight = 4
+	leadWeight = 1.0
 	fitRaise   = 0.3
 	rankRaise  = 0.5
+	// compoundWeight is what a German compound part counts for (a whole
+	// term counts 1): "Kurzarbeit" in the brief for "Kurzarbeitergeld" in
+	// a source and the other way round, as the lexical search leg reads
+	// them (analysis.CompoundPart).
+	compoundWeight = 0.5
 	// maxAnswers bounds the answers built and ranked.
 	maxAnswers = 40
 )
@@ -94,7 +99,7 @@ type unit struct {
 	rank      int // source's position
 	para      int // paragraph index over all sources
 	pos       int // position over all sources
-	qtf       []int
+	qtf       []float64
 	length    int
 	paragraph []int // positions of the paragraph's sentences
 	checked   bool
@@ -162,15 +167,22 @@ func Answers(c Compose) []Answer {
 		titleHas[s.N] = th
 		for _, block := range strings.Split(s.Text, "\n\n") {
 			var members []int
-			pd := bm25Doc{qtf: make([]int, len(qterms))}
+			pd := bm25Doc{qtf: make([]float64, len(qterms))}
 			for _, u := range Sentences(block) {
 				t := strings.TrimSpace(u.Text)
-				x := unit{src: u, text: t, n: s.N, rank: rank, para: len(paras), pos: len(units), qtf: make([]int, len(qterms))}
+				x := unit{src: u, text: t, n: s.N, rank: rank, para: len(paras), pos: len(units), qtf: make([]float64, len(qterms))}
 				for _, term := range an.Terms(t) {
 					x.length++
 					if k, ok := qi[term]; ok {
 						x.qtf[k]++
 						pd.qtf[k]++
+					} else if an.Lang() == analysis.German {
+						for k, q := range qterms {
+							if an.CompoundPart(term, q) {
+								x.qtf[k] += compoundWeight
+								pd.qtf[k] += compoundWeight
+							}
+						}
 					}
 				}
 				pd.length += x.length
@@ -270,11 +282,13 @@ func Answers(c Compose) []Answer {
 		}
 		return f
 	}
+	// A term is had (for the coverage and for a neighbour that adds it)
+	// where it is written whole, not as a compound's part.
 	haveOf := func(members []int) []bool {
 		have := slices.Clone(titleHas[units[members[0]].n])
 		for _, m := range members {
 			for k, f := range units[m].qtf {
-				have[k] = have[k] || f > 0
+				have[k] = have[k] || f >= 1
 			}
 		}
 		return have
@@ -304,7 +318,7 @@ func Answers(c Compose) []Answer {
 			}
 			adds := false
 			for k, f := range units[nb].qtf {
-				if f > 0 && !have[k] {
+				if f >= 1 && !have[k] {
 					adds = true
 				}
 			}
@@ -381,7 +395,7 @@ func usableSentence(u Unit, t string, avoid []string) bool {
 // bm25Doc is what BM25 needs of a document: the counts of the query's
 // terms and the number of its terms.
 type bm25Doc struct {
-	qtf    []int
+	qtf    []float64
 	length int
 }
 
@@ -423,7 +437,7 @@ func (ix *index) score(i int) float64 {
 		if tf == 0 {
 			continue
 		}
-		f := float64(tf)
+		f := tf
 		s += ix.idfs[k] * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*float64(d.length)/ix.avg))
 	}
 	return s

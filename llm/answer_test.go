@@ -68,6 +68,19 @@ func TestAnswersNeighbour(t *testing.T) {
 	}
 }
 
+// TestAnswersCompound: a German compound in the brief finds the answer
+// that writes its part ("Kurzarbeitergeld" — "Kurzarbeit"), as the lexical
+// search leg does.
+func TestAnswersCompound(t *testing.T) {
+	t.Parallel()
+	src := []llm.ComposeSource{{N: 1, Title: "Hinweise", Text: "Elterngeld beantragen Sie bei der Elterngeldstelle Ihres Landes.\n\n" +
+		"Kurzarbeit kann für eine Dauer von bis zu zwölf Monaten bewilligt werden."}}
+	got := llm.Answers(llm.Compose{Brief: "Wie lange gibt es Kurzarbeitergeld?", Lang: "de", Channel: "faq_answer", Sources: src})
+	if len(got) == 0 || !strings.Contains(got[0].Text(), "zwölf Monaten") {
+		t.Fatalf("Answers = %+v; want the sentence about Kurzarbeit first", got)
+	}
+}
+
 // TestComposeAnswersFirst: the FAQ answer leads with the sentence that
 // answers, cited, in the draft's language.
 func TestComposeAnswersFirst(t *testing.T) {

@@ -309,13 +309,22 @@ func pick(cands []candidate, n int) []candidate {
 
 // pickAnswers takes the sentences of the best answers, up to n, an
 // answer's sentences together, skipping answers that repeat a sentence
-// already taken (half or more of their words shared).
+// already taken (half or more of their words shared). When the best answer
+// is not confident, the draft holds the best answer of each of the best
+// paragraphs rather than more of one: the draft then needs review, and the
+// reviewer gets the candidates to choose from.
 func pickAnswers(answers []Answer, n int) []candidate {
 	var out []candidate
+	spread := len(answers) > 0 && !answers[0].Confident()
+	used := map[int]bool{}
 	for _, a := range answers {
 		if len(out) >= n {
 			break
 		}
+		if spread && used[a.para] {
+			continue
+		}
+		used[a.para] = true
 		group := make([]candidate, 0, len(a.Sentences))
 		dup := false
 		for _, s := range a.Sentences {

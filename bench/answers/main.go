@@ -166,6 +166,10 @@ func runSet(ctx context.Context, db *benchdb.DB, set Set, verbose bool) (row, er
 	r := row{lang: set.Lang, decisions: map[generate.Decision]int{}, reasons: map[string]int{}}
 	for _, q := range set.Questions {
 		gold := goldSentences(q.Answer)
+		// The baseline counts for every question, a refused one too.
+		if containsAny(base.firstSentence(q.Question), gold) {
+			r.base++
+		}
 		start := time.Now()
 		res, err := svc.Generate(ctx, p, generate.Request{Brief: q.Question, Channel: "faq_answer", Lang: set.Lang}, nil)
 		if err != nil {
@@ -206,9 +210,6 @@ func runSet(ctx context.Context, db *benchdb.DB, set Set, verbose bool) (row, er
 					break
 				}
 			}
-		}
-		if containsAny(base.firstSentence(q.Question), gold) {
-			r.base++
 		}
 		if os.Getenv("BENCH_FEATURES") != "" {
 			if found, _, err := store.Search(ctx, p, retrieval.Query{Text: q.Question, K: generate.DefaultK, Language: set.Lang,

@@ -61,7 +61,7 @@ rosa stella luna nova aurora bella dolce amor fleur blanche claire belle hazel o
 mercedes porsche ferrari ford morgan bentley tesla alexa siri cortana dior chanel gucci armani prada
 sonne mai juli can per job bo jo li yu nur dung fang mate saga line tone rune odd mentor gent hagen wolf lion levi
 conrad viola gloria roman ernst otto salvador rosario lourdes montserrat milan medina florin nail sultan matt
-grant lloyd stanley angus marine jesús jesus ángel sem floor harm helle rim cyrus`
+grant lloyd stanley angus marine jesús jesus ángel sem floor harm helle rim cyrus anders`
 
 // piiLexicon maps a folded word to its flags; lexiconFilter holds one bit
 // per lexiconHash of its keys, so most words that are not in it cost no
@@ -298,7 +298,9 @@ func (s *piiScan) persons() {
 		case f&(lexSignoff|lexWeakSignoff) != 0:
 			end = s.signoff(k)
 		case f&lexFirst != 0 && t.cap() && s.nameWord(k):
-			switch e := s.collect(k); {
+			switch e := s.thingless(k, s.collect(k)); {
+			case e < k:
+				// The name of an institution or a thing: "Robert Koch-Institut".
 			case e > k && s.fullName(k, e):
 				end = s.emit(k, e, 0.8)
 			case e == k && !s.inTitle(k):
@@ -368,6 +370,11 @@ func (s *piiScan) nameAfter(k int, score float64, kind int) int {
 		}
 		if s.toks[j].flags&lexFirst == 0 && e == j && s.inTitle(j) {
 			return -1 // "heißt Grace Edition": a product, not a person
+		}
+		// "im Robert-Koch-Institut", "mit der Anne-Frank-Schule": a
+		// thing named after someone; a title or role cue still counts.
+		if e = s.thingless(j, e); e < j {
+			return -1
 		}
 	case nameGreeting:
 		if !known {
@@ -459,6 +466,62 @@ func (s *piiScan) fullName(k, e int) bool {
 		return false
 	}
 	return true
+}
+
+// namedAfterHeads are the nouns that make a name before them (joined by a
+// hyphen or followed by the noun) the name of an institution, a prize or
+// a thing rather than a person: "Robert Koch-Institut", "Robert Koch
+// Institute", "Max-Planck-Gesellschaft", "Anne-Frank-Schule".
+var namedAfterHeads = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`institut institute stiftung foundation gesellschaft society universität university
+		klinik klinikum krankenhaus hospital schule school gymnasium akademie academy museum zentrum center centre
+		preis prize award medaille medal stadion stadium bahnhof flughafen airport kaserne kirche church brücke bridge
+		krise syndrom syndrome krankheit disease effekt effect prinzip principle gesetz verlag`) {
+		m[w] = true
+	}
+	return m
+}()
+
+// namedAt returns the index of the first token in k..e, or right after e,
+// that makes the name in tokens k..e the name of a thing: a word after the
+// first, or a hyphenated part of one, that is one of namedAfterHeads (a
+// genitive "s" aside). It returns -1 when there is none.
+func (s *piiScan) namedAt(k, e int) int {
+	head := func(w []byte) bool {
+		return namedAfterHeads[string(w)] || bytes.HasSuffix(w, []byte("s")) && namedAfterHeads[string(w[:len(w)-1])]
+	}
+	for j := k; j <= e+1 && j < len(s.toks); j++ {
+		if j == e+1 && (s.toks[j].kind != piiWord || !s.adjacent(e, j)) {
+			break
+		}
+		w := s.foldBytes(j)
+		if h := bytes.LastIndexByte(w, '-'); h >= 0 && head(w[h+1:]) || j > k && head(w) {
+			return j
+		}
+	}
+	return -1
+}
+
+// thingless returns the end of the person's name in tokens k..e with a
+// thing named after someone taken off its end: "Anna Weber vom Robert
+// Koch-Institut" is Anna Weber, up to the particle before the thing's
+// name; "Robert Koch-Institut" is no person (-1). Without a thing's name it
+// returns e.
+func (s *piiScan) thingless(k, e int) int {
+	j := s.namedAt(k, e)
+	if j < 0 {
+		return e
+	}
+	for p := j - 1; p > k; p-- {
+		if t := &s.toks[p]; t.flags&lexParticle != 0 && !t.cap() {
+			for p > k+1 && s.toks[p-1].flags&lexParticle != 0 && !s.toks[p-1].cap() {
+				p--
+			}
+			return p - 1
+		}
+	}
+	return -1
 }
 
 // inTitle reports whether the word k sits in a run of capitalised words

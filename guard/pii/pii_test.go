@@ -119,6 +119,9 @@ func TestDetectPositives(t *testing.T) {
 		{"person label", "Name: Horst Seidel", pii.TypePerson, "Horst Seidel"},
 		{"person ascii spelling", "Juergen Klein hat bestellt", pii.TypePerson, "Juergen Klein"},
 		{"person possessive", "Anna Weber's order", pii.TypePerson, "Anna Weber"},
+		{"person before an institute's name", "Heute schrieb Anna Weber vom Robert Koch-Institut", pii.TypePerson, "Anna Weber"},
+		{"person weak name after a cue", "Nachricht von Anders Nilsson:", pii.TypePerson, "Anders Nilsson"},
+		{"person title before a thing's name", "Herr Robert Koch", pii.TypePerson, "Robert Koch"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -170,6 +173,12 @@ func TestDetectHardNegatives(t *testing.T) {
 		{"allow-listed first name", "Unsere Mühle Frieda mahlt fein"},
 		{"brand named after a person", "Die Jeans von Tom Tailor und Hugo Boss"},
 		{"company", "Die Paul Hartmann AG liefert"},
+		{"institute hyphenated", "Das Robert Koch-Institut schätzt derzeit eine Infektionssterblichkeit"},
+		{"institute in genitive", "Nach Angaben des Robert Koch Instituts ( RKI ) treten"},
+		{"institute hyphens only", "bei der Max-Planck-Gesellschaft und im Robert-Koch-Institut"},
+		{"institute English", "Robert Koch Institute (RKI) (4)"},
+		{"first name in a compound noun", "in der Corina-Krise finden Sie"},
+		{"adverb at sentence start", "Anders kann der Fall liegen, wenn ein Vertrag fehlt."},
 		{"postcode alone", "Die Postleitzahl 10115 gehört zu Berlin-Mitte."},
 		{"count with noun", "Mehr als 12345 Kunden vertrauen uns"},
 		{"rank", "Platz 1 im Test 2024"},

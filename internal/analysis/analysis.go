@@ -196,3 +196,27 @@ func number(w string) (string, bool) {
 	}
 	return strings.ReplaceAll(w, ",", "."), true
 }
+
+// Compound parts, as the lexical search leg reads German compounds: a
+// part of at least MinCompoundPart letters at either end of a term of at
+// least MinCompound letters.
+const (
+	MinCompound     = 8
+	MinCompoundPart = 4
+)
+
+// CompoundPart reports whether, in lang, one of the terms a and b is a
+// part of the other at its start or end: "kurzarbeit" of
+// "kurzarbeitergeld", "arbeitsplatz" of "heimarbeitsplatz". Only German
+// forms compounds this way; in English it is always false, as it is for
+// equal terms.
+func (a *Analyzer) CompoundPart(x, y string) bool {
+	if a.lang != German || x == y {
+		return false
+	}
+	if len(x) < len(y) {
+		x, y = y, x
+	}
+	return utf8.RuneCountInString(x) >= MinCompound && utf8.RuneCountInString(y) >= MinCompoundPart &&
+		(strings.HasPrefix(x, y) || strings.HasSuffix(x, y))
+}

@@ -136,3 +136,27 @@ func TestStopWords(t *testing.T) {
 		t.Errorf("Terms = %q; want %q", got, "flasch 5.5 lit")
 	}
 }
+
+func TestCompoundPart(t *testing.T) {
+	t.Parallel()
+	de, en := analysis.New("de"), analysis.New("en")
+	for _, tc := range []struct {
+		a    *analysis.Analyzer
+		x, y string
+		want bool
+	}{
+		{de, "kurzarbeit", "kurzarbeitergeld", true},
+		{de, "heimarbeitsplatz", "arbeitsplatz", true},
+		{de, "arbeitsplatz", "heimarbeitsplatz", true},
+		{de, "kurzarbeit", "kurzarbeit", false},       // the same term, not a part
+		{de, "geld", "kurzarbeitergeld", true},        // four letters at the end
+		{de, "arbeit", "kurzarbeitergeld", false},     // inside, not at an end
+		{de, "eis", "eiszeit", false},                 // part and whole too short
+		{de, "kurzarbeitergeld", "elterngeld", false}, // neither holds the other
+		{en, "workplace", "place", false},             // English forms no compounds here
+	} {
+		if got := tc.a.CompoundPart(tc.x, tc.y); got != tc.want {
+			t.Errorf("%s: CompoundPart(%q, %q) = %v; want %v", tc.a.Lang(), tc.x, tc.y, got, tc.want)
+		}
+	}
+}
