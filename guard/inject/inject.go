@@ -81,9 +81,12 @@ type InjectionOptions struct {
 	// unknown URLs; a host also allows its subdomains ("acme.de" allows
 	// "shop.acme.de").
 	AllowedDomains []string
-	// Model scores the wording of the text; nil means the model embedded in
+	// Model scores the wording of a brief; nil means the model embedded in
 	// the binary (DefaultModel).
 	Model *Model
+	// DocumentModel scores the wording of a document; nil means the model
+	// embedded in the binary (DefaultDocumentModel).
+	DocumentModel *Model
 	// RulesOnly leaves the model out, so that only the hand-written rules
 	// decide (for comparison in bench/guard).
 	RulesOnly bool
@@ -151,6 +154,9 @@ func NewInjectionScanner(opts InjectionOptions) *InjectionScanner {
 	if opts.Model == nil && !opts.RulesOnly {
 		opts.Model = defaultModel()
 	}
+	if opts.DocumentModel == nil && !opts.RulesOnly {
+		opts.DocumentModel = defaultDocumentModel()
+	}
 	s := &InjectionScanner{opts: opts}
 	var pats []*pattern.Pattern
 	for si, sig := range injectionSignals {
@@ -191,7 +197,11 @@ func (s *InjectionScanner) Scan(text string, as Source) InjectionResult {
 	if s.opts.RulesOnly {
 		return res
 	}
-	ms := s.opts.Model.score(text, ft.Text, true)
+	model := s.opts.Model
+	if as == Document {
+		model = s.opts.DocumentModel
+	}
+	ms := model.score(text, ft.Text, true)
 	res.ModelScore = math.Round(ms.Probability*1000) / 1000
 	if res.ModelScore > res.RuleScore {
 		res.Score = res.ModelScore

@@ -3,7 +3,9 @@ package inject
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 
+	"kontext/guard/inject/corpus"
 	"kontext/guard/internal/textnorm"
 )
 
@@ -130,4 +132,59 @@ func Train(examples []TrainExample, opts TrainOptions) *Model {
 		m.weights[i] = int16(math.Round(x / float64(m.scale)))
 	}
 	return m
+}
+
+// Calibrate sets the model's calibration shift from held-out benign texts:
+// the probability reaches threshold exactly where the raw score passes all
+// but a fraction fpr of them, so that a scanner at that threshold flags at
+// most fpr of texts like them (on the texts given; a smaller sample makes
+// the cut coarser). It returns the raw score of the cut.
+func Calibrate(m *Model, benign []string, fpr, threshold float64) float64 {
+	m.shift = 0
+	scores := make([]float64, 0, len(benign))
+	for _, t := range benign {
+		scores = append(scores, m.logOdds(t))
+	}
+	if len(scores) == 0 {
+		return 0
+	}
+	slices.Sort(scores)
+	slices.Reverse(scores)
+	k := int(fpr * float64(len(scores))) // benign texts allowed at or above the cut
+	cut := scores[min(k, len(scores)-1)] + 1e-6
+	m.shift = float32(cut - math.Log(threshold/(1-threshold)))
+	return cut
+}
+
+// Calibration targets: each model's probability reaches the scanner's
+// default threshold for its side where at most this fraction of the benign
+// development texts of that side score.
+const calibrationFPR = 0.01
+
+// ModelFile names the embedded file of the model for side as.
+func ModelFile(as Source) string {
+	if as == Document {
+		return "model-document.bin"
+	}
+	return "model.bin"
+}
+
+// TrainSide trains and calibrates the model of side as from labelled rows
+// (see SplitTraining and Calibrate), as go run ./guard/inject/train does for
+// the embedded models, and returns it with the development rows held out.
+func TrainSide(rows []corpus.Example, as Source, opts TrainOptions) (*Model, []corpus.Example) {
+	train, dev := SplitTraining(rows, as)
+	m := Train(train, opts)
+	var benign []string
+	for _, r := range dev {
+		if r.Label == 0 && (r.Side == "document") == (as == Document) {
+			benign = append(benign, r.Text)
+		}
+	}
+	threshold := DefaultBriefThreshold
+	if as == Document {
+		threshold = DefaultDocumentThreshold
+	}
+	Calibrate(m, benign, calibrationFPR, threshold)
+	return m, dev
 }
