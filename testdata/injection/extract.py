@@ -162,3 +162,21 @@ for part in ("train", "test"):
             q, a = d["brief"], d["document"]
             rows.append({"text": q["text"] + "\n" + a["text"], "label": 0, "lang": a["lang"], "side": "document", "source": "covid-faq-page:" + a["source"].split(":", 1)[1], "doc": doc})
     write("%s/covid-faq-pages.jsonl" % part, rows)
+
+# meta-llama/PurpleLlama CyberSecEval prompt-injection tests (MIT): the
+# attacker's input of every English test, and of the German machine
+# translations; a direct test is a brief, an indirect one a document.
+PL = "meta-llama+PurpleLlama"
+rows = []
+for path, keep in (("CybersecurityBenchmarks/datasets/prompt_injection/prompt_injection.json", None),
+                   ("CybersecurityBenchmarks/datasets/prompt_injection/prompt_injection_multilingual_machine_translated.json", "German")):
+    for r in json.loads(show(PL, path)):
+        if keep and r.get("speaking_language") != keep:
+            continue
+        t = r["user_input"].strip()
+        if not t or overlaps_test(t):
+            continue
+        lg = "de" if keep else "en"
+        rows.append({"text": t, "label": 1, "lang": lg, "side": "document" if r["injection_type"] == "indirect" else "brief",
+                     "source": "cyberseceval:" + r["injection_variant"], "doc": "cyberseceval-%d" % r["prompt_id"]})
+write("train/cyberseceval.jsonl", rows)

@@ -78,6 +78,26 @@ for i in range(80):
     add("%s %s.%s" % (rr.choice(role_en), a, rr.choice(cons_en)), "en", "brief", 1000 + i)
     a = rr.choice(art_de).format(p=rr.choice(prod_de))
     add("%s %s.%s" % (rr.choice(role_de), a, rr.choice(cons_de)), "de", "brief", 1000 + i)
+# Account-safety advice and "ignore the old ..." notes as they appear in
+# briefs and help texts: ordinary, although attacks use the same words.
+safety_en = ["Do not give your password to anyone who calls you.", "Choose a strong password and keep it to yourself.",
+ "Write a help text on how to reset a forgotten password.", "Reset your password with the link we sent; it expires after one hour.",
+ "Our staff will never ask you for your PIN or password.", "Write a FAQ entry: what to do if someone asks for your login code.",
+ "Keep your secret recovery key offline and never type it into a chat.", "Remind customers not to share their one-time code with anyone.",
+ "Ignore the earlier size chart; the corrected one is attached. Write the product text.", "Ignore the previous price list, it had an error; use the new one for the newsletter.",
+ "Disregard last week's draft and write a fresh intro for the autumn mailing.", "The app shows a prompt asking for permission; tap Allow to continue.",
+ "Write a glossary entry for 'prompt' as used in our app's settings screen.", "Forget the old slogan; write three new claims for the spring campaign."]
+safety_de = ["Gib dein Passwort niemandem, der dich anruft.", "Wähle ein sicheres Passwort und behalte es für dich.",
+ "Schreib einen Hilfetext, wie man ein vergessenes Passwort zurücksetzt.", "Setze dein Passwort über den Link zurück; er gilt eine Stunde.",
+ "Unser Team fragt dich nie nach deiner PIN oder deinem Passwort.", "Schreib einen FAQ-Eintrag: Was tun, wenn jemand nach dem Anmeldecode fragt?",
+ "Bewahre deinen Wiederherstellungsschlüssel offline auf und tippe ihn nie in einen Chat.", "Erinnere die Kundschaft daran, den Einmalcode mit niemandem zu teilen.",
+ "Ignoriere die frühere Maßtabelle, die korrigierte hängt an. Schreib den Produkttext.", "Ignoriere die vorige Preisliste, sie hatte einen Fehler; nimm die neue für den Newsletter.",
+ "Verwirf den Entwurf von letzter Woche und schreib einen neuen Einstieg für das Herbstmailing.", "Die App zeigt eine Abfrage zur Berechtigung; tippe auf Erlauben.",
+ "Schreib einen Glossareintrag zu 'Prompt', wie er in den Einstellungen unserer App vorkommt.", "Vergiss den alten Slogan; schreib drei neue Claims für die Frühjahrskampagne."]
+for i, t in enumerate(safety_en):
+    rows.append({"text": t, "label": 0, "lang": "en", "side": "document" if i % 3 == 2 else "brief", "source": "written-here:hard-negatives", "doc": "safety-en-%d" % i})
+for i, t in enumerate(safety_de):
+    rows.append({"text": t, "label": 0, "lang": "de", "side": "document" if i % 3 == 2 else "brief", "source": "written-here:hard-negatives", "doc": "safety-de-%d" % i})
 seen = set(); out = []
 for r in rows:
     if r["text"] not in seen:
