@@ -120,8 +120,13 @@ type sentence struct {
 // sentences cuts s into sentences and hashes their features into buckets
 // of bits bits; buf is reused for the indexes.
 func sentences(s string, bits uint, buf []uint32) ([]sentence, []uint32) {
+	return appendSentences(nil, s, bits, buf)
+}
+
+// appendSentences is sentences appending to out.
+func appendSentences(out []sentence, s string, bits uint, buf []uint32) ([]sentence, []uint32) {
 	mask := uint32(1)<<bits - 1
-	var out []sentence
+	out = out[:0]
 	buf = buf[:0]
 	start := 0
 	emit := func(end int) {
@@ -239,13 +244,12 @@ func hashString(h uint32, s string) uint32 {
 }
 
 func mix(a, b uint32) uint32 {
-	h := uint32(fnvOffset ^ 'b')
-	for _, x := range [2]uint32{a, b} {
-		for k := 0; k < 4; k++ {
-			h = (h ^ (x >> (8 * k) & 0xff)) * fnvPrime
-		}
-	}
-	return h
+	// two multiply-xorshift rounds: the high bits of each word's hash reach
+	// the low bits that pick the bucket
+	h := (uint32(fnvOffset^'b') ^ a) * fnvPrime
+	h ^= h >> 16
+	h = (h ^ b) * fnvPrime
+	return h ^ h>>16
 }
 
 // charGrams is the longest character n-gram taken (from 3). 4 scores as
@@ -273,11 +277,14 @@ const (
 type window struct{ from, to int }
 
 // windowsOf lists the windows of a text of n bytes cut into sents.
-func windowsOf(sents []sentence, n int) []window {
+func windowsOf(sents []sentence, n int) []window { return appendWindows(nil, sents, n) }
+
+// appendWindows is windowsOf appending to out.
+func appendWindows(out []window, sents []sentence, n int) []window {
+	out = out[:0]
 	if n <= shortText || len(sents) <= 1 {
-		return []window{{0, len(sents)}}
+		return append(out, window{0, len(sents)})
 	}
-	var out []window
 	for k := range sents {
 		out = append(out, window{k, k + 1})
 		e := k + 1
@@ -291,7 +298,16 @@ func windowsOf(sents []sentence, n int) []window {
 	return out
 }
 
-var bufPool = sync.Pool{New: func() any { b := make([]uint32, 0, 4096); return &b }}
+// scratch is the memory one scoring reuses from the last.
+type scratch struct {
+	idx    []uint32
+	sents  []sentence
+	sums   []float64
+	counts []int
+	wins   []window
+}
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{idx: make([]uint32, 0, 4096)} }}
 
 // Score returns the highest probability over the readings of text (see
 // variants) and its windows, with the top features when reasons is true and
@@ -321,14 +337,15 @@ func (m *Model) score(text, folded string, reasons bool) ModelScore {
 func (m *Model) best(text, folded string) (float64, string) {
 	best := math.Inf(-1)
 	bestText := ""
-	bp := bufPool.Get().(*[]uint32)
-	buf := *bp
-	defer func() { *bp = buf; bufPool.Put(bp) }()
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
 	for _, s := range variants(text, folded) {
-		var sents []sentence
-		sents, buf = sentences(s, m.bits, buf)
-		sums := make([]float64, len(sents)+1)
-		counts := make([]int, len(sents)+1)
+		sc.sents, sc.idx = appendSentences(sc.sents, s, m.bits, sc.idx)
+		sents := sc.sents
+		sc.sums = slices.Grow(sc.sums[:0], len(sents)+1)[:len(sents)+1]
+		sc.counts = slices.Grow(sc.counts[:0], len(sents)+1)[:len(sents)+1]
+		sums, counts := sc.sums, sc.counts
+		sums[0], counts[0] = 0, 0
 		for i, st := range sents {
 			t := int64(0) // exact, as the float64 sum of int16 was
 			w := m.weights
@@ -338,7 +355,8 @@ func (m *Model) best(text, folded string) (float64, string) {
 			sums[i+1] = sums[i] + float64(t)
 			counts[i+1] = counts[i] + len(st.idx)
 		}
-		for _, w := range windowsOf(sents, len(s)) {
+		sc.wins = appendWindows(sc.wins, sents, len(s))
+		for _, w := range sc.wins {
 			c := counts[w.to] - counts[w.from]
 			if c == 0 {
 				continue
