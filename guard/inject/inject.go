@@ -81,11 +81,11 @@ type InjectionOptions struct {
 	// unknown URLs; a host also allows its subdomains ("acme.de" allows
 	// "shop.acme.de").
 	AllowedDomains []string
-	// Model scores the wording of a brief; nil means the model embedded in
+	// Model scores the wording of the text; nil means the model embedded in
 	// the binary (DefaultModel).
 	Model *Model
-	// DocumentModel scores the wording of a document; nil means the model
-	// embedded in the binary (DefaultDocumentModel).
+	// DocumentModel, if set, scores documents in place of Model (for a
+	// team that trains a model on its own documents).
 	DocumentModel *Model
 	// RulesOnly leaves the model out, so that only the hand-written rules
 	// decide (for comparison in bench/guard).
@@ -154,8 +154,8 @@ func NewInjectionScanner(opts InjectionOptions) *InjectionScanner {
 	if opts.Model == nil && !opts.RulesOnly {
 		opts.Model = defaultModel()
 	}
-	if opts.DocumentModel == nil && !opts.RulesOnly {
-		opts.DocumentModel = defaultDocumentModel()
+	if opts.DocumentModel == nil {
+		opts.DocumentModel = opts.Model
 	}
 	s := &InjectionScanner{opts: opts}
 	var pats []*pattern.Pattern

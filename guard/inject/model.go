@@ -16,18 +16,14 @@ import (
 	"kontext/guard/internal/textnorm"
 )
 
-// The models are logistic regressions over hashed word unigrams, word
-// bigrams and character 3- and 4-grams of the deobfuscated text, one for
-// briefs and one for documents (a request to write or explain something is
-// what a brief is, and what an injected document hides). Their weights are
-// trained by go run ./guard/inject/train from testdata/injection/train and
-// embedded here; TestModelReproducible retrains and compares bytes.
+// The model is a logistic regression over hashed word unigrams, word
+// bigrams and character 3- and 4-grams of the deobfuscated text. Its weights
+// and calibration are trained by go run ./guard/inject/train from
+// testdata/injection/train and embedded here; TestModelReproducible retrains
+// and compares bytes.
 //
 //go:embed model.bin
 var modelBin []byte
-
-//go:embed model-document.bin
-var documentModelBin []byte
 
 // Model scores how much a text reads like a prompt injection.
 type Model struct {
@@ -41,16 +37,11 @@ type Model struct {
 // modelMagic opens a serialised model; the version follows.
 const modelMagic = "KXINJ2\n"
 
-// DefaultModel returns the brief model embedded in the binary. It panics
-// only if the embedded file is corrupt, which tests rule out.
+// DefaultModel returns the model embedded in the binary. It panics only if
+// the embedded file is corrupt, which tests rule out.
 func DefaultModel() *Model { return defaultModel() }
 
-// DefaultDocumentModel returns the document model embedded in the binary.
-func DefaultDocumentModel() *Model { return defaultDocumentModel() }
-
 var defaultModel = sync.OnceValue(func() *Model { return mustModel(modelBin) })
-
-var defaultDocumentModel = sync.OnceValue(func() *Model { return mustModel(documentModelBin) })
 
 func mustModel(b []byte) *Model {
 	m, err := UnmarshalModel(b)

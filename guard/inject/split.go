@@ -24,11 +24,10 @@ func Fold(doc string) int {
 }
 
 // SplitTraining turns training rows into the training examples and the
-// development rows held out of them, for the model of one side (see
-// ForModel).
-func SplitTraining(rows []corpus.Example, as Source) (train []TrainExample, dev []corpus.Example) {
+// development rows held out of them, leaving out the rows Trainable refuses.
+func SplitTraining(rows []corpus.Example) (train []TrainExample, dev []corpus.Example) {
 	for _, r := range rows {
-		if !ForModel(r, as) {
+		if !Trainable(r) {
 			continue
 		}
 		if DevSplit(r.Doc) {
@@ -40,19 +39,14 @@ func SplitTraining(rows []corpus.Example, as Source) (train []TrainExample, dev 
 	return train, dev
 }
 
-// ForModel reports whether a row trains the model of side as. The brief
-// model learns from everything except documents whose injection is a plain
-// task ("Write a poem about the sea.", "What is the capital of Brazil?"):
-// in a brief that is the request itself. The document model learns from
-// everything except benign briefs, for the same reason turned round.
-func ForModel(r corpus.Example, as Source) bool {
-	if as == Document {
-		return !(r.Side != "document" && r.Label == 0)
-	}
-	return !(r.Side == "document" && r.Label == 1 && taskInjection(r.Source))
-}
-
-// taskInjection reports whether rows of source inject plain tasks.
-func taskInjection(source string) bool {
-	return strings.HasPrefix(source, "bipia") || strings.HasPrefix(source, "task-in-document")
+// Trainable reports whether a row trains the embedded model. Documents
+// whose injection is a plain task ("Write a poem about the sea.", "What is
+// the capital of Brazil?": the BIPIA e-mails and the tasks put into other
+// documents) are left out: in a brief such a task is the request itself,
+// and a model trained on them, for briefs or for documents alone, took the
+// rules of a brand guide ("Explain what a product does.") and the
+// questions of an FAQ page for injections. They stay in the data for
+// cross-validation and for a team that trains a model of its own.
+func Trainable(r corpus.Example) bool {
+	return !(r.Side == "document" && r.Label == 1 && (strings.HasPrefix(r.Source, "bipia") || strings.HasPrefix(r.Source, "task-in-document")))
 }

@@ -156,35 +156,33 @@ func Calibrate(m *Model, benign []string, fpr, threshold float64) float64 {
 	return cut
 }
 
-// Calibration targets: each model's probability reaches the scanner's
-// default threshold for its side where at most this fraction of the benign
-// development texts of that side score.
+// calibrationFPR is the calibration target: the model's probability
+// reaches 0.5 (the default brief threshold) where at most this fraction of
+// the benign development texts score, unless minShift is stricter.
 const calibrationFPR = 0.01
 
-// ModelFile names the embedded file of the model for side as.
-func ModelFile(as Source) string {
-	if as == Document {
-		return "model-document.bin"
-	}
-	return "model.bin"
-}
+// minShift is the most lenient calibration shift: the raw probability 0.7
+// reads as 0.5. The development texts are easier than brand guides and FAQ
+// pages (on them the cut fell to a raw 0.55 for briefs and 0.3 for
+// documents, which flagged the demo brand guide), so the cut chosen on them
+// is taken only when it is stricter. 0.7 was chosen before on the
+// development split and the hard negatives of
+// guard/inject/testdata/labelled.jsonl.
+const minShift = 0.8472978603872037
 
-// TrainSide trains and calibrates the model of side as from labelled rows
-// (see SplitTraining and Calibrate), as go run ./guard/inject/train does for
-// the embedded models, and returns it with the development rows held out.
-func TrainSide(rows []corpus.Example, as Source, opts TrainOptions) (*Model, []corpus.Example) {
-	train, dev := SplitTraining(rows, as)
+// TrainDefault trains and calibrates a model from labelled rows (see
+// SplitTraining and Calibrate) as go run ./guard/inject/train does for the
+// embedded model, and returns it with the development rows held out.
+func TrainDefault(rows []corpus.Example, opts TrainOptions) (*Model, []corpus.Example) {
+	train, dev := SplitTraining(rows)
 	m := Train(train, opts)
 	var benign []string
 	for _, r := range dev {
-		if r.Label == 0 && (r.Side == "document") == (as == Document) {
+		if r.Label == 0 {
 			benign = append(benign, r.Text)
 		}
 	}
-	threshold := DefaultBriefThreshold
-	if as == Document {
-		threshold = DefaultDocumentThreshold
-	}
-	Calibrate(m, benign, calibrationFPR, threshold)
+	Calibrate(m, benign, calibrationFPR, DefaultBriefThreshold)
+	m.shift = max(m.shift, minShift)
 	return m, dev
 }

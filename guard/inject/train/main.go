@@ -1,14 +1,14 @@
-// Command train rebuilds the embedded injection models, one for briefs and
-// one for documents, from the labelled examples under
-// testdata/injection/train:
+// Command train rebuilds the embedded injection model from the labelled
+// examples under testdata/injection/train:
 //
-//	go run ./guard/inject/train            # writes guard/inject/model.bin and model-document.bin
+//	go run ./guard/inject/train            # writes guard/inject/model.bin
 //	go run ./guard/inject/train -extra my-team.jsonl
+//	go run ./guard/inject/train -cv        # cross-validation by document, writes nothing
 //
 // Rows whose document falls into the development split (see
-// inject.DevSplit) are held out: each model is calibrated on the benign
-// development texts of its side (see inject.Calibrate) and scored on all of
-// them. The same files give the same model files, byte for byte.
+// inject.DevSplit) are held out: the model is calibrated on the benign
+// development texts (see inject.TrainDefault) and scored on all of them.
+// The same files give the same model.bin, byte for byte.
 package main
 
 import (
@@ -28,7 +28,7 @@ import (
 
 func main() {
 	dir := flag.String("data", "testdata/injection/train", "directory of training JSONL files")
-	out := flag.String("out", "guard/inject", "directory to write model.bin and model-document.bin into (empty: write nothing)")
+	out := flag.String("out", "guard/inject/model.bin", "model file to write (empty: write nothing)")
 	var extra multi
 	flag.Var(&extra, "extra", "additional JSONL file of labelled examples (repeatable)")
 	var opts inject.TrainOptions
@@ -65,27 +65,24 @@ func run(dir string, extra []string, out string, opts inject.TrainOptions) error
 	if err != nil {
 		return err
 	}
-	for _, as := range []inject.Source{inject.Brief, inject.Document} {
-		start := time.Now()
-		m, dev := inject.TrainSide(rows, as, opts)
-		b, err := m.MarshalBinary()
-		if err != nil {
-			return err
-		}
-		name := inject.ModelFile(as)
-		if out != "" {
-			if err := os.WriteFile(filepath.Join(out, name), b, 0o644); err != nil {
-				return fmt.Errorf("write model: %w", err)
-			}
-		}
-		fmt.Printf("%s model: %d development rows held out; %s in %s (%d bytes)\n", as, len(dev), name, time.Since(start).Round(time.Millisecond), len(b))
-		report(m, dev)
+	start := time.Now()
+	m, dev := inject.TrainDefault(rows, opts)
+	b, err := m.MarshalBinary()
+	if err != nil {
+		return err
 	}
+	if out != "" {
+		if err := os.WriteFile(out, b, 0o644); err != nil {
+			return fmt.Errorf("write model: %w", err)
+		}
+	}
+	fmt.Printf("trained in %s, %d bytes (written to %q); %d development rows held out:\n", time.Since(start).Round(time.Millisecond), len(b), out, len(dev))
+	report(m, dev)
 	return nil
 }
 
-// crossValidate trains each side's model Folds times, each time without
-// one fold of documents, and reports the held-out scores pooled.
+// crossValidate trains the model Folds times, each time without one fold of
+// documents, and reports the held-out scores pooled.
 func crossValidate(dir string, extra []string, opts inject.TrainOptions) error {
 	files, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
 	if err != nil {
@@ -96,29 +93,25 @@ func crossValidate(dir string, extra []string, opts inject.TrainOptions) error {
 	if err != nil {
 		return err
 	}
-	for _, as := range []inject.Source{inject.Brief, inject.Document} {
-		var scored []scoredRow
-		for f := 0; f < inject.Folds; f++ {
-			var train []inject.TrainExample
-			var held []corpus.Example
-			for _, r := range rows {
-				if !inject.ForModel(r, as) {
-					continue
-				}
-				if inject.Fold(r.Doc) == f {
-					held = append(held, r)
-				} else {
-					train = append(train, inject.TrainExample{Text: r.Text, Label: r.Label})
-				}
-			}
-			m := inject.Train(train, opts)
-			for _, r := range held {
-				scored = append(scored, scoredRow{r, m.Score(r.Text, false).Probability})
+	var scored []scoredRow
+	for f := 0; f < inject.Folds; f++ {
+		var train []inject.TrainExample
+		var held []corpus.Example
+		for _, r := range rows {
+			switch {
+			case inject.Fold(r.Doc) == f:
+				held = append(held, r) // scored even if not trainable
+			case inject.Trainable(r):
+				train = append(train, inject.TrainExample{Text: r.Text, Label: r.Label})
 			}
 		}
-		fmt.Printf("%s model, %d folds:\n", as, inject.Folds)
-		reportScored(scored)
+		m := inject.Train(train, opts)
+		for _, r := range held {
+			scored = append(scored, scoredRow{r, m.Score(r.Text, false).Probability})
+		}
 	}
+	fmt.Printf("%d folds by document, held-out scores pooled:\n", inject.Folds)
+	reportScored(scored)
 	return nil
 }
 
