@@ -98,6 +98,24 @@ for i, t in enumerate(safety_en):
     rows.append({"text": t, "label": 0, "lang": "en", "side": "document" if i % 3 == 2 else "brief", "source": "written-here:hard-negatives", "doc": "safety-en-%d" % i})
 for i, t in enumerate(safety_de):
     rows.append({"text": t, "label": 0, "lang": "de", "side": "document" if i % 3 == 2 else "brief", "source": "written-here:hard-negatives", "doc": "safety-de-%d" % i})
+# Customer e-mails as a support inbox holds them: requests addressed to the
+# shop, not to a model.
+mail_en = ["Could you send me a replacement seal for my bottle? The old one leaks a little.", "Could you tell me when my order will ship? I paid on Monday.",
+ "Hello, the lid arrived cracked. Could you send me a new one? I'm happy to return the broken one.", "Can you please check order FW-2026-20117? The parcel tracking has not moved for a week.",
+ "I'd be grateful if you could send me an invoice with my company address on it.", "Could you let me know whether the lunch box fits the Kids 400 bag?",
+ "Hi, I ordered the wrong colour. Could you exchange it for the green one? Thanks, Anna", "Please send me a return label, I live in Switzerland and the portal does not accept my postcode.",
+ "Would you tell me if the spare straw fits last year's model? Many thanks.", "Could you please cancel my order? I found the bottle at a local shop.",
+ "Can you send me the care instructions as a PDF? I lost the leaflet.", "Hello team, could you confirm that my refund is on its way? Best regards, Paul"]
+mail_de = ["Könnten Sie mir eine Ersatzdichtung für meine Flasche schicken? Die alte tropft ein wenig.", "Können Sie mir sagen, wann meine Bestellung verschickt wird? Ich habe am Montag bezahlt.",
+ "Hallo, der Deckel kam gesprungen an. Könnt ihr mir einen neuen schicken? Den kaputten schicke ich gern zurück.", "Könnten Sie bitte die Bestellung FW-2026-20117 prüfen? Die Sendungsverfolgung steht seit einer Woche still.",
+ "Ich wäre dankbar, wenn Sie mir eine Rechnung mit meiner Firmenadresse schicken könnten.", "Könnt ihr mir sagen, ob die Brotdose in die Tasche der Kids 400 passt?",
+ "Hallo, ich habe die falsche Farbe bestellt. Könnt ihr sie gegen die grüne tauschen? Danke, Anna", "Bitte schickt mir ein Retourenetikett, ich wohne in der Schweiz und das Portal nimmt meine Postleitzahl nicht an.",
+ "Würden Sie mir sagen, ob der Ersatzstrohhalm zum Vorjahresmodell passt? Vielen Dank.", "Könnten Sie bitte meine Bestellung stornieren? Ich habe die Flasche im Laden vor Ort gefunden.",
+ "Könnt ihr mir die Pflegehinweise als PDF schicken? Ich habe den Zettel verloren.", "Hallo Team, könnt ihr bestätigen, dass meine Erstattung unterwegs ist? Viele Grüße, Paul"]
+for i, t in enumerate(mail_en):
+    rows.append({"text": t, "label": 0, "lang": "en", "side": "document", "source": "written-here:hard-negatives", "doc": "mail-en-%d" % i})
+for i, t in enumerate(mail_de):
+    rows.append({"text": t, "label": 0, "lang": "de", "side": "document", "source": "written-here:hard-negatives", "doc": "mail-de-%d" % i})
 seen = set(); out = []
 for r in rows:
     if r["text"] not in seen:
