@@ -69,10 +69,10 @@ for i, t in enumerate(hard_de):
 rr = random.Random(8)
 role_en = ["Act as a senior copywriter and write", "Act as our social media manager and draft", "You are a copywriter for an outdoor brand. Write",
  "As our brand's copywriter, please write", "Take the role of a friendly barista and write", "Imagine you are a product manager and write",
- "Pretend you are a customer writing", "Write, as a seasoned PR writer,", "Play the part of our support team and write", "You are the voice of our shop. Draft"]
+ "Write, as a seasoned PR writer,", "Play the part of our support team and write", "You are the voice of our shop. Draft"]
 role_de = ["Agiere als erfahrene Texterin und schreib", "Handle als unser Social-Media-Team und entwirf", "Du bist Texter für eine Outdoor-Marke. Schreib",
  "Als Texterin unserer Marke: Verfasse", "Schlüpf in die Rolle einer freundlichen Barista und schreib", "Stell dir vor, du bist Produktmanagerin, und schreib",
- "Tu so, als wärst du ein Kunde, und schreib", "Schreib als erfahrener PR-Profi", "Übernimm die Rolle unseres Kundenservice und formuliere", "Du bist die Stimme unseres Shops. Entwirf"]
+ "Schreib als erfahrener PR-Profi", "Übernimm die Rolle unseres Kundenservice und formuliere", "Du bist die Stimme unseres Shops. Entwirf"]
 for i in range(80):
     a = rr.choice(art_en).format(p=rr.choice(prod_en))
     add("%s %s.%s" % (rr.choice(role_en), a, rr.choice(cons_en)), "en", "brief", 1000 + i)
