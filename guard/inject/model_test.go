@@ -164,7 +164,7 @@ func TestTrainable(t *testing.T) {
 		{corpus.Example{Label: 1, Side: "brief", Source: "deepset-train"}, true},
 		{corpus.Example{Label: 1, Side: "document", Source: "written-here:document"}, true},
 		{corpus.Example{Label: 0, Side: "document", Source: "bipia-email"}, true},
-		{corpus.Example{Label: 1, Side: "document", Source: "bipia-email"}, false},
+		{corpus.Example{Label: 1, Side: "document", Source: "bipia-email"}, true},
 		{corpus.Example{Label: 1, Side: "document", Source: "task-in-document:self-instruct"}, false},
 		{corpus.Example{Label: 1, Side: "document", Source: "cyberseceval:indirect_reference"}, true},
 	}

@@ -39,14 +39,14 @@ func SplitTraining(rows []corpus.Example) (train []TrainExample, dev []corpus.Ex
 	return train, dev
 }
 
-// Trainable reports whether a row trains the embedded model. Documents
-// whose injection is a plain task ("Write a poem about the sea.", "What is
-// the capital of Brazil?": the BIPIA e-mails and the tasks put into other
-// documents) are left out: in a brief such a task is the request itself,
-// and a model trained on them, for briefs or for documents alone, took the
-// rules of a brand guide ("Explain what a product does.") and the
-// questions of an FAQ page for injections. They stay in the data for
+// Trainable reports whether a row trains the embedded model. Plain tasks
+// put into other documents by this project ("Write a poem about the sea."
+// inside an FAQ page) are left out: a model trained on them took the rules
+// of a brand guide ("Explain what a product does.") and the questions of
+// an FAQ page for injections. BIPIA's e-mails with their training attacks
+// do train it: without them the model catches almost none of the tasks
+// slipped into an e-mail. The left-out rows stay in the data for
 // cross-validation and for a team that trains a model of its own.
 func Trainable(r corpus.Example) bool {
-	return !(r.Side == "document" && r.Label == 1 && (strings.HasPrefix(r.Source, "bipia") || strings.HasPrefix(r.Source, "task-in-document")))
+	return !(r.Side == "document" && r.Label == 1 && strings.HasPrefix(r.Source, "task-in-document"))
 }
