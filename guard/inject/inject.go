@@ -84,8 +84,8 @@ type InjectionOptions struct {
 	// Model scores the wording of the text; nil means the model embedded in
 	// the binary (DefaultModel).
 	Model *Model
-	// DocumentModel, if set, scores documents in place of Model (for a
-	// team that trains a model on its own documents).
+	// DocumentModel scores documents; nil means the embedded document
+	// model (DefaultDocumentModel), or Model when Model is set.
 	DocumentModel *Model
 	// RulesOnly leaves the model out, so that only the hand-written rules
 	// decide (for comparison in bench/guard).
@@ -151,11 +151,14 @@ func NewInjectionScanner(opts InjectionOptions) *InjectionScanner {
 		}
 		pc.Sets[set.name] = alts
 	}
+	if opts.DocumentModel == nil && !opts.RulesOnly {
+		opts.DocumentModel = opts.Model
+		if opts.Model == nil {
+			opts.DocumentModel = defaultDocumentModel()
+		}
+	}
 	if opts.Model == nil && !opts.RulesOnly {
 		opts.Model = defaultModel()
-	}
-	if opts.DocumentModel == nil {
-		opts.DocumentModel = opts.Model
 	}
 	s := &InjectionScanner{opts: opts}
 	var pats []*pattern.Pattern

@@ -25,6 +25,12 @@ import (
 //go:embed model.bin
 var modelBin []byte
 
+// The document model is trained the same way with the injections slipped
+// into e-mails added (see Trainable).
+//
+//go:embed model-document.bin
+var documentModelBin []byte
+
 // Model scores how much a text reads like a prompt injection.
 type Model struct {
 	bits    uint
@@ -42,6 +48,19 @@ const modelMagic = "KXINJ2\n"
 func DefaultModel() *Model { return defaultModel() }
 
 var defaultModel = sync.OnceValue(func() *Model { return mustModel(modelBin) })
+
+// DefaultDocumentModel returns the embedded model for documents.
+func DefaultDocumentModel() *Model { return defaultDocumentModel() }
+
+var defaultDocumentModel = sync.OnceValue(func() *Model { return mustModel(documentModelBin) })
+
+// ModelFile names the embedded model file of side.
+func ModelFile(side Source) string {
+	if side == Document {
+		return "model-document.bin"
+	}
+	return "model.bin"
+}
 
 func mustModel(b []byte) *Model {
 	m, err := UnmarshalModel(b)

@@ -25,20 +25,25 @@ func TestModelReproducible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, _ := inject.TrainDefault(rows, inject.TrainOptions{})
-	got, err := m.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
+	total := 0
+	for _, side := range []inject.Source{inject.Brief, inject.Document} {
+		m, _ := inject.TrainDefault(rows, side, inject.TrainOptions{})
+		got, err := m.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := inject.ModelFile(side)
+		want, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("retrained %s model (%d bytes) differs from %s (%d bytes); run go run ./guard/inject/train and commit it", side, len(got), name, len(want))
+		}
+		total += len(want)
 	}
-	want, err := os.ReadFile("model.bin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("retrained model (%d bytes) differs from model.bin (%d bytes); run go run ./guard/inject/train and commit model.bin", len(got), len(want))
-	}
-	if len(want) > 5<<20 {
-		t.Errorf("model.bin is %d bytes; want at most 5 MiB", len(want))
+	if total > 5<<20 {
+		t.Errorf("the models take %d bytes; want at most 5 MiB", total)
 	}
 }
 
@@ -164,13 +169,18 @@ func TestTrainable(t *testing.T) {
 		{corpus.Example{Label: 1, Side: "brief", Source: "deepset-train"}, true},
 		{corpus.Example{Label: 1, Side: "document", Source: "written-here:document"}, true},
 		{corpus.Example{Label: 0, Side: "document", Source: "bipia-email"}, true},
-		{corpus.Example{Label: 1, Side: "document", Source: "bipia-email"}, true},
+		{corpus.Example{Label: 1, Side: "document", Source: "bipia-email"}, false},
 		{corpus.Example{Label: 1, Side: "document", Source: "task-in-document:self-instruct"}, false},
 		{corpus.Example{Label: 1, Side: "document", Source: "cyberseceval:indirect_reference"}, true},
 	}
 	for _, tc := range tests {
-		if got := inject.Trainable(tc.row); got != tc.want {
-			t.Errorf("Trainable(%+v) = %v; want %v", tc.row, got, tc.want)
+		if got := inject.Trainable(tc.row, inject.Brief); got != tc.want {
+			t.Errorf("Trainable(%+v, brief) = %v; want %v", tc.row, got, tc.want)
+		}
+		// The document model learns from BIPIA's attacks too.
+		wantDoc := tc.want || tc.row.Source == "bipia-email"
+		if got := inject.Trainable(tc.row, inject.Document); got != wantDoc {
+			t.Errorf("Trainable(%+v, document) = %v; want %v", tc.row, got, wantDoc)
 		}
 	}
 }

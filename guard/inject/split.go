@@ -24,10 +24,11 @@ func Fold(doc string) int {
 }
 
 // SplitTraining turns training rows into the training examples and the
-// development rows held out of them, leaving out the rows Trainable refuses.
-func SplitTraining(rows []corpus.Example) (train []TrainExample, dev []corpus.Example) {
+// development rows held out of them, for the model of one side (see
+// Trainable).
+func SplitTraining(rows []corpus.Example, side Source) (train []TrainExample, dev []corpus.Example) {
 	for _, r := range rows {
-		if !Trainable(r) {
+		if !Trainable(r, side) {
 			continue
 		}
 		if DevSplit(r.Doc) {
@@ -39,14 +40,21 @@ func SplitTraining(rows []corpus.Example) (train []TrainExample, dev []corpus.Ex
 	return train, dev
 }
 
-// Trainable reports whether a row trains the embedded model. Plain tasks
-// put into other documents by this project ("Write a poem about the sea."
-// inside an FAQ page) are left out: a model trained on them took the rules
-// of a brand guide ("Explain what a product does.") and the questions of
-// an FAQ page for injections. BIPIA's e-mails with their training attacks
-// do train it: without them the model catches almost none of the tasks
-// slipped into an e-mail. The left-out rows stay in the data for
-// cross-validation and for a team that trains a model of its own.
-func Trainable(r corpus.Example) bool {
-	return !(r.Side == "document" && r.Label == 1 && strings.HasPrefix(r.Source, "task-in-document"))
+// Trainable reports whether a row trains the embedded model of side.
+// Plain tasks put into FAQ pages by this project ("Write a poem about the
+// sea.") train neither: a model trained on them took the questions of an
+// FAQ page and a customer's requests for injections. BIPIA's e-mails with
+// the tasks slipped into them train the document model only: without them
+// it catches almost none of those, and in the brief model they taught that
+// a German "Vergiss …" brief is ordinary (the eval suite's direct German
+// attacks passed). Left-out rows stay in the data for cross-validation and
+// for a team that trains a model of its own.
+func Trainable(r corpus.Example, side Source) bool {
+	if r.Side == "document" && r.Label == 1 && strings.HasPrefix(r.Source, "task-in-document") {
+		return false
+	}
+	if side == Brief && r.Side == "document" && r.Label == 1 && strings.HasPrefix(r.Source, "bipia") {
+		return false
+	}
+	return true
 }

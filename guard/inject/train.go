@@ -170,11 +170,12 @@ const calibrationFPR = 0.01
 // guard/inject/testdata/labelled.jsonl.
 const minShift = 0.8472978603872037
 
-// TrainDefault trains and calibrates a model from labelled rows (see
-// SplitTraining and Calibrate) as go run ./guard/inject/train does for the
-// embedded model, and returns it with the development rows held out.
-func TrainDefault(rows []corpus.Example, opts TrainOptions) (*Model, []corpus.Example) {
-	train, dev := SplitTraining(rows)
+// TrainDefault trains and calibrates the model of one side from labelled
+// rows (see SplitTraining and Calibrate) as go run ./guard/inject/train
+// does for the embedded models, and returns it with the development rows
+// held out.
+func TrainDefault(rows []corpus.Example, side Source, opts TrainOptions) (*Model, []corpus.Example) {
+	train, dev := SplitTraining(rows, side)
 	m := Train(train, opts)
 	var benign []string
 	for _, r := range dev {

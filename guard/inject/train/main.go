@@ -1,14 +1,15 @@
-// Command train rebuilds the embedded injection model from the labelled
-// examples under testdata/injection/train:
+// Command train rebuilds the embedded injection models, one for briefs and
+// one for documents (see inject.Trainable), from the labelled examples
+// under testdata/injection/train:
 //
-//	go run ./guard/inject/train            # writes guard/inject/model.bin
-//	go run ./guard/inject/train -extra my-team.jsonl
+//	go run ./guard/inject/train            # writes guard/inject/model.bin and model-document.bin
+//	go run ./guard/inject/train -extra my-team.jsonl -out /tmp
 //	go run ./guard/inject/train -cv        # cross-validation by document, writes nothing
 //
 // Rows whose document falls into the development split (see
-// inject.DevSplit) are held out: the model is calibrated on the benign
+// inject.DevSplit) are held out: each model is calibrated on the benign
 // development texts (see inject.TrainDefault) and scored on all of them.
-// The same files give the same model.bin, byte for byte.
+// The same files give the same model files, byte for byte.
 package main
 
 import (
@@ -28,7 +29,7 @@ import (
 
 func main() {
 	dir := flag.String("data", "testdata/injection/train", "directory of training JSONL files")
-	out := flag.String("out", "guard/inject/model.bin", "model file to write (empty: write nothing)")
+	out := flag.String("out", "guard/inject", "directory to write model.bin and model-document.bin into (empty: write nothing)")
 	var extra multi
 	flag.Var(&extra, "extra", "additional JSONL file of labelled examples (repeatable)")
 	var opts inject.TrainOptions
@@ -65,19 +66,23 @@ func run(dir string, extra []string, out string, opts inject.TrainOptions) error
 	if err != nil {
 		return err
 	}
-	start := time.Now()
-	m, dev := inject.TrainDefault(rows, opts)
-	b, err := m.MarshalBinary()
-	if err != nil {
-		return err
-	}
-	if out != "" {
-		if err := os.WriteFile(out, b, 0o644); err != nil {
-			return fmt.Errorf("write model: %w", err)
+	for _, side := range []inject.Source{inject.Brief, inject.Document} {
+		start := time.Now()
+		m, dev := inject.TrainDefault(rows, side, opts)
+		b, err := m.MarshalBinary()
+		if err != nil {
+			return err
 		}
+		name := inject.ModelFile(side)
+		if out != "" {
+			name = filepath.Join(out, name)
+			if err := os.WriteFile(name, b, 0o644); err != nil {
+				return fmt.Errorf("write model: %w", err)
+			}
+		}
+		fmt.Printf("%s model trained in %s, %d bytes (%s); %d development rows held out:\n", side, time.Since(start).Round(time.Millisecond), len(b), name, len(dev))
+		report(m, dev)
 	}
-	fmt.Printf("trained in %s, %d bytes (written to %q); %d development rows held out:\n", time.Since(start).Round(time.Millisecond), len(b), out, len(dev))
-	report(m, dev)
 	return nil
 }
 
@@ -93,25 +98,27 @@ func crossValidate(dir string, extra []string, opts inject.TrainOptions) error {
 	if err != nil {
 		return err
 	}
-	var scored []scoredRow
-	for f := 0; f < inject.Folds; f++ {
-		var train []inject.TrainExample
-		var held []corpus.Example
-		for _, r := range rows {
-			switch {
-			case inject.Fold(r.Doc) == f:
-				held = append(held, r) // scored even if not trainable
-			case inject.Trainable(r):
-				train = append(train, inject.TrainExample{Text: r.Text, Label: r.Label})
+	for _, side := range []inject.Source{inject.Brief, inject.Document} {
+		var scored []scoredRow
+		for f := 0; f < inject.Folds; f++ {
+			var train []inject.TrainExample
+			var held []corpus.Example
+			for _, r := range rows {
+				switch {
+				case inject.Fold(r.Doc) == f:
+					held = append(held, r) // scored even if not trainable
+				case inject.Trainable(r, side):
+					train = append(train, inject.TrainExample{Text: r.Text, Label: r.Label})
+				}
+			}
+			m := inject.Train(train, opts)
+			for _, r := range held {
+				scored = append(scored, scoredRow{r, m.Score(r.Text, false).Probability})
 			}
 		}
-		m := inject.Train(train, opts)
-		for _, r := range held {
-			scored = append(scored, scoredRow{r, m.Score(r.Text, false).Probability})
-		}
+		fmt.Printf("%s model, %d folds by document, held-out scores pooled:\n", side, inject.Folds)
+		reportScored(scored)
 	}
-	fmt.Printf("%d folds by document, held-out scores pooled:\n", inject.Folds)
-	reportScored(scored)
 	return nil
 }
 
