@@ -266,6 +266,16 @@ func common(w string) bool {
 	return false
 }
 
+// commonLen reports whether a word of n bytes can be one of the words
+// common knows.
+func commonLen(n int) bool {
+	switch n {
+	case 2, 3, 4, 5, 6, 8, 12:
+		return true
+	}
+	return false
+}
+
 // commonWords counts frequent German and English words in folded text, as
 // it stands and read in rot13.
 func commonWords(s string) (plain, rotated int) {
@@ -279,7 +289,7 @@ func commonWords(s string) (plain, rotated int) {
 		for j < len(s) && 'a' <= s[j] && s[j] <= 'z' {
 			j++
 		}
-		if w := s[i:j]; len(w) <= len(buf) {
+		if w := s[i:j]; commonLen(len(w)) {
 			if common(w) {
 				plain++
 			}

@@ -84,6 +84,9 @@ type InjectionOptions struct {
 	// Model scores the wording of the text; nil means the model embedded in
 	// the binary (DefaultModel).
 	Model *Model
+	// DocumentModel scores documents; nil means the embedded document
+	// model (DefaultDocumentModel), or Model when Model is set.
+	DocumentModel *Model
 	// RulesOnly leaves the model out, so that only the hand-written rules
 	// decide (for comparison in bench/guard).
 	RulesOnly bool
@@ -148,6 +151,12 @@ func NewInjectionScanner(opts InjectionOptions) *InjectionScanner {
 		}
 		pc.Sets[set.name] = alts
 	}
+	if opts.DocumentModel == nil && !opts.RulesOnly {
+		opts.DocumentModel = opts.Model
+		if opts.Model == nil {
+			opts.DocumentModel = defaultDocumentModel()
+		}
+	}
 	if opts.Model == nil && !opts.RulesOnly {
 		opts.Model = defaultModel()
 	}
@@ -191,7 +200,11 @@ func (s *InjectionScanner) Scan(text string, as Source) InjectionResult {
 	if s.opts.RulesOnly {
 		return res
 	}
-	ms := s.opts.Model.score(text, ft.Text, true)
+	model := s.opts.Model
+	if as == Document {
+		model = s.opts.DocumentModel
+	}
+	ms := model.score(text, ft.Text, true)
 	res.ModelScore = math.Round(ms.Probability*1000) / 1000
 	if res.ModelScore > res.RuleScore {
 		res.Score = res.ModelScore

@@ -16,36 +16,59 @@ import (
 	"kontext/guard/internal/textnorm"
 )
 
-// The model is a logistic regression over hashed word unigrams, word bigrams
-// and character 3- and 4-grams of the deobfuscated text. Its weights are
-// trained by go run ./guard/inject/train from testdata/injection/train and
-// embedded here; TestModelReproducible retrains and compares bytes.
+// The model is a logistic regression over hashed word unigrams, word
+// bigrams and character 3- and 4-grams of the deobfuscated text. Its weights
+// and calibration are trained by go run ./guard/inject/train from
+// testdata/injection/train and embedded here; TestModelReproducible retrains
+// and compares bytes.
 //
 //go:embed model.bin
 var modelBin []byte
+
+// The document model is trained the same way with the injections slipped
+// into e-mails added (see Trainable).
+//
+//go:embed model-document.bin
+var documentModelBin []byte
 
 // Model scores how much a text reads like a prompt injection.
 type Model struct {
 	bits    uint
 	scale   float32
 	bias    float32
+	shift   float32 // calibration: subtracted from the log-odds
 	weights []int16
 }
 
 // modelMagic opens a serialised model; the version follows.
-const modelMagic = "KXINJ1\n"
+const modelMagic = "KXINJ2\n"
 
 // DefaultModel returns the model embedded in the binary. It panics only if
 // the embedded file is corrupt, which tests rule out.
 func DefaultModel() *Model { return defaultModel() }
 
-var defaultModel = sync.OnceValue(func() *Model {
-	m, err := UnmarshalModel(modelBin)
+var defaultModel = sync.OnceValue(func() *Model { return mustModel(modelBin) })
+
+// DefaultDocumentModel returns the embedded model for documents.
+func DefaultDocumentModel() *Model { return defaultDocumentModel() }
+
+var defaultDocumentModel = sync.OnceValue(func() *Model { return mustModel(documentModelBin) })
+
+// ModelFile names the embedded model file of side.
+func ModelFile(side Source) string {
+	if side == Document {
+		return "model-document.bin"
+	}
+	return "model.bin"
+}
+
+func mustModel(b []byte) *Model {
+	m, err := UnmarshalModel(b)
 	if err != nil {
 		panic(fmt.Sprintf("guard: embedded injection model: %v", err))
 	}
 	return m
-})
+}
 
 // UnmarshalModel reads a model written by Model.MarshalBinary.
 func UnmarshalModel(b []byte) (*Model, error) {
@@ -53,12 +76,13 @@ func UnmarshalModel(b []byte) (*Model, error) {
 		return nil, errors.New("inject: not a model file")
 	}
 	b = b[len(modelMagic):]
-	if len(b) < 12 {
+	if len(b) < 16 {
 		return nil, errors.New("inject: truncated model header")
 	}
 	bits := uint(binary.LittleEndian.Uint32(b))
-	m := &Model{bits: bits, scale: math.Float32frombits(binary.LittleEndian.Uint32(b[4:])), bias: math.Float32frombits(binary.LittleEndian.Uint32(b[8:]))}
-	b = b[12:]
+	f := func(i int) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b[i:])) }
+	m := &Model{bits: bits, scale: f(4), bias: f(8), shift: f(12)}
+	b = b[16:]
 	if bits < 8 || bits > 24 || len(b) != 2<<bits {
 		return nil, fmt.Errorf("inject: model with %d bits has %d weight bytes", bits, len(b))
 	}
@@ -69,14 +93,15 @@ func UnmarshalModel(b []byte) (*Model, error) {
 	return m, nil
 }
 
-// MarshalBinary writes the model: magic, bits, scale, bias, then the int16
-// weights, little-endian.
+// MarshalBinary writes the model: magic, bits, scale, bias, calibration
+// shift, then the int16 weights, little-endian.
 func (m *Model) MarshalBinary() ([]byte, error) {
-	out := make([]byte, 0, len(modelMagic)+12+2*len(m.weights))
+	out := make([]byte, 0, len(modelMagic)+16+2*len(m.weights))
 	out = append(out, modelMagic...)
 	out = binary.LittleEndian.AppendUint32(out, uint32(m.bits))
 	out = binary.LittleEndian.AppendUint32(out, math.Float32bits(m.scale))
 	out = binary.LittleEndian.AppendUint32(out, math.Float32bits(m.bias))
+	out = binary.LittleEndian.AppendUint32(out, math.Float32bits(m.shift))
 	for _, w := range m.weights {
 		out = binary.LittleEndian.AppendUint16(out, uint16(w))
 	}
@@ -105,8 +130,13 @@ type sentence struct {
 // sentences cuts s into sentences and hashes their features into buckets
 // of bits bits; buf is reused for the indexes.
 func sentences(s string, bits uint, buf []uint32) ([]sentence, []uint32) {
+	return appendSentences(nil, s, bits, buf)
+}
+
+// appendSentences is sentences appending to out.
+func appendSentences(out []sentence, s string, bits uint, buf []uint32) ([]sentence, []uint32) {
 	mask := uint32(1)<<bits - 1
-	var out []sentence
+	out = out[:0]
 	buf = buf[:0]
 	start := 0
 	emit := func(end int) {
@@ -143,67 +173,67 @@ func sentences(s string, bits uint, buf []uint32) ([]sentence, []uint32) {
 func hashSpan(s string, mask uint32, out []uint32) []uint32 {
 	prev := uint32(0)
 	havePrev := false
+	var codes [maxGramWord + 2]uint32 // " w " as rune codes, for the character n-grams
 	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
+		r, n := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(s[i:])
+		}
 		if !wordRune(r) {
 			i += n
 			continue
 		}
+		// one pass over the word: its hash and its rune codes
 		j := i
 		runes := 0
+		hw := uint32(fnvOffset ^ 'w')
+		codes[0] = ' '
 		for j < len(s) {
-			r, n := utf8.DecodeRuneInString(s[j:])
+			r, n := rune(s[j]), 1
+			if r >= utf8.RuneSelf {
+				r, n = utf8.DecodeRuneInString(s[j:])
+			}
 			if !wordRune(r) {
 				break
 			}
-			j += n
+			for b := j; b < j+n; b++ {
+				hw = (hw ^ uint32(s[b])) * fnvPrime
+			}
 			runes++
+			if runes <= maxGramWord {
+				codes[runes] = uint32(r)
+			}
+			j += n
 		}
-		w := s[i:j]
-		hw := hashString(fnvOffset^'w', w)
 		out = append(out, hw&mask)
 		if havePrev {
 			out = append(out, mix(prev, hw)&mask)
 		}
 		prev, havePrev = hw, true
-		if runes >= 3 && runes <= 38 {
-			out = charGramHashes(w, mask, out)
+		if runes >= 3 && runes <= maxGramWord {
+			codes[runes+1] = ' '
+			out = charGramHashes(codes[:runes+2], mask, out)
 		}
 		i = j
 	}
 	return out
 }
 
-// charGramHashes appends the 3- and 4-grams of " w ".
-func charGramHashes(w string, mask uint32, out []uint32) []uint32 {
-	var offs [42]int // rune starts of " w " and its end
-	n := 0
-	offs[n] = -1 // the leading space
-	n++
-	for i := range w {
-		offs[n] = i
-		n++
-	}
-	offs[n] = len(w) // the trailing space
-	n++
-	// rune k of " w " spans offs[k]..offs[k+1] (with -1 and len(w) as the spaces)
-	for k := 0; k+3 <= n; k++ {
-		h := uint32(fnvOffset ^ 'c')
-		for e := k; e < n && e < k+charGrams; e++ {
-			if offs[e] < 0 || offs[e] == len(w) {
-				h = (h ^ ' ') * fnvPrime
-			} else {
-				end := len(w)
-				if e+1 < n && offs[e+1] >= 0 {
-					end = offs[e+1]
-				}
-				for b := offs[e]; b < end; b++ {
-					h = (h ^ uint32(w[b])) * fnvPrime
-				}
-			}
-			if e-k+1 >= 3 {
-				out = append(out, h&mask)
-			}
+// maxGramWord is the longest word (in runes) whose character n-grams are
+// taken; longer runs are codes or hashes, not words.
+const maxGramWord = 38
+
+// charGramHashes appends the 3- and 4-grams of " w ", given as rune codes.
+func charGramHashes(codes []uint32, mask uint32, out []uint32) []uint32 {
+	for k := 0; k+3 <= len(codes); k++ {
+		h := uint32(fnvOffset^'c') ^ codes[k]
+		h *= fnvPrime
+		h = (h ^ codes[k+1]) * fnvPrime
+		h = (h ^ codes[k+2]) * fnvPrime
+		out = append(out, h&mask)
+		if charGrams >= 4 && k+4 <= len(codes) {
+			h = (h ^ codes[k+3]) * fnvPrime
+			out = append(out, h&mask)
 		}
 	}
 	return out
@@ -224,13 +254,12 @@ func hashString(h uint32, s string) uint32 {
 }
 
 func mix(a, b uint32) uint32 {
-	h := uint32(fnvOffset ^ 'b')
-	for _, x := range [2]uint32{a, b} {
-		for k := 0; k < 4; k++ {
-			h = (h ^ (x >> (8 * k) & 0xff)) * fnvPrime
-		}
-	}
-	return h
+	// two multiply-xorshift rounds: the high bits of each word's hash reach
+	// the low bits that pick the bucket
+	h := (uint32(fnvOffset^'b') ^ a) * fnvPrime
+	h ^= h >> 16
+	h = (h ^ b) * fnvPrime
+	return h ^ h>>16
 }
 
 // charGrams is the longest character n-gram taken (from 3). 4 scores as
@@ -246,14 +275,6 @@ type ModelScore struct {
 	Features []string
 }
 
-// calibration shifts the model's log-odds so that a probability of 0.5
-// means what the scanner's default brief threshold means for the rules: the
-// raw output 0.7 (log-odds 0.847) maps to 0.5. The cut was chosen on the
-// development split of the training data (raw 0.7: TPR 0.89, FPR 0.003) and on
-// the hard negatives of guard/inject/testdata/labelled.jsonl (FPR 0.011;
-// 0.65 would flag 6.7% of them), never on a test split.
-const calibration = 0.8472978603872037
-
 // Long texts are scored window by window, so that one injected sentence is
 // not drowned out by pages of ordinary text: every sentence is a window,
 // and so is every run of sentences from it that reaches windowSize bytes.
@@ -266,11 +287,14 @@ const (
 type window struct{ from, to int }
 
 // windowsOf lists the windows of a text of n bytes cut into sents.
-func windowsOf(sents []sentence, n int) []window {
+func windowsOf(sents []sentence, n int) []window { return appendWindows(nil, sents, n) }
+
+// appendWindows is windowsOf appending to out.
+func appendWindows(out []window, sents []sentence, n int) []window {
+	out = out[:0]
 	if n <= shortText || len(sents) <= 1 {
-		return []window{{0, len(sents)}}
+		return append(out, window{0, len(sents)})
 	}
-	var out []window
 	for k := range sents {
 		out = append(out, window{k, k + 1})
 		e := k + 1
@@ -284,7 +308,16 @@ func windowsOf(sents []sentence, n int) []window {
 	return out
 }
 
-var bufPool = sync.Pool{New: func() any { b := make([]uint32, 0, 4096); return &b }}
+// scratch is the memory one scoring reuses from the last.
+type scratch struct {
+	idx    []uint32
+	sents  []sentence
+	sums   []float64
+	counts []int
+	wins   []window
+}
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{idx: make([]uint32, 0, 4096)} }}
 
 // Score returns the highest probability over the readings of text (see
 // variants) and its windows, with the top features when reasons is true and
@@ -293,27 +326,47 @@ func (m *Model) Score(text string, reasons bool) ModelScore {
 	return m.score(text, textnorm.Fold(text).Text, reasons)
 }
 
+// logOdds is the highest raw log-odds over the readings and windows of text.
+func (m *Model) logOdds(text string) float64 {
+	g, _ := m.best(text, textnorm.Fold(text).Text)
+	return g
+}
+
 // score is Score given the text folded by textnorm.Fold.
 func (m *Model) score(text, folded string, reasons bool) ModelScore {
+	best, bestText := m.best(text, folded)
+	res := ModelScore{Probability: sigmoid(best - float64(m.shift))}
+	if reasons && bestText != "" && res.Probability >= 0.5 {
+		res.Features = m.topFeatures(bestText, 5)
+	}
+	return res
+}
+
+// best returns the highest log-odds over the readings and windows of text
+// and the window that has it.
+func (m *Model) best(text, folded string) (float64, string) {
 	best := math.Inf(-1)
 	bestText := ""
-	bp := bufPool.Get().(*[]uint32)
-	buf := *bp
-	defer func() { *bp = buf; bufPool.Put(bp) }()
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
 	for _, s := range variants(text, folded) {
-		var sents []sentence
-		sents, buf = sentences(s, m.bits, buf)
-		sums := make([]float64, len(sents)+1)
-		counts := make([]int, len(sents)+1)
+		sc.sents, sc.idx = appendSentences(sc.sents, s, m.bits, sc.idx)
+		sents := sc.sents
+		sc.sums = slices.Grow(sc.sums[:0], len(sents)+1)[:len(sents)+1]
+		sc.counts = slices.Grow(sc.counts[:0], len(sents)+1)[:len(sents)+1]
+		sums, counts := sc.sums, sc.counts
+		sums[0], counts[0] = 0, 0
 		for i, st := range sents {
-			t := 0.0
+			t := int64(0) // exact, as the float64 sum of int16 was
+			w := m.weights
 			for _, j := range st.idx {
-				t += float64(m.weights[j])
+				t += int64(w[j&uint32(len(w)-1)])
 			}
-			sums[i+1] = sums[i] + t
+			sums[i+1] = sums[i] + float64(t)
 			counts[i+1] = counts[i] + len(st.idx)
 		}
-		for _, w := range windowsOf(sents, len(s)) {
+		sc.wins = appendWindows(sc.wins, sents, len(s))
+		for _, w := range sc.wins {
 			c := counts[w.to] - counts[w.from]
 			if c == 0 {
 				continue
@@ -328,11 +381,7 @@ func (m *Model) score(text, folded string, reasons bool) ModelScore {
 	if math.IsInf(best, -1) {
 		best = float64(m.bias)
 	}
-	res := ModelScore{Probability: sigmoid(best - calibration)}
-	if reasons && bestText != "" && res.Probability >= 0.5 {
-		res.Features = m.topFeatures(bestText, 5)
-	}
-	return res
+	return best, bestText
 }
 
 // topFeatures names the words and word pairs of s with the largest

@@ -3,7 +3,9 @@ package inject
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 
+	"kontext/guard/inject/corpus"
 	"kontext/guard/internal/textnorm"
 )
 
@@ -130,4 +132,58 @@ func Train(examples []TrainExample, opts TrainOptions) *Model {
 		m.weights[i] = int16(math.Round(x / float64(m.scale)))
 	}
 	return m
+}
+
+// Calibrate sets the model's calibration shift from held-out benign texts:
+// the probability reaches threshold exactly where the raw score passes all
+// but a fraction fpr of them, so that a scanner at that threshold flags at
+// most fpr of texts like them (on the texts given; a smaller sample makes
+// the cut coarser). It returns the raw score of the cut.
+func Calibrate(m *Model, benign []string, fpr, threshold float64) float64 {
+	m.shift = 0
+	scores := make([]float64, 0, len(benign))
+	for _, t := range benign {
+		scores = append(scores, m.logOdds(t))
+	}
+	if len(scores) == 0 {
+		return 0
+	}
+	slices.Sort(scores)
+	slices.Reverse(scores)
+	k := int(fpr * float64(len(scores))) // benign texts allowed at or above the cut
+	cut := scores[min(k, len(scores)-1)] + 1e-6
+	m.shift = float32(cut - math.Log(threshold/(1-threshold)))
+	return cut
+}
+
+// calibrationFPR is the calibration target: the model's probability
+// reaches 0.5 (the default brief threshold) where at most this fraction of
+// the benign development texts score, unless minShift is stricter.
+const calibrationFPR = 0.01
+
+// minShift is the most lenient calibration shift: the raw probability 0.7
+// reads as 0.5. The development texts are easier than brand guides and FAQ
+// pages (on them the cut fell to a raw 0.55 for briefs and 0.3 for
+// documents, which flagged the demo brand guide), so the cut chosen on them
+// is taken only when it is stricter. 0.7 was chosen before on the
+// development split and the hard negatives of
+// guard/inject/testdata/labelled.jsonl.
+const minShift = 0.8472978603872037
+
+// TrainDefault trains and calibrates the model of one side from labelled
+// rows (see SplitTraining and Calibrate) as go run ./guard/inject/train
+// does for the embedded models, and returns it with the development rows
+// held out.
+func TrainDefault(rows []corpus.Example, side Source, opts TrainOptions) (*Model, []corpus.Example) {
+	train, dev := SplitTraining(rows, side)
+	m := Train(train, opts)
+	var benign []string
+	for _, r := range dev {
+		if r.Label == 0 {
+			benign = append(benign, r.Text)
+		}
+	}
+	Calibrate(m, benign, calibrationFPR, DefaultBriefThreshold)
+	m.shift = max(m.shift, minShift)
+	return m, dev
 }

@@ -63,6 +63,59 @@ for i, t in enumerate(hard_en):
     rows.append({"text": t, "label": 0, "lang": "en", "side": "document" if i % 2 else "brief", "source": "written-here:hard-negatives", "doc": "hard-en-%d" % i})
 for i, t in enumerate(hard_de):
     rows.append({"text": t, "label": 0, "lang": "de", "side": "document" if i % 2 else "brief", "source": "written-here:hard-negatives", "doc": "hard-de-%d" % i})
+# Briefs that give the writer a role: ordinary for a copywriting request,
+# unlike a role that replaces the model's rules. Their own generator, so
+# that the rows above stay as they were.
+rr = random.Random(8)
+role_en = ["Act as a senior copywriter and write", "Act as our social media manager and draft", "You are a copywriter for an outdoor brand. Write",
+ "As our brand's copywriter, please write", "Take the role of a friendly barista and write", "Imagine you are a product manager and write",
+ "Write, as a seasoned PR writer,", "Play the part of our support team and write", "You are the voice of our shop. Draft"]
+role_de = ["Agiere als erfahrene Texterin und schreib", "Handle als unser Social-Media-Team und entwirf", "Du bist Texter für eine Outdoor-Marke. Schreib",
+ "Als Texterin unserer Marke: Verfasse", "Schlüpf in die Rolle einer freundlichen Barista und schreib", "Stell dir vor, du bist Produktmanagerin, und schreib",
+ "Schreib als erfahrener PR-Profi", "Übernimm die Rolle unseres Kundenservice und formuliere", "Du bist die Stimme unseres Shops. Entwirf"]
+for i in range(80):
+    a = rr.choice(art_en).format(p=rr.choice(prod_en))
+    add("%s %s.%s" % (rr.choice(role_en), a, rr.choice(cons_en)), "en", "brief", 1000 + i)
+    a = rr.choice(art_de).format(p=rr.choice(prod_de))
+    add("%s %s.%s" % (rr.choice(role_de), a, rr.choice(cons_de)), "de", "brief", 1000 + i)
+# Account-safety advice and "ignore the old ..." notes as they appear in
+# briefs and help texts: ordinary, although attacks use the same words.
+safety_en = ["Do not give your password to anyone who calls you.", "Choose a strong password and keep it to yourself.",
+ "Write a help text on how to reset a forgotten password.", "Reset your password with the link we sent; it expires after one hour.",
+ "Our staff will never ask you for your PIN or password.", "Write a FAQ entry: what to do if someone asks for your login code.",
+ "Keep your secret recovery key offline and never type it into a chat.", "Remind customers not to share their one-time code with anyone.",
+ "Ignore the earlier size chart; the corrected one is attached. Write the product text.", "Ignore the previous price list, it had an error; use the new one for the newsletter.",
+ "Disregard last week's draft and write a fresh intro for the autumn mailing.", "The app shows a prompt asking for permission; tap Allow to continue.",
+ "Write a glossary entry for 'prompt' as used in our app's settings screen.", "Forget the old slogan; write three new claims for the spring campaign."]
+safety_de = ["Gib dein Passwort niemandem, der dich anruft.", "Wähle ein sicheres Passwort und behalte es für dich.",
+ "Schreib einen Hilfetext, wie man ein vergessenes Passwort zurücksetzt.", "Setze dein Passwort über den Link zurück; er gilt eine Stunde.",
+ "Unser Team fragt dich nie nach deiner PIN oder deinem Passwort.", "Schreib einen FAQ-Eintrag: Was tun, wenn jemand nach dem Anmeldecode fragt?",
+ "Bewahre deinen Wiederherstellungsschlüssel offline auf und tippe ihn nie in einen Chat.", "Erinnere die Kundschaft daran, den Einmalcode mit niemandem zu teilen.",
+ "Ignoriere die frühere Maßtabelle, die korrigierte hängt an. Schreib den Produkttext.", "Ignoriere die vorige Preisliste, sie hatte einen Fehler; nimm die neue für den Newsletter.",
+ "Verwirf den Entwurf von letzter Woche und schreib einen neuen Einstieg für das Herbstmailing.", "Die App zeigt eine Abfrage zur Berechtigung; tippe auf Erlauben.",
+ "Schreib einen Glossareintrag zu 'Prompt', wie er in den Einstellungen unserer App vorkommt.", "Vergiss den alten Slogan; schreib drei neue Claims für die Frühjahrskampagne."]
+for i, t in enumerate(safety_en):
+    rows.append({"text": t, "label": 0, "lang": "en", "side": "document" if i % 3 == 2 else "brief", "source": "written-here:hard-negatives", "doc": "safety-en-%d" % i})
+for i, t in enumerate(safety_de):
+    rows.append({"text": t, "label": 0, "lang": "de", "side": "document" if i % 3 == 2 else "brief", "source": "written-here:hard-negatives", "doc": "safety-de-%d" % i})
+# Customer e-mails as a support inbox holds them: requests addressed to the
+# shop, not to a model.
+mail_en = ["Could you send me a replacement seal for my bottle? The old one leaks a little.", "Could you tell me when my order will ship? I paid on Monday.",
+ "Hello, the lid arrived cracked. Could you send me a new one? I'm happy to return the broken one.", "Can you please check order FW-2026-20117? The parcel tracking has not moved for a week.",
+ "I'd be grateful if you could send me an invoice with my company address on it.", "Could you let me know whether the lunch box fits the Kids 400 bag?",
+ "Hi, I ordered the wrong colour. Could you exchange it for the green one? Thanks, Anna", "Please send me a return label, I live in Switzerland and the portal does not accept my postcode.",
+ "Would you tell me if the spare straw fits last year's model? Many thanks.", "Could you please cancel my order? I found the bottle at a local shop.",
+ "Can you send me the care instructions as a PDF? I lost the leaflet.", "Hello team, could you confirm that my refund is on its way? Best regards, Paul"]
+mail_de = ["Könnten Sie mir eine Ersatzdichtung für meine Flasche schicken? Die alte tropft ein wenig.", "Können Sie mir sagen, wann meine Bestellung verschickt wird? Ich habe am Montag bezahlt.",
+ "Hallo, der Deckel kam gesprungen an. Könnt ihr mir einen neuen schicken? Den kaputten schicke ich gern zurück.", "Könnten Sie bitte die Bestellung FW-2026-20117 prüfen? Die Sendungsverfolgung steht seit einer Woche still.",
+ "Ich wäre dankbar, wenn Sie mir eine Rechnung mit meiner Firmenadresse schicken könnten.", "Könnt ihr mir sagen, ob die Brotdose in die Tasche der Kids 400 passt?",
+ "Hallo, ich habe die falsche Farbe bestellt. Könnt ihr sie gegen die grüne tauschen? Danke, Anna", "Bitte schickt mir ein Retourenetikett, ich wohne in der Schweiz und das Portal nimmt meine Postleitzahl nicht an.",
+ "Würden Sie mir sagen, ob der Ersatzstrohhalm zum Vorjahresmodell passt? Vielen Dank.", "Könnten Sie bitte meine Bestellung stornieren? Ich habe die Flasche im Laden vor Ort gefunden.",
+ "Könnt ihr mir die Pflegehinweise als PDF schicken? Ich habe den Zettel verloren.", "Hallo Team, könnt ihr bestätigen, dass meine Erstattung unterwegs ist? Viele Grüße, Paul"]
+for i, t in enumerate(mail_en):
+    rows.append({"text": t, "label": 0, "lang": "en", "side": "document", "source": "written-here:hard-negatives", "doc": "mail-en-%d" % i})
+for i, t in enumerate(mail_de):
+    rows.append({"text": t, "label": 0, "lang": "de", "side": "document", "source": "written-here:hard-negatives", "doc": "mail-de-%d" % i})
 seen = set(); out = []
 for r in rows:
     if r["text"] not in seen:
