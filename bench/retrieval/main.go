@@ -50,6 +50,8 @@ func main() {
 	simple := flag.Float64("simple-weight", 0, "weight of exact-word matches (0: the service default)")
 	compound := flag.Float64("compound-weight", 0, "weight of German compound parts (0: the service default, negative: none)")
 	latency := flag.Int("latency", 0, "instead: load this many Vaswani abstracts into one tenant and break a search's time down")
+	reuse := flag.String("reuse", "", "with -latency: search the tenant of a database kept by an earlier run (KONTEXT_BENCH_KEEP=1)")
+	explainPlan := flag.Bool("explain", false, "with -latency: print the plan of each ranking's first query")
 	flag.Parse()
 	var emb llm.Embedder = llm.NewHashEmbedder(llm.DefaultHashDimensions)
 	if *embedURL != "" {
@@ -61,7 +63,7 @@ func main() {
 	}
 	opts := retrieval.Options{K1: *k1, B: *b, SimpleWeight: *simple, CompoundWeight: *compound}
 	if *latency > 0 {
-		if err := breakdown(context.Background(), *latency, emb, opts); err != nil {
+		if err := breakdown(context.Background(), *latency, emb, opts, *reuse, *explainPlan); err != nil {
 			log.Fatal(err)
 		}
 		return
