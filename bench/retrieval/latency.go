@@ -32,7 +32,7 @@ import (
 func breakdown(ctx context.Context, n int, emb llm.Embedder, opts retrieval.Options, reuse string, explainPlan bool) error {
 	s, err := vaswani("testdata/vaswani")
 	if err != nil {
-		return err
+		return fmt.Errorf("%w (fetch the collection with bench/retrieval/fetch-vaswani.sh)", err)
 	}
 	// One connection, so that its server process's CPU time is the
 	// searches' (read from /proc: the database runs on this machine).
