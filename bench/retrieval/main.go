@@ -7,7 +7,8 @@
 //	go run ./bench/retrieval -split dev -sweep    # the split defaults were chosen on
 //	go run ./bench/retrieval -embed-url http://localhost:8080/v1 -embed-model intfloat/multilingual-e5-small
 //
-// Sets (testdata/covidqa, testdata/vaswani; sources in their SOURCES.md):
+// Sets (testdata/covidqa, testdata/vaswani; sources in their SOURCES.md;
+// Vaswani/NPL may not be redistributed and is fetched by fetch-vaswani.sh):
 // covidqa-de and covidqa-en (FAQ retrieval built from deepset-ai/COVID-QA:
 // a paraphrased question must find the FAQ entry it paraphrases) and
 // vaswani-en (Vaswani/NPL: 11,429 abstracts, 93 queries, graded by the
@@ -22,8 +23,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"log"
 	"math"
 	"os"
@@ -50,6 +53,8 @@ func main() {
 	simple := flag.Float64("simple-weight", 0, "weight of exact-word matches (0: the service default)")
 	compound := flag.Float64("compound-weight", 0, "weight of German compound parts (0: the service default, negative: none)")
 	latency := flag.Int("latency", 0, "instead: load this many Vaswani abstracts into one tenant and break a search's time down")
+	reuse := flag.String("reuse", "", "with -latency: search the tenant of a database kept by an earlier run (KONTEXT_BENCH_KEEP=1)")
+	explainPlan := flag.Bool("explain", false, "with -latency: print the plan of each ranking's first query")
 	flag.Parse()
 	var emb llm.Embedder = llm.NewHashEmbedder(llm.DefaultHashDimensions)
 	if *embedURL != "" {
@@ -61,7 +66,7 @@ func main() {
 	}
 	opts := retrieval.Options{K1: *k1, B: *b, SimpleWeight: *simple, CompoundWeight: *compound}
 	if *latency > 0 {
-		if err := breakdown(context.Background(), *latency, emb, opts); err != nil {
+		if err := breakdown(context.Background(), *latency, emb, opts, *reuse, *explainPlan); err != nil {
 			log.Fatal(err)
 		}
 		return
@@ -146,6 +151,26 @@ func run(ctx context.Context, names []string, splitName string, sweep, tune bool
 				configs = append(configs, config{name: fmt.Sprintf("lexical, exact-word weight %g, compound weight %g", sw, cw), vw: ptr(0), tw: ptr(1), store: st})
 			}
 		}
+		for _, k1 := range []float64{0.6, 0.9, 1.2, 1.5} {
+			for _, b := range []float64{0.25, 0.4, 0.6, 0.75} {
+				o := opts
+				o.K1, o.B = k1, b
+				st, err := retrieval.New(db.App, emb, o)
+				if err != nil {
+					return err
+				}
+				configs = append(configs, config{name: fmt.Sprintf("lexical, k1 %g, b %g", k1, b), vw: ptr(0), tw: ptr(1), store: st})
+			}
+		}
+		for _, ow := range []float64{0.25, 1} {
+			o := opts
+			o.OtherLanguageWeight = ow
+			st, err := retrieval.New(db.App, emb, o)
+			if err != nil {
+				return err
+			}
+			configs = append(configs, config{name: fmt.Sprintf("lexical, other-language weight %g", ow), vw: ptr(0), tw: ptr(1), store: st})
+		}
 	}
 	if sweep {
 		for _, w := range []float64{0.02, 0.05, 0.1, 0.2, 0.3, 0.5} {
@@ -164,6 +189,10 @@ func run(ctx context.Context, names []string, splitName string, sweep, tune bool
 			s, err = covidQA("testdata/covidqa", "en")
 		case "vaswani-en":
 			s, err = vaswani("testdata/vaswani")
+			if errors.Is(err, fs.ErrNotExist) {
+				fmt.Fprintln(os.Stderr, "vaswani-en skipped: not fetched (bench/retrieval/fetch-vaswani.sh; testdata/vaswani/SOURCES.md)")
+				continue
+			}
 		default:
 			err = fmt.Errorf("unknown set %q", name)
 		}
