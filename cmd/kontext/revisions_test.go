@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	openai "github.com/sashabaranov/go-openai"
 
+	"kontext/batch"
 	"kontext/generate"
 )
 
@@ -127,6 +128,44 @@ func TestDraftRevisions(t *testing.T) {
 		}
 		if code := e.do(ctx, e.editor, http.MethodGet, "/v1/generations/"+res.GenerationID, nil, &d); code != 200 || len(d.Revisions) != 2 {
 			t.Errorf("GET = %d with %d revisions; want 200 with 2", code, len(d.Revisions))
+		}
+	})
+
+	t.Run("batch results give the approved revision's text", func(t *testing.T) {
+		e.cloud.Reply(func(openai.ChatCompletionRequest) string {
+			return "Firnwerk: Die Gipfelflasche 500 hält deinen Tee 48 Stunden heiß [1]."
+		})
+		defer e.cloud.Reply(firstSourceReply)
+		body := []byte(`{"brief":"Wie lange hält die Gipfelflasche 500 Tee warm?","channel":"faq_answer","lang":"de","options":{"no_cache":true}}` + "\n")
+		code, raw, _ := e.raw(e.editor, "POST", "/v1/batches", "application/x-ndjson", body)
+		var sum batch.Summary
+		if code != http.StatusAccepted || json.Unmarshal(raw, &sum) != nil {
+			t.Fatalf("POST /v1/batches: %d %s", code, raw)
+		}
+		e.waitBatch(e.editor, sum.ID)
+		item := func() batch.Item {
+			t.Helper()
+			code, raw, _ := e.raw(e.editor, "GET", "/v1/batches/"+sum.ID+"/results", "", nil)
+			var it batch.Item
+			if code != 200 || json.Unmarshal(raw, &it) != nil || it.Result == nil {
+				t.Fatalf("results: %d %s", code, raw)
+			}
+			return it
+		}
+		it := item()
+		if it.State != "needs_review" || it.Review != "pending" {
+			t.Fatalf("item %s review %q; want needs_review, pending", it.State, it.Review)
+		}
+		code, rev, ae := edit(e.editor, it.Result.GenerationID, map[string]any{"text": "Firnwerk: " + answer + " [1].", "base": 0})
+		if code != http.StatusCreated {
+			t.Fatalf("edit = %d %+v", code, ae)
+		}
+		if code, ae := approve(it.Result.GenerationID, map[string]any{"revision": 1}); code != 200 {
+			t.Fatalf("approve = %d %+v", code, ae)
+		}
+		it = item()
+		if it.Review != "approved" || it.Revision == nil || *it.Revision != 1 || it.Result.Draft != rev.Draft {
+			t.Errorf("after approval the item reads review %q revision %v draft %q; want approved revision 1 %q", it.Review, it.Revision, it.Result.Draft, rev.Draft)
 		}
 	})
 

@@ -683,12 +683,16 @@
         el("td", {}, str(it.state) + (it.error ? " — " + it.error : "")), el("td", {}, eur(it.cost_eur)),
         el("td", {}, el("div", { class: "draft" }, str(res.draft)))));
     }
-    $("b-export").hidden = !batchRows.some((it) => it.state === "approved");
+    $("b-export").hidden = !batchRows.some(approvedItem);
   }
+  // approvedItem: approved by the checks, or by a reviewer (whose approved
+  // revision's text the results then carry).
+  const approvedItem = (it) => it.state === "approved" || it.review === "approved";
   function exportApproved() {
-    const lines = batchRows.filter((it) => it.state === "approved").map((it) => JSON.stringify({
+    const lines = batchRows.filter(approvedItem).map((it) => JSON.stringify({
       n: it.n, brief: it.request && it.request.brief, channel: it.request && it.request.channel, lang: it.request && it.request.lang,
       draft: it.result && it.result.draft, disclosure: it.result && it.result.disclosure, generation_id: it.result && it.result.generation_id,
+      revision: it.revision || 0,
     }));
     const url = URL.createObjectURL(new Blob([lines.join("\n") + "\n"], { type: "application/x-ndjson" }));
     const a = el("a", { href: url, download: "approved.jsonl" });
