@@ -196,7 +196,7 @@ func (s *Service) recheck(ctx context.Context, tx pgx.Tx, p kontext.Principal, g
 				c.Title, c.HeadingPath, c.Page, c.LastPage = ct.Title, ct.Heading, ct.Page, ct.LastPage
 			}
 			r.res.Reasons = append(r.res.Reasons, Reason{Code: "source", Severity: policy.SeverityReview,
-				Message: fmt.Sprintf("Source [%d] %q (version %d) is no longer available; sentences that cite it cannot be verified.", i+1, c.Title, sv.Version)})
+				Message: fmt.Sprintf("Source [%d] %q (version %d) is no longer available (erased, replaced by a new version, or outside your access); sentences that cite it cannot be verified.", i+1, c.Title, sv.Version)})
 		}
 		why, _ := r.output.Restriction(c, tmpl.PolicyChannel)
 		r.results = append(r.results, c)

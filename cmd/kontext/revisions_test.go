@@ -266,4 +266,25 @@ func TestDraftRevisions(t *testing.T) {
 			t.Errorf("audit events\n%q\nwant\n%q", events, want)
 		}
 	})
+	// Last: it deletes a document of the demo corpus.
+	t.Run("a source deleted since generation supports nothing", func(t *testing.T) {
+		res := generated("Firnwerk: " + answer + " [1].")
+		code, rev, ae := edit(e.editor, res.GenerationID, map[string]any{"text": res.Draft})
+		if code != http.StatusCreated {
+			t.Fatalf("edit = %d %+v", code, ae)
+		}
+		gone := res.Citations[0]
+		if code := e.do(ctx, e.editor, http.MethodDelete, "/v1/documents/"+gone.DocumentID, nil, nil); code != http.StatusNoContent {
+			t.Fatalf("delete %s = %d", gone.DocumentID, code)
+		}
+		code, after, ae := edit(e.editor, res.GenerationID, map[string]any{"text": res.Draft, "base": rev.Revision})
+		if code != http.StatusCreated {
+			t.Fatalf("edit = %d %+v", code, ae)
+		}
+		if after.Decision == generate.Approved || !slices.ContainsFunc(after.Reasons, func(r generate.Reason) bool {
+			return r.Code == "source" && strings.Contains(r.Message, "[1]") && strings.Contains(r.Message, "no longer available")
+		}) {
+			t.Errorf("after deleting source [1]: %s %+v; want a reason naming it, and no approval by the checks", after.Decision, after.Reasons)
+		}
+	})
 }
