@@ -15,6 +15,7 @@ import (
 
 	"kontext"
 	"kontext/audit"
+	"kontext/guard/pii"
 	"kontext/guard/policy"
 	"kontext/llm"
 	"kontext/retrieval"
@@ -209,7 +210,11 @@ func (s *Service) recheck(ctx context.Context, tx pgx.Tx, p kontext.Principal, g
 	}
 	r.pseudonymise()
 	r.frame()
-	edited, _ := r.vault.Pseudonymise(text)
+	// The edit holds the placeholders the draft was shown with; this vault,
+	// rebuilt from the same inputs, issued the same ones. Put back what
+	// they stand for before pseudonymising, so that a kept placeholder
+	// stays itself rather than becoming a new one for its literal text.
+	edited, _ := r.vault.Pseudonymise(r.vault.Restore(text, pii.RestoreAll()))
 	r.answer = llm.ChatResponse{Text: edited}
 	r.verify()
 	r.answersBrief()

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -266,6 +267,33 @@ func TestDraftRevisions(t *testing.T) {
 			t.Errorf("audit events\n%q\nwant\n%q", events, want)
 		}
 	})
+	t.Run("a placeholder the editor keeps stays the same placeholder", func(t *testing.T) {
+		email := regexp.MustCompile(`\[EMAIL_\d+\]`)
+		e.cloud.Reply(func(req openai.ChatCompletionRequest) string {
+			if m := email.FindString(req.Messages[len(req.Messages)-1].Content); m != "" {
+				return "Firnwerk: Fragen zur Pressemitteilung an " + m + "."
+			}
+			return "Firnwerk: ohne Kontakt."
+		})
+		defer e.cloud.Reply(firstSourceReply)
+		var res generate.Result
+		if code := e.do(ctx, e.editor, http.MethodPost, "/v1/generate", map[string]any{"brief": "Pressekontakt der Pressemitteilung zum Herbst 2026",
+			"channel": "faq_answer", "lang": "de", "options": map[string]any{"no_cache": true}}, &res); code != http.StatusOK {
+			t.Fatalf("generate = %d", code)
+		}
+		kept := email.FindString(res.Draft)
+		if kept == "" {
+			t.Fatalf("draft %q holds no e-mail placeholder", res.Draft)
+		}
+		code, rev, ae := edit(e.editor, res.GenerationID, map[string]any{"text": "Firnwerk: Schreib uns an " + kept + "."})
+		if code != http.StatusCreated {
+			t.Fatalf("edit = %d %+v", code, ae)
+		}
+		if got := email.FindAllString(rev.Draft, -1); !slices.Equal(got, []string{kept}) {
+			t.Errorf("stored edit %q holds %q; want the kept placeholder %s", rev.Draft, got, kept)
+		}
+	})
+
 	// Last: it deletes a document of the demo corpus.
 	t.Run("a source deleted since generation supports nothing", func(t *testing.T) {
 		res := generated("Firnwerk: " + answer + " [1].")
