@@ -161,6 +161,8 @@ func New(opts Options) *Server {
 		v1.handle(http.MethodGet, "/reviews", kontext.Reviewer, s.reviews)
 		v1.handle(http.MethodPost, "/reviews/:id/approve", kontext.Reviewer, s.decideReview(true))
 		v1.handle(http.MethodPost, "/reviews/:id/reject", kontext.Reviewer, s.decideReview(false))
+		v1.handle(http.MethodPost, "/reviews/:id/edit", kontext.Editor, s.editDraft)
+		v1.handle(http.MethodGet, "/generations/:id", kontext.Editor, s.getGeneration)
 		v1.handle(http.MethodGet, "/usage", kontext.Editor, s.usage)
 	}
 	if opts.Batches != nil {

@@ -54,9 +54,16 @@ func (r *recorder) Generate(_ context.Context, _ kontext.Principal, req generate
 func (r *recorder) Reviews(context.Context, kontext.Principal, int) ([]generate.Review, error) {
 	return nil, nil
 }
-func (r *recorder) Decide(_ context.Context, _ kontext.Principal, id string, _ bool, comment string) (generate.Review, error) {
+func (r *recorder) Decide(_ context.Context, _ kontext.Principal, id string, _ bool, comment string, _ *int) (generate.Review, error) {
 	r.got(comment)
 	return generate.Review{GenerationID: id, Status: "approved"}, nil
+}
+func (r *recorder) Revise(_ context.Context, _ kontext.Principal, id string, e generate.Edit) (*generate.Revision, error) {
+	r.got(e)
+	return &generate.Revision{GenerationID: id, Revision: 1}, nil
+}
+func (r *recorder) Get(_ context.Context, _ kontext.Principal, id string) (*generate.Draft, error) {
+	return &generate.Draft{GenerationID: id}, nil
 }
 func (r *recorder) Usage(context.Context, kontext.Principal, time.Time, time.Time) ([]generate.UsageRow, error) {
 	return nil, nil

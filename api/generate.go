@@ -20,7 +20,9 @@ import (
 type Generator interface {
 	Generate(ctx context.Context, p kontext.Principal, req generate.Request, events func(generate.Event)) (*generate.Result, error)
 	Reviews(ctx context.Context, p kontext.Principal, limit int) ([]generate.Review, error)
-	Decide(ctx context.Context, p kontext.Principal, generationID string, approve bool, comment string) (generate.Review, error)
+	Decide(ctx context.Context, p kontext.Principal, generationID string, approve bool, comment string, revision *int) (generate.Review, error)
+	Revise(ctx context.Context, p kontext.Principal, generationID string, e generate.Edit) (*generate.Revision, error)
+	Get(ctx context.Context, p kontext.Principal, generationID string) (*generate.Draft, error)
 	Usage(ctx context.Context, p kontext.Principal, from, to time.Time) ([]generate.UsageRow, error)
 }
 
@@ -140,22 +142,67 @@ func (s *Server) reviews(c *gin.Context) {
 
 func (s *Server) decideReview(approve bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		comment, ok := optionalComment(c)
-		if !ok {
-			return
+		var body struct {
+			Comment string `json:"comment"`
+			// Revision is the revision decided on; an approval of an
+			// edited draft must name it.
+			Revision *int `json:"revision"`
+		}
+		if c.Request.ContentLength != 0 {
+			if err := decodeJSON(c, &body); err != nil {
+				writeError(c, err)
+				return
+			}
 		}
 		id := c.Param("id")
 		if !uuidLike(id) {
 			writeError(c, fmt.Errorf("review %q: %w", id, kontext.ErrNotFound))
 			return
 		}
-		rv, err := s.opts.Generator.Decide(c.Request.Context(), principalOf(c), id, approve, comment)
+		rv, err := s.opts.Generator.Decide(c.Request.Context(), principalOf(c), id, approve, body.Comment, body.Revision)
 		if err != nil {
 			writeError(c, err)
 			return
 		}
 		c.JSON(http.StatusOK, rv)
 	}
+}
+
+// editDraft answers POST /v1/reviews/:id/edit: the editor's text becomes
+// the draft's next revision, checked as the generated draft was.
+func (s *Server) editDraft(c *gin.Context) {
+	var e generate.Edit
+	if err := decodeJSON(c, &e); err != nil {
+		writeError(c, err)
+		return
+	}
+	id := c.Param("id")
+	if !uuidLike(id) {
+		writeError(c, fmt.Errorf("generation %q: %w", id, kontext.ErrNotFound))
+		return
+	}
+	rev, err := s.opts.Generator.Revise(c.Request.Context(), principalOf(c), id, e)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, rev)
+}
+
+// getGeneration answers GET /v1/generations/:id: the draft (the approved
+// revision's text once approved) and every revision.
+func (s *Server) getGeneration(c *gin.Context) {
+	id := c.Param("id")
+	if !uuidLike(id) {
+		writeError(c, fmt.Errorf("generation %q: %w", id, kontext.ErrNotFound))
+		return
+	}
+	d, err := s.opts.Generator.Get(c.Request.Context(), principalOf(c), id)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, d)
 }
 
 func (s *Server) usage(c *gin.Context) {

@@ -86,17 +86,22 @@ func (s Summary) Open() bool { return s.Pending+s.Running > 0 }
 
 // Item is one item's outcome.
 type Item struct {
-	N          int              `json:"n"`
-	State      string           `json:"state"`
-	Attempts   int              `json:"attempts"`
-	Error      string           `json:"error,omitempty"`
-	ErrorCode  string           `json:"error_code,omitempty"`
-	CostEUR    float64          `json:"cost_eur"`
-	Tokens     int64            `json:"tokens"`
-	Request    generate.Request `json:"request"`
-	Result     *generate.Result `json:"result,omitempty"`
-	StartedAt  *time.Time       `json:"started_at,omitempty"`
-	FinishedAt *time.Time       `json:"finished_at,omitempty"`
+	N         int              `json:"n"`
+	State     string           `json:"state"`
+	Attempts  int              `json:"attempts"`
+	Error     string           `json:"error,omitempty"`
+	ErrorCode string           `json:"error_code,omitempty"`
+	CostEUR   float64          `json:"cost_eur"`
+	Tokens    int64            `json:"tokens"`
+	Request   generate.Request `json:"request"`
+	Result    *generate.Result `json:"result,omitempty"`
+	// Review is the status of the draft's review, when it has one;
+	// Revision the revision a reviewer approved, whose text the result's
+	// draft then holds (as stored, with placeholders).
+	Review     string     `json:"review,omitempty"`
+	Revision   *int       `json:"revision,omitempty"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
 }
 
 // maxIdempotencyKey bounds a caller's key.
@@ -298,8 +303,10 @@ func (s *Service) Results(ctx context.Context, p kontext.Principal, id string, f
 	}
 	return s.inSession(ctx, p, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT i.n, i.state, i.attempts, coalesce(i.error, ''), coalesce(i.error_code, ''), i.cost_eur::float8, i.tokens,
-			i.request, i.result, i.started_at, i.finished_at
+			i.request, i.result, i.started_at, i.finished_at, coalesce(rv.status, ''), rv.approved_revision, dr.draft
 			FROM batch_items i JOIN batches b ON b.id = i.batch_id
+			LEFT JOIN reviews rv ON rv.generation_id = i.generation_id
+			LEFT JOIN draft_revisions dr ON dr.generation_id = rv.generation_id AND dr.revision = rv.approved_revision
 			WHERE i.batch_id = $1 AND `+visible+` ORDER BY i.n`, id, p.User, p.Role.Allows(kontext.Admin))
 		if err != nil {
 			return err
@@ -308,8 +315,9 @@ func (s *Service) Results(ctx context.Context, p kontext.Principal, id string, f
 		for rows.Next() {
 			var it Item
 			var req, res []byte
+			var revised *string
 			if err := rows.Scan(&it.N, &it.State, &it.Attempts, &it.Error, &it.ErrorCode, &it.CostEUR, &it.Tokens, &req, &res,
-				&it.StartedAt, &it.FinishedAt); err != nil {
+				&it.StartedAt, &it.FinishedAt, &it.Review, &it.Revision, &revised); err != nil {
 				return err
 			}
 			if err := json.Unmarshal(req, &it.Request); err != nil {
@@ -319,6 +327,9 @@ func (s *Service) Results(ctx context.Context, p kontext.Principal, id string, f
 				it.Result = new(generate.Result)
 				if err := json.Unmarshal(res, it.Result); err != nil {
 					return fmt.Errorf("item %d: result: %w", it.N, err)
+				}
+				if revised != nil {
+					it.Result.Draft = *revised
 				}
 			}
 			if err := fn(it); err != nil {

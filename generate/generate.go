@@ -486,12 +486,7 @@ func (r *run) assemble() error {
 		r.prompt.Guidelines = r.guidelines
 		r.prompt.GuidelineInstruction = GuidelineInstruction(gspot.Delimiter())
 	}
-	r.prompt.Channel = r.req.Channel
-	r.prompt.ChannelLabel = channelLabels[r.req.Channel]
-	r.prompt.Lang = r.req.Lang
-	r.prompt.LangName = langNames[r.req.Lang]
-	r.prompt.Sources = r.sources
-	r.prompt.MaxChars = r.maxChars()
+	r.frame()
 	r.prompt.SpotlightInstruction = spot.Instruction()
 	msgs, err := r.tmpl.Assemble(r.prompt)
 	if err != nil {
@@ -506,6 +501,17 @@ func (r *run) assemble() error {
 	}
 	r.cacheKey = r.key()
 	return nil
+}
+
+// frame fills in the prompt what the channel, language and brand decide,
+// and the sources: what a draft of this request is checked against.
+func (r *run) frame() {
+	r.prompt.Channel = r.req.Channel
+	r.prompt.ChannelLabel = channelLabels[r.req.Channel]
+	r.prompt.Lang = r.req.Lang
+	r.prompt.LangName = langNames[r.req.Lang]
+	r.prompt.Sources = r.sources
+	r.prompt.MaxChars = r.maxChars()
 }
 
 // key is the cache key: everything that decides the answer, except the

@@ -213,6 +213,10 @@ type Review struct {
 	Actor        string     `json:"requested_by"`
 	Draft        string     `json:"draft"`
 	Reasons      []Reason   `json:"reasons"`
+	// Revision is the revision whose text Draft holds (0: the generated
+	// text); an approval must name it. Decision is that text's.
+	Revision int      `json:"revision"`
+	Decision Decision `json:"decision"`
 }
 
 // Reviews lists the tenant's pending reviews, oldest first.
@@ -223,8 +227,11 @@ func (s *Service) Reviews(ctx context.Context, p kontext.Principal, limit int) (
 	var out []Review
 	err := s.inSession(ctx, p, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT rv.generation_id::text, rv.status, rv.created_at, rv.decided_at, rv.reviewer,
-				rv.comment, g.channel, g.lang, g.actor, g.draft, coalesce(g.result->'reasons', '[]'::jsonb)
+				rv.comment, g.channel, g.lang, g.actor, coalesce(dr.draft, g.draft),
+				coalesce(dr.result->'reasons', g.result->'reasons', '[]'::jsonb), coalesce(dr.revision, 0), coalesce(dr.decision, g.decision)
 			FROM reviews rv JOIN generations g ON g.id = rv.generation_id
+			LEFT JOIN LATERAL (SELECT revision, draft, decision, result FROM draft_revisions d
+				WHERE d.generation_id = g.id ORDER BY d.revision DESC LIMIT 1) dr ON true
 			WHERE rv.tenant = $1 AND rv.status = 'pending' ORDER BY rv.created_at, rv.generation_id LIMIT $2`, p.Tenant, limit)
 		if err != nil {
 			return err
@@ -233,7 +240,7 @@ func (s *Service) Reviews(ctx context.Context, p kontext.Principal, limit int) (
 			var rv Review
 			var reasons []byte
 			err := row.Scan(&rv.GenerationID, &rv.Status, &rv.CreatedAt, &rv.DecidedAt, &rv.Reviewer, &rv.Comment,
-				&rv.Channel, &rv.Lang, &rv.Actor, &rv.Draft, &reasons)
+				&rv.Channel, &rv.Lang, &rv.Actor, &rv.Draft, &reasons, &rv.Revision, &rv.Decision)
 			if err == nil {
 				err = json.Unmarshal(reasons, &rv.Reasons)
 			}
@@ -250,10 +257,13 @@ func (s *Service) Reviews(ctx context.Context, p kontext.Principal, limit int) (
 	return out, nil
 }
 
-// Decide approves or rejects the pending review of a generation. A blocked
-// draft cannot be approved, and a decided review cannot be decided again;
-// both are kontext.ErrConflict.
-func (s *Service) Decide(ctx context.Context, p kontext.Principal, generationID string, approve bool, comment string) (Review, error) {
+// Decide approves or rejects the pending review of a generation. An
+// approval applies to one revision of the draft: revision names it, and
+// when it is not the latest (or, left nil, when the draft was edited) the
+// call is refused, so that no one approves a text they did not see. A
+// blocked text cannot be approved, and a decided review cannot be decided
+// again. All three are kontext.ErrConflict.
+func (s *Service) Decide(ctx context.Context, p kontext.Principal, generationID string, approve bool, comment string, revision *int) (Review, error) {
 	if len(comment) > 4000 {
 		return Review{}, kontext.Invalidf("comment", "longer than 4000 bytes")
 	}
@@ -270,35 +280,43 @@ func (s *Service) Decide(ctx context.Context, p kontext.Principal, generationID 
 	// unexpected ones get this function's prefix.
 	var decided error
 	err := s.inSession(ctx, p, func(tx pgx.Tx) error {
-		var decision string
-		var reasons []byte
-		err := tx.QueryRow(ctx, `SELECT decision, channel, lang, actor, draft, coalesce(result->'reasons', '[]'::jsonb)
-			FROM generations WHERE id = $1::uuid`, generationID).Scan(&decision, &rv.Channel, &rv.Lang, &rv.Actor, &rv.Draft, &reasons)
-		if errors.Is(err, pgx.ErrNoRows) {
-			decided = fmt.Errorf("generation %s: %w", generationID, kontext.ErrNotFound)
+		g, err := loadGeneration(ctx, tx, generationID)
+		if errors.Is(err, kontext.ErrNotFound) {
+			decided = err
 			return decided
 		}
 		if err != nil {
 			return err
 		}
-		if err := json.Unmarshal(reasons, &rv.Reasons); err != nil {
-			return err
-		}
+		rv.Channel, rv.Lang, rv.Actor = g.channel, g.lang, g.actor
+		var decision Decision
+		rv.Revision, rv.Draft, decision, rv.Reasons, err = latestRevision(ctx, tx, g)
 		if err != nil {
 			return err
 		}
-		switch Decision(decision) {
-		case Blocked:
+		rv.Decision = decision
+		switch {
+		case revision != nil && *revision != rv.Revision:
+			decided = fmt.Errorf("revision %d of generation %s is not its latest; revision %d is: read it before deciding: %w", *revision, generationID, rv.Revision, kontext.ErrConflict)
+			return decided
+		case approve && revision == nil && rv.Revision > 0:
+			decided = fmt.Errorf("generation %s was edited; name the revision you approve (the latest is %d): %w", generationID, rv.Revision, kontext.ErrConflict)
+			return decided
+		case approve && decision == Blocked && rv.Revision > 0:
+			decided = fmt.Errorf("revision %d of generation %s was blocked by policy; a blocked draft cannot be approved: edit it again: %w", rv.Revision, generationID, kontext.ErrConflict)
+			return decided
+		case decision == Blocked && rv.Revision == 0:
 			decided = fmt.Errorf("generation %s was blocked by policy; a blocked draft cannot be approved or reviewed: %w", generationID, kontext.ErrConflict)
 			return decided
-		case Approved:
+		case decision == Approved && rv.Revision == 0:
 			decided = fmt.Errorf("generation %s was approved by policy and needs no review: %w", generationID, kontext.ErrConflict)
 			return decided
 		}
-		err = tx.QueryRow(ctx, `UPDATE reviews SET status = $2, decided_at = now(), reviewer = $3, comment = nullif($4, '')
+		err = tx.QueryRow(ctx, `UPDATE reviews SET status = $2, decided_at = now(), reviewer = $3, comment = nullif($4, ''),
+				approved_revision = CASE WHEN $2 = 'approved' THEN $5::int END
 			WHERE generation_id = $1::uuid AND status = 'pending'
 			RETURNING generation_id::text, status, created_at, decided_at, reviewer, comment`,
-			generationID, status, p.User, comment).Scan(&rv.GenerationID, &rv.Status, &rv.CreatedAt, &rv.DecidedAt, &rv.Reviewer, &rv.Comment)
+			generationID, status, p.User, comment, rv.Revision).Scan(&rv.GenerationID, &rv.Status, &rv.CreatedAt, &rv.DecidedAt, &rv.Reviewer, &rv.Comment)
 		if errors.Is(err, pgx.ErrNoRows) {
 			var was string
 			var at *time.Time
@@ -315,8 +333,10 @@ func (s *Service) Decide(ctx context.Context, p kontext.Principal, generationID 
 		if err != nil {
 			return err
 		}
+		sum := sha256.Sum256([]byte(rv.Draft))
 		return audit.Record(ctx, tx, audit.Event{Tenant: p.Tenant, Actor: p.User, Action: "review." + status,
-			Subject: generationID, Details: map[string]any{"commented": comment != ""}})
+			Subject: generationID, Details: map[string]any{"commented": comment != "", "revision": rv.Revision,
+				"sha256": hex.EncodeToString(sum[:])}})
 	})
 	if decided != nil && errors.Is(err, decided) {
 		return Review{}, decided

@@ -130,6 +130,10 @@ var authzTable = []authzRow{
 		targets: idTargets(200, tAbove)},
 	{name: "rejectReview", op: "POST /v1/reviews/{id}/reject", role: kontext.Reviewer, write: true, kind: kindReview,
 		targets: idTargets(200, tAbove)},
+	{name: "editDraft", op: "POST /v1/reviews/{id}/edit", role: kontext.Editor, write: true, kind: kindReview,
+		targets: idTargets(201, tAbove)},
+	{name: "getGeneration", op: "GET /v1/generations/{id}", role: kontext.Editor, kind: kindReview,
+		targets: idTargets(200, tAbove)},
 	{name: "usage", op: "GET /v1/usage", role: kontext.Editor, ok: 200},
 
 	// A batch is its submitter's; admins see every batch of the tenant up
@@ -669,6 +673,8 @@ func (e *authzEnv) request(r authzRow, c authzCaller, tg target, o *authzObject)
 		jsonBody(map[string]any{"comment": "passt"})
 	case "rejectReview":
 		jsonBody(map[string]any{"comment": "passt nicht"})
+	case "editDraft":
+		jsonBody(map[string]any{"text": "Firnwerk: Die Gipfelflasche ist dicht [1]."})
 	case "submitBatch":
 		req.contentType = "application/x-ndjson"
 		req.body = fmt.Appendf(nil, `{"brief":"Social Post zum Quarzsand-Leuchtturm, Variante %d","channel":"social_post","lang":"de"}`+"\n", e.seq)

@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +19,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	openai "github.com/sashabaranov/go-openai"
+
+	"kontext/generate"
 )
 
 // evalReportJSON is the eval report the test servers show at
@@ -217,6 +221,33 @@ func (e *deskEnv) noDialogs(t *testing.T) {
 	}
 }
 
+// auditActions lists the audit log's actions about subject, in order.
+func auditActions(t *testing.T, e *deskEnv, subject string) []string {
+	t.Helper()
+	ctx := context.Background()
+	owner, err := pgxpool.New(ctx, e.db.OwnerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close()
+	var out []string
+	err = pgx.BeginFunc(ctx, owner, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT set_config('kontext.tenant', 'acme', true)"); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT action FROM audit_events WHERE tenant = 'acme' AND subject = $1 ORDER BY seq`, subject)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // TestDesk drives the review desk in a real browser: every view, against
 // the running service, with one browser for all cases.
 func TestDesk(t *testing.T) {
@@ -318,8 +349,81 @@ func TestDesk(t *testing.T) {
 			until(`(document.getElementById("r-edit-text").value = document.getElementById("r-edit-text").value.replace("heilt Erkältungen und ", ""), true)`, time.Second),
 			chromedp.Click(chromedp.ID("#r-edit-go")),
 			until(`document.querySelector("#r-edit-result .decision") !== null`, 10*time.Second))
-		if got := e.text(t, "#r-edit-result .decision"); strings.Contains(got, "Blocked") || !strings.Contains(e.text(t, "#r-edit-result"), "not stored") {
-			t.Errorf("after the edit the checks say %q; want the claim gone and the note that the edit is not stored", got)
+		if got := e.text(t, "#r-edit-result .decision"); strings.Contains(got, "Blocked") || !strings.Contains(e.text(t, "#r-edit-result"), "revision 1") {
+			t.Errorf("after the edit the checks say %q; want the claim gone and the edit stored as revision 1", got)
+		}
+		var id, edited string
+		e.eval(t, `document.querySelector("#r-prov").textContent.match(/[0-9a-f]{8}-[0-9a-f-]{27}/)[0]`, &id)
+		e.eval(t, `document.querySelector("#r-edit-result .draft.edited").textContent`, &edited)
+		if strings.Contains(edited, "heilt") || !strings.Contains(edited, "hält deinen Tee warm") {
+			t.Fatalf("stored edit %q; want the draft without the claim", edited)
+		}
+		var history int
+		e.run(t, until(`document.querySelector("#r-edit-history li") !== null`, 5*time.Second))
+		e.eval(t, `document.querySelectorAll("#r-edit-history li[data-revision]").length`, &history)
+		if history != 2 {
+			t.Errorf("the history lists %d texts; want the generated one and the edit", history)
+		}
+
+		// A reviewer finds revision 1 in the queue and approves it.
+		card := `article.review[data-id="` + id + `"]`
+		e.signIn(t, e.reviewer)
+		e.run(t, chromedp.Click(chromedp.CSS(`#tabs button[data-view="review"]`)),
+			chromedp.WaitVisible(chromedp.CSS(card+" button.approve")))
+		if meta := e.text(t, card+" .meta"); !strings.Contains(meta, "revision 1") {
+			t.Errorf("the card says %q; want revision 1", meta)
+		}
+		e.run(t, chromedp.Click(chromedp.CSS(card+" button.approve")), chromedp.WaitNotPresent(chromedp.CSS(card+" button.approve")))
+		var d generate.Draft
+		if code := e.do(ctx, e.reviewer, http.MethodGet, "/v1/generations/"+id, nil, &d); code != 200 || d.Revision != 1 || d.Draft != edited ||
+			d.Review == nil || d.Review.Status != "approved" {
+			t.Errorf("GET the generation = %d revision %d %q review %+v; want the edit approved", code, d.Revision, d.Draft, d.Review)
+		}
+		if got := auditActions(t, e, id); !slices.Equal(got, []string{"generation.created", "generation.edited", "review.approved"}) {
+			t.Errorf("audit log of %s: %q; want the generation, the edit and the approval", id, got)
+		}
+	})
+
+	t.Run("an edit that adds a health claim is blocked and cannot be approved", func(t *testing.T) {
+		id := (&secEnv{genEnv: e.genEnv, keys: map[string]string{"editor": e.editor}}).needsReview(t, "editor", "Wie lange hält die Gipfelflasche 500 Tee warm?")
+		card := `article.review[data-id="` + id + `"]`
+		e.signIn(t, e.reviewer)
+		e.run(t, chromedp.Click(chromedp.CSS(`#tabs button[data-view="review"]`)),
+			chromedp.WaitVisible(chromedp.CSS(card+" button.approve")),
+			chromedp.Click(chromedp.CSS(card+" details.edit summary")),
+			until(`(document.querySelector('`+card+` textarea.edit-text').value = "Firnwerk: Die Gipfelflasche 500 heilt Erkältungen [1].", true)`, time.Second),
+			chromedp.Click(chromedp.CSS(card+" button.save-edit")),
+			until(`document.querySelector('`+card+` .edit-result .decision') !== null`, 10*time.Second))
+		if got := e.text(t, card+" .edit-result .decision"); !strings.Contains(got, "Blocked") {
+			t.Errorf("the edit's checks say %q; want blocked", got)
+		}
+		// The queue is read again after the save: the card then shows the
+		// revision and its decision.
+		e.run(t, until(`document.querySelector('`+card+` .meta').textContent.includes("revision 1")`, 5*time.Second))
+		if meta := e.text(t, card+" .meta"); !strings.Contains(meta, "Blocked") {
+			t.Errorf("the card says %q; want revision 1 blocked", meta)
+		}
+		var disabled bool
+		e.eval(t, `document.querySelector('`+card+` button.approve').disabled`, &disabled)
+		if !disabled {
+			t.Error("the approve button of a blocked revision is enabled")
+		}
+		e.shot(t, "review-blocked-edit")
+		var ae apiError
+		if code := e.do(ctx, e.reviewer, http.MethodPost, "/v1/reviews/"+id+"/approve", map[string]any{"revision": 1}, &ae); code != http.StatusConflict ||
+			!strings.Contains(ae.Error.Message, "blocked") {
+			t.Errorf("a forced approval = %d %q; want 409 blocked", code, ae.Error.Message)
+		}
+	})
+
+	t.Run("a citation of a PDF names its page", func(t *testing.T) {
+		mustCLI(t, "ingest", "../../testdata/documents/de-handbuch.pdf", "--tenant", "acme", "--groups", "marketing", "--classification", "public")
+		e.signIn(t, e.editor)
+		e.write(t, "faq_answer", "Wie oft muss der Barista Pro entkalkt werden?")
+		var where string
+		e.eval(t, `[...document.querySelectorAll("#r-sources li")].map(li => li.textContent).filter(s => s.includes("Benutzerhandbuch")).join("|")`, &where)
+		if !regexp.MustCompile(`p\. \d`).MatchString(where) {
+			t.Errorf("the handbook's sources read %q; want their PDF page (p. N)", where)
 		}
 	})
 

@@ -302,6 +302,7 @@ var bodyTemplates = map[string]string{
 	"POST /v1/reviews/:id/approve":   `{"comment":"passt"}`,
 	"POST /v1/documents/:id/release": `{"comment":"gelesen, harmlos"}`,
 	"POST /v1/reviews/:id/reject":    `{"comment":"passt nicht"}`,
+	"POST /v1/reviews/:id/edit":      `{"text":"Firnwerk: Die Gipfelflasche ist dicht [1].","base":0}`,
 }
 
 // idObjects says which objects a route with :id addresses.
@@ -313,7 +314,7 @@ func (e *secEnv) idObjects(t *testing.T, r api.Route) (own, rival, hidden string
 		return e.doc, e.rivalDoc, e.hiddenDoc, "reviewer"
 	case strings.HasPrefix(r.Path, "/v1/documents/"):
 		return e.doc, e.rivalDoc, e.hiddenDoc, "editor"
-	case strings.HasPrefix(r.Path, "/v1/reviews/"):
+	case strings.HasPrefix(r.Path, "/v1/reviews/"), strings.HasPrefix(r.Path, "/v1/generations/"):
 		return e.review, e.rivalReview, e.hiddenReview, "reviewer"
 	case strings.HasPrefix(r.Path, "/v1/batches/"):
 		return e.batch, e.rivalBatch, e.batch, "editor2"
@@ -744,6 +745,8 @@ func TestSecurity(t *testing.T) {
 			{http.MethodPost, "/v1/generate", "editor", "application/json", "text/event-stream", `{"brief":"Newsletter: Gipfelflasche 500","channel":"newsletter","lang":"de","options":{"no_cache":true}}`, 200, nil},
 			{http.MethodGet, "/v1/reviews?limit=10", "reviewer", "", "", "", 200, nil},
 			{http.MethodPost, "/v1/reviews/" + approveID + "/approve", "reviewer", "", "", "", 200, nil},
+			{http.MethodPost, "/v1/reviews/" + rejectID + "/edit", "editor", "application/json", "", `{"text":"Firnwerk: Die Gipfelflasche 500 hält Tee warm [1].","base":0}`, 201, nil},
+			{http.MethodGet, "/v1/generations/" + rejectID, "editor", "", "", "", 200, nil},
 			{http.MethodPost, "/v1/reviews/" + rejectID + "/reject", "reviewer", "application/json", "", `{"comment":"48 Stunden stimmt nicht."}`, 200, nil},
 			{http.MethodGet, "/v1/usage?from=2020-01-01&to=2020-12-31", "editor", "", "", "", 200, nil},
 			{http.MethodGet, "/v1/usage", "editor", "", "", "", 200, nil},

@@ -16,8 +16,10 @@
       "w.brief": "Brief", "w.go": "Write draft", "w.streaming": "Writing…", "w.retrieved": "Sources found: ",
       "r.draft": "Draft", "r.findings": "Findings", "r.sources": "Sources", "r.pii": "Personal data",
       "r.pii.model": "What the model saw", "r.pii.you": "What you may see", "r.prov": "Provenance and cost",
-      "r.edit": "Edit and re-check", "r.edit.text": "Edited text", "r.edit.go": "Run the checks again",
-      "r.edit.note": "The edit is checked, not stored: approval applies to the generated draft.",
+      "r.edit": "Edit and re-check", "r.edit.text": "Edited text", "r.edit.go": "Save and run the checks again",
+      "r.edit.note": "Stored as a new revision; the generated text and every revision are kept. A reviewer approves the latest revision.",
+      "r.edit.saved": "Saved as revision ", "r.history": "Revisions", "r.rev": "revision ", "r.rev0": "generated",
+      "q.revision": "revision ", "q.blocked": "Blocked text cannot be approved; edit it first.",
       "r.nofindings": "No findings.", "r.redactions": "Placeholders sent to the model instead of personal data: ",
       "r.noredactions": "No personal data was replaced.",
       "d.approved": "Approved", "d.needs_review": "Needs review", "d.blocked": "Blocked", "d.why": " — because: ",
@@ -57,8 +59,10 @@
       "w.brief": "Briefing", "w.go": "Entwurf schreiben", "w.streaming": "Schreibe…", "w.retrieved": "Gefundene Quellen: ",
       "r.draft": "Entwurf", "r.findings": "Befunde", "r.sources": "Quellen", "r.pii": "Personenbezogene Daten",
       "r.pii.model": "Was das Modell sah", "r.pii.you": "Was Sie sehen dürfen", "r.prov": "Herkunft und Kosten",
-      "r.edit": "Bearbeiten und neu prüfen", "r.edit.text": "Bearbeiteter Text", "r.edit.go": "Prüfungen erneut ausführen",
-      "r.edit.note": "Die Änderung wird geprüft, nicht gespeichert: die Freigabe gilt dem erzeugten Entwurf.",
+      "r.edit": "Bearbeiten und neu prüfen", "r.edit.text": "Bearbeiteter Text", "r.edit.go": "Speichern und erneut prüfen",
+      "r.edit.note": "Als neue Revision gespeichert; der erzeugte Text und jede Revision bleiben erhalten. Freigegeben wird die neueste Revision.",
+      "r.edit.saved": "Gespeichert als Revision ", "r.history": "Revisionen", "r.rev": "Revision ", "r.rev0": "erzeugt",
+      "q.revision": "Revision ", "q.blocked": "Gesperrter Text kann nicht freigegeben werden; zuerst bearbeiten.",
       "r.nofindings": "Keine Befunde.", "r.redactions": "Platzhalter statt personenbezogener Daten an das Modell: ",
       "r.noredactions": "Keine personenbezogenen Daten ersetzt.",
       "d.approved": "Freigegeben", "d.needs_review": "Prüfung nötig", "d.blocked": "Gesperrt", "d.why": " — weil: ",
@@ -239,7 +243,7 @@
       }
     }
   }
-  let lastBrief = "", lastChannel = "", lastLang = "";
+  let lastBrief = "", lastChannel = "", lastLang = "", lastGeneration = "", lastRevision = 0;
   async function write(ev) {
     ev.preventDefault();
     const req = { brief: $("w-brief").value, channel: $("w-channel").value, lang: $("w-lang").value };
@@ -361,7 +365,7 @@
     // Sources.
     const ol = clear($("r-sources"));
     for (const c of res.citations || []) {
-      const where = [c.heading, c.page !== undefined ? "p. " + c.page : "", c.section ? "§ " + c.section : ""].filter(Boolean).join(" · ");
+      const where = [c.heading, pages(c), c.section ? "§ " + c.section : ""].filter(Boolean).join(" · ");
       ol.append(el("li", { id: "src-" + c.n, tabindex: "-1", value: c.n },
         el("strong", {}, "[" + c.n + "] " + str(c.title)), " ", el("span", { class: "muted" }, "v" + str(c.version) + (where ? " · " + where : "")),
         el("blockquote", {}, str(c.snippet || c.text))));
@@ -392,25 +396,56 @@
     row("p.output", p.output_classification);
     row("p.tokens", (u.prompt_tokens || 0) + " + " + (u.completion_tokens || 0));
     row("p.cost", eur(u.cost_eur || 0));
-    $("r-edit").hidden = !allows("editor");
+    $("r-edit").hidden = !allows("editor") || !res.generation_id;
     $("r-edit-text").value = draft;
+    lastGeneration = res.generation_id || ""; lastRevision = 0;
     clear($("r-edit-result"));
     $("w-stream").hidden = true;
     $("w-result").hidden = false;
   }
+  // pages names the PDF pages a source is on: "p. 3" or "p. 3–4".
+  function pages(c) {
+    if (!c.page) return "";
+    return "p. " + c.page + (c.last_page && c.last_page !== c.page ? "–" + c.last_page : "");
+  }
+  // saveEdit stores text as the next revision of generation id (POST
+  // /v1/reviews/{id}/edit), shows the checks' decision and findings in out
+  // and the revision history in hist, and returns the revision.
+  async function saveEdit(id, text, base, out, hist) {
+    clear(out);
+    const rev = await api("POST", "/v1/reviews/" + encodeURIComponent(id) + "/edit", { text, base });
+    showRevision(out, rev);
+    await renderHistory(id, hist);
+    return rev;
+  }
+  function showRevision(out, rev) {
+    const box = el("div"), list = el("ul", { class: "reasons" });
+    renderDecision(box, list, rev.decision, rev.reasons);
+    clear(out).append(el("p", { class: "saved", "data-revision": rev.revision }, t("r.edit.saved") + rev.revision),
+      box, list, el("div", { class: "draft edited" }, str(rev.draft)), el("p", { class: "muted" }, t("r.edit.note")));
+  }
+  async function renderHistory(id, hist) {
+    const g = await api("GET", "/v1/generations/" + encodeURIComponent(id));
+    const ol = el("ol", { class: "revisions", start: 0 });
+    for (const r of g.revisions || []) {
+      ol.append(el("li", { value: r.revision, "data-revision": r.revision, class: str(r.decision).replace(/[^a-z_]/g, "") },
+        el("strong", {}, r.revision ? t("r.rev") + r.revision : t("r.rev0")), " ",
+        el("span", { class: "muted" }, [str(r.author), str(r.created_at), t("d." + r.decision), "sha256 " + str(r.sha256).slice(0, 12)].join(" · ")),
+        el("div", { class: "draft" }, str(r.draft))));
+    }
+    clear(hist).append(el("h4", {}, t("r.history")), ol);
+  }
   async function recheck() {
-    const out = clear($("r-edit-result"));
     try {
-      const r = await api("POST", "/v1/guard/check", { text: $("r-edit-text").value, channel: lastChannel, lang: lastLang, ai_disclosed: true });
-      const box = el("div"), list = el("ul", { class: "reasons" });
-      renderDecision(box, list, r.decision, r.violations || r.reasons || []);
-      out.append(box, list, el("p", { class: "muted" }, t("r.edit.note")));
+      const rev = await saveEdit(lastGeneration, $("r-edit-text").value, lastRevision, $("r-edit-result"), $("r-edit-history"));
+      lastRevision = rev.revision;
     } catch (err) { fail(err); }
   }
 
   // ---- review queue --------------------------------------------------
   let queue = [];
   const decided = new Map();
+  const edited = new Map(); // generation id → the revision saved in this sitting
   async function loadReviews() {
     try {
       const r = await api("GET", "/v1/reviews?limit=500");
@@ -432,7 +467,8 @@
     if (!rows.length) list.append(el("p", { class: "muted" }, t("q.empty")));
     for (const r of rows) {
       const card = el("article", { class: "card review", "data-id": r.generation_id, "aria-label": r.generation_id },
-        el("p", { class: "meta" }, [r.channel, r.lang, t("q.by") + str(r.requested_by), str(r.created_at), r.generation_id].join(" · ")),
+        el("p", { class: "meta" }, [r.channel, r.lang, t("q.by") + str(r.requested_by), str(r.created_at), r.generation_id,
+          t("q.revision") + str(r.revision || 0), r.decision ? t("d." + r.decision) : ""].filter(Boolean).join(" · ")),
         el("div", { class: "draft" }, str(r.draft)));
       const reasons = el("ul", { class: "reasons" });
       for (const x of r.reasons || []) reasons.append(el("li", {}, el("code", {}, str(x.code || x.rule)), " ", str(x.message)));
@@ -440,11 +476,30 @@
       if (r.status === "pending" && allows("reviewer")) {
         const id = "c-" + r.generation_id;
         const comment = el("textarea", { id, rows: 2, maxlength: 4000 });
-        const approve = el("button", { type: "button", class: "approve" }, t("q.approve"));
+        const blocked = r.decision === "blocked";
+        const approve = el("button", { type: "button", class: "approve", disabled: blocked, title: blocked ? t("q.blocked") : undefined }, t("q.approve"));
         const reject = el("button", { type: "button", class: "reject" }, t("q.reject"));
         approve.addEventListener("click", () => decide(r, true, comment.value));
         reject.addEventListener("click", () => decide(r, false, comment.value));
         card.append(el("div", { class: "actions" }, el("label", { for: id }, t("q.comment")), comment, approve, reject));
+        if (blocked) card.append(el("p", { class: "muted" }, t("q.blocked")));
+        // The editor box: the edit is stored as the next revision and checked.
+        const eid = "e-" + r.generation_id;
+        const text = el("textarea", { id: eid, class: "edit-text", rows: 5, maxlength: 32768 }, str(r.draft));
+        const save = el("button", { type: "button", class: "save-edit" }, t("r.edit.go"));
+        const out = el("div", { class: "edit-result", role: "status" }), hist = el("div", { class: "history" });
+        save.addEventListener("click", async () => {
+          try {
+            const rev = await saveEdit(r.generation_id, text.value, r.revision || 0, out, hist);
+            edited.set(r.generation_id, rev);
+            await loadReviews();
+          } catch (err) { fail(err); }
+        });
+        const mine = edited.get(r.generation_id);
+        const details = el("details", { class: "edit", open: !!mine }, el("summary", {}, t("r.edit")), el("label", { for: eid }, t("r.edit.text")), text, save, out, hist);
+        details.addEventListener("toggle", () => { if (details.open && !hist.firstChild) renderHistory(r.generation_id, hist).catch(fail); });
+        if (mine) { showRevision(out, mine); renderHistory(r.generation_id, hist).catch(fail); }
+        card.append(details);
       } else if (r.status !== "pending") {
         card.append(el("p", { class: "decided" }, str(r.status) + (r.comment ? " — " + r.comment : "") + (r.reviewer ? " (" + r.reviewer + ")" : "")));
       }
@@ -455,6 +510,7 @@
     if (!approve && !comment.trim()) { say(t("q.needcomment"), true); return; }
     try {
       const body = comment.trim() ? { comment } : {};
+      if (approve) body.revision = r.revision || 0;
       const rv = await api("POST", "/v1/reviews/" + encodeURIComponent(r.generation_id) + (approve ? "/approve" : "/reject"), body);
       decided.set(r.generation_id, Object.assign({}, r, rv));
       say((approve ? t("q.approve") : t("q.reject")) + ": " + r.generation_id);
@@ -627,12 +683,16 @@
         el("td", {}, str(it.state) + (it.error ? " — " + it.error : "")), el("td", {}, eur(it.cost_eur)),
         el("td", {}, el("div", { class: "draft" }, str(res.draft)))));
     }
-    $("b-export").hidden = !batchRows.some((it) => it.state === "approved");
+    $("b-export").hidden = !batchRows.some(approvedItem);
   }
+  // approvedItem: approved by the checks, or by a reviewer (whose approved
+  // revision's text the results then carry).
+  const approvedItem = (it) => it.state === "approved" || it.review === "approved";
   function exportApproved() {
-    const lines = batchRows.filter((it) => it.state === "approved").map((it) => JSON.stringify({
+    const lines = batchRows.filter(approvedItem).map((it) => JSON.stringify({
       n: it.n, brief: it.request && it.request.brief, channel: it.request && it.request.channel, lang: it.request && it.request.lang,
       draft: it.result && it.result.draft, disclosure: it.result && it.result.disclosure, generation_id: it.result && it.result.generation_id,
+      revision: it.revision || 0,
     }));
     const url = URL.createObjectURL(new Blob([lines.join("\n") + "\n"], { type: "application/x-ndjson" }));
     const a = el("a", { href: url, download: "approved.jsonl" });
