@@ -11,7 +11,8 @@ import (
 // TestClaimsCoverage covers what the claims benchmark showed missing: the
 // disease lexicon with lay words and compounds, authorised and negated
 // wording, answered and unanswered questions, competitors without a brand
-// pack, endorsements, and the legal basis and rewrite on each finding.
+// pack, endorsements, negation over a clause, figures of speech, price and
+// guarantee wording, and the legal basis and rewrite on each finding.
 func TestClaimsCoverage(t *testing.T) {
 	de, err := policy.LoadPack("de-marketing")
 	if err != nil {
@@ -83,6 +84,43 @@ func TestClaimsCoverage(t *testing.T) {
 		{"few left in words", cen, "Only two seats left – they won't last.", []string{"false_urgency"}},
 		{"can't go wrong", cen, "You can't go wrong with it.", []string{"guaranteed_success"}},
 		{"professional relies", cen, "Paediatricians rely on our cream.", []string{"endorsement"}},
+		// Negation reaches over its clause; phrases that affirm keep the claim.
+		{"negated over the clause en", cen, "The balm is not meant to treat eczema.", nil},
+		{"negated guarantee", cen, "Results are not guaranteed.", nil},
+		{"negation after the claim de", cde, "Der Tee heilt Ihre Erkältung nicht.", nil},
+		{"keineswegs after the claim", cde, "Die Salbe lindert Ekzeme keineswegs.", nil},
+		{"not only keeps the claim", cen, "Not only does it relieve headaches, it tastes great.", []string{"health_claim"}},
+		{"nicht nur keeps the claim", cde, "Nicht nur lindert der Balsam Kopfschmerzen, er duftet auch.", []string{"health_claim"}},
+		{"negation in the next clause en", cen, "Relieves headaches and does not make you drowsy.", []string{"health_claim"}},
+		{"negation in the next clause de", cde, "Der Balsam lindert Kopfschmerzen und macht nicht müde.", []string{"health_claim"}},
+		{"never again keeps the claim", cen, "You never have to suffer from hay fever again.", []string{"health_claim"}},
+		{"nicht mehr is an end of the complaint", cde, "Mit unserem Tee leidest du nicht mehr unter Migräne.", []string{"health_claim"}},
+		{"gar nicht erst", cde, "Lässt Erkältungen gar nicht erst entstehen.", []string{"health_claim"}},
+		// The base form of an English effect verb ("soothe", "relieve").
+		{"base form of the effect verb", cen, "Our lozenges soothe a sore throat fast.", []string{"health_claim"}},
+		// Conditions named as figures of speech.
+		{"chore headaches", cen, "Say goodbye to invoicing headaches.", nil},
+		{"headaches with a chore", cen, "No more headaches with your tax return.", nil},
+		{"kopfschmerzen bei einer aufgabe", cde, "Schluss mit Kopfschmerzen bei der Steuererklärung.", nil},
+		{"lampenfieber", cde, "Das Lampenfieber vor dem Auftritt vertreibt unser Kurs.", nil},
+		// The reader's current supplier, answered with one's own.
+		{"still with a rival en", cen, "Still banking with FirstCoin? We charge no monthly fee.", []string{"comparative_claim"}},
+		{"still with a rival de", cde, "Immer noch bei TeleFix? Wir sind günstiger.", []string{"comparative_claim"}},
+		// Slimming in clothes sizes.
+		{"dress sizes en", cen, "Lose three dress sizes before summer.", []string{"health_claim"}},
+		{"dress sizes de", cde, "Drei Kleidergrößen weniger bis zum Sommer.", []string{"health_claim"}},
+		// Price tricks: an amount saved on a product, the maker's list price.
+		{"amount saved en", cen, "Save £20 on every winter coat.", []string{"price_claim"}},
+		{"amount saved de", cde, "Sparen Sie 20 € auf alle Jacken.", []string{"price_claim"}},
+		{"yearly saving is no reduction", cen, "Save up to £300 a year on energy with our heat pump.", nil},
+		{"list price en", cen, "List price £399, our price £279.", []string{"price_claim"}},
+		{"list price de", cde, "Der Listenpreis liegt bei 249 €, bei uns zahlst du 179 €.", []string{"price_claim"}},
+		// Guarantees without the word.
+		{"results within days en", cen, "You will notice results within 10 days.", []string{"guaranteed_success"}},
+		{"results within days de", cde, "Erste Ergebnisse nach sieben Tagen.", []string{"guaranteed_success"}},
+		// Endorsement by prescribing; a leading professional is no superlative.
+		{"prescribes to patients de", cde, "Die Hautärztin erklärt, warum sie ihren Patientinnen unsere Creme empfiehlt.", []string{"endorsement"}},
+		{"leading professional", cen, "Dr Ben Hart, a leading paediatrician, opens the conference.", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
