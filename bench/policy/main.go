@@ -163,6 +163,14 @@ func load(dir string) ([]Example, error) {
 			return nil, err
 		}
 		out = append(out, exs...)
+		// dev3-<lang>.txt holds development texts of later rounds, in themes of their own.
+		if more := filepath.Join(dir, "dev3-"+lang+".txt"); fileExists(more) {
+			exs, err = loadFile(more, lang, test[lang], false)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, exs...)
+		}
 		fresh := filepath.Join(dir, "fresh-"+lang+".txt")
 		if _, err := os.Stat(fresh); err != nil {
 			continue
@@ -174,6 +182,11 @@ func load(dir string) ([]Example, error) {
 		out = append(out, exs...)
 	}
 	return out, nil
+}
+
+func fileExists(name string) bool {
+	_, err := os.Stat(name)
+	return err == nil
 }
 
 // loadFile reads one benchmark file of lang; test holds the themes of the

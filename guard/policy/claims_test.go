@@ -121,6 +121,41 @@ func TestClaimsCoverage(t *testing.T) {
 		// Endorsement by prescribing; a leading professional is no superlative.
 		{"prescribes to patients de", cde, "Die Hautärztin erklärt, warum sie ihren Patientinnen unsere Creme empfiehlt.", []string{"endorsement"}},
 		{"leading professional", cen, "Dr Ben Hart, a leading paediatrician, opens the conference.", nil},
+		// Teeth, gums and eyes; the end of a complaint.
+		{"gums en", cen, "The gel puts an end to receding gums.", []string{"health_claim"}},
+		{"ein ende setzen", cde, "Ihr Zahnfleisch blutet? Das Gel setzt dem Zahnfleischbluten ein Ende.", []string{"health_claim"}},
+		{"kein ... mehr", cde, "Kein Kopfweh mehr nach dem Sport – dank unserem Magnesium.", []string{"health_claim"}},
+		{"negated object de", cde, "Das Spray heilt keinen Schnupfen, es befeuchtet nur die Nase.", nil},
+		{"negated object en", cen, "This soap won't cure cavities, but it tastes of mint.", nil},
+		{"chore headaches in a question", cen, "Budget headaches? Our planner sorts your spending.", nil},
+		{"kopfschmerzen bei einer abrechnung", cde, "Kopfschmerzen bei der Nebenkostenabrechnung? Unsere App rechnet für dich.", nil},
+		// Competitors identified by a contrast, a question or "whoever still".
+		{"whereas theirs, ours", cen, "Whereas GlowMax's lamps flicker, ours stay steady for years.", []string{"comparative_claim"}},
+		{"während andere, unsere", cde, "Während andere Lampen flackern, leuchtet unsere jahrelang.", []string{"comparative_claim"}},
+		{"question answered with ours", cen, "Supermarket coffee tastes flat? Ours is roasted weekly.", []string{"comparative_claim"}},
+		{"question answered with unserer", cde, "Supermarktkaffee schmeckt flach? Unserer ist genauso günstig, aber frisch.", []string{"comparative_claim"}},
+		{"anyone still", cen, "Anyone still paying for TaxPal is wasting money.", []string{"comparative_claim"}},
+		{"wer noch", cde, "Wer noch bei TaxPal bucht, zahlt drauf.", []string{"comparative_claim"}},
+		{"pay twice as much", cen, "At the big DIY chains you pay twice as much for timber.", []string{"comparative_claim"}},
+		// Sole position in a class; a compound noun ending in -ste is no superlative.
+		{"none in its class en", cen, "No vacuum in its class runs longer on one charge.", []string{"superlative_claim"}},
+		{"none in its class de", cde, "Kein Staubsauger seiner Klasse saugt länger.", []string{"superlative_claim"}},
+		{"compound of bürste", cde, "Die Schallzahnbürste putzt leise.", nil},
+		// Former price with a verb, viewer counters, deadlines in hours.
+		{"used to cost", cen, "The jacket used to cost £120, now £80.", []string{"price_claim"}},
+		{"other shoppers", cen, "14 other shoppers have this in their sights.", []string{"false_urgency"}},
+		{"weitere kunden", cde, "14 weitere Kunden haben diesen Artikel gerade im Blick.", []string{"false_urgency"}},
+		{"in wenigen stunden", cde, "Der Sale endet in wenigen Stunden.", []string{"false_urgency"}},
+		// "Free" without the word, guarantees without the word, endorsements to clients.
+		{"costs you nothing", cen, "The starter month costs you nothing, then £9.99 a month.", []string{"free_claim"}},
+		{"zahlst du nichts", cde, "Den ersten Monat zahlst du nichts, danach 9,99 € monatlich.", []string{"free_claim"}},
+		{"we promise", cen, "Perfect skin by Friday – we promise.", []string{"guaranteed_success"}},
+		{"nothing can go wrong", cen, "Nothing can go wrong with this kit.", []string{"guaranteed_success"}},
+		{"sichern wir zu", cde, "Reine Haut bis Freitag – das sichern wir Ihnen zu.", []string{"guaranteed_success"}},
+		{"advises her clients", cen, "Our nutritionist advises her clients to take the shake daily.", []string{"endorsement"}},
+		{"ans herz legen", cde, "Unsere Ernährungsberaterin legt allen ihren Klientinnen den Shake ans Herz.", []string{"endorsement"}},
+		// Labels of a certification scheme.
+		{"eu ecolabel", cen, "The towels carry the EU Ecolabel.", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -525,7 +525,7 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 		var out []*pattern.Pattern
 		for _, src := range srcs {
 			compile := pc.Compile
-			if field == "ignore" || field == "unless_sentence" || strings.HasSuffix(field, "near") {
+			if field == "ignore" || field == "unless_sentence" || strings.HasSuffix(field, "near") || strings.HasSuffix(field, ".not_in") {
 				compile = pc.CompileFree
 			}
 			tp, err := compile(src)
