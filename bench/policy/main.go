@@ -62,11 +62,16 @@ type Example struct {
 	// Fresh marks the held-out examples of fresh-<lang>.txt, written after
 	// the rules and never tuned on.
 	Fresh bool
+	// Fresh2 marks the held-out examples of fresh2-<lang>.txt, written
+	// after the rules of the third round and measured once.
+	Fresh2 bool
 }
 
 // part names the part of the benchmark an example belongs to.
 func (e Example) part() string {
 	switch {
+	case e.Fresh2:
+		return "fresh2"
 	case e.Fresh:
 		return "fresh"
 	case e.Test:
@@ -80,7 +85,7 @@ func main() {
 	misses := flag.Bool("misses", false, "list the development and fresh examples the current packs get wrong")
 	lat := flag.Bool("latency", false, "with -part, also time the check of a 2 KB draft")
 	suite := flag.String("write-suite", "", "write the test part as an eval suite to this file and exit")
-	only := flag.String("part", "", "print only this part: dev, test or fresh (default all)")
+	only := flag.String("part", "", "print only this part: dev, test, fresh or fresh2 (default all)")
 	flag.Parse()
 	exs, err := load(*dir)
 	if err != nil {
@@ -111,7 +116,7 @@ func main() {
 		checkers[lang] = [2]*policy.Checker{policy.NewChecker(old, policy.WithPersonalData(det)), policy.NewChecker(cur, policy.WithPersonalData(det))}
 	}
 	fmt.Printf("Policy benchmark: %d examples (%s)\n", len(exs), *dir)
-	for _, part := range []string{"dev", "test", "fresh"} {
+	for _, part := range []string{"dev", "test", "fresh", "fresh2"} {
 		if *only != "" && *only != part {
 			continue
 		}
@@ -168,6 +173,16 @@ func load(dir string) ([]Example, error) {
 			exs, err = loadFile(more, lang, test[lang], false)
 			if err != nil {
 				return nil, err
+			}
+			out = append(out, exs...)
+		}
+		if more := filepath.Join(dir, "fresh2-"+lang+".txt"); fileExists(more) {
+			exs, err = loadFile(more, lang, nil, true)
+			if err != nil {
+				return nil, err
+			}
+			for i := range exs {
+				exs[i].Fresh2 = true
 			}
 			out = append(out, exs...)
 		}

@@ -156,6 +156,21 @@ func TestClaimsCoverage(t *testing.T) {
 		{"ans herz legen", cde, "Unsere Ernährungsberaterin legt allen ihren Klientinnen den Shake ans Herz.", []string{"endorsement"}},
 		// Labels of a certification scheme.
 		{"eu ecolabel", cen, "The towels carry the EU Ecolabel.", nil},
+		// Later phrasings: a complaint gone or without a chance, stock almost
+		// gone, prices rising, cover against every risk, the other's customers losing.
+		{"passé", cde, "Mit diesem Tee sind Schlafprobleme passé.", []string{"health_claim"}},
+		{"keine chance", cde, "Muskelkater hat gegen unser Bad keine Chance.", []string{"health_claim"}},
+		{"a thing of the past", cen, "With our tea, sleepless nights are a thing of the past.", []string{"health_claim"}},
+		{"don't stand a chance", cen, "Sore muscles don't stand a chance.", []string{"health_claim"}},
+		{"fast vergriffen", cde, "Die Restposten sind fast vergriffen.", []string{"false_urgency"}},
+		{"steigen die preise", cde, "Ab Montag steigen die Preise.", []string{"false_urgency"}},
+		{"alle risiken", cde, "Mit uns sind Sie gegen alle Risiken abgesichert.", []string{"guaranteed_success"}},
+		{"every risk", cen, "You're protected against every risk.", []string{"guaranteed_success"}},
+		{"never let you down", cen, "These boots will never let you down.", []string{"guaranteed_success"}},
+		{"wer bei", cde, "Wer bei einer Großbank ist, zahlt jedes Jahr drauf.", []string{"comparative_claim"}},
+		{"customers with a rival", cen, "Customers banking with BigBank lose money on fees every month.", []string{"comparative_claim"}},
+		{"therapist's endorsement", cde, "Ergotherapeutin Mia Kern empfiehlt unser Knetset.", []string{"endorsement"}},
+		{"easy on the planet", cen, "Our cleaner is easy on the planet.", []string{"green_claim"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
