@@ -8,11 +8,13 @@
 // It also times the check of a 2 KB draft.
 //
 //	go run ./bench/policy                 # dev and test figures, latency
-//	go run ./bench/policy -misses         # also list what the dev part gets wrong
+//	go run ./bench/policy -misses         # also list what the dev and fresh parts get wrong
+//	go run ./bench/policy -part dev -latency
 //	go run ./bench/policy -write-suite evals/suites/claims.yaml
 //
 // Rules are tuned on the development part only; -misses never lists test
-// examples.
+// examples. The fresh part, measured as a held-out check in earlier rounds,
+// counts as development now.
 package main
 
 import (
@@ -60,11 +62,16 @@ type Example struct {
 	// Fresh marks the held-out examples of fresh-<lang>.txt, written after
 	// the rules and never tuned on.
 	Fresh bool
+	// Fresh2 marks the held-out examples of fresh2-<lang>.txt, written
+	// after the rules of the third round and measured once.
+	Fresh2 bool
 }
 
 // part names the part of the benchmark an example belongs to.
 func (e Example) part() string {
 	switch {
+	case e.Fresh2:
+		return "fresh2"
 	case e.Fresh:
 		return "fresh"
 	case e.Test:
@@ -75,9 +82,10 @@ func (e Example) part() string {
 
 func main() {
 	dir := flag.String("dir", "testdata/policy", "benchmark directory")
-	misses := flag.Bool("misses", false, "list the development examples the current packs get wrong")
+	misses := flag.Bool("misses", false, "list the development and fresh examples the current packs get wrong")
+	lat := flag.Bool("latency", false, "with -part, also time the check of a 2 KB draft")
 	suite := flag.String("write-suite", "", "write the test part as an eval suite to this file and exit")
-	only := flag.String("part", "", "print only this part: dev, test or fresh (default all)")
+	only := flag.String("part", "", "print only this part: dev, test, fresh or fresh2 (default all)")
 	flag.Parse()
 	exs, err := load(*dir)
 	if err != nil {
@@ -108,7 +116,7 @@ func main() {
 		checkers[lang] = [2]*policy.Checker{policy.NewChecker(old, policy.WithPersonalData(det)), policy.NewChecker(cur, policy.WithPersonalData(det))}
 	}
 	fmt.Printf("Policy benchmark: %d examples (%s)\n", len(exs), *dir)
-	for _, part := range []string{"dev", "test", "fresh"} {
+	for _, part := range []string{"dev", "test", "fresh", "fresh2"} {
 		if *only != "" && *only != part {
 			continue
 		}
@@ -123,12 +131,12 @@ func main() {
 			before := score(cs[0], brand, sel)
 			after := score(cs[1], brand, sel)
 			report(part, lang, sel, before, after)
-			if *misses && part == "dev" {
+			if *misses && part != "test" {
 				listMisses(sel, after)
 			}
 		}
 	}
-	if *only != "" {
+	if *only != "" && !*lat {
 		return
 	}
 	for _, lang := range []string{"de", "en"} {
@@ -160,6 +168,24 @@ func load(dir string) ([]Example, error) {
 			return nil, err
 		}
 		out = append(out, exs...)
+		// dev3-<lang>.txt holds development texts of later rounds, in themes of their own.
+		if more := filepath.Join(dir, "dev3-"+lang+".txt"); fileExists(more) {
+			exs, err = loadFile(more, lang, test[lang], false)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, exs...)
+		}
+		if more := filepath.Join(dir, "fresh2-"+lang+".txt"); fileExists(more) {
+			exs, err = loadFile(more, lang, nil, true)
+			if err != nil {
+				return nil, err
+			}
+			for i := range exs {
+				exs[i].Fresh2 = true
+			}
+			out = append(out, exs...)
+		}
 		fresh := filepath.Join(dir, "fresh-"+lang+".txt")
 		if _, err := os.Stat(fresh); err != nil {
 			continue
@@ -171,6 +197,11 @@ func load(dir string) ([]Example, error) {
 		out = append(out, exs...)
 	}
 	return out, nil
+}
+
+func fileExists(name string) bool {
+	_, err := os.Stat(name)
+	return err == nil
 }
 
 // loadFile reads one benchmark file of lang; test holds the themes of the

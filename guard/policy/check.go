@@ -181,6 +181,9 @@ func (r *checkRun) valid(rule *policyRule, sp, ep *int) bool {
 			return false
 		}
 	}
+	if rule.negatable && r.negated(s, e) {
+		return false
+	}
 	if len(rule.regex) > 0 {
 		a, b := r.sentence(s, e)
 		ok := false
@@ -302,12 +305,98 @@ func (r *checkRun) nearMatch(n *nearClause, s, e int) (int, int, bool) {
 			}
 		}
 		for _, p := range n.patterns {
-			if end := m.Match(p, i); end > i {
+			if end := m.Match(p, i); end > i && !r.inside(n.notIn, i, end) {
 				return i, end, true
 			}
 		}
 	}
 	return 0, 0, false
+}
+
+// inside reports whether one of pats matches over tokens [s,e): a match
+// starting up to three words before s that reaches e.
+func (r *checkRun) inside(pats []*pattern.Pattern, s, e int) bool {
+	for _, p := range pats {
+		for j := max(0, s-3); j <= s; j++ {
+			if end := r.m.Match(p, j); end >= e {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// clauseBreak reports whether a clause ends between tokens i-1 and i: a
+// sentence start, a comma, semicolon, colon, dash or bracket between them,
+// or a word of the pack's negation breaks at i.
+func (r *checkRun) clauseBreak(i int, breaks map[string]bool) bool {
+	m := r.m
+	if i <= 0 || i >= len(m.Tokens) {
+		return true
+	}
+	if m.Tokens[i].Flags&textnorm.SentStart != 0 || breaks[m.Word(i)] {
+		return true
+	}
+	gap := r.ft.Text[m.Tokens[i-1].End:m.Tokens[i].Start]
+	return strings.ContainsAny(gap, ",;:()–—") || strings.Contains(gap, " - ")
+}
+
+// negated reports whether a negation cue of the pack stands in the clause
+// of the hit [s,e), outside it, within the negation window: before the hit,
+// or after it when the pack says so. A cue inside a keep phrase ("not
+// only", "nie wieder") does not negate.
+func (r *checkRun) negated(s, e int) bool {
+	n := r.c.pack.negation
+	if n == nil {
+		return false
+	}
+	m := r.m
+	try := func(i int) bool {
+		for _, p := range n.cues {
+			end := m.Match(p, i)
+			if end <= i {
+				continue
+			}
+			if end > s && i < e {
+				continue // the cue is part of the hit ("no more headaches")
+			}
+			if r.inside(n.keep, i, end) || r.keepAt(n.keep, i) {
+				continue
+			}
+			return true
+		}
+		return false
+	}
+	for i := s - 1; i >= 0 && i >= s-n.window; i-- {
+		if try(i) {
+			return true
+		}
+		if r.clauseBreak(i, n.breaks) {
+			break
+		}
+	}
+	if !n.after {
+		return false
+	}
+	for i := e; i < len(m.Tokens) && i < e+n.window; i++ {
+		if r.clauseBreak(i, n.breaks) {
+			break
+		}
+		if try(i) {
+			return true
+		}
+	}
+	return false
+}
+
+// keepAt reports whether a keep phrase starts at token i ("not only").
+func (r *checkRun) keepAt(keep []*pattern.Pattern, i int) bool {
+	for _, p := range keep {
+		if r.m.Match(p, i) > i {
+			return true
+		}
+	}
+	return false
 }
 
 // textHas reports whether any unless_text pattern occurs anywhere in the text.

@@ -11,7 +11,8 @@ import (
 // TestClaimsCoverage covers what the claims benchmark showed missing: the
 // disease lexicon with lay words and compounds, authorised and negated
 // wording, answered and unanswered questions, competitors without a brand
-// pack, endorsements, and the legal basis and rewrite on each finding.
+// pack, endorsements, negation over a clause, figures of speech, price and
+// guarantee wording, and the legal basis and rewrite on each finding.
 func TestClaimsCoverage(t *testing.T) {
 	de, err := policy.LoadPack("de-marketing")
 	if err != nil {
@@ -83,6 +84,93 @@ func TestClaimsCoverage(t *testing.T) {
 		{"few left in words", cen, "Only two seats left – they won't last.", []string{"false_urgency"}},
 		{"can't go wrong", cen, "You can't go wrong with it.", []string{"guaranteed_success"}},
 		{"professional relies", cen, "Paediatricians rely on our cream.", []string{"endorsement"}},
+		// Negation reaches over its clause; phrases that affirm keep the claim.
+		{"negated over the clause en", cen, "The balm is not meant to treat eczema.", nil},
+		{"negated guarantee", cen, "Results are not guaranteed.", nil},
+		{"negation after the claim de", cde, "Der Tee heilt Ihre Erkältung nicht.", nil},
+		{"keineswegs after the claim", cde, "Die Salbe lindert Ekzeme keineswegs.", nil},
+		{"not only keeps the claim", cen, "Not only does it relieve headaches, it tastes great.", []string{"health_claim"}},
+		{"nicht nur keeps the claim", cde, "Nicht nur lindert der Balsam Kopfschmerzen, er duftet auch.", []string{"health_claim"}},
+		{"negation in the next clause en", cen, "Relieves headaches and does not make you drowsy.", []string{"health_claim"}},
+		{"negation in the next clause de", cde, "Der Balsam lindert Kopfschmerzen und macht nicht müde.", []string{"health_claim"}},
+		{"never again keeps the claim", cen, "You never have to suffer from hay fever again.", []string{"health_claim"}},
+		{"nicht mehr is an end of the complaint", cde, "Mit unserem Tee leidest du nicht mehr unter Migräne.", []string{"health_claim"}},
+		{"gar nicht erst", cde, "Lässt Erkältungen gar nicht erst entstehen.", []string{"health_claim"}},
+		// The base form of an English effect verb ("soothe", "relieve").
+		{"base form of the effect verb", cen, "Our lozenges soothe a sore throat fast.", []string{"health_claim"}},
+		// Conditions named as figures of speech.
+		{"chore headaches", cen, "Say goodbye to invoicing headaches.", nil},
+		{"headaches with a chore", cen, "No more headaches with your tax return.", nil},
+		{"kopfschmerzen bei einer aufgabe", cde, "Schluss mit Kopfschmerzen bei der Steuererklärung.", nil},
+		{"lampenfieber", cde, "Das Lampenfieber vor dem Auftritt vertreibt unser Kurs.", nil},
+		// The reader's current supplier, answered with one's own.
+		{"still with a rival en", cen, "Still banking with FirstCoin? We charge no monthly fee.", []string{"comparative_claim"}},
+		{"still with a rival de", cde, "Immer noch bei TeleFix? Wir sind günstiger.", []string{"comparative_claim"}},
+		// Slimming in clothes sizes.
+		{"dress sizes en", cen, "Lose three dress sizes before summer.", []string{"health_claim"}},
+		{"dress sizes de", cde, "Drei Kleidergrößen weniger bis zum Sommer.", []string{"health_claim"}},
+		// Price tricks: an amount saved on a product, the maker's list price.
+		{"amount saved en", cen, "Save £20 on every winter coat.", []string{"price_claim"}},
+		{"amount saved de", cde, "Sparen Sie 20 € auf alle Jacken.", []string{"price_claim"}},
+		{"yearly saving is no reduction", cen, "Save up to £300 a year on energy with our heat pump.", nil},
+		{"list price en", cen, "List price £399, our price £279.", []string{"price_claim"}},
+		{"list price de", cde, "Der Listenpreis liegt bei 249 €, bei uns zahlst du 179 €.", []string{"price_claim"}},
+		// Guarantees without the word.
+		{"results within days en", cen, "You will notice results within 10 days.", []string{"guaranteed_success"}},
+		{"results within days de", cde, "Erste Ergebnisse nach sieben Tagen.", []string{"guaranteed_success"}},
+		// Endorsement by prescribing; a leading professional is no superlative.
+		{"prescribes to patients de", cde, "Die Hautärztin erklärt, warum sie ihren Patientinnen unsere Creme empfiehlt.", []string{"endorsement"}},
+		{"leading professional", cen, "Dr Ben Hart, a leading paediatrician, opens the conference.", nil},
+		// Teeth, gums and eyes; the end of a complaint.
+		{"gums en", cen, "The gel puts an end to receding gums.", []string{"health_claim"}},
+		{"ein ende setzen", cde, "Ihr Zahnfleisch blutet? Das Gel setzt dem Zahnfleischbluten ein Ende.", []string{"health_claim"}},
+		{"kein ... mehr", cde, "Kein Kopfweh mehr nach dem Sport – dank unserem Magnesium.", []string{"health_claim"}},
+		{"negated object de", cde, "Das Spray heilt keinen Schnupfen, es befeuchtet nur die Nase.", nil},
+		{"negated object en", cen, "This soap won't cure cavities, but it tastes of mint.", nil},
+		{"chore headaches in a question", cen, "Budget headaches? Our planner sorts your spending.", nil},
+		{"kopfschmerzen bei einer abrechnung", cde, "Kopfschmerzen bei der Nebenkostenabrechnung? Unsere App rechnet für dich.", nil},
+		// Competitors identified by a contrast, a question or "whoever still".
+		{"whereas theirs, ours", cen, "Whereas GlowMax's lamps flicker, ours stay steady for years.", []string{"comparative_claim"}},
+		{"während andere, unsere", cde, "Während andere Lampen flackern, leuchtet unsere jahrelang.", []string{"comparative_claim"}},
+		{"question answered with ours", cen, "Supermarket coffee tastes flat? Ours is roasted weekly.", []string{"comparative_claim"}},
+		{"question answered with unserer", cde, "Supermarktkaffee schmeckt flach? Unserer ist genauso günstig, aber frisch.", []string{"comparative_claim"}},
+		{"anyone still", cen, "Anyone still paying for TaxPal is wasting money.", []string{"comparative_claim"}},
+		{"wer noch", cde, "Wer noch bei TaxPal bucht, zahlt drauf.", []string{"comparative_claim"}},
+		{"pay twice as much", cen, "At the big DIY chains you pay twice as much for timber.", []string{"comparative_claim"}},
+		// Sole position in a class; a compound noun ending in -ste is no superlative.
+		{"none in its class en", cen, "No vacuum in its class runs longer on one charge.", []string{"superlative_claim"}},
+		{"none in its class de", cde, "Kein Staubsauger seiner Klasse saugt länger.", []string{"superlative_claim"}},
+		{"compound of bürste", cde, "Die Schallzahnbürste putzt leise.", nil},
+		// Former price with a verb, viewer counters, deadlines in hours.
+		{"used to cost", cen, "The jacket used to cost £120, now £80.", []string{"price_claim"}},
+		{"other shoppers", cen, "14 other shoppers have this in their sights.", []string{"false_urgency"}},
+		{"weitere kunden", cde, "14 weitere Kunden haben diesen Artikel gerade im Blick.", []string{"false_urgency"}},
+		{"in wenigen stunden", cde, "Der Sale endet in wenigen Stunden.", []string{"false_urgency"}},
+		// "Free" without the word, guarantees without the word, endorsements to clients.
+		{"costs you nothing", cen, "The starter month costs you nothing, then £9.99 a month.", []string{"free_claim"}},
+		{"zahlst du nichts", cde, "Den ersten Monat zahlst du nichts, danach 9,99 € monatlich.", []string{"free_claim"}},
+		{"we promise", cen, "Perfect skin by Friday – we promise.", []string{"guaranteed_success"}},
+		{"nothing can go wrong", cen, "Nothing can go wrong with this kit.", []string{"guaranteed_success"}},
+		{"sichern wir zu", cde, "Reine Haut bis Freitag – das sichern wir Ihnen zu.", []string{"guaranteed_success"}},
+		{"advises her clients", cen, "Our nutritionist advises her clients to take the shake daily.", []string{"endorsement"}},
+		{"ans herz legen", cde, "Unsere Ernährungsberaterin legt allen ihren Klientinnen den Shake ans Herz.", []string{"endorsement"}},
+		// Labels of a certification scheme.
+		{"eu ecolabel", cen, "The towels carry the EU Ecolabel.", nil},
+		// Later phrasings: a complaint gone or without a chance, stock almost
+		// gone, prices rising, cover against every risk, the other's customers losing.
+		{"passé", cde, "Mit diesem Tee sind Schlafprobleme passé.", []string{"health_claim"}},
+		{"keine chance", cde, "Muskelkater hat gegen unser Bad keine Chance.", []string{"health_claim"}},
+		{"a thing of the past", cen, "With our tea, sleepless nights are a thing of the past.", []string{"health_claim"}},
+		{"don't stand a chance", cen, "Sore muscles don't stand a chance.", []string{"health_claim"}},
+		{"fast vergriffen", cde, "Die Restposten sind fast vergriffen.", []string{"false_urgency"}},
+		{"steigen die preise", cde, "Ab Montag steigen die Preise.", []string{"false_urgency"}},
+		{"alle risiken", cde, "Mit uns sind Sie gegen alle Risiken abgesichert.", []string{"guaranteed_success"}},
+		{"every risk", cen, "You're protected against every risk.", []string{"guaranteed_success"}},
+		{"never let you down", cen, "These boots will never let you down.", []string{"guaranteed_success"}},
+		{"wer bei", cde, "Wer bei einer Großbank ist, zahlt jedes Jahr drauf.", []string{"comparative_claim"}},
+		{"customers with a rival", cen, "Customers banking with BigBank lose money on fees every month.", []string{"comparative_claim"}},
+		{"therapist's endorsement", cde, "Ergotherapeutin Mia Kern empfiehlt unser Knetset.", []string{"endorsement"}},
+		{"easy on the planet", cen, "Our cleaner is easy on the planet.", []string{"green_claim"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

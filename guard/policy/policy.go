@@ -137,6 +137,21 @@ type Pack struct {
 	answers map[string]bool
 	// ruleOrder maps rule ids to their place in the pack.
 	ruleOrder map[string]int
+	// negation negates the hits of negatable rules over their clause.
+	negation *negation
+}
+
+// negation describes how a negation word reaches over a clause: a cue
+// ("not", "nicht") within the clause of a hit, outside the hit itself,
+// turns the hit into no claim ("the balm is not meant to treat eczema",
+// "der Tee heilt Ihre Erkältung nicht"), unless the cue is part of a keep
+// phrase that affirms ("not only relieves", "nie wieder Kopfweh", "leidest
+// nicht mehr unter").
+type negation struct {
+	cues, keep []*pattern.Pattern
+	breaks     map[string]bool
+	after      bool // a cue after the hit in its clause negates it too (German word order)
+	window     int
 }
 
 // policyRule is one compiled rule of a pack.
@@ -154,6 +169,7 @@ type policyRule struct {
 	unlessSentence        []*pattern.Pattern // a hit in a sentence holding one of these is dropped
 	notWithin             []string           // personal_data: findings inside a violation of these categories are left out
 	claim                 bool               // meta sentences and unanswered questions drop the rule's hits
+	negatable             bool               // the pack's negation over the clause drops the rule's hits
 	regex                 []*regexp.Regexp
 	folded                []*regexp.Regexp // regex-only rules: the expressions as they run on the folded text
 	gate                  []string         // regex-only rules run only when the folded text holds one of these
@@ -166,7 +182,8 @@ type nearClause struct {
 	patterns []*pattern.Pattern
 	window   int
 	notAfter []pattern.Elem
-	span     bool // the violation's span covers the near match too
+	notIn    []*pattern.Pattern // a near match inside one of these does not count (figures of speech)
+	span     bool               // the violation's span covers the near match too
 }
 
 // YAML shapes of a pack file.
@@ -181,7 +198,20 @@ type packFile struct {
 	Lexicons map[string][]string `yaml:"lexicons"`
 	Meta     []string            `yaml:"meta"`
 	Answers  []string            `yaml:"answers"`
+	Negation *negationFile       `yaml:"negation"`
 	Rules    []ruleFile          `yaml:"rules"`
+}
+
+// negationFile is the YAML shape of a pack's negation: cue and keep
+// patterns, the words that end a clause (beside , ; : – and sentence
+// ends), whether a cue after the hit counts, and how many words before
+// and after the hit are looked at.
+type negationFile struct {
+	Cues   []string `yaml:"cues"`
+	Keep   []string `yaml:"keep"`
+	Breaks []string `yaml:"breaks"`
+	After  bool     `yaml:"after"`
+	Window int      `yaml:"window"`
 }
 
 type ruleFile struct {
@@ -212,15 +242,21 @@ type ruleFile struct {
 	// an endorsement).
 	NotWithin []string `yaml:"not_within"`
 	// Literal keeps the rule's hits in meta sentences and questions.
-	Literal  bool     `yaml:"literal"`
-	Channels []string `yaml:"channels"`
-	Types    []string `yaml:"types"`
+	Literal bool `yaml:"literal"`
+	// Negatable drops a hit that the pack's negation reaches over its clause.
+	Negatable bool     `yaml:"negatable"`
+	Channels  []string `yaml:"channels"`
+	Types     []string `yaml:"types"`
 }
 
 type nearFile struct {
 	Patterns []string `yaml:"patterns"`
 	Window   int      `yaml:"window"`
 	NotAfter []string `yaml:"not_after"`
+	// NotIn lists patterns inside whose matches a near match does not
+	// count: a condition named as a figure of speech ("invoicing
+	// headaches", "Lampenfieber").
+	NotIn []string `yaml:"not_in"`
 	// Span extends the violation's span over the near match.
 	Span bool `yaml:"span"`
 }
@@ -304,6 +340,32 @@ func parsePack(data []byte, dir fs.FS) (*Pack, error) {
 			continue
 		}
 		p.meta = append(p.meta, tp)
+	}
+	if nf := pf.Negation; nf != nil {
+		n := &negation{breaks: map[string]bool{}, after: nf.After, window: nf.Window}
+		if n.window <= 0 {
+			n.window = 8
+		}
+		for _, list := range []struct {
+			src []string
+			dst *[]*pattern.Pattern
+		}{{nf.Cues, &n.cues}, {nf.Keep, &n.keep}} {
+			for _, src := range list.src {
+				tp, err := pc.CompileFree(src)
+				if err != nil {
+					bad("pack %s: negation: %v", pf.ID, err)
+					continue
+				}
+				*list.dst = append(*list.dst, tp)
+			}
+		}
+		for _, w := range nf.Breaks {
+			n.breaks[strings.ToLower(strings.TrimSpace(w))] = true
+		}
+		if len(n.cues) == 0 {
+			bad("pack %s: negation: no cues", pf.ID)
+		}
+		p.negation = n
 	}
 	if len(pf.Answers) > 0 {
 		p.answers = map[string]bool{}
@@ -454,7 +516,8 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 		bad("missing message")
 	}
 	r := &policyRule{id: rf.ID, category: rf.Category, severity: sev, message: rf.Message, basis: rf.Basis, rewrite: rf.Rewrite,
-		check: rf.Check, types: rf.Types, notWithin: rf.NotWithin, claim: !rf.Literal && rf.Check == ""}
+		check: rf.Check, types: rf.Types, notWithin: rf.NotWithin, claim: !rf.Literal && rf.Check == "",
+		negatable: rf.Negatable}
 	for _, c := range rf.Channels {
 		r.channels = append(r.channels, strings.ToLower(strings.TrimSpace(c)))
 	}
@@ -462,7 +525,7 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 		var out []*pattern.Pattern
 		for _, src := range srcs {
 			compile := pc.Compile
-			if field == "ignore" || field == "unless_sentence" || strings.HasSuffix(field, "near") {
+			if field == "ignore" || field == "unless_sentence" || strings.HasSuffix(field, "near") || strings.HasSuffix(field, ".not_in") {
 				compile = pc.CompileFree
 			}
 			tp, err := compile(src)
@@ -499,7 +562,8 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 		if len(nf.Patterns) == 0 {
 			bad("%s: no patterns", field)
 		}
-		return &nearClause{patterns: compileAll(field, nf.Patterns), window: nf.Window, notAfter: singles(field+".not_after", nf.NotAfter), span: nf.Span}
+		return &nearClause{patterns: compileAll(field, nf.Patterns), window: nf.Window, notAfter: singles(field+".not_after", nf.NotAfter),
+			notIn: compileAll(field+".not_in", nf.NotIn), span: nf.Span}
 	}
 	var pats []*pattern.Pattern
 	switch rf.Check {
