@@ -14,7 +14,8 @@
 //
 // Rules are tuned on the development part only; -misses never lists test
 // examples. The fresh part, measured as a held-out check in earlier rounds,
-// counts as development now.
+// counts as development now. The holdout part is a reviewer's set written
+// without sight of the checker (-part holdout); -misses never lists it.
 package main
 
 import (
@@ -65,11 +66,17 @@ type Example struct {
 	// Fresh2 marks the held-out examples of fresh2-<lang>.txt, written
 	// after the rules of the third round and measured once.
 	Fresh2 bool
+	// Holdout marks the reviewer's held-out set of holdout-<lang>.txt,
+	// written without sight of the checker; like the test part, never
+	// listed by -misses and never tuned on.
+	Holdout bool
 }
 
 // part names the part of the benchmark an example belongs to.
 func (e Example) part() string {
 	switch {
+	case e.Holdout:
+		return "holdout"
 	case e.Fresh2:
 		return "fresh2"
 	case e.Fresh:
@@ -85,7 +92,7 @@ func main() {
 	misses := flag.Bool("misses", false, "list the development and fresh examples the current packs get wrong")
 	lat := flag.Bool("latency", false, "with -part, also time the check of a 2 KB draft")
 	suite := flag.String("write-suite", "", "write the test part as an eval suite to this file and exit")
-	only := flag.String("part", "", "print only this part: dev, test, fresh or fresh2 (default all)")
+	only := flag.String("part", "", "print only this part: dev, test, fresh, fresh2 or holdout (default all)")
 	flag.Parse()
 	exs, err := load(*dir)
 	if err != nil {
@@ -116,7 +123,7 @@ func main() {
 		checkers[lang] = [2]*policy.Checker{policy.NewChecker(old, policy.WithPersonalData(det)), policy.NewChecker(cur, policy.WithPersonalData(det))}
 	}
 	fmt.Printf("Policy benchmark: %d examples (%s)\n", len(exs), *dir)
-	for _, part := range []string{"dev", "test", "fresh", "fresh2"} {
+	for _, part := range []string{"dev", "test", "fresh", "fresh2", "holdout"} {
 		if *only != "" && *only != part {
 			continue
 		}
@@ -131,7 +138,7 @@ func main() {
 			before := score(cs[0], brand, sel)
 			after := score(cs[1], brand, sel)
 			report(part, lang, sel, before, after)
-			if *misses && part != "test" {
+			if *misses && part != "test" && part != "holdout" {
 				listMisses(sel, after)
 			}
 		}
@@ -183,6 +190,16 @@ func load(dir string) ([]Example, error) {
 			}
 			for i := range exs {
 				exs[i].Fresh2 = true
+			}
+			out = append(out, exs...)
+		}
+		if more := filepath.Join(dir, "holdout-"+lang+".txt"); fileExists(more) {
+			exs, err = loadFile(more, lang, nil, false)
+			if err != nil {
+				return nil, err
+			}
+			for i := range exs {
+				exs[i].Holdout = true
 			}
 			out = append(out, exs...)
 		}
