@@ -64,6 +64,9 @@ type Options struct {
 	// the other language than the query's, when both are known (default
 	// 0.5; 1: no preference).
 	OtherLanguageWeight float64
+	// Reads, when set, picks the database a search reads from: a
+	// streaming replica, or the primary (see ReadPool). Nil reads the pool.
+	Reads ReadPool
 }
 
 // DefaultWeights returns the fusion weights of the vector and the lexical
@@ -431,7 +434,9 @@ func (s *Store) plan(ctx context.Context, tx pgx.Tx, f filter) (Plan, error) {
 	s.mu.Lock()
 	c, ok := s.counts[key]
 	s.mu.Unlock()
-	if ok && time.Since(c.at) < countTTL {
+	// A count of none is not kept: the caller's first document must be
+	// found as soon as it is written.
+	if ok && c.n > 0 && time.Since(c.at) < countTTL {
 		plan.Visible = c.n
 	} else {
 		countSQL := fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM chunks c WHERE %s LIMIT %d) x`, f.where, s.opts.ExactThreshold+1)
@@ -478,20 +483,22 @@ func (s *Store) settings(q Query, plan Plan) []string {
 func (s *Store) search(ctx context.Context, p kontext.Principal, q Query, vec []float32, acl bool) ([]Result, Plan, error) {
 	var out []Result
 	var plan Plan
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		// A bounded count decides the plan: exact scan over few visible
-		// rows, the HNSW index with iterative scanning over many.
-		st, err := s.prepare(ctx, tx, p, q, vec, acl)
-		plan = st.Plan
-		if err != nil || plan.Visible == 0 {
+	err := s.read(ctx, p.Tenant, func(pool *pgxpool.Pool) error {
+		return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			// A bounded count decides the plan: exact scan over few visible
+			// rows, the HNSW index with iterative scanning over many.
+			st, err := s.prepare(ctx, tx, p, q, vec, acl)
+			plan = st.Plan
+			if err != nil || plan.Visible == 0 {
+				return err
+			}
+			rows, err := st.Run(ctx, tx)
+			if err != nil {
+				return err
+			}
+			out, err = pgx.CollectRows(rows, scanResult)
 			return err
-		}
-		rows, err := st.Run(ctx, tx)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, scanResult)
-		return err
+		})
 	})
 	if err != nil {
 		return nil, plan, fmt.Errorf("retrieval: search: %w", err)
