@@ -32,6 +32,11 @@ type Config struct {
 	OwnerDatabaseURL string
 	DBMaxConns       int32
 	DBWait           time.Duration
+	// ReplicaURLs are streaming replicas searches read from; ReplicaMaxLag
+	// and ReplicaWait bound their lag and the read-your-writes wait.
+	ReplicaURLs   []string
+	ReplicaMaxLag time.Duration
+	ReplicaWait   time.Duration
 	Addr             string
 	MigrateOnStart   bool
 	MaxBodyBytes     int64
@@ -148,6 +153,10 @@ func newSettings() *settings {
 		help: "PostgreSQL URL of the schema owner, used for migrations (default: DATABASE_URL if set, else the local owner role)", secret: true})
 	add(setting{flag: "db-max-conns", env: "KONTEXT_DB_MAX_CONNS", def: "10", help: "maximum connections in the application pool"})
 	add(setting{flag: "db-wait", env: "KONTEXT_DB_WAIT", def: "30s", help: "how long serve and worker wait at start for the database to accept connections, a log line per attempt (0: fail at once)"})
+	add(setting{flag: "database-replica-urls", env: "KONTEXT_DATABASE_REPLICA_URLS", secret: true,
+		help: "comma-separated PostgreSQL URLs of streaming replicas (application role) that searches read from; empty: the primary"})
+	add(setting{flag: "replica-max-lag", env: "KONTEXT_REPLICA_MAX_LAG", def: "5s", help: "a replica that has not replayed what the primary wrote this long ago is not read from"})
+	add(setting{flag: "replica-wait", env: "KONTEXT_REPLICA_WAIT", def: "250ms", help: "how long a tenant's search after its own write waits for a replica to replay it before reading the primary"})
 	add(setting{flag: "addr", env: "KONTEXT_ADDR", def: ":8080", help: "HTTP listen address"})
 	add(setting{flag: "migrate", env: "KONTEXT_MIGRATE", def: "true", boolean: true, help: "apply pending migrations when serving starts"})
 	add(setting{flag: "max-body-bytes", env: "KONTEXT_MAX_BODY_BYTES", def: strconv.Itoa(10 << 20), help: "request body limit in bytes (413 beyond)"})
@@ -228,7 +237,7 @@ func (s *settings) register(fs *flag.FlagSet, names ...string) {
 }
 
 var (
-	serveSettings = []string{"database-url", "owner-database-url", "db-max-conns", "db-wait", "addr", "migrate", "max-body-bytes",
+	serveSettings = []string{"database-url", "owner-database-url", "db-max-conns", "db-wait", "database-replica-urls", "replica-max-lag", "replica-wait", "addr", "migrate", "max-body-bytes",
 		"read-header-timeout", "read-timeout", "write-timeout", "idle-timeout", "shutdown-timeout",
 		"log-level", "log-format",
 		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions", "secret", "secret-file",
@@ -307,6 +316,17 @@ func (s *settings) config() (Config, error) {
 		if c.DBWait, err = time.ParseDuration(v); err != nil || c.DBWait < 0 {
 			bad(st, v, "want a duration such as 30s, or 0 to fail at once")
 		}
+		v, st = get("database-replica-urls")
+		for _, u := range strings.Split(v, ",") {
+			if u = strings.TrimSpace(u); u == "" {
+				continue
+			}
+			if _, err := pgxpool.ParseConfig(u); err != nil {
+				bad(st, u, "not a list of PostgreSQL connection strings: "+firstLine(err.Error()))
+			}
+			c.ReplicaURLs = append(c.ReplicaURLs, u)
+		}
+		c.ReplicaMaxLag, c.ReplicaWait = dur("replica-max-lag"), dur("replica-wait")
 	}
 	{
 		v, st := get("addr")
@@ -594,6 +614,7 @@ func (c Config) logAttrs() []any {
 		slog.String("database_url", maskURL(c.DatabaseURL)),
 		slog.String("owner_database_url", maskURL(c.OwnerDatabaseURL)),
 		slog.Int("db_max_conns", int(c.DBMaxConns)),
+		slog.Int("database_replicas", len(c.ReplicaURLs)),
 		slog.String("addr", c.Addr),
 		slog.Bool("migrate", c.MigrateOnStart),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),

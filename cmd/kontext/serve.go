@@ -22,6 +22,7 @@ import (
 	"kontext/audit"
 	"kontext/batch"
 	"kontext/ingest"
+	"kontext/internal/readpool"
 	"kontext/migrations"
 	"kontext/retrieval"
 )
@@ -37,6 +38,7 @@ type Main struct {
 	wrap func(http.Handler) http.Handler
 
 	pool     *pgxpool.Pool
+	reads    *readpool.Pool // nil without replicas
 	router   *api.Server
 	server   *http.Server
 	listener net.Listener
@@ -99,7 +101,18 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	searcher, err := retrieval.New(m.pool, emb, searchOptions(cfg, m.Logger, audit.New(m.pool)))
+	searchOpts := searchOptions(cfg, m.Logger, audit.New(m.pool))
+	var writer interface {
+		api.Ingester
+		api.Eraser
+	} = ingester
+	if len(cfg.ReplicaURLs) > 0 {
+		if m.reads, err = readpool.New(ctx, m.pool, cfg.ReplicaURLs, readpool.Options{MaxLag: cfg.ReplicaMaxLag, Wait: cfg.ReplicaWait, Logger: m.Logger}); err != nil {
+			return err
+		}
+		searchOpts.Reads, writer = m.reads, readsAfterWrites{Ingester: ingester, reads: m.reads}
+	}
+	searcher, err := retrieval.New(m.pool, emb, searchOpts)
 	if err != nil {
 		return err
 	}
@@ -125,9 +138,9 @@ func (m *Main) Run(ctx context.Context) error {
 		Audit:        audit.New(m.pool),
 		RateLimits:   cfg.RateLimits,
 
-		Ingester:         ingester,
+		Ingester:         writer,
 		Documents:        ingest.NewStore(m.pool),
-		Eraser:           ingester,
+		Eraser:           writer,
 		Searcher:         searcher,
 		Generator:        generator,
 		Batches:          m.batches,
@@ -266,6 +279,9 @@ func (m *Main) Close() error {
 		if err := m.batches.Stop(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("stop batch workers: %w", err))
 		}
+	}
+	if m.reads != nil {
+		m.reads.Close()
 	}
 	if m.pool != nil {
 		m.pool.Close()
