@@ -34,12 +34,12 @@ type Config struct {
 	DBWait           time.Duration
 	// ReplicaURLs are streaming replicas searches read from; ReplicaMaxLag
 	// and ReplicaWait bound their lag and the read-your-writes wait.
-	ReplicaURLs   []string
-	ReplicaMaxLag time.Duration
-	ReplicaWait   time.Duration
-	Addr             string
-	MigrateOnStart   bool
-	MaxBodyBytes     int64
+	ReplicaURLs    []string
+	ReplicaMaxLag  time.Duration
+	ReplicaWait    time.Duration
+	Addr           string
+	MigrateOnStart bool
+	MaxBodyBytes   int64
 
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
