@@ -32,14 +32,15 @@ type Config struct {
 	OwnerDatabaseURL string
 	DBMaxConns       int32
 	DBWait           time.Duration
+	Addr             string
+	MigrateOnStart   bool
+	MaxBodyBytes     int64
+
 	// ReplicaURLs are streaming replicas searches read from; ReplicaMaxLag
 	// and ReplicaWait bound their lag and the read-your-writes wait.
-	ReplicaURLs    []string
-	ReplicaMaxLag  time.Duration
-	ReplicaWait    time.Duration
-	Addr           string
-	MigrateOnStart bool
-	MaxBodyBytes   int64
+	ReplicaURLs   []string
+	ReplicaMaxLag time.Duration
+	ReplicaWait   time.Duration
 
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
