@@ -38,7 +38,8 @@ type Options struct {
 	// ExactThreshold: when at most this many chunks are visible to the
 	// caller, the vector leg scans them exactly instead of using the HNSW
 	// index (which filters after its approximate scan and would come back
-	// short). Default 15,000.
+	// short). Default (0): the measured crossover of the two paths' costs
+	// for the table's size and EfSearch (crossover.go).
 	ExactThreshold int
 	// EfSearch is hnsw.ef_search for the index path (default 400, raised
 	// to the number of candidates when that is larger).
@@ -91,6 +92,9 @@ type Store struct {
 
 	mu     sync.Mutex
 	counts map[string]cachedCount // visible-chunk counts by principal and filters
+
+	indexed   int       // the planner's estimate of the chunks, for the crossover
+	indexedAt time.Time // when it was read
 }
 
 // cachedCount is a bounded count of visible chunks; the plan only needs to
@@ -113,8 +117,8 @@ func New(pool *pgxpool.Pool, embedder llm.Embedder, opts Options) (*Store, error
 	if embedder.Dimensions() < 1 {
 		return nil, errors.New("retrieval: the embedder must declare its dimensions")
 	}
-	if opts.ExactThreshold <= 0 {
-		opts.ExactThreshold = 15000
+	if opts.ExactThreshold < 0 {
+		opts.ExactThreshold = 0
 	}
 	if opts.EfSearch <= 0 {
 		opts.EfSearch = 400
@@ -430,7 +434,11 @@ func (s *Store) prepare(ctx context.Context, tx pgx.Tx, p kontext.Principal, q Q
 // plan counts the visible chunks, up to the threshold, and picks the path.
 func (s *Store) plan(ctx context.Context, tx pgx.Tx, f filter) (Plan, error) {
 	var plan Plan
-	key := fmt.Sprint(f.where, f.args)
+	threshold, err := s.threshold(ctx, tx)
+	if err != nil {
+		return plan, fmt.Errorf("exact threshold: %w", err)
+	}
+	key := fmt.Sprint(threshold, f.where, f.args)
 	s.mu.Lock()
 	c, ok := s.counts[key]
 	s.mu.Unlock()
@@ -439,7 +447,7 @@ func (s *Store) plan(ctx context.Context, tx pgx.Tx, f filter) (Plan, error) {
 	if ok && c.n > 0 && time.Since(c.at) < countTTL {
 		plan.Visible = c.n
 	} else {
-		countSQL := fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM chunks c WHERE %s LIMIT %d) x`, f.where, s.opts.ExactThreshold+1)
+		countSQL := fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM chunks c WHERE %s LIMIT %d) x`, f.where, threshold+1)
 		if err := tx.QueryRow(ctx, countSQL, f.args...).Scan(&plan.Visible); err != nil {
 			return plan, fmt.Errorf("count visible: %w", err)
 		}
@@ -451,7 +459,7 @@ func (s *Store) plan(ctx context.Context, tx pgx.Tx, f filter) (Plan, error) {
 		s.mu.Unlock()
 	}
 	plan.Path = "exact"
-	if plan.Visible > s.opts.ExactThreshold {
+	if plan.Visible > threshold {
 		plan.Path = "hnsw"
 	}
 	return plan, nil

@@ -196,8 +196,8 @@ func newSettings() *settings {
 	add(setting{flag: "rate-limits", env: "KONTEXT_RATE_LIMITS", help: "requests per second and burst per API key by role, e.g. viewer=20:40,admin=10:20 (defaults: 20:40, admin 10:20)"})
 	add(setting{flag: "search-ef", env: "KONTEXT_SEARCH_EF", def: "400",
 		help: "HNSW search width (hnsw.ef_search, 10-1000) for callers who see many chunks: higher finds more of the true nearest neighbours, slower"})
-	add(setting{flag: "search-exact-threshold", env: "KONTEXT_SEARCH_EXACT_THRESHOLD", def: "15000",
-		help: "callers who see at most this many chunks get an exact vector scan instead of the HNSW index"})
+	add(setting{flag: "search-exact-threshold", env: "KONTEXT_SEARCH_EXACT_THRESHOLD", def: "0",
+		help: "callers who see at most this many chunks get an exact vector scan instead of the HNSW index (0: the measured crossover for the table's size and --search-ef)"})
 	add(setting{flag: "vector-weight", env: "KONTEXT_SEARCH_VECTOR_WEIGHT",
 		help: "weight of the vector leg in the fusion, 0-10 (0: the leg does not run); empty: the embedding model's default (offline hashing embedder 0, others 1)"})
 	add(setting{flag: "text-weight", env: "KONTEXT_SEARCH_TEXT_WEIGHT",
@@ -449,8 +449,8 @@ func (s *settings) config() (Config, error) {
 		}
 		c.SearchEf = n
 		v, st = get("search-exact-threshold")
-		if c.SearchExactThreshold, err = strconv.Atoi(v); err != nil || c.SearchExactThreshold < 1 || c.SearchExactThreshold > 10000000 {
-			bad(st, v, "want an integer from 1 to 10000000")
+		if c.SearchExactThreshold, err = strconv.Atoi(v); err != nil || c.SearchExactThreshold < 0 || c.SearchExactThreshold > 10000000 {
+			bad(st, v, "want an integer from 0 to 10000000")
 		}
 		for _, w := range []struct {
 			name string
