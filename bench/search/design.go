@@ -108,7 +108,10 @@ func (d design) query(model string, dims int) (settings, sql string) {
 	case "exact":
 		return base, fmt.Sprintf(`SELECT c.id FROM chunks c WHERE %s ORDER BY (c.embedding <=> $1) + 0 LIMIT 10`, where)
 	case "vector":
-		return index(d.n), fmt.Sprintf(`SELECT c.id FROM chunks c WHERE %s ORDER BY c.embedding::vector(%d) <=> $1 LIMIT 40`, where, dims)
+		// relaxed_order returns the candidates nearly sorted: the ten
+		// nearest are taken after sorting them, as the service does.
+		return index(d.n), fmt.Sprintf(`SELECT id FROM (SELECT c.id, c.embedding::vector(%[2]d) <=> $1 AS d FROM chunks c WHERE %[1]s
+			ORDER BY c.embedding::vector(%[2]d) <=> $1 LIMIT 40) x ORDER BY d LIMIT 10`, where, dims)
 	case "halfvec":
 		return index(d.n), fmt.Sprintf(`SELECT id FROM (SELECT c.id, c.embedding FROM chunks c WHERE %s
 			ORDER BY c.embedding::halfvec(%d) <=> $1::halfvec(%d) LIMIT 40) x ORDER BY embedding <=> $1 LIMIT 10`, where, dims, dims)
