@@ -40,3 +40,30 @@ func (w readsAfterWrites) Erase(ctx context.Context, p kontext.Principal, subjec
 	}
 	return rec, err
 }
+
+// documentsAfterWrites is the document store with the read pool told of
+// deletions and releases, which change what a search finds.
+type documentsAfterWrites struct {
+	*ingest.Store
+	reads *readpool.Pool
+}
+
+var _ api.Documents = documentsAfterWrites{}
+
+// Delete deletes and records the tenant's write.
+func (w documentsAfterWrites) Delete(ctx context.Context, p kontext.Principal, id string) error {
+	err := w.Store.Delete(ctx, p, id)
+	if err == nil {
+		w.reads.Wrote(ctx, p.Tenant)
+	}
+	return err
+}
+
+// Release releases a quarantined document and records the tenant's write.
+func (w documentsAfterWrites) Release(ctx context.Context, p kontext.Principal, id, comment string) (ingest.Document, error) {
+	d, err := w.Store.Release(ctx, p, id, comment)
+	if err == nil {
+		w.reads.Wrote(ctx, p.Tenant)
+	}
+	return d, err
+}

@@ -106,11 +106,13 @@ func (m *Main) Run(ctx context.Context) error {
 		api.Ingester
 		api.Eraser
 	} = ingester
+	var documents api.Documents = ingest.NewStore(m.pool)
 	if len(cfg.ReplicaURLs) > 0 {
 		if m.reads, err = readpool.New(ctx, m.pool, cfg.ReplicaURLs, readpool.Options{MaxLag: cfg.ReplicaMaxLag, Wait: cfg.ReplicaWait, Logger: m.Logger}); err != nil {
 			return err
 		}
 		searchOpts.Reads, writer = m.reads, readsAfterWrites{Ingester: ingester, reads: m.reads}
+		documents = documentsAfterWrites{Store: ingest.NewStore(m.pool), reads: m.reads}
 	}
 	searcher, err := retrieval.New(m.pool, emb, searchOpts)
 	if err != nil {
@@ -139,7 +141,7 @@ func (m *Main) Run(ctx context.Context) error {
 		RateLimits:   cfg.RateLimits,
 
 		Ingester:         writer,
-		Documents:        ingest.NewStore(m.pool),
+		Documents:        documents,
 		Eraser:           writer,
 		Searcher:         searcher,
 		Generator:        generator,
