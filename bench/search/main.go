@@ -154,7 +154,7 @@ func run(cfg config) error {
 	if cfg.designs != "" {
 		return designs(ctx, db, emb, c, cfg)
 	}
-	fmt.Printf("\n%-12s %-6s %9s %9s %9s %9s %10s %6s\n", "visible", "path", "p50 ms", "p99 ms", "raw p50", "raw p99", "recall@10", "short")
+	fmt.Printf("\n%-12s %-6s %9s %9s %9s %9s %10s %6s %9s\n", "visible", "path", "p50 ms", "p99 ms", "raw p50", "raw p99", "recall@10", "short", "embed p50")
 	app := db.App
 	zero, one := 0.0, 1.0
 	for _, sel := range []struct {
@@ -165,7 +165,7 @@ func run(cfg config) error {
 			continue
 		}
 		p := kontext.Principal{Tenant: "big", User: "bench", Groups: []string{sel.group}, Clearance: kontext.Internal}
-		var svc, raw []time.Duration
+		var svc, raw, embed []time.Duration
 		var recall float64
 		short := 0
 		var path string
@@ -190,7 +190,9 @@ func run(cfg config) error {
 			// The physical reference: the same SQL, same settings, run
 			// directly. Service and reference take turns going first, so
 			// neither always finds the pages the other just read.
+			t0 := time.Now()
 			vec, _ := emb.Embed(ctx, []string{text})
+			embed = append(embed, time.Since(t0))
 			st, err := store.Statement(ctx, p, q, vec[0])
 			if err != nil {
 				return err
@@ -278,8 +280,8 @@ func run(cfg config) error {
 			}
 			recall += float64(hit) / float64(max(1, len(truth)))
 		}
-		fmt.Printf("%-12s %-6s %9.2f %9.2f %9.2f %9.2f %10.3f %6d\n", sel.name, path, ms(pct(svc, 50)), ms(pct(svc, 99)),
-			ms(pct(raw, 50)), ms(pct(raw, 99)), recall/float64(len(c.queries)), short)
+		fmt.Printf("%-12s %-6s %9.2f %9.2f %9.2f %9.2f %10.3f %6d %9.2f\n", sel.name, path, ms(pct(svc, 50)), ms(pct(svc, 99)),
+			ms(pct(raw, 50)), ms(pct(raw, 99)), recall/float64(len(c.queries)), short, ms(pct(embed, 50)))
 	}
 	return nil
 }
