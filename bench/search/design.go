@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -169,7 +170,7 @@ func designs(ctx context.Context, db *benchdb.DB, emb llm.Embedder, c corpus, cf
 		}
 		vecs[i] = v[0]
 	}
-	fmt.Printf("\n%-8s %-12s %9s %9s %9s %10s\n", "visible", "design", "p50 ms", "p99 ms", "plan ms", "recall@10")
+	fmt.Printf("\n%-8s %-12s %9s %9s %9s %9s %10s\n", "visible", "design", "p50 ms", "p99 ms", "cpu p50", "plan ms", "recall@10")
 	for _, sel := range []struct{ name, group string }{{"1%", "one"}, {"10%", "ten"}, {"100%", "all"}} {
 		if cfg.visible != "" && cfg.visible != sel.name {
 			continue
@@ -177,20 +178,20 @@ func designs(ctx context.Context, db *benchdb.DB, emb llm.Embedder, c corpus, cf
 		p := kontext.Principal{Tenant: "big", User: "bench", Groups: []string{sel.group}, Clearance: kontext.Internal}
 		truth := make([][]int64, len(vecs))
 		for i, v := range vecs {
-			if truth[i], _, err = runDesign(ctx, db, p, design{kind: "exact"}, model, dims, v, false); err != nil {
+			if truth[i], _, _, err = runDesign(ctx, db, p, design{kind: "exact"}, model, dims, v); err != nil {
 				return err
 			}
 		}
 		for _, d := range ds {
-			var lat []time.Duration
+			var lat, cpus []time.Duration
 			var plans []float64
 			recall := 0.0
 			for i, v := range vecs {
-				ids, el, err := runDesign(ctx, db, p, d, model, dims, v, false)
+				ids, el, cpu, err := runDesign(ctx, db, p, d, model, dims, v)
 				if err != nil {
 					return fmt.Errorf("%s: %w", d, err)
 				}
-				lat = append(lat, el)
+				lat, cpus = append(lat, el), append(cpus, cpu)
 				hit := 0
 				for _, id := range ids {
 					if slices.Contains(truth[i], id) {
@@ -207,7 +208,7 @@ func designs(ctx context.Context, db *benchdb.DB, emb llm.Embedder, c corpus, cf
 				}
 			}
 			slices.Sort(plans)
-			fmt.Printf("%-8s %-12s %9.2f %9.2f %9.2f %10.3f\n", sel.name, d, ms(pct(lat, 50)), ms(pct(lat, 99)), plans[len(plans)/2], recall/float64(len(vecs)))
+			fmt.Printf("%-8s %-12s %9.2f %9.2f %9.2f %9.2f %10.3f\n", sel.name, d, ms(pct(lat, 50)), ms(pct(lat, 99)), ms(pct(cpus, 50)), plans[len(plans)/2], recall/float64(len(vecs)))
 		}
 	}
 	return nil
@@ -215,11 +216,9 @@ func designs(ctx context.Context, db *benchdb.DB, emb llm.Embedder, c corpus, cf
 
 // runDesign runs one design's statement as p and returns its ids and how
 // long the statement took (settings excluded).
-func runDesign(ctx context.Context, db *benchdb.DB, p kontext.Principal, d design, model string, dims int, v []float32, _ bool) ([]int64, time.Duration, error) {
-	var ids []int64
-	var el time.Duration
+func runDesign(ctx context.Context, db *benchdb.DB, p kontext.Principal, d design, model string, dims int, v []float32) (ids []int64, el, cpu time.Duration, err error) {
 	settings, sql := d.query(model, dims)
-	err := pgx.BeginFunc(ctx, db.App, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, db.App, func(tx pgx.Tx) error {
 		s, a := p.SessionSQL()
 		if _, err := tx.Exec(ctx, s, a...); err != nil {
 			return err
@@ -227,6 +226,11 @@ func runDesign(ctx context.Context, db *benchdb.DB, p kontext.Principal, d desig
 		if _, err := tx.Exec(ctx, settings); err != nil {
 			return err
 		}
+		var pid int
+		if err := tx.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+			return err
+		}
+		cpu0 := backendCPU(pid)
 		t0 := time.Now()
 		rows, err := tx.Query(ctx, sql, pgvector.NewVector(v), p.Tenant, retrieval.AccessTokens(p))
 		if err != nil {
@@ -234,12 +238,29 @@ func runDesign(ctx context.Context, db *benchdb.DB, p kontext.Principal, d desig
 		}
 		ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
 		el = time.Since(t0)
+		cpu = backendCPU(pid) - cpu0
 		if len(ids) > 10 {
 			ids = ids[:10]
 		}
 		return err
 	})
-	return ids, el, err
+	return ids, el, cpu, err
+}
+
+// backendCPU is the CPU time a database backend process has used so far
+// (/proc/PID/schedstat, when the server runs on this machine; else 0): a
+// cost that the machine's load does not inflate, unlike wall-clock time.
+func backendCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/schedstat", pid))
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	ns, _ := strconv.ParseInt(f[0], 10, 64)
+	return time.Duration(ns)
 }
 
 // planTime is the planning time EXPLAIN ANALYZE reports for the design's
