@@ -8,26 +8,30 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Measured costs of the two vector paths (bench/search -corpus clustered
-// -designs, docs/benchmarks.md): the exact scan reads every visible row,
-// about 3.5 µs a row with the access policy; an iterative HNSW search costs
-// about 1.3 ms + 0.018 ms per unit of ef_search when every indexed row is
-// visible (2.0 ms at ef 40, 3.1 ms at ef 100), and grows as one over the share of rows visible, since it must
-// visit that many more to find its candidates among the visible ones.
+// Measured CPU costs of the two vector paths in the database backend
+// (bench/search -corpus clustered -designs, 100,000 chunks of 384
+// dimensions; docs/benchmarks.md): the exact scan reads every visible row,
+// about 1.9 µs a row with the access policy; an iterative HNSW search costs
+// about 1.7 ms + 0.0103 ms per unit of ef_search while at least about 5.4%
+// of the indexed rows are visible (2.1 ms at ef 40, 2.7 ms at ef 100, the
+// same at 10% as at 100%), and as 0.054/s times that below, where it must
+// visit more rows for each visible one (14.9 ms at 1%).
 const (
-	exactRowMs  = 0.0035
-	indexBaseMs = 1.3
-	indexEfMs   = 0.018
+	exactRowMs  = 0.0019
+	indexBaseMs = 1.7
+	indexEfMs   = 0.0103
+	indexKnee   = 0.054
 )
 
 // crossover is the visible count up to which the exact scan costs less than
-// the index over indexed rows: exactRowMs·V = indexMs(ef)·indexed/V gives
-// V = sqrt(indexMs(ef)·indexed/exactRowMs). It grows with the square root
-// of the index: 15,600 of 100,000 rows and 49,000 of a million at ef 400,
-// 9,400 and 30,000 at ef 100.
+// the index over indexed rows. Below the knee, exactRowMs·V =
+// indexMs(ef)·indexKnee·indexed/V gives V = sqrt(indexKnee·indexMs(ef)·
+// indexed/exactRowMs); it grows with the square root of the index: 4,000
+// of 100,000 rows and 12,800 of a million at ef 400, 2,800 and 8,800 at ef
+// 100.
 func crossover(indexed, ef int) int {
 	cost := indexBaseMs + indexEfMs*float64(ef)
-	return max(1000, int(math.Sqrt(cost*float64(max(indexed, 0))/exactRowMs)))
+	return max(1000, int(math.Sqrt(indexKnee*cost*float64(max(indexed, 0))/exactRowMs)))
 }
 
 // threshold is the exact-scan threshold: the configured one, else the
