@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
 .DEFAULT_GOAL := help
-.PHONY: help db build migrate demo run test test-faults fuzz-short lint bench eval
+.PHONY: help db build migrate demo run test test-faults test-replica fuzz-short lint bench eval
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,6 +34,9 @@ test: db ## set up the database and chromium (browser tests), then go vet and go
 
 test-faults: db ## the fault suite: real serve and worker processes, an own PostgreSQL cluster, a fake provider (docs/operations.md#faults)
 	$(GO) test -tags faults -count=1 -timeout 5m ./internal/faults
+
+test-replica: db ## the read pool against a streaming replica made with pg_basebackup, both clusters its own (docs/search.md#read-replicas)
+	$(GO) test -tags replica -count=1 -timeout 3m -run TestReplica ./internal/readpool
 
 FUZZTIME ?= 5s
 fuzz-short: ## run every fuzz target for FUZZTIME (5s) on top of its corpus, one target per go test

@@ -18,3 +18,6 @@ func (s *Store) SearchWithoutACL(ctx context.Context, p kontext.Principal, q Que
 	}
 	return s.search(ctx, p, q, vecs[0], false)
 }
+
+// Crossover is the exact-scan threshold of an index over indexed rows at ef.
+var Crossover = crossover

@@ -38,7 +38,8 @@ type Options struct {
 	// ExactThreshold: when at most this many chunks are visible to the
 	// caller, the vector leg scans them exactly instead of using the HNSW
 	// index (which filters after its approximate scan and would come back
-	// short). Default 15,000.
+	// short). Default (0): the measured crossover of the two paths' costs
+	// for the table's size and EfSearch (crossover.go).
 	ExactThreshold int
 	// EfSearch is hnsw.ef_search for the index path (default 400, raised
 	// to the number of candidates when that is larger).
@@ -65,6 +66,9 @@ type Options struct {
 	// the other language than the query's, when both are known (default
 	// 0.5; 1: no preference).
 	OtherLanguageWeight float64
+	// Reads, when set, picks the database a search reads from: a
+	// streaming replica, or the primary (see ReadPool). Nil reads the pool.
+	Reads ReadPool
 }
 
 // DefaultWeights returns the fusion weights of the vector and the lexical
@@ -89,6 +93,9 @@ type Store struct {
 
 	mu     sync.Mutex
 	counts map[string]cachedCount // visible-chunk counts by principal and filters
+
+	indexed   int       // the planner's estimate of the chunks, for the crossover
+	indexedAt time.Time // when it was read
 }
 
 // cachedCount is a bounded count of visible chunks; the plan only needs to
@@ -111,8 +118,8 @@ func New(pool *pgxpool.Pool, embedder llm.Embedder, opts Options) (*Store, error
 	if embedder.Dimensions() < 1 {
 		return nil, errors.New("retrieval: the embedder must declare its dimensions")
 	}
-	if opts.ExactThreshold <= 0 {
-		opts.ExactThreshold = 15000
+	if opts.ExactThreshold < 0 {
+		opts.ExactThreshold = 0
 	}
 	if opts.EfSearch <= 0 {
 		opts.EfSearch = 400
@@ -427,36 +434,47 @@ func (s *Store) prepare(ctx context.Context, tx pgx.Tx, p kontext.Principal, q Q
 
 // plan counts the visible chunks, up to the threshold, and picks the path.
 func (s *Store) plan(ctx context.Context, tx pgx.Tx, f filter) (Plan, error) {
-	if plan, ok := s.cachedPlan(f); ok {
+	threshold, err := s.threshold(ctx, tx)
+	if err != nil {
+		return Plan{}, fmt.Errorf("exact threshold: %w", err)
+	}
+	if plan, ok := s.cachedPlan(f, threshold); ok {
 		return plan, nil
 	}
 	var n int
-	countSQL := fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM chunks c WHERE %s LIMIT %d) x`, f.where, s.opts.ExactThreshold+1)
+	countSQL := fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM chunks c WHERE %s LIMIT %d) x`, f.where, threshold+1)
 	if err := tx.QueryRow(ctx, countSQL, f.args...).Scan(&n); err != nil {
 		return Plan{}, fmt.Errorf("count visible: %w", err)
 	}
-	s.mu.Lock()
-	if s.counts == nil || len(s.counts) > 10000 {
-		s.counts = map[string]cachedCount{}
+	// A count of none is not kept: the caller's first document must be
+	// found as soon as it is written.
+	if n > 0 {
+		s.mu.Lock()
+		if s.counts == nil || len(s.counts) > 10000 {
+			s.counts = map[string]cachedCount{}
+		}
+		s.counts[countKey(f, threshold)] = cachedCount{n: n, at: time.Now()}
+		s.mu.Unlock()
 	}
-	s.counts[f.key] = cachedCount{n: n, at: time.Now()}
-	s.mu.Unlock()
-	return s.pathFor(n), nil
+	return pathFor(n, threshold), nil
 }
 
-// cachedPlan returns the plan of a count less than a minute old.
-func (s *Store) cachedPlan(f filter) (Plan, bool) {
+// cachedPlan returns the plan of a count less than a minute old, taken
+// against the same threshold (the count is bounded by it).
+func (s *Store) cachedPlan(f filter, threshold int) (Plan, bool) {
 	s.mu.Lock()
-	c, ok := s.counts[f.key]
+	c, ok := s.counts[countKey(f, threshold)]
 	s.mu.Unlock()
 	if !ok || time.Since(c.at) >= countTTL {
 		return Plan{}, false
 	}
-	return s.pathFor(c.n), true
+	return pathFor(c.n, threshold), true
 }
 
-func (s *Store) pathFor(visible int) Plan {
-	if visible > s.opts.ExactThreshold {
+func countKey(f filter, threshold int) string { return fmt.Sprint(threshold, " ", f.key) }
+
+func pathFor(visible, threshold int) Plan {
+	if visible > threshold {
 		return Plan{Visible: visible, Path: "hnsw"}
 	}
 	return Plan{Visible: visible, Path: "exact"}
@@ -488,13 +506,14 @@ func (s *Store) settings(q Query, plan Plan) []string {
 func (s *Store) search(ctx context.Context, p kontext.Principal, q Query, vec []float32, acl bool) ([]Result, Plan, error) {
 	var out []Result
 	f := s.filters(p, q, acl)
-	if plan, ok := s.cachedPlan(f); ok && plan.Path == "exact" {
+	if plan, ok := s.knownPlan(f); ok && plan.Path == "exact" {
 		// The count is known: declaring the principal, the settings and
 		// the search go to the server in one round trip (see oneTrip).
-		var err error
-		if plan.Visible > 0 {
-			out, err = s.oneTrip(ctx, p, q, f, plan, vec)
-		}
+		err := s.read(ctx, p.Tenant, func(pool *pgxpool.Pool) error {
+			var err error
+			out, err = s.oneTrip(ctx, pool, p, q, f, plan, vec)
+			return err
+		})
 		if err != nil {
 			return nil, plan, fmt.Errorf("retrieval: search: %w", err)
 		}
@@ -504,20 +523,22 @@ func (s *Store) search(ctx context.Context, p kontext.Principal, q Query, vec []
 		return out, plan, nil
 	}
 	var plan Plan
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		// A bounded count decides the plan: exact scan over few visible
-		// rows, the HNSW index with iterative scanning over many.
-		st, err := s.prepare(ctx, tx, p, q, vec, acl)
-		plan = st.Plan
-		if err != nil || plan.Visible == 0 {
+	err := s.read(ctx, p.Tenant, func(pool *pgxpool.Pool) error {
+		return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			// A bounded count decides the plan: exact scan over few visible
+			// rows, the HNSW index with iterative scanning over many.
+			st, err := s.prepare(ctx, tx, p, q, vec, acl)
+			plan = st.Plan
+			if err != nil || plan.Visible == 0 {
+				return err
+			}
+			rows, err := st.Run(ctx, tx)
+			if err != nil {
+				return err
+			}
+			out, err = pgx.CollectRows(rows, scanResult)
 			return err
-		}
-		rows, err := st.Run(ctx, tx)
-		if err != nil {
-			return err
-		}
-		out, err = pgx.CollectRows(rows, scanResult)
-		return err
+		})
 	})
 	if err != nil {
 		return nil, plan, fmt.Errorf("retrieval: search: %w", err)
@@ -536,7 +557,7 @@ func (s *Store) search(ctx context.Context, p kontext.Principal, q Query, vec []
 // runs. A search of a small tenant is then one round trip instead of five
 // (begin, principal, settings, search, commit), which on a loaded machine
 // is most of its time.
-func (s *Store) oneTrip(ctx context.Context, p kontext.Principal, q Query, f filter, plan Plan, vec []float32) ([]Result, error) {
+func (s *Store) oneTrip(ctx context.Context, pool *pgxpool.Pool, p kontext.Principal, q Query, f filter, plan Plan, vec []float32) ([]Result, error) {
 	st := Statement{Plan: plan, Settings: s.settings(q, plan)}
 	s.query(&st, q, f, vec)
 	var b pgx.Batch
@@ -546,7 +567,7 @@ func (s *Store) oneTrip(ctx context.Context, p kontext.Principal, q Query, f fil
 		b.Queue(set)
 	}
 	b.Queue(st.SQL, st.Args...)
-	br := s.pool.SendBatch(ctx, &b)
+	br := pool.SendBatch(ctx, &b)
 	defer br.Close()
 	for range 1 + len(st.Settings) {
 		if _, err := br.Exec(); err != nil {

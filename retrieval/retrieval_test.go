@@ -468,3 +468,26 @@ func TestQueryLanguagePreferred(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstDocumentFound: a caller who has searched while nothing was
+// visible finds the first document ingested after (the bounded count of
+// visible chunks is cached, but not a count of none).
+func TestFirstDocumentFound(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tenant := newTenant(t, "first")
+	s := newStore(t, retrieval.Options{})
+	p := kontext.Principal{Tenant: tenant, User: "jana", Groups: []string{"marketing"}, Clearance: kontext.Internal}
+	q := retrieval.Query{Text: "Zitronenpresse", Language: "de"}
+	if res, _, err := s.Search(ctx, p, q); err != nil || len(res) != 0 {
+		t.Fatalf("Search before ingest = %d results, %v; want 0, nil", len(res), err)
+	}
+	if _, err := newIngester(t).Ingest(ctx, ingest.Request{Principal: p, Operator: true, Name: "presse.md",
+		Data: []byte("# Presse\n\nDie Zitronenpresse aus Glas.\n"), Classification: kontext.Internal, AllowedGroups: []string{"marketing"}}); err != nil {
+		t.Fatal(err)
+	}
+	res, plan, err := s.Search(ctx, p, q)
+	if err != nil || len(res) != 1 {
+		t.Fatalf("Search after ingest = %d results (plan %+v), %v; want 1", len(res), plan, err)
+	}
+}

@@ -42,7 +42,9 @@ func main() {
 	var cfg config
 	flag.IntVar(&cfg.chunks, "chunks", 100000, "chunks in all")
 	flag.IntVar(&cfg.queries, "queries", 500, "queries per selectivity")
-	flag.StringVar(&cfg.corpus, "corpus", "debian", "debian (real package descriptions, DE and EN) or synthetic")
+	flag.StringVar(&cfg.corpus, "corpus", "debian", "debian (real package descriptions, DE and EN), clustered (vectors like a learned model's) or synthetic")
+	flag.Uint64Var(&cfg.seed, "seed", 42, "seed of the clustered corpus")
+	flag.StringVar(&cfg.designs, "designs", "", "instead of the service table, measure the vector leg's designs (comma separated: exact,vector,halfvec,bit; see design.go)")
 	flag.StringVar(&cfg.dir, "corpus-dir", "bench/search/.corpus", "where debian-corpus.sh put the Debian corpus")
 	flag.StringVar(&cfg.reuse, "reuse", "", "query this kept database instead of loading a new one")
 	flag.IntVar(&cfg.opts.EfSearch, "ef", 0, "hnsw.ef_search of the index path (0: the service default)")
@@ -59,6 +61,8 @@ type config struct {
 	chunks, queries int
 	corpus, dir     string
 	reuse, visible  string
+	seed            uint64
+	designs         string
 	opts            retrieval.Options
 }
 
@@ -67,7 +71,21 @@ var explain bool
 func run(cfg config) error {
 	ctx := context.Background()
 	var c corpus
+	hash := llm.NewHashEmbedder(384)
+	var emb llm.Embedder = hash
+	var cl *clustered
 	switch cfg.corpus {
+	case "clustered":
+		cl = newClustered(cfg.chunks, 384, cfg.seed)
+		for i := range cfg.queries {
+			c.queries = append(c.queries, query{text: fmt.Sprintf("q%d", i), lang: "en"})
+		}
+		srv, oe, err := embedServer(cl)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+		emb = oe
 	case "synthetic":
 		c = synthetic(cfg.chunks, cfg.queries)
 	case "debian":
@@ -89,10 +107,16 @@ func run(cfg config) error {
 		return err
 	}
 	defer db.Close()
-	emb := llm.NewHashEmbedder(384)
 	var loadDur, indexDur time.Duration
-	if cfg.reuse == "" {
-		if loadDur, indexDur, err = load(ctx, db, emb, c); err != nil {
+	if cfg.reuse == "" && cl != nil {
+		if loadDur, err = loadClustered(ctx, db, cl); err != nil {
+			return err
+		}
+		if indexDur, err = index(ctx, db, emb.Model(), emb.Dimensions()); err != nil {
+			return err
+		}
+	} else if cfg.reuse == "" {
+		if loadDur, indexDur, err = load(ctx, db, hash, c); err != nil {
 			return err
 		}
 	}
@@ -126,9 +150,13 @@ func run(cfg config) error {
 	} else {
 		fmt.Printf(" in the kept database %s", cfg.reuse)
 	}
-	fmt.Printf("\n\n%-12s %-6s %9s %9s %9s %9s %10s %6s\n", "visible", "path", "p50 ms", "p99 ms", "raw p50", "raw p99", "recall@10", "short")
+	fmt.Println()
+	if cfg.designs != "" {
+		return designs(ctx, db, emb, c, cfg)
+	}
+	fmt.Printf("\n%-12s %-6s %9s %9s %9s %9s %10s %6s %9s\n", "visible", "path", "p50 ms", "p99 ms", "raw p50", "raw p99", "recall@10", "short", "embed p50")
 	app := db.App
-	zero := 0.0
+	zero, one := 0.0, 1.0
 	for _, sel := range []struct {
 		name  string
 		group string
@@ -137,13 +165,13 @@ func run(cfg config) error {
 			continue
 		}
 		p := kontext.Principal{Tenant: "big", User: "bench", Groups: []string{sel.group}, Clearance: kontext.Internal}
-		var svc, raw []time.Duration
+		var svc, raw, embed []time.Duration
 		var recall float64
 		short := 0
 		var path string
 		for _, cq := range c.queries {
 			text := cq.text
-			q := retrieval.Query{Text: text, Language: cq.lang, K: 10, PerDocument: 100, TextWeight: &zero}
+			q := retrieval.Query{Text: text, Language: cq.lang, K: 10, PerDocument: 100, TextWeight: &zero, VectorWeight: &one}
 			var res []retrieval.Result
 			service := func() error {
 				t0 := time.Now()
@@ -162,7 +190,9 @@ func run(cfg config) error {
 			// The physical reference: the same SQL, same settings, run
 			// directly. Service and reference take turns going first, so
 			// neither always finds the pages the other just read.
+			t0 := time.Now()
 			vec, _ := emb.Embed(ctx, []string{text})
+			embed = append(embed, time.Since(t0))
 			st, err := store.Statement(ctx, p, q, vec[0])
 			if err != nil {
 				return err
@@ -223,8 +253,8 @@ func run(cfg config) error {
 			err = pgx.BeginFunc(ctx, app, func(tx pgx.Tx) error {
 				sql, args := p.SessionSQL()
 				tx.Exec(ctx, sql, args...)
-				rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT id, c.embedding::vector(384) <=> $1 FROM chunks c WHERE embedding_model = '%s' AND c.allowed_groups && $2::text[]
-					ORDER BY (c.embedding::vector(384) <=> $1) + 0 LIMIT 10`, emb.Model()), pgvector.NewVector(vec[0]), p.Groups)
+				rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT id, c.embedding::vector(%[2]d) <=> $1 FROM chunks c WHERE embedding_model = '%[1]s' AND c.allowed_groups && $2::text[]
+					ORDER BY (c.embedding::vector(%[2]d) <=> $1) + 0 LIMIT 10`, emb.Model(), emb.Dimensions()), pgvector.NewVector(vec[0]), p.Groups)
 				if err != nil {
 					return err
 				}
@@ -250,8 +280,8 @@ func run(cfg config) error {
 			}
 			recall += float64(hit) / float64(max(1, len(truth)))
 		}
-		fmt.Printf("%-12s %-6s %9.2f %9.2f %9.2f %9.2f %10.3f %6d\n", sel.name, path, ms(pct(svc, 50)), ms(pct(svc, 99)),
-			ms(pct(raw, 50)), ms(pct(raw, 99)), recall/float64(len(c.queries)), short)
+		fmt.Printf("%-12s %-6s %9.2f %9.2f %9.2f %9.2f %10.3f %6d %9.2f\n", sel.name, path, ms(pct(svc, 50)), ms(pct(svc, 99)),
+			ms(pct(raw, 50)), ms(pct(raw, 99)), recall/float64(len(c.queries)), short, ms(pct(embed, 50)))
 	}
 	return nil
 }
@@ -322,25 +352,31 @@ func load(ctx context.Context, db *benchdb.DB, emb *llm.HashEmbedder, c corpus) 
 		lo = hi
 	}
 	loadDur = time.Since(start)
-	start = time.Now()
+	indexDur, err = index(ctx, db, emb.Model(), emb.Dimensions())
+	return loadDur, indexDur, err
+}
+
+// index builds the model's HNSW index and analyses the tables.
+func index(ctx context.Context, db *benchdb.DB, model string, dims int) (time.Duration, error) {
+	start := time.Now()
 	// The graph of a million vectors needs about 2 GB to be built in memory;
 	// the setting holds for the connection that builds.
 	conn, err := db.Owner.Acquire(ctx)
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	defer conn.Release()
 	if _, err := conn.Exec(ctx, "SET maintenance_work_mem = '2GB'"); err != nil {
-		return 0, 0, err
+		return 0, err
 	}
-	if _, err = ingest.EnsureIndex(ctx, conn, emb.Model(), emb.Dimensions()); err != nil {
-		return 0, 0, err
+	if _, err = ingest.EnsureIndex(ctx, conn, model, dims); err != nil {
+		return 0, err
 	}
-	indexDur = time.Since(start)
+	d := time.Since(start)
 	for _, t := range []string{"chunks", "documents"} {
 		if _, err := conn.Exec(ctx, "VACUUM ANALYZE "+t); err != nil {
-			return 0, 0, err
+			return 0, err
 		}
 	}
-	return loadDur, indexDur, nil
+	return d, nil
 }

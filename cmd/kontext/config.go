@@ -36,6 +36,12 @@ type Config struct {
 	MigrateOnStart   bool
 	MaxBodyBytes     int64
 
+	// ReplicaURLs are streaming replicas searches read from; ReplicaMaxLag
+	// and ReplicaWait bound their lag and the read-your-writes wait.
+	ReplicaURLs   []string
+	ReplicaMaxLag time.Duration
+	ReplicaWait   time.Duration
+
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
 	WriteTimeout      time.Duration
@@ -148,6 +154,10 @@ func newSettings() *settings {
 		help: "PostgreSQL URL of the schema owner, used for migrations (default: DATABASE_URL if set, else the local owner role)", secret: true})
 	add(setting{flag: "db-max-conns", env: "KONTEXT_DB_MAX_CONNS", def: "10", help: "maximum connections in the application pool"})
 	add(setting{flag: "db-wait", env: "KONTEXT_DB_WAIT", def: "30s", help: "how long serve and worker wait at start for the database to accept connections, a log line per attempt (0: fail at once)"})
+	add(setting{flag: "database-replica-urls", env: "KONTEXT_DATABASE_REPLICA_URLS", secret: true,
+		help: "comma-separated PostgreSQL URLs of streaming replicas (application role) that searches read from; empty: the primary"})
+	add(setting{flag: "replica-max-lag", env: "KONTEXT_REPLICA_MAX_LAG", def: "5s", help: "a replica that has not replayed what the primary wrote this long ago is not read from"})
+	add(setting{flag: "replica-wait", env: "KONTEXT_REPLICA_WAIT", def: "250ms", help: "how long a tenant's search after its own write waits for a replica to replay it before reading the primary"})
 	add(setting{flag: "addr", env: "KONTEXT_ADDR", def: ":8080", help: "HTTP listen address"})
 	add(setting{flag: "migrate", env: "KONTEXT_MIGRATE", def: "true", boolean: true, help: "apply pending migrations when serving starts"})
 	add(setting{flag: "max-body-bytes", env: "KONTEXT_MAX_BODY_BYTES", def: strconv.Itoa(10 << 20), help: "request body limit in bytes (413 beyond)"})
@@ -186,8 +196,8 @@ func newSettings() *settings {
 	add(setting{flag: "rate-limits", env: "KONTEXT_RATE_LIMITS", help: "requests per second and burst per API key by role, e.g. viewer=20:40,admin=10:20 (defaults: 20:40, admin 10:20)"})
 	add(setting{flag: "search-ef", env: "KONTEXT_SEARCH_EF", def: "400",
 		help: "HNSW search width (hnsw.ef_search, 10-1000) for callers who see many chunks: higher finds more of the true nearest neighbours, slower"})
-	add(setting{flag: "search-exact-threshold", env: "KONTEXT_SEARCH_EXACT_THRESHOLD", def: "15000",
-		help: "callers who see at most this many chunks get an exact vector scan instead of the HNSW index"})
+	add(setting{flag: "search-exact-threshold", env: "KONTEXT_SEARCH_EXACT_THRESHOLD", def: "0",
+		help: "callers who see at most this many chunks get an exact vector scan instead of the HNSW index (0: the measured crossover for the table's size and --search-ef)"})
 	add(setting{flag: "vector-weight", env: "KONTEXT_SEARCH_VECTOR_WEIGHT",
 		help: "weight of the vector leg in the fusion, 0-10 (0: the leg does not run); empty: the embedding model's default (offline hashing embedder 0, others 1)"})
 	add(setting{flag: "text-weight", env: "KONTEXT_SEARCH_TEXT_WEIGHT",
@@ -228,7 +238,7 @@ func (s *settings) register(fs *flag.FlagSet, names ...string) {
 }
 
 var (
-	serveSettings = []string{"database-url", "owner-database-url", "db-max-conns", "db-wait", "addr", "migrate", "max-body-bytes",
+	serveSettings = []string{"database-url", "owner-database-url", "db-max-conns", "db-wait", "database-replica-urls", "replica-max-lag", "replica-wait", "addr", "migrate", "max-body-bytes",
 		"read-header-timeout", "read-timeout", "write-timeout", "idle-timeout", "shutdown-timeout",
 		"log-level", "log-format",
 		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions", "secret", "secret-file",
@@ -307,6 +317,17 @@ func (s *settings) config() (Config, error) {
 		if c.DBWait, err = time.ParseDuration(v); err != nil || c.DBWait < 0 {
 			bad(st, v, "want a duration such as 30s, or 0 to fail at once")
 		}
+		v, st = get("database-replica-urls")
+		for _, u := range strings.Split(v, ",") {
+			if u = strings.TrimSpace(u); u == "" {
+				continue
+			}
+			if _, err := pgxpool.ParseConfig(u); err != nil {
+				bad(st, u, "not a list of PostgreSQL connection strings: "+firstLine(err.Error()))
+			}
+			c.ReplicaURLs = append(c.ReplicaURLs, u)
+		}
+		c.ReplicaMaxLag, c.ReplicaWait = dur("replica-max-lag"), dur("replica-wait")
 	}
 	{
 		v, st := get("addr")
@@ -428,8 +449,8 @@ func (s *settings) config() (Config, error) {
 		}
 		c.SearchEf = n
 		v, st = get("search-exact-threshold")
-		if c.SearchExactThreshold, err = strconv.Atoi(v); err != nil || c.SearchExactThreshold < 1 || c.SearchExactThreshold > 10000000 {
-			bad(st, v, "want an integer from 1 to 10000000")
+		if c.SearchExactThreshold, err = strconv.Atoi(v); err != nil || c.SearchExactThreshold < 0 || c.SearchExactThreshold > 10000000 {
+			bad(st, v, "want an integer from 0 to 10000000")
 		}
 		for _, w := range []struct {
 			name string
@@ -594,6 +615,7 @@ func (c Config) logAttrs() []any {
 		slog.String("database_url", maskURL(c.DatabaseURL)),
 		slog.String("owner_database_url", maskURL(c.OwnerDatabaseURL)),
 		slog.Int("db_max_conns", int(c.DBMaxConns)),
+		slog.Int("database_replicas", len(c.ReplicaURLs)),
 		slog.String("addr", c.Addr),
 		slog.Bool("migrate", c.MigrateOnStart),
 		slog.Int64("max_body_bytes", c.MaxBodyBytes),

@@ -229,6 +229,12 @@ func TestConfig(t *testing.T) {
 			}
 		}},
 		{name: "bad db wait", args: []string{"--db-wait", "-1s"}, wantErr: []string{"--db-wait"}},
+		{name: "replica urls", env: map[string]string{"KONTEXT_DATABASE_REPLICA_URLS": "postgres://u:p@r1:5432/x, postgres://u:p@r2:5432/x"}, check: func(t *testing.T, c Config) {
+			if len(c.ReplicaURLs) != 2 || c.ReplicaURLs[1] != "postgres://u:p@r2:5432/x" || c.ReplicaMaxLag != 5*time.Second || c.ReplicaWait != 250*time.Millisecond {
+				t.Errorf("ReplicaURLs = %q, max lag %v, wait %v; want two URLs, 5s, 250ms", c.ReplicaURLs, c.ReplicaMaxLag, c.ReplicaWait)
+			}
+		}},
+		{name: "bad replica url", args: []string{"--database-replica-urls", "postgres://u:p@db:99999999/x", "--replica-wait", "0s"}, wantErr: []string{"--database-replica-urls", "--replica-wait"}},
 		{name: "secret masked in errors", args: []string{"--database-url", "postgres://u:hunter2@db:99999999/x"}, wantErr: []string{"--database-url"}},
 	}
 	for _, tc := range tests {

@@ -23,6 +23,7 @@ import (
 	"kontext/batch"
 	"kontext/generate"
 	"kontext/ingest"
+	"kontext/internal/readpool"
 	"kontext/migrations"
 	"kontext/retrieval"
 )
@@ -38,6 +39,7 @@ type Main struct {
 	wrap func(http.Handler) http.Handler
 
 	pool     *pgxpool.Pool
+	reads    *readpool.Pool // nil without replicas
 	router   *api.Server
 	server   *http.Server
 	listener net.Listener
@@ -101,7 +103,20 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	searcher, err := retrieval.New(m.pool, emb, searchOptions(cfg, m.Logger, audit.New(m.pool)))
+	searchOpts := searchOptions(cfg, m.Logger, audit.New(m.pool))
+	var writer interface {
+		api.Ingester
+		api.Eraser
+	} = ingester
+	var documents api.Documents = ingest.NewStore(m.pool)
+	if len(cfg.ReplicaURLs) > 0 {
+		if m.reads, err = readpool.New(ctx, m.pool, cfg.ReplicaURLs, readpool.Options{MaxLag: cfg.ReplicaMaxLag, Wait: cfg.ReplicaWait, Logger: m.Logger}); err != nil {
+			return err
+		}
+		searchOpts.Reads, writer = m.reads, readsAfterWrites{Ingester: ingester, reads: m.reads}
+		documents = documentsAfterWrites{Store: ingest.NewStore(m.pool), reads: m.reads}
+	}
+	searcher, err := retrieval.New(m.pool, emb, searchOpts)
 	if err != nil {
 		return err
 	}
@@ -128,9 +143,9 @@ func (m *Main) Run(ctx context.Context) error {
 		Audit:        audit.New(m.pool),
 		RateLimits:   cfg.RateLimits,
 
-		Ingester:         ingester,
-		Documents:        ingest.NewStore(m.pool),
-		Eraser:           ingester,
+		Ingester:         writer,
+		Documents:        documents,
+		Eraser:           writer,
 		Searcher:         searcher,
 		Generator:        generator,
 		Batches:          m.batches,
@@ -269,6 +284,9 @@ func (m *Main) Close() error {
 		if err := m.batches.Stop(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("stop batch workers: %w", err))
 		}
+	}
+	if m.reads != nil {
+		m.reads.Close()
 	}
 	if m.pool != nil {
 		m.pool.Close()
