@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"kontext/internal/analysis"
+	"kontext/llm/answerrank"
 )
 
 // Answer is a passage of a source that answers a brief: one sentence, or
@@ -38,7 +39,15 @@ type Answer struct {
 
 	pos  int
 	para int
+
+	dense []float64
+	cross []uint32
 }
+
+// RankFeatures returns the features the answer ranker (llm/answerrank)
+// scores a: its dense features and its hashed cross features (nil unless
+// a comes from AnswersWithFeatures).
+func RankFeatures(a Answer) ([]float64, []uint32) { return a.dense, a.cross }
 
 // Text returns the answer's sentences joined.
 func (a Answer) Text() string { return strings.Join(a.Sentences, " ") }
@@ -76,6 +85,9 @@ const (
 	// a source and the other way round, as the lexical search leg reads
 	// them (analysis.CompoundPart).
 	compoundWeight = 0.5
+	// earlyTerms is how many of a paragraph's first terms count as its
+	// opening (a ranking feature).
+	earlyTerms = 25
 	// maxAnswers bounds the answers built and ranked.
 	maxAnswers = 40
 )
@@ -106,7 +118,10 @@ type unit struct {
 	usable    bool
 	leans     bool // leans on the sentence before ("Deshalb …")
 	sameLang  bool
+	pairs     []int // adjacent pairs of brief terms (pairKey)
 }
+
+func pairKey(a, b int) int { return min(a, b)<<16 | max(a, b) }
 
 func (u *unit) hits() bool {
 	for _, f := range u.qtf {
@@ -127,7 +142,14 @@ func (u *unit) hits() bool {
 // answer lacks or the shape the question asks for that it lacks. The
 // composer writes from these answers, and generation's answered check
 // holds a draft that contains none of the best of them for review.
-func Answers(c Compose) []Answer {
+func Answers(c Compose) []Answer { return answers(c, false) }
+
+// AnswersWithFeatures is Answers with each answer's ranking features
+// (RankFeatures) computed, for the answer ranker's training and
+// evaluation (llm/answerrank/train).
+func AnswersWithFeatures(c Compose) []Answer { return answers(c, true) }
+
+func answers(c Compose, withFeatures bool) []Answer {
 	lang := c.Lang
 	if lang == "" {
 		lang = guessLang(c.Brief)
@@ -152,6 +174,8 @@ func Answers(c Compose) []Answer {
 	titles := map[string]bool{} // a source's title repeated as a sentence says nothing
 	var units []unit
 	var paras []bm25Doc
+	var paraSource []int   // the source rank of each paragraph
+	var paraEarly [][]bool // brief terms early in each paragraph
 	// A source's title names what all its sentences are about: its brief
 	// terms count for each of its paragraphs and answers.
 	titleHas := map[int][]bool{}
@@ -168,15 +192,27 @@ func Answers(c Compose) []Answer {
 		for _, block := range strings.Split(s.Text, "\n\n") {
 			var members []int
 			pd := bm25Doc{qtf: make([]float64, len(qterms))}
+			early := make([]bool, len(qterms)) // in the paragraph's first earlyTerms terms
 			for _, u := range Sentences(block) {
 				t := strings.TrimSpace(u.Text)
 				x := unit{src: u, text: t, n: s.N, rank: rank, para: len(paras), pos: len(units), qtf: make([]float64, len(qterms))}
+				prevK := -1
 				for _, term := range an.Terms(t) {
 					x.length++
 					if k, ok := qi[term]; ok {
 						x.qtf[k]++
 						pd.qtf[k]++
-					} else if an.Lang() == analysis.German {
+						if pd.length+x.length <= earlyTerms {
+							early[k] = true
+						}
+						if prevK >= 0 && prevK != k {
+							x.pairs = append(x.pairs, pairKey(prevK, k))
+						}
+						prevK = k
+						continue
+					}
+					prevK = -1
+					if an.Lang() == analysis.German {
 						for k, q := range qterms {
 							if an.CompoundPart(term, q) {
 								x.qtf[k] += compoundWeight
@@ -197,6 +233,8 @@ func Answers(c Compose) []Answer {
 			for _, m := range members {
 				units[m].paragraph = members
 			}
+			paraSource = append(paraSource, rank)
+			paraEarly = append(paraEarly, early)
 			paras = append(paras, pd)
 		}
 	}
@@ -236,8 +274,31 @@ func Answers(c Compose) []Answer {
 		total += weight[k]
 	}
 	paraScore := make([]float64, len(paras))
+	byScore := make([]int, len(paras))
 	for i := range paras {
 		paraScore[i] = paraIdx.score(i)
+		byScore[i] = i
+	}
+	slices.SortStableFunc(byScore, func(a, b int) int {
+		switch {
+		case paraScore[a] > paraScore[b]:
+			return -1
+		case paraScore[a] < paraScore[b]:
+			return 1
+		}
+		return 0
+	})
+	paraRank := make([]int, len(paras))
+	for r, i := range byScore {
+		paraRank[i] = r
+	}
+	qpairs := map[int]bool{}
+	for k := 1; k < len(qterms); k++ {
+		qpairs[pairKey(k-1, k)] = true
+	}
+	var cues []string
+	if withFeatures {
+		cues = questionCues(question, kind)
 	}
 	// Only the sentences whose score before the shape and the neighbours
 	// are among the best maxAnswers become answers: the shape raises a
@@ -349,7 +410,109 @@ func Answers(c Compose) []Answer {
 		for _, m := range members {
 			a.Sentences = append(a.Sentences, units[m].text)
 		}
+		if !withFeatures {
+			out = append(out, a)
+			continue
+		}
+		a.dense = make([]float64, answerrank.Dense)
+		f := a.dense
+		f[0] = sentIdx.score(i)
+		f[1] = paraScore[u.para]
+		f[4] = a.Coverage
+		if fits && kind != analysis.Open {
+			f[5] = 1
+		}
+		if lead(units, check, i) {
+			f[6] = 1
+		}
+		f[7] = 1 / float64(u.rank+1)
+		words := 0
+		for _, m := range members {
+			words += units[m].length
+		}
+		f[8] = math.Log1p(float64(words))
+		f[9] = float64(len(members) - 1)
+		if pr := paraRank[u.para]; pr == 0 {
+			f[10], f[11] = 1, 1
+		} else if pr < 3 {
+			f[11] = 1
+		}
+		if len(qpairs) > 0 {
+			f[12] = pairShare(units, members, qpairs)
+			f[13] = pairShare(units, u.paragraph, qpairs)
+		}
+		pc := 0.0
+		for k, h := range haveOf(u.paragraph) {
+			if h {
+				pc += weight[k]
+			}
+		}
+		if total > 0 {
+			f[14] = pc / total
+		}
+		for j, m := range u.paragraph {
+			if m == i && len(u.paragraph) > 1 {
+				f[15] = float64(j) / float64(len(u.paragraph)-1)
+			}
+		}
+		f[16] = a.Score
+		// The paragraph's first sentence, its opening terms, and its
+		// standing among the paragraphs of its own source (an FAQ page's
+		// other answers share its words).
+		ec, fc := 0.0, 0.0
+		firstM := u.paragraph[0]
+		for k := range qterms {
+			if paraEarly[u.para][k] {
+				ec += weight[k]
+			}
+			if units[firstM].qtf[k] >= 1 {
+				fc += weight[k]
+			}
+		}
+		if total > 0 {
+			f[20], f[21] = ec/total, fc/total
+		}
+		sib := 0.0
+		for pi := range paras {
+			if paraSource[pi] == u.rank && pi != u.para {
+				sib = max(sib, paraScore[pi])
+			}
+		}
+		if paraScore[u.para] > 0 {
+			f[22] = 1 - min(1, sib/paraScore[u.para])
+		}
+		if sib < paraScore[u.para] {
+			f[23] = 1
+		}
+		f[17] = math.Log1p(float64(paras[u.para].length))
+		first := strings.ToLower(strings.Trim(firstWord(a.Sentences[0]), ",.;:!"))
+		if kind == analysis.YesNo && yesNo[first] {
+			f[18] = 1
+		}
+		if (kind == analysis.Number || kind == analysis.Date) && strings.ContainsAny(a.Text(), "0123456789") {
+			f[19] = 1
+		}
+		a.cross = crossFeatures(an, cues, a.Text())
 		out = append(out, a)
+	}
+	// The features on a scale of the best answer's where they are scores.
+	if withFeatures && len(out) > 0 {
+		maxS, maxP, maxOld := 0.0, 0.0, 0.0
+		for _, a := range out {
+			maxS, maxP, maxOld = max(maxS, a.dense[0]), max(maxP, a.dense[1]), max(maxOld, a.dense[16])
+		}
+		for j := range out {
+			d := out[j].dense
+			if maxP > 0 {
+				d[2] = d[1] / maxP
+			}
+			if maxS > 0 {
+				d[3] = d[0] / maxS
+			}
+			if maxOld > 0 {
+				d[16] /= maxOld
+			}
+		}
 	}
 	// The best two paragraphs' scores give every answer its margin.
 	bestPara, best, runner := -1, 0.0, 0.0
@@ -452,4 +615,73 @@ func lead(units []unit, check func(int) *unit, i int) bool {
 		}
 	}
 	return false
+}
+
+// yesNo are the words an answer to a yes/no question opens with.
+var yesNo = map[string]bool{"ja": true, "nein": true, "yes": true, "no": true, "doch": true, "nicht": true, "not": true}
+
+func firstWord(s string) string {
+	if f := strings.Fields(s); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+// pairShare is the share of the brief's adjacent term pairs that the
+// sentences at members hold adjacent too.
+func pairShare(units []unit, members []int, qpairs map[int]bool) float64 {
+	seen := map[int]bool{}
+	for _, m := range members {
+		for _, p := range units[m].pairs {
+			if qpairs[p] {
+				seen[p] = true
+			}
+		}
+	}
+	return float64(len(seen)) / float64(len(qpairs))
+}
+
+// questionCues are what the cross features pair with an answer's words:
+// the question's first word, its first two words, and its kind.
+func questionCues(question string, kind analysis.Kind) []string {
+	f := strings.Fields(strings.ToLower(strings.TrimLeft(question, "„“\"'¿¡ ")))
+	cues := []string{"k:" + string(kind)}
+	if len(f) > 0 {
+		cues = append(cues, "1:"+strings.Trim(f[0], ",.;:?!"))
+	}
+	if len(f) > 1 {
+		cues = append(cues, "2:"+strings.Trim(f[0], ",.;:?!")+" "+strings.Trim(f[1], ",.;:?!"))
+	}
+	return cues
+}
+
+// crossFeatures hashes each question cue with each of the answer's terms
+// and with its shapes (a number, a euro amount, a percentage, its first
+// word).
+func crossFeatures(an *analysis.Analyzer, cues []string, text string) []uint32 {
+	var toks []string
+	seen := map[string]bool{}
+	for _, t := range an.Terms(text) {
+		if !seen[t] {
+			seen[t] = true
+			toks = append(toks, t)
+		}
+	}
+	if strings.ContainsAny(text, "0123456789") {
+		toks = append(toks, "#num")
+	}
+	if strings.Contains(text, "€") || strings.Contains(strings.ToLower(text), "euro") {
+		toks = append(toks, "#euro")
+	}
+	if strings.Contains(text, "%") || strings.Contains(strings.ToLower(text), "prozent") || strings.Contains(strings.ToLower(text), "percent") {
+		toks = append(toks, "#pct")
+	}
+	toks = append(toks, "#first:"+strings.ToLower(strings.Trim(firstWord(text), ",.;:!")))
+	out := make([]uint32, 0, len(cues)*len(toks))
+	for _, c := range cues {
+		for _, t := range toks {
+			out = append(out, answerrank.Hash(c, t))
+		}
+	}
+	return out
 }

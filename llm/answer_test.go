@@ -94,3 +94,44 @@ func TestComposeAnswersFirst(t *testing.T) {
 		t.Errorf("draft = %q; want no English sentence in a German answer", draft)
 	}
 }
+
+// TestAnswersWithFeatures: the ranking features leave the ranking as it is
+// and describe each answer: the best answer to "Wie lange sind
+// Rücksendungen kostenlos möglich?" is in the best paragraph, holds the
+// brief's adjacent words "kostenlos möglich" (the word-pair share) and, a
+// number question's answer, a number (the shape flag).
+func TestAnswersWithFeatures(t *testing.T) {
+	t.Parallel()
+	c := llm.Compose{Brief: "Wie lange sind Rücksendungen kostenlos möglich?", Lang: "de", Channel: "faq_answer", Sources: answerSources}
+	plain, with := llm.Answers(c), llm.AnswersWithFeatures(c)
+	if len(plain) == 0 || len(plain) != len(with) {
+		t.Fatalf("Answers %d, AnswersWithFeatures %d answers; want the same, at least one", len(plain), len(with))
+	}
+	for i := range plain {
+		if plain[i].Text() != with[i].Text() || plain[i].Score != with[i].Score {
+			t.Errorf("answer %d: %q %.3f without features, %q %.3f with", i, plain[i].Text(), plain[i].Score, with[i].Text(), with[i].Score)
+		}
+		if d, x := llm.RankFeatures(plain[i]); d != nil || x != nil {
+			t.Errorf("Answers computed features for answer %d", i)
+		}
+	}
+	d, x := llm.RankFeatures(with[0])
+	if !strings.Contains(with[0].Text(), "30 Tage") {
+		t.Fatalf("best answer %q; want the one with the days", with[0].Text())
+	}
+	for _, f := range []struct {
+		name string
+		i    int
+		want float64
+	}{{"best paragraph", 10, 1}, {"number in a number question", 19, 1}, {"its score against the best", 16, 1}, {"sentence score against the best", 3, 1}} {
+		if d[f.i] != f.want {
+			t.Errorf("feature %d (%s) = %v; want %v", f.i, f.name, d[f.i], f.want)
+		}
+	}
+	if d[12] <= 0 {
+		t.Errorf("word-pair share %v; want > 0", d[12])
+	}
+	if len(x) == 0 {
+		t.Error("no cross features")
+	}
+}

@@ -2,7 +2,8 @@
 // deepset-ai/COVID-QA's FAQ file data/faqs/faq_200327.tsv (Apache-2.0):
 // per language (de, en) the FAQ entries grouped by their source page, the
 // pages split between dev and test (largest first, in the order dev, test,
-// test, dev, …, so both get a share of every size), and each page's
+// test, dev, …, so both get a share of every size; every second page of dev
+// goes to train, the answer ranker's training data), and each page's
 // answers cut into passages of three consecutive answers, without their
 // questions. Each question's gold answer is its own FAQ answer.
 //
@@ -109,11 +110,20 @@ func run(from, out string) error {
 			}
 			return links[i] < links[j]
 		})
-		sets := map[string]*Set{"dev": {Lang: lang, Split: "dev"}, "test": {Lang: lang, Split: "test"}}
+		sets := map[string]*Set{"train": {Lang: lang, Split: "train"}, "dev": {Lang: lang, Split: "dev"}, "test": {Lang: lang, Split: "test"}}
+		devPages := 0
 		for i, link := range links {
 			split := "dev"
 			if m := i % 4; m == 1 || m == 2 {
 				split = "test"
+			} else {
+				// Every second page of dev trains the answer ranker
+				// (llm/answerrank), so that dev measures it on pages it has
+				// not seen.
+				if devPages%2 == 1 {
+					split = "train"
+				}
+				devPages++
 			}
 			s := sets[split]
 			s.Pages = append(s.Pages, link)
@@ -130,7 +140,7 @@ func run(from, out string) error {
 					Text: strings.Join(texts, "\n\n")})
 			}
 		}
-		for _, split := range []string{"dev", "test"} {
+		for _, split := range []string{"train", "dev", "test"} {
 			data, err := json.MarshalIndent(sets[split], "", " ")
 			if err != nil {
 				return err
