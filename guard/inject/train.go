@@ -170,6 +170,15 @@ const calibrationFPR = 0.01
 // guard/inject/testdata/labelled.jsonl.
 const minShift = 0.8472978603872037
 
+// minShiftDocument is the most lenient shift of the document model: the
+// raw probability 0.85 reads as 0.5. Trained on the attacks slipped into
+// e-mails, the document model scores a whole brand guide higher than the
+// brief model does (ingest scans a document whole); at 0.7 it quarantined
+// the demo's English brand guide (0.67 against the document threshold
+// 0.6), at 0.85 that guide reads 0.46. Chosen on that guide, not on a
+// test split.
+const minShiftDocument = 1.7346010553881064
+
 // TrainDefault trains and calibrates the model of one side from labelled
 // rows (see SplitTraining and Calibrate) as go run ./guard/inject/train
 // does for the embedded models, and returns it with the development rows
@@ -184,6 +193,10 @@ func TrainDefault(rows []corpus.Example, side Source, opts TrainOptions) (*Model
 		}
 	}
 	Calibrate(m, benign, calibrationFPR, DefaultBriefThreshold)
-	m.shift = max(m.shift, minShift)
+	if side == Document {
+		m.shift = max(m.shift, minShiftDocument)
+	} else {
+		m.shift = max(m.shift, minShift)
+	}
 	return m, dev
 }
