@@ -312,6 +312,18 @@ func (s *Service) Decide(ctx context.Context, p kontext.Principal, generationID 
 			decided = fmt.Errorf("generation %s was approved by policy and needs no review: %w", generationID, kontext.ErrConflict)
 			return decided
 		}
+		if approve && rv.Revision > 0 {
+			// Four eyes: whoever wrote a revision does not approve it.
+			var author string
+			if err := tx.QueryRow(ctx, `SELECT author FROM draft_revisions WHERE generation_id = $1::uuid AND revision = $2`,
+				generationID, rv.Revision).Scan(&author); err != nil {
+				return err
+			}
+			if author == p.User {
+				decided = fmt.Errorf("revision %d of generation %s was written by %s; another reviewer must approve it: %w", rv.Revision, generationID, author, kontext.ErrForbidden)
+				return decided
+			}
+		}
 		err = tx.QueryRow(ctx, `UPDATE reviews SET status = $2, decided_at = now(), reviewer = $3, comment = nullif($4, ''),
 				approved_revision = CASE WHEN $2 = 'approved' THEN $5::int END
 			WHERE generation_id = $1::uuid AND status = 'pending'

@@ -170,6 +170,22 @@ func TestDraftRevisions(t *testing.T) {
 		}
 	})
 
+	t.Run("four eyes: the author of a revision does not approve it", func(t *testing.T) {
+		res := generated("Firnwerk: Die Gipfelflasche 500 hält deinen Tee 48 Stunden heiß [1].")
+		code, own, ae := edit(e.reviewer, res.GenerationID, map[string]any{"text": "Firnwerk: " + answer + " [1].", "base": 0})
+		if code != http.StatusCreated || own.Revision != 1 || own.Decision == generate.Blocked {
+			t.Fatalf("a reviewer's edit = %d %+v %+v; want revision 1", code, own, ae)
+		}
+		if code, ae := approve(res.GenerationID, map[string]any{"revision": 1}); code != http.StatusForbidden || !strings.Contains(ae.Error.Message, "another reviewer") {
+			t.Errorf("the author approving their own revision = %d %q; want 403 another reviewer", code, ae.Error.Message)
+		}
+		other := newKey("acme", "--user", "otto", "--groups", "marketing", "--role", "reviewer")
+		var rv generate.Review
+		if code := e.do(ctx, other, http.MethodPost, "/v1/reviews/"+res.GenerationID+"/approve", map[string]any{"revision": 1}, &rv); code != http.StatusOK || rv.Revision != 1 {
+			t.Errorf("another reviewer approving = %d %+v; want 200 revision 1", code, rv)
+		}
+	})
+
 	t.Run("a blocked draft edited, re-checked, approved by revision; a blocked edit is not approvable", func(t *testing.T) {
 		res := generated("Firnwerk: Die Gipfelflasche 500 heilt Erkältungen und hält deinen Tee warm [1].")
 		if res.Decision != generate.Blocked || res.ReviewID != "" {
