@@ -759,8 +759,11 @@ wt AS MATERIALIZED (
 	              WHERE s.tenant = %[14]s AND s.cfg = q.cfg AND s.lexeme = q.lexeme %[17]s) d ON d.df > 0
 	JOIN cs ON cs.cfg = q.cfg
 ),
+-- The sum is rounded to 1e-9: the order in which it adds its terms follows
+-- the plan, which the table's size (hidden rows included) may change, and
+-- not even the last bit of a visible score may depend on hidden rows.
 bm AS (
-	SELECT p.chunk_id, sum(wt.idf * p.tf * (%[15]s::float8 + 1) / (p.tf + %[15]s::float8 * (1 - %[18]s::float8 + %[18]s::float8 * p.len / wt.avgdl))) AS s
+	SELECT p.chunk_id, round(sum(wt.idf * p.tf * (%[15]s::float8 + 1) / (p.tf + %[15]s::float8 * (1 - %[18]s::float8 + %[18]s::float8 * p.len / wt.avgdl)))::numeric, 9)::float8 AS s
 	FROM wt JOIN chunk_terms p ON p.tenant = %[14]s AND p.cfg = wt.cfg AND p.lexeme = wt.lexeme
 	WHERE %[13]s %[19]s
 	GROUP BY p.chunk_id
