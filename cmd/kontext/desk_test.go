@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -178,12 +179,12 @@ func (e *deskEnv) write(t *testing.T, channel, brief string) {
 // text is the text of the first element sel matches, as the user sees it.
 func (e *deskEnv) text(t *testing.T, sel string) string {
 	t.Helper()
+	// Read in the page, on the element as it is then: a view may render
+	// its elements again, which leaves a node looked up before stale.
+	q := "document.querySelector(" + strconv.Quote(sel) + ")"
+	e.run(t, until(q+" !== null", 10*time.Second))
 	var s string
-	e.run(t, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		var err error
-		s, err = chromedp.Text(chromedp.CSS(sel))(ctx, tg)
-		return err
-	}))
+	e.eval(t, "("+q+" || {innerText: ''}).innerText", &s)
 	return s
 }
 
@@ -389,10 +390,12 @@ func TestDesk(t *testing.T) {
 		card := `article.review[data-id="` + id + `"]`
 		e.signIn(t, e.reviewer)
 		e.run(t, chromedp.Click(chromedp.CSS(`#tabs button[data-view="review"]`)),
-			chromedp.WaitVisible(chromedp.CSS(card+" button.approve")),
-			chromedp.Click(chromedp.CSS(card+" details.edit summary")),
-			until(`(document.querySelector('`+card+` textarea.edit-text').value = "Firnwerk: Die Gipfelflasche 500 heilt Erkältungen [1].", true)`, time.Second),
-			chromedp.Click(chromedp.CSS(card+" button.save-edit")),
+			until(`document.querySelector('`+card+` button.approve') !== null`, 10*time.Second),
+			// Open, fill and save in one step on the card as it is then:
+			// the queue may render its cards again after the tab opened.
+			until(`(c => { if (!c) return false; c.querySelector('details.edit').open = true;
+				c.querySelector('textarea.edit-text').value = "Firnwerk: Die Gipfelflasche 500 heilt Erkältungen [1].";
+				c.querySelector('button.save-edit').click(); return true; })(document.querySelector('`+card+`'))`, 5*time.Second),
 			until(`document.querySelector('`+card+` .edit-result .decision') !== null`, 10*time.Second))
 		if got := e.text(t, card+" .edit-result .decision"); !strings.Contains(got, "Blocked") {
 			t.Errorf("the edit's checks say %q; want blocked", got)
