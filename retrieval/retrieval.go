@@ -53,8 +53,7 @@ type Options struct {
 	// a query sets none; nil takes DefaultWeights of the embedding model.
 	VectorWeight, TextWeight *float64
 	// K1 and B are the BM25 parameters of the lexical leg (default 0.9 and
-	// 0.4; see docs/search.md#ranking for why not the 0.6 the
-	// development splits prefer).
+	// 0.6, chosen on the development splits; docs/search.md#ranking).
 	K1, B float64
 	// SimpleWeight weighs matches of the query's exact words (the 'simple'
 	// configuration) against stemmed matches, which weigh 1 (default 0.5).
@@ -131,7 +130,7 @@ func New(pool *pgxpool.Pool, embedder llm.Embedder, opts Options) (*Store, error
 		opts.K1 = 0.9
 	}
 	if opts.B <= 0 || opts.B > 1 {
-		opts.B = 0.4
+		opts.B = 0.6
 	}
 	if opts.SimpleWeight <= 0 {
 		opts.SimpleWeight = 0.5
