@@ -245,3 +245,57 @@ func TestPersonalDataOfEndorser(t *testing.T) {
 		}
 	}
 }
+
+// TestBusinessContactData: contact data of the business itself and of people
+// in their business role passes the personal_data rule; a customer's never
+// does, not even beside the brand's own hotline.
+func TestBusinessContactData(t *testing.T) {
+	de, err := policy.LoadPack("de-marketing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, err := policy.LoadPack("en-marketing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	det := newPII()
+	cde, cen := policy.NewChecker(de, policy.WithPersonalData(det)), policy.NewChecker(en, policy.WithPersonalData(det))
+	tests := []struct {
+		name string
+		c    *policy.Checker
+		text string
+		want bool // personal data reported
+	}{
+		{"hotline and mailbox", cde, "Fragen zur Lieferung? Unsere Hotline 0800 123 45 67 ist werktags erreichbar, oder schreib an service@beispiel-shop.de.", false},
+		{"press contact", cde, "Pressekontakt: Jana Petersen, Leiterin Kommunikation, Beispiel AG, Hafenstraße 3, 28217 Bremen, Tel. 0421 55 66 77-0.", false},
+		{"job ad contact", cde, "Deine Ansprechpartnerin für Fragen zur Stelle ist Carla Meyer, jobs@beispiel.de.", false},
+		{"legal notice", cde, "Beispiel Möbel GmbH, Lindenweg 12, 34117 Kassel, vertreten durch den Geschäftsführer Tim Berger.", false},
+		{"own shop address", cde, "Besucht uns im neuen Laden in der Bergstraße 20, 69120 Heidelberg.", false},
+		{"switchboard", cde, "Zentrale: 030 123456-0, montags bis freitags.", false},
+		{"customer with address", cde, "Gewonnen hat Frau Petra Sommer aus der Bergstraße 20 in Heidelberg.", true},
+		{"customer beside a hotline", cde, "Herr Jonas Keller, Mobil 0171 9876543, hat unsere Hotline 0800 123 45 67 angerufen.", true},
+		{"customer mailbox", cde, "Unsere Kundin hat sich unter info@keller-familie.de gemeldet.", true},
+		{"customer address alone", cde, "Die Lieferung geht an die Bergstraße 20, 69120 Heidelberg.", true},
+		{"freephone and mailbox en", cen, "Questions? Our helpline is on 0800 123 4567, or write to hello@example-shop.co.uk.", false},
+		{"press contact en", cen, "Media contact: Sarah Nolan, Head of PR, Example Ltd, 10 King Street, Leeds LS1 2HL, 0113 496 0000.", false},
+		{"director en", cen, "Example Homes Ltd, registered in England and Wales, no. 01234567. Director: Paul Grant.", false},
+		{"visit us en", cen, "Visit us at our new showroom, 22 Mill Lane, York YO1 6HZ.", false},
+		{"or call en", cen, "Book online or call 0161 496 0000 to reserve a table.", false},
+		{"customer en", cen, "Congratulations to our winner Emma Clarke of 4 Elm Road, Bath BA1 1AA!", true},
+		{"customer beside freephone en", cen, "Mr Tom Hale, mobile 07700 900321, called our helpline on 0800 123 4567.", true},
+		{"customer email en", cen, "A customer wrote to us from info@hale-family.co.uk.", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var found []string
+			for _, v := range tc.c.Check(tc.text, policy.CheckOptions{}).Violations {
+				if v.Category == "personal_data" {
+					found = append(found, tc.text[v.Span[0]:v.Span[1]])
+				}
+			}
+			if got := len(found) > 0; got != tc.want {
+				t.Errorf("Check(%q) personal data %q; want reported %v", tc.text, found, tc.want)
+			}
+		})
+	}
+}
