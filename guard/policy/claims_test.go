@@ -171,6 +171,27 @@ func TestClaimsCoverage(t *testing.T) {
 		{"customers with a rival", cen, "Customers banking with BigBank lose money on fees every month.", []string{"comparative_claim"}},
 		{"therapist's endorsement", cde, "Ergotherapeutin Mia Kern empfiehlt unser Knetset.", []string{"endorsement"}},
 		{"easy on the planet", cen, "Our cleaner is easy on the planet.", []string{"green_claim"}},
+		// Fourth round: prices with fees left out of the headline price, best-price claims, strike prices without markup.
+		{"drip fee at checkout", cde, "Druckerpatronen schon ab 4,99 € – eine Servicegebühr kommt an der Kasse dazu.", []string{"price_claim"}},
+		{"drip plus fee", cde, "Ferienhaus ab 59 € pro Nacht, zzgl. Endreinigungspauschale und Kurtaxe.", []string{"price_claim"}},
+		{"honest total price", cde, "Ferienhaus ab 79 € pro Nacht inklusive Endreinigung und Kurtaxe.", nil},
+		{"shipping stated apart", cde, "Alle Preise ab 12 € zzgl. Versandkosten von 4,95 €.", nil},
+		{"drip en", cen, "Concert tickets from £25 – a booking fee is added at checkout.", []string{"price_claim"}},
+		{"drip resort fee en", cen, "Rooms from £79 a night, plus a resort fee payable on arrival.", []string{"price_claim"}},
+		{"rising later en", cen, "Broadband from £19 a month, rising to £34 after the first year.", []string{"price_claim"}},
+		{"honest total en", cen, "Rooms from £89 a night, including all taxes and fees.", nil},
+		{"best price de", cde, "Unser Bestpreis: Das Tablet für 199 €.", []string{"price_claim"}},
+		{"nowhere cheaper de", cde, "Günstiger bekommst du diese Kopfhörer nirgends.", []string{"price_claim"}},
+		{"lowest price of 30 days de", cde, "Jetzt 149 € – niedrigster Preis der letzten 30 Tage: 169 €.", nil},
+		{"cheapest in town en", cen, "The cheapest gym membership in town.", []string{"price_claim", "superlative_claim"}},
+		{"won't find it for less en", cen, "You won't find these headphones for less.", []string{"price_claim"}},
+		{"strike lost de", cde, "Sofa Lina: 1.299 € 899 €", []string{"price_claim"}},
+		{"price range de", cde, "Gehalt 3.100 € bis 3.400 € brutto.", nil},
+		{"strike lost en", cen, "Sofa Lina: £1,299 £899", []string{"price_claim"}},
+		{"salary range en", cen, "Salary £28,000–£31,000 a year.", nil},
+		{"you save en", cen, "Buy the bundle and you save £40.", []string{"price_claim"}},
+		{"slogan refused de", cde, "Auf unseren Plakaten steht kein Slogan wie „am billigsten“.", nil},
+		{"slogan refused en", cen, "We don't use the tagline \"lowest prices in Britain\".", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
