@@ -191,6 +191,23 @@ func TestClaimsCoverage(t *testing.T) {
 		{"salary range en", cen, "Salary £28,000–£31,000 a year.", nil},
 		{"you save en", cen, "Buy the bundle and you save £40.", []string{"price_claim"}},
 		{"slogan refused de", cde, "Auf unseren Plakaten steht kein Slogan wie „am billigsten“.", nil},
+		{"basket mentioned", cde, "Die Versandkosten siehst du im Warenkorb, bevor du bestellst.", nil},
+		{"others' baskets", cde, "Gerade haben 18 Leute diese Jacke im Warenkorb.", []string{"false_urgency"}},
+		{"basket reserved", cde, "Dein Warenkorb ist nur noch 10 Minuten reserviert.", []string{"false_urgency"}},
+		{"basket mentioned en", cen, "You'll see the delivery charge in your basket before you pay.", nil},
+		{"others' baskets en", cen, "18 shoppers have this jacket in their basket.", []string{"false_urgency"}},
+		{"basket reserved en", cen, "Your basket is reserved for 10 minutes.", []string{"false_urgency"}},
+		// Competitors identified by a description, without the brand pack's list.
+		{"giant from a city", cde, "Der Versandriese aus Seattle liefert in zwei Tagen, wir noch am selben Abend.", []string{"comparative_claim"}},
+		{"big store", cde, "Beim großen Elektromarkt zahlst du für die Installation extra – bei uns ist sie dabei.", []string{"comparative_claim"}},
+		{"other schools", cde, "Andere Fahrschulen verlangen 80 € pro Stunde, wir 55 €.", []string{"comparative_claim"}},
+		{"described by a feature, asked", cde, "Genug vom Discounter mit den langen Schlangen? Unsere Kassen sind immer besetzt.", []string{"comparative_claim"}},
+		{"own app", cde, "In der App siehst du deine Bestellungen, und unser Team hilft bei Fragen.", nil},
+		{"retail giant en", cen, "The Seattle retail giant takes two days; we deliver the same evening.", []string{"comparative_claim"}},
+		{"other schools en", cen, "Other driving schools charge £40 an hour, we charge £30.", []string{"comparative_claim"}},
+		{"colour chain asked en", cen, "Sick of queuing at the big orange DIY chain? Our staff help you in minutes.", []string{"comparative_claim"}},
+		{"leader of our own en", cen, "The leader of our workshop shows you how to fit a tap.", nil},
+		{"own app en", cen, "Download the app and our team will guide you through setup.", nil},
 		{"slogan refused en", cen, "We don't use the tagline \"lowest prices in Britain\".", nil},
 	}
 	for _, tc := range tests {
