@@ -208,6 +208,20 @@ func TestClaimsCoverage(t *testing.T) {
 		{"colour chain asked en", cen, "Sick of queuing at the big orange DIY chain? Our staff help you in minutes.", []string{"comparative_claim"}},
 		{"leader of our own en", cen, "The leader of our workshop shows you how to fit a tap.", nil},
 		{"own app en", cen, "Download the app and our team will guide you through setup.", nil},
+		// Review counts, ratings and recommendation rates; more professions.
+		{"happy owners", cde, "Schon 25.000 glückliche Hundebesitzer vertrauen auf unser Futter.", []string{"endorsement"}},
+		{"star rating", cde, "Bewertet mit 4,8 von 5 Sternen.", []string{"endorsement"}},
+		{"satisfaction rate", cde, "95 % Kundenzufriedenheit!", []string{"endorsement"}},
+		{"rating with its source", cde, "4,6 von 5 Sternen aus 2.130 geprüften Bewertungen bei Trusted Shops, Stand Mai 2026.", nil},
+		{"thanks for reviews", cde, "Danke für 5.000 Bewertungen!", nil},
+		{"chiropractors de", cde, "Chiropraktiker empfehlen unser Nackenkissen.", []string{"endorsement"}},
+		{"happy owners en", cen, "Over 25,000 happy dog owners trust our food.", []string{"endorsement"}},
+		{"star rating en", cen, "Rated 4.8 out of 5 stars.", []string{"endorsement"}},
+		{"satisfaction rate en", cen, "95% customer satisfaction!", []string{"endorsement"}},
+		{"rating with its source en", cen, "4.6 out of 5 stars from 2,130 verified reviews on Trustpilot, May 2026.", nil},
+		{"thanks for reviews en", cen, "Thanks for 5,000 reviews!", nil},
+		{"osteopaths en", cen, "Osteopaths recommend our neck pillow.", []string{"endorsement"}},
+		{"sleep experts en", cen, "Sleep experts swear by our weighted blanket.", []string{"endorsement"}},
 		{"slogan refused en", cen, "We don't use the tagline \"lowest prices in Britain\".", nil},
 	}
 	for _, tc := range tests {
