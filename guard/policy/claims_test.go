@@ -222,6 +222,15 @@ func TestClaimsCoverage(t *testing.T) {
 		{"thanks for reviews en", cen, "Thanks for 5,000 reviews!", nil},
 		{"osteopaths en", cen, "Osteopaths recommend our neck pillow.", []string{"endorsement"}},
 		{"sleep experts en", cen, "Sleep experts swear by our weighted blanket.", []string{"endorsement"}},
+		// A result backed by a refund; a price of nothing.
+		{"result or refund", cde, "In nur 10 Stunden zum Führerschein, oder Sie erhalten Ihr Geld zurück.", []string{"guaranteed_success"}},
+		{"refund alone", cde, "Passt die Größe nicht, schick die Jacke zurück – oder du bekommst dein Geld zurück.", nil},
+		{"result or refund en", cen, "Pass your driving test in 10 hours, or your money back.", []string{"guaranteed_success"}},
+		{"refund alone en", cen, "If the jacket doesn't fit, exchange it or get your money back.", nil},
+		{"zero price", cde, "Kopfhörer für 0 € zu jedem Tarif ab 29,99 € im Monat.", []string{"free_claim"}},
+		{"zero fee stated", cde, "Anschlusspreis: 0 €.", nil},
+		{"zero price en", cen, "Headphones for £0 with any plan from £29.99 a month.", []string{"free_claim"}},
+		{"zero fee stated en", cen, "Connection charge: £0.", nil},
 		{"slogan refused en", cen, "We don't use the tagline \"lowest prices in Britain\".", nil},
 	}
 	for _, tc := range tests {
