@@ -562,6 +562,7 @@ type serviceNumbers interface {
 type bizSentence struct {
 	roles    [][2]int // token ranges of role patterns
 	own      bool     // the sentence presents the business
+	venue    bool     // the sentence names a place of business or an event's venue
 	customer bool     // the sentence is about a customer
 }
 
@@ -595,6 +596,7 @@ func (r *checkRun) businessContacts(bc *businessClause, findings []pii.Finding) 
 			}
 		}
 		bs.own = r.sentenceHas(bc.own, a, b)
+		bs.venue = r.sentenceHas(bc.venues, a, b)
 		bs.customer = r.sentenceHas(bc.customers, a, b)
 		sents[a] = bs
 	}
@@ -633,7 +635,7 @@ func (r *checkRun) businessContacts(bc *businessClause, findings []pii.Finding) 
 		case pii.TypePhone:
 			out[i] = bs.own || len(bs.roles) > 0 || switchboard(f.Value) || sn != nil && sn.ServiceNumber(f.Value)
 		case pii.TypeAddress:
-			out[i] = bs.own || len(bs.roles) > 0
+			out[i] = bs.own || bs.venue || len(bs.roles) > 0
 		}
 	}
 	return out
@@ -646,9 +648,10 @@ var notSentenceEnd = map[string]bool{"tel": true, "fax": true, "mobil": true, "m
 	"mr": true, "mrs": true, "ms": true, "tel.-nr": true, "hausnr": true, "co": true}
 
 // wholeSentence is sentenceTokens without the breaks after an
-// abbreviation or an ordinal ("vom 6. bis 8. März", "Tel. 0221 …"), which
-// the tokenizer takes for sentence ends: contact data and the words that
-// say whose it is often stand on either side of one.
+// abbreviation or an ordinal ("vom 6. bis 8. März", "Tel. 0221 …") and at
+// line breaks and semicolons without a full stop (the lines of a
+// signature), which the tokenizer takes for sentence ends: contact data and
+// the words that say whose it is often stand on either side of one.
 func (r *checkRun) wholeSentence(s, e int) (int, int) {
 	toks := r.m.Tokens
 	soft := func(i int) bool { // the boundary before token i is no sentence end
@@ -656,6 +659,9 @@ func (r *checkRun) wholeSentence(s, e int) (int, int) {
 			return false
 		}
 		p := toks[i-1]
+		if !strings.ContainsAny(r.m.Text[p.End:toks[i].Start], ".!?") {
+			return true // a line break or semicolon: a signature, an address block, a list
+		}
 		return p.Flags&textnorm.Number != 0 && p.End-p.Start <= 2 || notSentenceEnd[r.m.Text[p.Start:p.End]]
 	}
 	a, b := r.sentenceTokens(s, e)

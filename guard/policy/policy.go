@@ -182,6 +182,7 @@ type policyRule struct {
 // businessClause is a compiled businessFile.
 type businessClause struct {
 	roles, own, customers []*pattern.Pattern
+	venues                []*pattern.Pattern // postal addresses only: a place of business or an event's venue
 	mailboxes             map[string]bool
 	window                int
 }
@@ -264,7 +265,9 @@ type ruleFile struct {
 // Contact data of the brand itself and of people acting for a business (a
 // press contact, the contact person of a job ad, the managing director of
 // the legal notice) is published lawfully (DSGVO Art. 6 Abs. 1 lit. c and f,
-// DDG §5); a customer's is not. A person counts as a business contact when
+// DDG §5); a customer's is not. A postal address also counts as a place
+// when the sentence invites to it or names it an event's venue (a venues
+// pattern: "Einladung", "venue", "launch party"). A person counts as a business contact when
 // a role pattern stands within window words of the name ("Pressekontakt:
 // Miriam Vogt", "Julia Hartley, HR"). E-mail addresses, phone numbers and
 // postal addresses count as the business's own when the sentence presents
@@ -278,6 +281,7 @@ type businessFile struct {
 	Roles     []string `yaml:"roles"`
 	Own       []string `yaml:"own"`
 	Customers []string `yaml:"customers"`
+	Venues    []string `yaml:"venues"`
 	Mailboxes []string `yaml:"mailboxes"`
 	Window    int      `yaml:"window"`
 }
@@ -653,7 +657,8 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 			bad("business: window %d out of range (want 0 to 20 words)", bf.Window)
 		}
 		bc := &businessClause{roles: compileAll("business.roles", bf.Roles), own: compileAll("business.own", bf.Own),
-			customers: compileAll("business.customers", bf.Customers), mailboxes: map[string]bool{}, window: bf.Window}
+			customers: compileAll("business.customers", bf.Customers), venues: compileAll("business.venues", bf.Venues),
+			mailboxes: map[string]bool{}, window: bf.Window}
 		if bc.window == 0 {
 			bc.window = 4
 		}
