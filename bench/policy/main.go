@@ -66,6 +66,9 @@ type Example struct {
 	// Fresh2 marks the held-out examples of fresh2-<lang>.txt, written
 	// after the rules of the third round and measured once.
 	Fresh2 bool
+	// Fresh3 marks the held-out examples of fresh3-<lang>.txt, written
+	// after the rules of the fourth round and measured once.
+	Fresh3 bool
 	// Holdout marks the reviewer's held-out set of holdout-<lang>.txt,
 	// written without sight of the checker; like the test part, never
 	// listed by -misses and never tuned on.
@@ -80,6 +83,8 @@ func (e Example) part() string {
 	switch {
 	case e.Holdout:
 		return "holdout"
+	case e.Fresh3:
+		return "fresh3"
 	case e.Fresh2:
 		return "fresh2"
 	case e.Fresh:
@@ -95,7 +100,7 @@ func main() {
 	misses := flag.Bool("misses", false, "list the development and fresh examples the current packs get wrong")
 	lat := flag.Bool("latency", false, "with -part, also time the check of a 2 KB draft")
 	suite := flag.String("write-suite", "", "write the test part as an eval suite to this file and exit")
-	only := flag.String("part", "", "print only this part: dev (dev3, dev4: its later rounds alone), test, fresh, fresh2 or holdout (default all)")
+	only := flag.String("part", "", "print only this part: dev (dev3, dev4: its later rounds alone), test, fresh, fresh2, fresh3 or holdout (default all)")
 	flag.Parse()
 	exs, err := load(*dir)
 	if err != nil {
@@ -126,7 +131,7 @@ func main() {
 		checkers[lang] = [2]*policy.Checker{policy.NewChecker(old, policy.WithPersonalData(det)), policy.NewChecker(cur, policy.WithPersonalData(det))}
 	}
 	fmt.Printf("Policy benchmark: %d examples (%s)\n", len(exs), *dir)
-	for _, part := range []string{"dev", "dev3", "dev4", "test", "fresh", "fresh2", "holdout"} {
+	for _, part := range []string{"dev", "dev3", "dev4", "test", "fresh", "fresh2", "fresh3", "holdout"} {
 		if *only != "" && *only != part {
 			continue
 		}
@@ -202,6 +207,16 @@ func load(dir string) ([]Example, error) {
 			}
 			for i := range exs {
 				exs[i].Fresh2 = true
+			}
+			out = append(out, exs...)
+		}
+		if more := filepath.Join(dir, "fresh3-"+lang+".txt"); fileExists(more) {
+			exs, err = loadFile(more, lang, nil, true)
+			if err != nil {
+				return nil, err
+			}
+			for i := range exs {
+				exs[i].Fresh3 = true
 			}
 			out = append(out, exs...)
 		}
