@@ -630,8 +630,8 @@ func (r *checkRun) businessContacts(bc *businessClause, findings []pii.Finding) 
 		}
 		switch f.Type {
 		case pii.TypeEmail:
-			local, _, _ := strings.Cut(strings.ToLower(f.Value), "@")
-			out[i] = bs.own || len(bs.roles) > 0 || bc.mailboxes[local]
+			local, domain, _ := strings.Cut(strings.ToLower(f.Value), "@")
+			out[i] = !freemail[domain] && (bs.own || len(bs.roles) > 0 || bc.mailboxes[local])
 		case pii.TypePhone:
 			out[i] = bs.own || len(bs.roles) > 0 || switchboard(f.Value) || sn != nil && sn.ServiceNumber(f.Value)
 		case pii.TypeAddress:
@@ -673,6 +673,15 @@ func (r *checkRun) wholeSentence(s, e int) (int, int) {
 	}
 	return a, b
 }
+
+// freemail holds the domains of mail providers for private persons: an
+// address there is a person's own, whoever publishes it.
+var freemail = map[string]bool{"gmx.de": true, "gmx.net": true, "gmx.at": true, "gmx.ch": true, "web.de": true,
+	"t-online.de": true, "gmail.com": true, "googlemail.com": true, "outlook.com": true, "outlook.de": true,
+	"hotmail.com": true, "hotmail.de": true, "hotmail.co.uk": true, "live.com": true, "live.de": true, "live.co.uk": true,
+	"yahoo.com": true, "yahoo.de": true, "yahoo.co.uk": true, "icloud.com": true, "me.com": true, "aol.com": true,
+	"aol.de": true, "mail.de": true, "posteo.de": true, "freenet.de": true, "proton.me": true, "protonmail.com": true,
+	"btinternet.com": true, "sky.com": true, "bluewin.ch": true, "aon.at": true, "arcor.de": true, "online.de": true}
 
 // switchboard reports whether a phone number ends in the extension of a
 // company's switchboard, "-0" ("040 800 900-0"): the way German businesses

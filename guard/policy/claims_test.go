@@ -355,6 +355,7 @@ func TestBusinessContactData(t *testing.T) {
 		{"invitation to a customer", cde, "Einladung an Frau Petra Sommer, Lindenweg 3, 34117 Kassel.", true},
 		{"own shop compound", cde, "Kostenloser Sehtest in unserem Fachgeschäft in der Marktgasse 4, 79098 Freiburg.", false},
 		{"tasting venue", cde, "Weinprobe im Gewölbekeller, Weinstraße 21, 67146 Deidesheim.", false},
+		{"freemail beside an own cue", cde, "Schreib uns an jana.schneider@web.de.", true},
 		{"customer with address", cde, "Gewonnen hat Frau Petra Sommer aus der Bergstraße 20 in Heidelberg.", true},
 		{"customer beside a hotline", cde, "Herr Jonas Keller, Mobil 0171 9876543, hat unsere Hotline 0800 123 45 67 angerufen.", true},
 		{"customer mailbox", cde, "Unsere Kundin hat sich unter info@keller-familie.de gemeldet.", true},

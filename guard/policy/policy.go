@@ -274,7 +274,8 @@ type ruleFile struct {
 // the business (an own pattern: "ruf uns an", "unser Kundenservice", "GmbH",
 // "visit us at") or names a business contact, an e-mail address whose local
 // part is a mailbox (info@, presse@, jobs@) and a service line (0800, 0180,
-// a switchboard "-0") count on their own. Nothing in a sentence that names a
+// a switchboard "-0") count on their own; an address at a mail provider for
+// private persons (web.de, gmail.com …) never does. Nothing in a sentence that names a
 // customer pattern ("Kundin", "winner") or a person who is no business
 // contact is exempt: that data is the customer's.
 type businessFile struct {
