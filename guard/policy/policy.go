@@ -265,19 +265,21 @@ type ruleFile struct {
 // Contact data of the brand itself and of people acting for a business (a
 // press contact, the contact person of a job ad, the managing director of
 // the legal notice) is published lawfully (DSGVO Art. 6 Abs. 1 lit. c and f,
-// DDG §5); a customer's is not. A postal address also counts as a place
-// when the sentence invites to it or names it an event's venue (a venues
-// pattern: "Einladung", "venue", "launch party"). A person counts as a business contact when
-// a role pattern stands within window words of the name ("Pressekontakt:
-// Miriam Vogt", "Julia Hartley, HR"). E-mail addresses, phone numbers and
-// postal addresses count as the business's own when the sentence presents
-// the business (an own pattern: "ruf uns an", "unser Kundenservice", "GmbH",
-// "visit us at") or names a business contact, an e-mail address whose local
-// part is a mailbox (info@, presse@, jobs@) and a service line (0800, 0180,
-// a switchboard "-0") count on their own; an address at a mail provider for
-// private persons (web.de, gmail.com …) never does. Nothing in a sentence that names a
-// customer pattern ("Kundin", "winner") or a person who is no business
-// contact is exempt: that data is the customer's.
+// DDG §5); a customer's is not.
+//
+// A person counts as a business contact when a role pattern stands within
+// window words of the name ("Pressekontakt: Miriam Vogt", "Julia Hartley,
+// HR"). E-mail addresses, phone numbers and postal addresses count as the
+// business's own when the sentence presents the business (an own pattern:
+// "ruf uns an", "unser Kundenservice", "GmbH", "visit us at") or names a
+// business contact; an e-mail address whose local part is a mailbox (info@,
+// presse@, jobs@) and a service line (0800, 0180, a switchboard "-0") count
+// on their own, and a postal address also when the sentence invites to it or
+// names it an event's venue (a venues pattern: "Einladung", "launch party").
+// An address at a mail provider for private persons (web.de, gmail.com …)
+// never counts. Nothing in a sentence that names a customer pattern
+// ("Kundin", "winner") or a person who is no business contact is exempt:
+// that data is the customer's.
 type businessFile struct {
 	Roles     []string `yaml:"roles"`
 	Own       []string `yaml:"own"`
