@@ -66,10 +66,16 @@ type Example struct {
 	// Fresh2 marks the held-out examples of fresh2-<lang>.txt, written
 	// after the rules of the third round and measured once.
 	Fresh2 bool
+	// Fresh3 marks the held-out examples of fresh3-<lang>.txt, written
+	// after the rules of the fourth round and measured once.
+	Fresh3 bool
 	// Holdout marks the reviewer's held-out set of holdout-<lang>.txt,
 	// written without sight of the checker; like the test part, never
 	// listed by -misses and never tuned on.
 	Holdout bool
+	// Round names the later development file an example comes from
+	// ("dev3", "dev4"); empty for bench-<lang>.txt.
+	Round string
 }
 
 // part names the part of the benchmark an example belongs to.
@@ -77,6 +83,8 @@ func (e Example) part() string {
 	switch {
 	case e.Holdout:
 		return "holdout"
+	case e.Fresh3:
+		return "fresh3"
 	case e.Fresh2:
 		return "fresh2"
 	case e.Fresh:
@@ -92,7 +100,7 @@ func main() {
 	misses := flag.Bool("misses", false, "list the development and fresh examples the current packs get wrong")
 	lat := flag.Bool("latency", false, "with -part, also time the check of a 2 KB draft")
 	suite := flag.String("write-suite", "", "write the test part as an eval suite to this file and exit")
-	only := flag.String("part", "", "print only this part: dev, test, fresh, fresh2 or holdout (default all)")
+	only := flag.String("part", "", "print only this part: dev (dev3, dev4: its later rounds alone), test, fresh, fresh2, fresh3 or holdout (default all)")
 	flag.Parse()
 	exs, err := load(*dir)
 	if err != nil {
@@ -123,14 +131,15 @@ func main() {
 		checkers[lang] = [2]*policy.Checker{policy.NewChecker(old, policy.WithPersonalData(det)), policy.NewChecker(cur, policy.WithPersonalData(det))}
 	}
 	fmt.Printf("Policy benchmark: %d examples (%s)\n", len(exs), *dir)
-	for _, part := range []string{"dev", "test", "fresh", "fresh2", "holdout"} {
+	for _, part := range []string{"dev", "dev3", "dev4", "test", "fresh", "fresh2", "fresh3", "holdout"} {
 		if *only != "" && *only != part {
 			continue
 		}
 		for _, lang := range []string{"de", "en"} {
 			var sel []Example
 			for _, e := range exs {
-				if e.Lang == lang && e.part() == part {
+				// dev3 and dev4 are the rounds' own files within the development part.
+				if e.Lang == lang && (e.part() == part || e.part() == "dev" && e.Round == part) {
 					sel = append(sel, e)
 				}
 			}
@@ -175,11 +184,19 @@ func load(dir string) ([]Example, error) {
 			return nil, err
 		}
 		out = append(out, exs...)
-		// dev3-<lang>.txt holds development texts of later rounds, in themes of their own.
-		if more := filepath.Join(dir, "dev3-"+lang+".txt"); fileExists(more) {
+		// dev3-<lang>.txt and dev4-<lang>.txt hold development texts of
+		// later rounds, in themes of their own.
+		for _, round := range []string{"dev3", "dev4"} {
+			more := filepath.Join(dir, round+"-"+lang+".txt")
+			if !fileExists(more) {
+				continue
+			}
 			exs, err = loadFile(more, lang, test[lang], false)
 			if err != nil {
 				return nil, err
+			}
+			for i := range exs {
+				exs[i].Round = round
 			}
 			out = append(out, exs...)
 		}
@@ -190,6 +207,16 @@ func load(dir string) ([]Example, error) {
 			}
 			for i := range exs {
 				exs[i].Fresh2 = true
+			}
+			out = append(out, exs...)
+		}
+		if more := filepath.Join(dir, "fresh3-"+lang+".txt"); fileExists(more) {
+			exs, err = loadFile(more, lang, nil, true)
+			if err != nil {
+				return nil, err
+			}
+			for i := range exs {
+				exs[i].Fresh3 = true
 			}
 			out = append(out, exs...)
 		}

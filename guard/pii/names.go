@@ -61,7 +61,7 @@ rosa stella luna nova aurora bella dolce amor fleur blanche claire belle hazel o
 mercedes porsche ferrari ford morgan bentley tesla alexa siri cortana dior chanel gucci armani prada
 sonne mai juli can per job bo jo li yu nur dung fang mate saga line tone rune odd mentor gent hagen wolf lion levi
 conrad viola gloria roman ernst otto salvador rosario lourdes montserrat milan medina florin nail sultan matt
-grant lloyd stanley angus marine jesús jesus ángel sem floor harm helle rim cyrus anders`
+grant lloyd stanley angus marine jesús jesus ángel sem floor harm helle rim cyrus anders come`
 
 // piiLexicon maps a folded word to its flags; lexiconFilter holds one bit
 // per lexiconHash of its keys, so most words that are not in it cost no

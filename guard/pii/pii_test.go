@@ -158,6 +158,8 @@ func TestDetectHardNegatives(t *testing.T) {
 		{"price dollars", "orders over $1,299.00"},
 		{"percent", "Sparen Sie 20 % bis Sonntag"},
 		{"event date", "Sommerfest am 14.07.2025 in Hamburg"},
+		// "Côme" is a first name; folded to ASCII it is the English verb.
+		{"imperative come", "Come and see us at the Baby Show, stand C14."},
 		{"event date English", "Join our webinar on 12 March 2025"},
 		{"anniversary", "Unser 10. Geburtstag am 12.05.2025 wird gefeiert!"},
 		{"anniversary English", "Celebrate our 5th birthday on 3 June 2025"},
@@ -260,6 +262,34 @@ func TestDetectRegion(t *testing.T) {
 			}
 			if got != tc.want {
 				t.Errorf("Detect(%q) with region %q found phone %v; want %v", tc.text, tc.region, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestServiceNumber(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		region, phone string
+		want          bool
+	}{
+		{"DE", "0800 400 12 34", true},  // toll-free
+		{"DE", "0180 6 123456", true},   // shared cost
+		{"DE", "+49 800 4001234", true}, // toll-free, international form
+		{"GB", "0800 048 1234", true},
+		{"GB", "0345 600 1234", true},  // UK non-geographic (UAN)
+		{"DE", "0171 2345678", false},  // mobile
+		{"DE", "040 800 900-0", false}, // a fixed line, even a switchboard
+		{"GB", "0161 496 0512", false}, // geographic
+		{"GB", "07700 900456", false},  // mobile
+		{"DE", "12", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.region+" "+tc.phone, func(t *testing.T) {
+			t.Parallel()
+			d := pii.NewDetector(pii.DetectorOptions{Region: tc.region})
+			if got := d.ServiceNumber(tc.phone); got != tc.want {
+				t.Errorf("ServiceNumber(%q) with region %q = %v; want %v", tc.phone, tc.region, got, tc.want)
 			}
 		})
 	}

@@ -696,3 +696,39 @@ func phoneNumberOf(cand, region string) (*phonenumbers.PhoneNumber, bool) {
 	}
 	return num, true
 }
+
+// ServiceNumber reports whether phone, a number as written in a text, is a
+// toll-free, shared-cost, premium-rate or universal access number (0800,
+// 0180, 0900, 0808, 0345 …): lines a business publishes for its customers,
+// never a person's own number. National forms are read for the detector's
+// region first and then for its fallback regions, as Detect reads them.
+// Detect still reports such numbers: whether one may be published is the
+// caller's decision.
+func (d *Detector) ServiceNumber(phone string) bool {
+	if phone == "" {
+		return false
+	}
+	regions := append([]string{d.region}, d.fallback...)
+	if phone[0] == '+' || strings.HasPrefix(phone, "00") {
+		regions = regions[:1]
+	}
+	for _, r := range regions {
+		num, ok := phoneNumberOf(phone, r)
+		if !ok {
+			n, err := phonenumbers.Parse(phone, r)
+			if err != nil {
+				continue
+			}
+			num = n
+		}
+		if !phonenumbers.IsValidNumber(num) {
+			continue
+		}
+		switch phonenumbers.GetNumberType(num) {
+		case phonenumbers.TOLL_FREE, phonenumbers.SHARED_COST, phonenumbers.PREMIUM_RATE, phonenumbers.UAN:
+			return true
+		}
+		return false
+	}
+	return false
+}

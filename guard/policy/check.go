@@ -535,16 +535,160 @@ func (r *checkRun) personalData(rule *policyRule) {
 	if r.c.pii == nil {
 		return
 	}
-	for _, f := range r.c.pii.Detect(r.text) {
+	findings := r.c.pii.Detect(r.text)
+	var own []bool
+	if rule.business != nil {
+		own = r.businessContacts(rule.business, findings)
+	}
+	for i, f := range findings {
 		if len(rule.types) > 0 && !slices.Contains(rule.types, f.Type) {
 			continue
 		}
 		a, b := textnorm.ClampSpan(f.Start, f.End, len(r.text))
-		if b <= a || r.withinCategories(rule.notWithin, a, b) {
+		if b <= a || r.withinCategories(rule.notWithin, a, b) || own != nil && own[i] {
 			continue
 		}
 		r.addRule(rule, [2]int{a, b}, map[string]string{"type": f.Type, "match": "[" + f.Type + "]"})
 	}
+}
+
+// serviceNumbers is what a *pii.Detector offers beside Detect: whether a
+// phone number is a toll-free or shared-cost line.
+type serviceNumbers interface {
+	ServiceNumber(phone string) bool
+}
+
+// bizSentence is what the business clause found in one sentence.
+type bizSentence struct {
+	roles    [][2]int // token ranges of role patterns
+	own      bool     // the sentence presents the business
+	venue    bool     // the sentence names a place of business or an event's venue
+	customer bool     // the sentence is about a customer
+}
+
+// businessContacts reports for each finding whether it is contact data of
+// the business itself or of a person in a business role (see businessFile).
+func (r *checkRun) businessContacts(bc *businessClause, findings []pii.Finding) []bool {
+	out := make([]bool, len(findings))
+	if len(findings) == 0 || len(r.m.Tokens) == 0 {
+		return out
+	}
+	type place struct{ s, e, sent int }
+	places := make([]place, len(findings))
+	sents := map[int]*bizSentence{}
+	for i, f := range findings {
+		s, e, ok := r.tokensOf(f.Start, f.End)
+		if !ok {
+			places[i] = place{-1, -1, -1}
+			continue
+		}
+		a, b := r.wholeSentence(s, e)
+		places[i] = place{s, e, a}
+		if sents[a] != nil {
+			continue
+		}
+		bs := &bizSentence{}
+		for j := a; j < b; j++ {
+			for _, p := range bc.roles {
+				if end := r.m.Match(p, j); end > j && end <= b {
+					bs.roles = append(bs.roles, [2]int{j, end})
+				}
+			}
+		}
+		bs.own = r.sentenceHas(bc.own, a, b)
+		bs.venue = r.sentenceHas(bc.venues, a, b)
+		bs.customer = r.sentenceHas(bc.customers, a, b)
+		sents[a] = bs
+	}
+	// A person is a business contact when a role stands next to the name;
+	// a sentence that names anyone else is about that person.
+	for i, f := range findings {
+		pl := places[i]
+		if f.Type != pii.TypePerson || pl.sent < 0 {
+			continue
+		}
+		bs := sents[pl.sent]
+		for _, h := range bs.roles {
+			if h[1] > pl.s-bc.window-1 && h[0] < pl.e+bc.window {
+				out[i] = true
+				break
+			}
+		}
+		if !out[i] {
+			bs.customer = true
+		}
+	}
+	sn, _ := r.c.pii.(serviceNumbers)
+	for i, f := range findings {
+		pl := places[i]
+		if f.Type == pii.TypePerson || pl.sent < 0 {
+			continue
+		}
+		bs := sents[pl.sent]
+		if bs.customer {
+			continue
+		}
+		switch f.Type {
+		case pii.TypeEmail:
+			local, domain, _ := strings.Cut(strings.ToLower(f.Value), "@")
+			out[i] = !freemail[domain] && (bs.own || len(bs.roles) > 0 || bc.mailboxes[local])
+		case pii.TypePhone:
+			out[i] = bs.own || len(bs.roles) > 0 || switchboard(f.Value) || sn != nil && sn.ServiceNumber(f.Value)
+		case pii.TypeAddress:
+			out[i] = bs.own || bs.venue || len(bs.roles) > 0
+		}
+	}
+	return out
+}
+
+// notSentenceEnd holds the folded words after which a full stop is an
+// abbreviation's, not a sentence's end ("Tel. 040 …", "Dr. Roth").
+var notSentenceEnd = map[string]bool{"tel": true, "fax": true, "mobil": true, "mob": true, "nr": true, "no": true,
+	"dr": true, "prof": true, "str": true, "st": true, "abt": true, "ca": true, "inkl": true, "zzgl": true, "bzw": true,
+	"mr": true, "mrs": true, "ms": true, "tel.-nr": true, "hausnr": true, "co": true}
+
+// wholeSentence is sentenceTokens without the breaks after an
+// abbreviation or an ordinal ("vom 6. bis 8. März", "Tel. 0221 …") and at
+// line breaks and semicolons without a full stop (the lines of a
+// signature), which the tokenizer takes for sentence ends: contact data and
+// the words that say whose it is often stand on either side of one.
+func (r *checkRun) wholeSentence(s, e int) (int, int) {
+	toks := r.m.Tokens
+	soft := func(i int) bool { // the boundary before token i is no sentence end
+		if i <= 0 || i >= len(toks) {
+			return false
+		}
+		p := toks[i-1]
+		if !strings.ContainsAny(r.m.Text[p.End:toks[i].Start], ".!?") {
+			return true // a line break or semicolon: a signature, an address block, a list
+		}
+		return p.Flags&textnorm.Number != 0 && p.End-p.Start <= 2 || notSentenceEnd[r.m.Text[p.Start:p.End]]
+	}
+	a, b := r.sentenceTokens(s, e)
+	for n := 0; n < 8 && soft(a); n++ {
+		a, _ = r.sentenceTokens(a-1, a)
+	}
+	for n := 0; n < 8 && soft(b); n++ {
+		_, b = r.sentenceTokens(b, b+1)
+	}
+	return a, b
+}
+
+// freemail holds the domains of mail providers for private persons: an
+// address there is a person's own, whoever publishes it.
+var freemail = map[string]bool{"gmx.de": true, "gmx.net": true, "gmx.at": true, "gmx.ch": true, "web.de": true,
+	"t-online.de": true, "gmail.com": true, "googlemail.com": true, "outlook.com": true, "outlook.de": true,
+	"hotmail.com": true, "hotmail.de": true, "hotmail.co.uk": true, "live.com": true, "live.de": true, "live.co.uk": true,
+	"yahoo.com": true, "yahoo.de": true, "yahoo.co.uk": true, "icloud.com": true, "me.com": true, "aol.com": true,
+	"aol.de": true, "mail.de": true, "posteo.de": true, "freenet.de": true, "proton.me": true, "protonmail.com": true,
+	"btinternet.com": true, "sky.com": true, "bluewin.ch": true, "aon.at": true, "arcor.de": true, "online.de": true}
+
+// switchboard reports whether a phone number ends in the extension of a
+// company's switchboard, "-0" ("040 800 900-0"): the way German businesses
+// write their main number.
+func switchboard(phone string) bool {
+	phone = strings.TrimSpace(phone)
+	return strings.HasSuffix(phone, "-0") || strings.HasSuffix(phone, "- 0")
 }
 
 // withinCategories reports whether the byte range [a,b) lies in the

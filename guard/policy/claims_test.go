@@ -171,6 +171,82 @@ func TestClaimsCoverage(t *testing.T) {
 		{"customers with a rival", cen, "Customers banking with BigBank lose money on fees every month.", []string{"comparative_claim"}},
 		{"therapist's endorsement", cde, "Ergotherapeutin Mia Kern empfiehlt unser Knetset.", []string{"endorsement"}},
 		{"easy on the planet", cen, "Our cleaner is easy on the planet.", []string{"green_claim"}},
+		// Fourth round: prices with fees left out of the headline price, best-price claims, strike prices without markup.
+		{"drip fee at checkout", cde, "Druckerpatronen schon ab 4,99 € – eine Servicegebühr kommt an der Kasse dazu.", []string{"price_claim"}},
+		{"drip plus fee", cde, "Ferienhaus ab 59 € pro Nacht, zzgl. Endreinigungspauschale und Kurtaxe.", []string{"price_claim"}},
+		{"honest total price", cde, "Ferienhaus ab 79 € pro Nacht inklusive Endreinigung und Kurtaxe.", nil},
+		{"shipping stated apart", cde, "Alle Preise ab 12 € zzgl. Versandkosten von 4,95 €.", nil},
+		{"drip en", cen, "Concert tickets from £25 – a booking fee is added at checkout.", []string{"price_claim"}},
+		{"drip resort fee en", cen, "Rooms from £79 a night, plus a resort fee payable on arrival.", []string{"price_claim"}},
+		{"rising later en", cen, "Broadband from £19 a month, rising to £34 after the first year.", []string{"price_claim"}},
+		{"honest total en", cen, "Rooms from £89 a night, including all taxes and fees.", nil},
+		{"best price de", cde, "Unser Bestpreis: Das Tablet für 199 €.", []string{"price_claim"}},
+		{"nowhere cheaper de", cde, "Günstiger bekommst du diese Kopfhörer nirgends.", []string{"price_claim"}},
+		{"lowest price of 30 days de", cde, "Jetzt 149 € – niedrigster Preis der letzten 30 Tage: 169 €.", nil},
+		{"cheapest in town en", cen, "The cheapest gym membership in town.", []string{"price_claim", "superlative_claim"}},
+		{"won't find it for less en", cen, "You won't find these headphones for less.", []string{"price_claim"}},
+		{"strike lost de", cde, "Sofa Lina: 1.299 € 899 €", []string{"price_claim"}},
+		{"price range de", cde, "Gehalt 3.100 € bis 3.400 € brutto.", nil},
+		{"strike lost en", cen, "Sofa Lina: £1,299 £899", []string{"price_claim"}},
+		{"salary range en", cen, "Salary £28,000–£31,000 a year.", nil},
+		{"you save en", cen, "Buy the bundle and you save £40.", []string{"price_claim"}},
+		{"slogan refused de", cde, "Auf unseren Plakaten steht kein Slogan wie „am billigsten“.", nil},
+		{"basket mentioned", cde, "Die Versandkosten siehst du im Warenkorb, bevor du bestellst.", nil},
+		{"others' baskets", cde, "Gerade haben 18 Leute diese Jacke im Warenkorb.", []string{"false_urgency"}},
+		{"basket reserved", cde, "Dein Warenkorb ist nur noch 10 Minuten reserviert.", []string{"false_urgency"}},
+		{"basket mentioned en", cen, "You'll see the delivery charge in your basket before you pay.", nil},
+		{"others' baskets en", cen, "18 shoppers have this jacket in their basket.", []string{"false_urgency"}},
+		{"basket reserved en", cen, "Your basket is reserved for 10 minutes.", []string{"false_urgency"}},
+		// Competitors identified by a description, without the brand pack's list.
+		{"giant from a city", cde, "Der Versandriese aus Seattle liefert in zwei Tagen, wir noch am selben Abend.", []string{"comparative_claim"}},
+		{"big store", cde, "Beim großen Elektromarkt zahlst du für die Installation extra – bei uns ist sie dabei.", []string{"comparative_claim"}},
+		{"other schools", cde, "Andere Fahrschulen verlangen 80 € pro Stunde, wir 55 €.", []string{"comparative_claim"}},
+		{"described by a feature, asked", cde, "Genug vom Discounter mit den langen Schlangen? Unsere Kassen sind immer besetzt.", []string{"comparative_claim"}},
+		{"own app", cde, "In der App siehst du deine Bestellungen, und unser Team hilft bei Fragen.", nil},
+		{"retail giant en", cen, "The Seattle retail giant takes two days; we deliver the same evening.", []string{"comparative_claim"}},
+		{"other schools en", cen, "Other driving schools charge £40 an hour, we charge £30.", []string{"comparative_claim"}},
+		{"colour chain asked en", cen, "Sick of queuing at the big orange DIY chain? Our staff help you in minutes.", []string{"comparative_claim"}},
+		{"leader of our own en", cen, "The leader of our workshop shows you how to fit a tap.", nil},
+		{"own app en", cen, "Download the app and our team will guide you through setup.", nil},
+		// Review counts, ratings and recommendation rates; more professions.
+		{"happy owners", cde, "Schon 25.000 glückliche Hundebesitzer vertrauen auf unser Futter.", []string{"endorsement"}},
+		{"star rating", cde, "Bewertet mit 4,8 von 5 Sternen.", []string{"endorsement"}},
+		{"satisfaction rate", cde, "95 % Kundenzufriedenheit!", []string{"endorsement"}},
+		{"rating with its source", cde, "4,6 von 5 Sternen aus 2.130 geprüften Bewertungen bei Trusted Shops, Stand Mai 2026.", nil},
+		{"thanks for reviews", cde, "Danke für 5.000 Bewertungen!", nil},
+		{"chiropractors de", cde, "Chiropraktiker empfehlen unser Nackenkissen.", []string{"endorsement"}},
+		{"happy owners en", cen, "Over 25,000 happy dog owners trust our food.", []string{"endorsement"}},
+		{"star rating en", cen, "Rated 4.8 out of 5 stars.", []string{"endorsement"}},
+		{"satisfaction rate en", cen, "95% customer satisfaction!", []string{"endorsement"}},
+		{"rating with its source en", cen, "4.6 out of 5 stars from 2,130 verified reviews on Trustpilot, May 2026.", nil},
+		{"thanks for reviews en", cen, "Thanks for 5,000 reviews!", nil},
+		{"osteopaths en", cen, "Osteopaths recommend our neck pillow.", []string{"endorsement"}},
+		{"sleep experts en", cen, "Sleep experts swear by our weighted blanket.", []string{"endorsement"}},
+		// A result backed by a refund; a price of nothing.
+		{"result or refund", cde, "In nur 10 Stunden zum Führerschein, oder Sie erhalten Ihr Geld zurück.", []string{"guaranteed_success"}},
+		{"refund alone", cde, "Passt die Größe nicht, schick die Jacke zurück – oder du bekommst dein Geld zurück.", nil},
+		{"result or refund en", cen, "Pass your driving test in 10 hours, or your money back.", []string{"guaranteed_success"}},
+		{"refund alone en", cen, "If the jacket doesn't fit, exchange it or get your money back.", nil},
+		{"zero price", cde, "Kopfhörer für 0 € zu jedem Tarif ab 29,99 € im Monat.", []string{"free_claim"}},
+		{"zero fee stated", cde, "Anschlusspreis: 0 €.", nil},
+		{"zero price en", cen, "Headphones for £0 with any plan from £29.99 a month.", []string{"free_claim"}},
+		{"zero fee stated en", cen, "Connection charge: £0.", nil},
+		// Free phrasings found on the fresh part of the fourth round.
+		{"satisfied whoever", cde, "Schon 1.200 zufriedene Mieter sind mit uns umgezogen.", []string{"endorsement"}},
+		{"satisfied whoever en", cen, "Over 1,200 delighted tenants have moved with us.", []string{"endorsement"}},
+		{"rival by its sign", cde, "Beim Optiker mit dem roten Dach zahlst du mehr – bei uns ist der Sehtest dabei.", []string{"comparative_claim"}},
+		{"rival by its sign en", cen, "The optician with the red roof charges for eye tests; we don't.", []string{"comparative_claim"}},
+		{"we guarantee it", cde, "Pünktlich fertig – das garantieren wir.", []string{"guaranteed_success"}},
+		{"delivery guarantee", cde, "Wir garantieren die Lieferung bis Heiligabend.", nil},
+		{"we guarantee it en", cen, "Spotless results – we guarantee it.", []string{"guaranteed_success"}},
+		{"delivery guarantee en", cen, "We guarantee delivery before Christmas.", nil},
+		{"others viewing", cde, "Gerade sehen sich 7 andere Familien dieses Haus an.", []string{"false_urgency"}},
+		{"others viewing en", cen, "7 other families are viewing this house.", []string{"false_urgency"}},
+		{"few left, words between en", cen, "Only 3 rooms at this price left.", []string{"false_urgency"}},
+		{"fee charged separately", cde, "Reinigung ab 49 €, die Anfahrtspauschale wird gesondert berechnet.", []string{"price_claim"}},
+		{"fee charged separately en", cen, "Cleaning from £49; a call-out charge is billed separately.", []string{"price_claim"}},
+		{"free with a purchase en", cen, "Free case with any phone from £199.", []string{"free_claim"}},
+		{"slogan refused en", cen, "We don't use the tagline \"lowest prices in Britain\".", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -243,5 +319,71 @@ func TestPersonalDataOfEndorser(t *testing.T) {
 		if !slices.Equal(got, tc.want) {
 			t.Errorf("Check(%q) = %v; want %v", tc.text, got, tc.want)
 		}
+	}
+}
+
+// TestBusinessContactData: contact data of the business itself and of people
+// in their business role passes the personal_data rule; a customer's never
+// does, not even beside the brand's own hotline.
+func TestBusinessContactData(t *testing.T) {
+	de, err := policy.LoadPack("de-marketing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, err := policy.LoadPack("en-marketing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	det := newPII()
+	cde, cen := policy.NewChecker(de, policy.WithPersonalData(det)), policy.NewChecker(en, policy.WithPersonalData(det))
+	tests := []struct {
+		name string
+		c    *policy.Checker
+		text string
+		want bool // personal data reported
+	}{
+		{"hotline and mailbox", cde, "Fragen zur Lieferung? Unsere Hotline 0800 123 45 67 ist werktags erreichbar, oder schreib an service@beispiel-shop.de.", false},
+		{"press contact", cde, "Pressekontakt: Jana Petersen, Leiterin Kommunikation, Beispiel AG, Hafenstraße 3, 28217 Bremen, Tel. 0421 55 66 77-0.", false},
+		{"job ad contact", cde, "Deine Ansprechpartnerin für Fragen zur Stelle ist Carla Meyer, jobs@beispiel.de.", false},
+		{"legal notice", cde, "Beispiel Möbel GmbH, Lindenweg 12, 34117 Kassel, vertreten durch den Geschäftsführer Tim Berger.", false},
+		{"own shop address", cde, "Besucht uns im neuen Laden in der Bergstraße 20, 69120 Heidelberg.", false},
+		{"switchboard", cde, "Zentrale: 030 123456-0, montags bis freitags.", false},
+		{"signature of a press contact", cde, "Mit freundlichen Grüßen\nMiriam Vogt\nPressesprecherin\nBeispiel Mobil GmbH\nTel. 040 800 900-12", false},
+		{"event venue", cde, "Wir feiern am Samstag in der Kulturbrauerei, Schönhauser Allee 36, 10435 Berlin.", false},
+		{"colleague in the sales team", cde, "Bei Fragen erreichen Sie Herrn Thomas Brandt aus unserem Vertriebsteam unter 089 123456-22.", false},
+		{"retailer named like a person", cde, "Unsere Jacken gibt es jetzt auch bei Ernst Müller in Kassel.", false},
+		{"invitation to a customer", cde, "Einladung an Frau Petra Sommer, Lindenweg 3, 34117 Kassel.", true},
+		{"own shop compound", cde, "Kostenloser Sehtest in unserem Fachgeschäft in der Marktgasse 4, 79098 Freiburg.", false},
+		{"tasting venue", cde, "Weinprobe im Gewölbekeller, Weinstraße 21, 67146 Deidesheim.", false},
+		{"freemail beside an own cue", cde, "Schreib uns an jana.schneider@web.de.", true},
+		{"customer with address", cde, "Gewonnen hat Frau Petra Sommer aus der Bergstraße 20 in Heidelberg.", true},
+		{"customer beside a hotline", cde, "Herr Jonas Keller, Mobil 0171 9876543, hat unsere Hotline 0800 123 45 67 angerufen.", true},
+		{"customer mailbox", cde, "Unsere Kundin hat sich unter info@keller-familie.de gemeldet.", true},
+		{"customer address alone", cde, "Die Lieferung geht an die Bergstraße 20, 69120 Heidelberg.", true},
+		{"freephone and mailbox en", cen, "Questions? Our helpline is on 0800 123 4567, or write to hello@example-shop.co.uk.", false},
+		{"press contact en", cen, "Media contact: Sarah Nolan, Head of PR, Example Ltd, 10 King Street, Leeds LS1 2HL, 0113 496 0000.", false},
+		{"director en", cen, "Example Homes Ltd, registered in England and Wales, no. 01234567. Director: Paul Grant.", false},
+		{"visit us en", cen, "Visit us at our new showroom, 22 Mill Lane, York YO1 6HZ.", false},
+		{"or call en", cen, "Book online or call 0161 496 0000 to reserve a table.", false},
+		{"signature en", cen, "Best wishes,\nMiriam Vaughan\nPress Officer\nExample Mobile Ltd\n020 7946 0123", false},
+		{"launch venue en", cen, "Join us for the launch party at The Old Market, 11 Upper Market Street, Hove BN3 1AS.", false},
+		{"stocked by en", cen, "Our jackets are now also stocked by John Lewis and Selfridges.", false},
+		{"invitation to a customer en", cen, "An invitation for Mrs Emma Clarke, 4 Elm Road, Bath BA1 1AA.", true},
+		{"customer en", cen, "Congratulations to our winner Emma Clarke of 4 Elm Road, Bath BA1 1AA!", true},
+		{"customer beside freephone en", cen, "Mr Tom Hale, mobile 07700 900321, called our helpline on 0800 123 4567.", true},
+		{"customer email en", cen, "A customer wrote to us from info@hale-family.co.uk.", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var found []string
+			for _, v := range tc.c.Check(tc.text, policy.CheckOptions{}).Violations {
+				if v.Category == "personal_data" {
+					found = append(found, tc.text[v.Span[0]:v.Span[1]])
+				}
+			}
+			if got := len(found) > 0; got != tc.want {
+				t.Errorf("Check(%q) personal data %q; want reported %v", tc.text, found, tc.want)
+			}
+		})
 	}
 }

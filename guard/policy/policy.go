@@ -176,6 +176,15 @@ type policyRule struct {
 	labels                *pattern.Index   // ai_disclosure: patterns that satisfy the rule
 	patterned             bool             // the rule has patterns in the pack's index
 	types                 []string         // personal_data: finding types, all when empty
+	business              *businessClause  // personal_data: what counts as the business's own contact data
+}
+
+// businessClause is a compiled businessFile.
+type businessClause struct {
+	roles, own, customers []*pattern.Pattern
+	venues                []*pattern.Pattern // postal addresses only: a place of business or an event's venue
+	mailboxes             map[string]bool
+	window                int
 }
 
 type nearClause struct {
@@ -247,6 +256,37 @@ type ruleFile struct {
 	Negatable bool     `yaml:"negatable"`
 	Channels  []string `yaml:"channels"`
 	Types     []string `yaml:"types"`
+	// Business (personal_data) says when contact data is the business's
+	// own or a person's in their business role, which may be published.
+	Business *businessFile `yaml:"business"`
+}
+
+// businessFile is the YAML shape of a personal_data rule's business clause.
+// Contact data of the brand itself and of people acting for a business (a
+// press contact, the contact person of a job ad, the managing director of
+// the legal notice) is published lawfully (DSGVO Art. 6 Abs. 1 lit. c and f,
+// DDG §5); a customer's is not.
+//
+// A person counts as a business contact when a role pattern stands within
+// window words of the name ("Pressekontakt: Miriam Vogt", "Julia Hartley,
+// HR"). E-mail addresses, phone numbers and postal addresses count as the
+// business's own when the sentence presents the business (an own pattern:
+// "ruf uns an", "unser Kundenservice", "GmbH", "visit us at") or names a
+// business contact; an e-mail address whose local part is a mailbox (info@,
+// presse@, jobs@) and a service line (0800, 0180, a switchboard "-0") count
+// on their own, and a postal address also when the sentence invites to it or
+// names it an event's venue (a venues pattern: "Einladung", "launch party").
+// An address at a mail provider for private persons (web.de, gmail.com …)
+// never counts. Nothing in a sentence that names a customer pattern
+// ("Kundin", "winner") or a person who is no business contact is exempt:
+// that data is the customer's.
+type businessFile struct {
+	Roles     []string `yaml:"roles"`
+	Own       []string `yaml:"own"`
+	Customers []string `yaml:"customers"`
+	Venues    []string `yaml:"venues"`
+	Mailboxes []string `yaml:"mailboxes"`
+	Window    int      `yaml:"window"`
 }
 
 type nearFile struct {
@@ -525,7 +565,7 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 		var out []*pattern.Pattern
 		for _, src := range srcs {
 			compile := pc.Compile
-			if field == "ignore" || field == "unless_sentence" || strings.HasSuffix(field, "near") || strings.HasSuffix(field, ".not_in") {
+			if field == "ignore" || field == "unless_sentence" || strings.HasSuffix(field, "near") || strings.HasSuffix(field, ".not_in") || strings.HasPrefix(field, "business.") {
 				compile = pc.CompileFree
 			}
 			tp, err := compile(src)
@@ -612,6 +652,24 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 		r.unlessText = pattern.NewIndex(compileAll("unless_text", rf.UnlessText))
 	}
 	r.unlessSentence = compileAll("unless_sentence", rf.UnlessSentence)
+	if bf := rf.Business; bf != nil {
+		if rf.Check != checkPersonalData {
+			bad("business: only for check %s", checkPersonalData)
+		}
+		if bf.Window < 0 || bf.Window > 20 {
+			bad("business: window %d out of range (want 0 to 20 words)", bf.Window)
+		}
+		bc := &businessClause{roles: compileAll("business.roles", bf.Roles), own: compileAll("business.own", bf.Own),
+			customers: compileAll("business.customers", bf.Customers), venues: compileAll("business.venues", bf.Venues),
+			mailboxes: map[string]bool{}, window: bf.Window}
+		if bc.window == 0 {
+			bc.window = 4
+		}
+		for _, mb := range bf.Mailboxes {
+			bc.mailboxes[strings.ToLower(strings.TrimSpace(mb))] = true
+		}
+		r.business = bc
+	}
 	r.patterned = len(pats) > 0
 	if len(problems) > 0 {
 		return nil, nil, problems
