@@ -63,7 +63,7 @@ func guardScanners(cfg Config) ingest.Scanners {
 
 func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kontext scan", flag.ContinueOnError)
-	as := fs.String("as", "brief", "what the text is: brief or document")
+	as := fs.String("as", "brief", "what the text is: brief, document or guideline")
 	asJSON := fs.Bool("json", false, "print JSON")
 	envThreshold, _ := strconv.ParseFloat(os.Getenv("KONTEXT_INJECTION_THRESHOLD"), 64)
 	threshold := fs.Float64("threshold", envThreshold, "score from which text counts as an injection (env KONTEXT_INJECTION_THRESHOLD; default: 0.5 for briefs, 0.6 for documents)")
