@@ -314,7 +314,11 @@ func (r *run) retrieve(ctx context.Context) error {
 	// chunk that reads like an instruction to the model is left out all
 	// the same.
 	injected := func(c retrieval.Result) bool {
-		scan := r.s.cfg.Injection.Scan(c.Text, inject.Document)
+		as := inject.Document
+		if c.Purpose == kontext.Guideline {
+			as = inject.Guideline // writing rules, read as such (see inject.Guideline)
+		}
+		scan := r.s.cfg.Injection.Scan(c.Text, as)
 		if scan.Injection {
 			r.res.Provenance.Dropped = append(r.res.Provenance.Dropped, DroppedSource{ChunkID: c.ChunkID,
 				Reason: "possible prompt injection: " + strings.Join(first(scan.Reasons, 2), "; ")})

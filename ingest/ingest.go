@@ -56,6 +56,10 @@ type Scanners struct {
 	// instructions that parsing drops (HTML comments, hidden elements); nil
 	// means Injection. A scorer trained on prose should not read markup.
 	InjectionSource func(source string) (flagged bool, score float64, reasons []string)
+	// InjectionGuideline checks a document of purpose guideline, whose
+	// writing rules are instructions to writers by nature; nil means
+	// Injection.
+	InjectionGuideline func(text string) (flagged bool, score float64, reasons []string)
 }
 
 // Options configure an Ingester.
@@ -497,6 +501,9 @@ func (in *Ingester) prepare(ctx context.Context, p *prepared, parsed *Parsed) er
 	if scan := in.opts.Scanners.Injection; scan != nil {
 		// The raw source too: instructions hidden where parsing drops them
 		// (HTML comments, hidden elements) show intent just the same.
+		if g := in.opts.Scanners.InjectionGuideline; g != nil && p.req.Purpose == kontext.Guideline {
+			scan = g
+		}
 		source := scan
 		if in.opts.Scanners.InjectionSource != nil {
 			source = in.opts.Scanners.InjectionSource

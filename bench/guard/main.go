@@ -51,9 +51,9 @@ func main() {
 	}
 	var all []scored
 	for _, ex := range rows {
-		as := inject.Brief
-		if ex.Side == "document" {
-			as = inject.Document
+		as, err := inject.ParseSource(ex.Side)
+		if err != nil {
+			log.Fatal(err)
 		}
 		c := combined.Scan(ex.Text, as)
 		r := rules.Scan(ex.Text, as)
@@ -77,7 +77,7 @@ func main() {
 		groups = append(groups, group{n, func(e corpus.Example) bool { return setName(e) == n }})
 	}
 	for _, lang := range []string{"de", "en"} {
-		for _, side := range []string{"brief", "document"} {
+		for _, side := range []string{"brief", "document", "guideline"} {
 			groups = append(groups, group{"all " + lang + " " + side, func(e corpus.Example) bool { return e.Lang == lang && e.Side == side }})
 		}
 	}
@@ -241,6 +241,15 @@ func timing(s *inject.InjectionScanner, rows []corpus.Example, n int) {
 	slices.Sort(lat)
 	mbps := float64(len(text)*n) / total.Seconds() / 1e6
 	cpuMBps := float64(len(text)*n) / cpu.Seconds() / 1e6
+	big := strings.Repeat(text, 100<<10/len(text)+1)[:100<<10]
+	big = strings.ToValidUTF8(big, "")
+	const bigN = 50
+	c0 := cpuTime()
+	for range bigN {
+		s.Scan(big, inject.Document)
+	}
+	bigCPU := (cpuTime() - c0) / bigN
+	fmt.Printf("\n100 KB document: %s CPU per scan (%.1f MB/s)", bigCPU.Round(10*time.Microsecond), float64(len(big))/bigCPU.Seconds()/1e6)
 	fmt.Printf("\nThroughput on one core (GOMAXPROCS=1), %d-byte document, %d scans: %.1f MB/s of CPU time (%.1f MB/s wall clock; %s CPU per scan); wall-clock latency p50 %s, p99 %s\n",
 		len(text), n, cpuMBps, mbps, (cpu / time.Duration(n)).Round(time.Microsecond), lat[n/2].Round(time.Microsecond), lat[n*99/100].Round(time.Microsecond))
 }
@@ -282,11 +291,17 @@ func load(data, examples string) ([]corpus.Example, error) {
 			rows = append(rows, corpus.Example{Text: string(b), Label: 1, Lang: corpus.GuessLang(string(b)), Side: "document", Source: "examples", Doc: path})
 			return nil
 		}
+		side := "document"
+		if strings.HasPrefix(filepath.Base(path), "brand-guide") {
+			side = "guideline" // ingested with purpose guideline (scripts/demo.sh)
+		}
 		for i, p := range strings.Split(string(b), "\n\n") {
 			if p = strings.TrimSpace(p); len(p) >= 60 {
-				rows = append(rows, corpus.Example{Text: p, Lang: corpus.GuessLang(p), Side: "document", Source: "examples", Doc: fmt.Sprintf("%s#%d", path, i)})
+				rows = append(rows, corpus.Example{Text: p, Lang: corpus.GuessLang(p), Side: side, Source: "examples", Doc: fmt.Sprintf("%s#%d", path, i)})
 			}
 		}
+		// and whole, as ingest scans it
+		rows = append(rows, corpus.Example{Text: string(b), Lang: corpus.GuessLang(string(b)), Side: side, Source: "examples-whole", Doc: path})
 		return nil
 	})
 	if err != nil {

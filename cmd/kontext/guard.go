@@ -51,18 +51,19 @@ func guardScanners(cfg Config) ingest.Scanners {
 	// was trained on prose, and tags and attributes are not.
 	rules := inject.NewInjectionScanner(inject.InjectionOptions{BriefThreshold: cfg.InjectionThreshold,
 		DocumentThreshold: cfg.InjectionThreshold, RulesOnly: true})
-	scanWith := func(s *inject.InjectionScanner) func(string) (bool, float64, []string) {
+	scanAs := func(s *inject.InjectionScanner, as inject.Source) func(string) (bool, float64, []string) {
 		return func(text string) (bool, float64, []string) {
-			r := s.Scan(text, inject.Document)
+			r := s.Scan(text, as)
 			return r.Injection, r.Score, r.Reasons
 		}
 	}
-	return ingest.Scanners{PII: newDetector().Detect, Injection: scanWith(inj), InjectionSource: scanWith(rules)}
+	return ingest.Scanners{PII: newDetector().Detect, Injection: scanAs(inj, inject.Document), InjectionSource: scanAs(rules, inject.Document),
+		InjectionGuideline: scanAs(inj, inject.Guideline)}
 }
 
 func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("kontext scan", flag.ContinueOnError)
-	as := fs.String("as", "brief", "what the text is: brief or document")
+	as := fs.String("as", "brief", "what the text is: brief, document or guideline")
 	asJSON := fs.Bool("json", false, "print JSON")
 	envThreshold, _ := strconv.ParseFloat(os.Getenv("KONTEXT_INJECTION_THRESHOLD"), 64)
 	threshold := fs.Float64("threshold", envThreshold, "score from which text counts as an injection (env KONTEXT_INJECTION_THRESHOLD; default: 0.5 for briefs, 0.6 for documents)")

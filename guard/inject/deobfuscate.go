@@ -14,14 +14,54 @@ import (
 // reads better that way, its rot13 decoding. The scanner takes the highest
 // score over them, so that obfuscation cannot lower the score.
 func variants(text, ft string) []string {
-	out := []string{deobfuscate(ft)}
-	if plain, rotated := commonWords(ft); rotated >= 3 && rotated > 2*plain {
-		out = append(out, deobfuscate(rot13(ft)))
-	}
-	for _, blob := range base64Blobs(text, 4) {
-		out = append(out, deobfuscate(textnorm.Fold(blob).Text))
+	rs := readings(text, ft)
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.text
 	}
 	return out
+}
+
+// reading is one of the readings variants returns, with the folded text it
+// was deobfuscated from (src, of the length of the folded text unless the
+// reading was decoded from a base64 blob).
+type reading struct {
+	text, src string
+	decoded   bool
+}
+
+// readings is variants with where each reading comes from.
+func readings(text, ft string) []reading {
+	out := []reading{{text: deobfuscate(ft), src: ft}}
+	if plain, rotated := commonWords(ft); rotated >= 3 && rotated > 2*plain {
+		r := rot13(ft)
+		out = append(out, reading{text: deobfuscate(r), src: r})
+	}
+	for _, blob := range base64Blobs(text, 4) {
+		f := textnorm.Fold(blob).Text
+		out = append(out, reading{text: deobfuscate(f), src: f, decoded: true})
+	}
+	return out
+}
+
+// alignBack maps offset i of deobfuscate(src) back to src: deobfuscate
+// replaces leet signs byte for byte and drops the separators of letter
+// spacing, so the two are walked together, skipping what was dropped.
+func alignBack(deob, src string, i int) int {
+	if len(deob) == len(src) {
+		return i
+	}
+	a := 0
+	for b := 0; b < i && b < len(deob); {
+		if a >= len(src) {
+			return len(src)
+		}
+		if src[a] == deob[b] || unleet(rune(src[a])) == rune(deob[b]) {
+			b++
+		}
+		a++
+	}
+	return a
 }
 
 // base64Blobs returns up to limit base64 runs of text that decode to

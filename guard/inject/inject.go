@@ -40,12 +40,21 @@ const (
 	Brief Source = iota
 	// Document is ingested content or a retrieved chunk of it.
 	Document
+	// Guideline is a document of writing rules (a brand guide, ingested
+	// with purpose guideline): instructions to writers by nature, so its
+	// wording is read by the brief model, which knows writing instructions
+	// for ordinary, while the rules weigh what it says to a model as in any
+	// document, at the document threshold.
+	Guideline
 )
 
-// String returns "brief" or "document".
+// String returns "brief", "document" or "guideline".
 func (s Source) String() string {
-	if s == Document {
+	switch s {
+	case Document:
 		return "document"
+	case Guideline:
+		return "guideline"
 	}
 	return "brief"
 }
@@ -57,8 +66,10 @@ func ParseSource(s string) (Source, error) {
 		return Brief, nil
 	case "document", "doc", "chunk":
 		return Document, nil
+	case "guideline":
+		return Guideline, nil
 	}
-	return Brief, fmt.Errorf("guard: unknown source %q (want brief or document)", s)
+	return Brief, fmt.Errorf("guard: unknown source %q (want brief, document or guideline)", s)
 }
 
 // Default thresholds of the injection score at or above which a text counts as
@@ -107,10 +118,23 @@ type InjectionResult struct {
 	// ModelFeatures are the words that raised ModelScore most; set when the
 	// model decided the verdict.
 	ModelFeatures []string `json:"model_features,omitempty"`
+	// Window is the passage that gave ModelScore; set with ModelFeatures.
+	Window *InjectionWindow `json:"window,omitempty"`
 	// Reasons describe the evidence, strongest first.
 	Reasons []string `json:"reasons"`
 	// Spans locate the evidence in the scanned text.
 	Spans []InjectionSpan `json:"spans,omitempty"`
+}
+
+// InjectionWindow is the passage of a scanned text the model scored
+// highest: byte offsets into the text (End exclusive) and the passage
+// shortened. A passage read from a decoded base64 blob has no offsets
+// (Start and End are -1) and Decoded set.
+type InjectionWindow struct {
+	Start   int    `json:"start"`
+	End     int    `json:"end"`
+	Excerpt string `json:"excerpt"`
+	Decoded bool   `json:"decoded,omitempty"`
 }
 
 // InjectionSpan is one piece of evidence: byte offsets into the scanned text
@@ -200,22 +224,31 @@ func (s *InjectionScanner) Scan(text string, as Source) InjectionResult {
 	if s.opts.RulesOnly {
 		return res
 	}
-	model := s.opts.Model
+	model, wn := s.opts.Model, briefWindows
 	if as == Document {
-		model = s.opts.DocumentModel
+		model, wn = s.opts.DocumentModel, docWindows
 	}
-	ms := model.score(text, ft.Text, true)
+	ms, win := model.scoreWindows(text, &ft, wn, true)
 	res.ModelScore = math.Round(ms.Probability*1000) / 1000
 	if res.ModelScore > res.RuleScore {
 		res.Score = res.ModelScore
 		res.Injection = res.Score >= s.threshold(as)
 		if res.Injection || res.ModelScore >= 0.5 {
 			res.ModelFeatures = ms.Features
+			res.Window = &win
 			quoted := make([]string, len(ms.Features))
 			for i, f := range ms.Features {
 				quoted[i] = fmt.Sprintf("%q", f)
 			}
 			reason := fmt.Sprintf("model: reads like an injection (%.2f): %s", res.ModelScore, strings.Join(quoted, ", "))
+			if len(text) > briefWindows.short {
+				// a long text: say which passage
+				at := "in a decoded base64 blob"
+				if !win.Decoded {
+					at = fmt.Sprintf("at bytes %d-%d", win.Start, win.End)
+				}
+				reason = fmt.Sprintf("model: passage %s reads like an injection (%.2f): %q; words %s", at, res.ModelScore, win.Excerpt, strings.Join(quoted, ", "))
+			}
 			res.Reasons = append([]string{reason}, res.Reasons...)
 		}
 	}
@@ -225,7 +258,7 @@ func (s *InjectionScanner) Scan(text string, as Source) InjectionResult {
 // threshold returns the score at or above which a text from as counts as an
 // injection.
 func (s *InjectionScanner) threshold(as Source) float64 {
-	if as == Document {
+	if as != Brief {
 		return s.opts.DocumentThreshold
 	}
 	return s.opts.BriefThreshold
@@ -255,7 +288,7 @@ func (s *InjectionScanner) collectFolded(text string, ftp *textnorm.Folded, as S
 		}
 		sig := injectionSignals[s.signals[h.ID]]
 		w := sig.brief
-		if as == Document {
+		if as != Brief {
 			w = sig.document
 		}
 		start := ft.Orig(int(toks[h.Start].Start))

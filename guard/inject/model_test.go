@@ -25,9 +25,18 @@ func TestModelReproducible(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	demo, err := corpus.LoadDemo("../../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hard, err := corpus.LoadHardNegatives("testdata/labelled.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustPass := append(corpus.DemoReferences(demo), hard...)
 	total := 0
 	for _, side := range []inject.Source{inject.Brief, inject.Document} {
-		m, _ := inject.TrainDefault(rows, side, inject.TrainOptions{})
+		m, _ := inject.TrainDefault(rows, mustPass, side, inject.TrainOptions{})
 		got, err := m.MarshalBinary()
 		if err != nil {
 			t.Fatal(err)

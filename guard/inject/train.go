@@ -170,33 +170,59 @@ const calibrationFPR = 0.01
 // guard/inject/testdata/labelled.jsonl.
 const minShift = 0.8472978603872037
 
-// minShiftDocument is the most lenient shift of the document model: the
-// raw probability 0.85 reads as 0.5. Trained on the attacks slipped into
-// e-mails, the document model scores a whole brand guide higher than the
-// brief model does (ingest scans a document whole); at 0.7 it quarantined
-// the demo's English brand guide (0.67 against the document threshold
-// 0.6), at 0.85 that guide reads 0.46. Chosen on that guide, not on a
-// test split.
-const minShiftDocument = 1.7346010553881064
-
 // TrainDefault trains and calibrates the model of one side from labelled
 // rows (see SplitTraining and Calibrate) as go run ./guard/inject/train
 // does for the embedded models, and returns it with the development rows
-// held out.
-func TrainDefault(rows []corpus.Example, side Source, opts TrainOptions) (*Model, []corpus.Example) {
+// held out. mustPass are further benign documents the document model's
+// calibration must pass (the demo corpus and hard negatives; see
+// CalibrateDocuments).
+func TrainDefault(rows []corpus.Example, mustPass []string, side Source, opts TrainOptions) (*Model, []corpus.Example) {
 	train, dev := SplitTraining(rows, side)
 	m := Train(train, opts)
 	var benign []string
 	for _, r := range dev {
-		if r.Label == 0 {
+		if r.Label == 0 && (side == Brief || r.Side == "document") {
 			benign = append(benign, r.Text)
 		}
 	}
-	Calibrate(m, benign, calibrationFPR, DefaultBriefThreshold)
 	if side == Document {
-		m.shift = max(m.shift, minShiftDocument)
-	} else {
-		m.shift = max(m.shift, minShift)
+		CalibrateDocuments(m, append(benign, mustPass...), mustPass, calibrationFPR, DefaultDocumentThreshold)
+		return m, dev
 	}
+	Calibrate(m, benign, calibrationFPR, DefaultBriefThreshold)
+	m.shift = max(m.shift, minShift)
 	return m, dev
+}
+
+// CalibrateDocuments sets the calibration of a document model from benign
+// documents scored as the scanner scores documents, window by window (see
+// docWindows): the probability reaches threshold where the highest window
+// passes all but a fraction fpr of benign, and above the highest of
+// mustPass (the demo corpus and the hard negatives, none of which may be
+// quarantined). It
+// returns the raw score of the cut.
+func CalibrateDocuments(m *Model, benign, mustPass []string, fpr, threshold float64) float64 {
+	m.shift = 0
+	score := func(t string) float64 {
+		ft := textnorm.Fold(t)
+		ms, _ := m.scoreWindows(t, &ft, docWindows, false)
+		p := min(max(ms.Probability, 1e-12), 1-1e-12)
+		return math.Log(p / (1 - p))
+	}
+	scores := make([]float64, 0, len(benign))
+	for _, t := range benign {
+		scores = append(scores, score(t))
+	}
+	if len(scores) == 0 {
+		return 0
+	}
+	slices.Sort(scores)
+	slices.Reverse(scores)
+	cut := scores[min(int(fpr*float64(len(scores))), len(scores)-1)]
+	for _, t := range mustPass {
+		cut = max(cut, score(t))
+	}
+	cut += 1e-6
+	m.shift = float32(cut - math.Log(threshold/(1-threshold)))
+	return cut
 }

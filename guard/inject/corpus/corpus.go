@@ -8,7 +8,10 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -102,4 +105,115 @@ func GuessLang(text string) string {
 		return "de"
 	}
 	return "en"
+}
+
+// DemoDocument is one file of the demo corpus (examples/), as ingest reads
+// it: Markdown as it stands, HTML with its tags, scripts and styles taken
+// out.
+type DemoDocument struct {
+	Path string
+	Text string
+	// Guideline marks the brand guides, which scripts/demo.sh ingests with
+	// purpose guideline (writing rules, scanned as guidelines).
+	Guideline bool
+}
+
+// LoadDemo reads the benign documents of the demo corpus under dir: every
+// Markdown and HTML file except README.md and the files under poisoned/,
+// in path order.
+func LoadDemo(dir string) ([]DemoDocument, error) {
+	var out []DemoDocument
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == "poisoned" {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		ext := filepath.Ext(path)
+		if ext != ".md" && ext != ".html" || d.Name() == "README.md" {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		text := string(b)
+		if ext == ".html" {
+			text = htmlText(text)
+		}
+		out = append(out, DemoDocument{Path: filepath.ToSlash(path), Text: text, Guideline: strings.HasPrefix(d.Name(), "brand-guide")})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("corpus: read demo corpus: %w", err)
+	}
+	return out, nil
+}
+
+var (
+	htmlHidden = regexp.MustCompile(`(?is)<(script|style)\b.*?</(script|style)\s*>|<!--.*?-->`)
+	htmlBlock  = regexp.MustCompile(`(?i)</?(p|div|h[1-6]|li|ul|ol|tr|table|section|article|br|dd|dt)\b[^>]*>`)
+	htmlTag    = regexp.MustCompile(`<[^>]*>`)
+)
+
+// htmlText is the readable text of an HTML page, roughly: blocks on lines
+// of their own, tags dropped, the commonest entities undone.
+func htmlText(s string) string {
+	s = htmlHidden.ReplaceAllString(s, "")
+	s = htmlBlock.ReplaceAllString(s, "\n")
+	s = htmlTag.ReplaceAllString(s, "")
+	s = strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">", "&quot;", `"`, "&#39;", "'", "&nbsp;", " ").Replace(s)
+	var b strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			b.WriteString(line)
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+// DemoReferences returns the texts of the demo documents that are not
+// guidelines.
+func DemoReferences(docs []DemoDocument) []string {
+	var out []string
+	for _, d := range docs {
+		if !d.Guideline {
+			out = append(out, d.Text)
+		}
+	}
+	return out
+}
+
+// LoadHardNegatives reads the benign documents of the scanner's labelled
+// set (guard/inject/testdata/labelled.jsonl: {"text", "as", "injection"}
+// rows written here), the hard negatives the document calibration must
+// pass besides the demo corpus.
+func LoadHardNegatives(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("corpus: %w", err)
+	}
+	var out []string
+	for n, line := range strings.Split(string(b), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var it struct {
+			Text      string `json:"text"`
+			As        string `json:"as"`
+			Injection bool   `json:"injection"`
+		}
+		if err := json.Unmarshal([]byte(line), &it); err != nil {
+			return nil, fmt.Errorf("corpus: %s:%d: %w", path, n+1, err)
+		}
+		if it.As == "document" && !it.Injection {
+			out = append(out, it.Text)
+		}
+	}
+	return out, nil
 }

@@ -8,7 +8,11 @@
 //
 // Rows whose document falls into the development split (see
 // inject.DevSplit) are held out: each model is calibrated on the benign
-// development texts (see inject.TrainDefault) and scored on all of them.
+// development texts (see inject.TrainDefault), the document model on the
+// documents among them, the demo corpus in examples/ (its reference
+// documents; the brand guides are scanned as guidelines) and the benign
+// documents of guard/inject/testdata/labelled.jsonl, and scored on all of
+// them.
 // The same files give the same model files, byte for byte.
 package main
 
@@ -29,6 +33,7 @@ import (
 
 func main() {
 	dir := flag.String("data", "testdata/injection/train", "directory of training JSONL files")
+	examples := flag.String("examples", "examples", "demo corpus directory: its documents calibrate the document model (none may reach the threshold)")
 	out := flag.String("out", "guard/inject", "directory to write model.bin and model-document.bin into (empty: write nothing)")
 	var extra multi
 	flag.Var(&extra, "extra", "additional JSONL file of labelled examples (repeatable)")
@@ -44,7 +49,7 @@ func main() {
 		}
 		return
 	}
-	if err := run(*dir, extra, *out, opts); err != nil {
+	if err := run(*dir, *examples, extra, *out, opts); err != nil {
 		fmt.Fprintln(os.Stderr, "train:", err)
 		os.Exit(1)
 	}
@@ -55,7 +60,7 @@ type multi []string
 func (m *multi) String() string     { return fmt.Sprint(*m) }
 func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
 
-func run(dir string, extra []string, out string, opts inject.TrainOptions) error {
+func run(dir, examples string, extra []string, out string, opts inject.TrainOptions) error {
 	files, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
 	if err != nil {
 		return err
@@ -66,9 +71,18 @@ func run(dir string, extra []string, out string, opts inject.TrainOptions) error
 	if err != nil {
 		return err
 	}
+	demo, err := corpus.LoadDemo(examples)
+	if err != nil {
+		return err
+	}
+	hard, err := corpus.LoadHardNegatives(filepath.Join("guard", "inject", "testdata", "labelled.jsonl"))
+	if err != nil {
+		return err
+	}
+	mustPass := append(corpus.DemoReferences(demo), hard...)
 	for _, side := range []inject.Source{inject.Brief, inject.Document} {
 		start := time.Now()
-		m, dev := inject.TrainDefault(rows, side, opts)
+		m, dev := inject.TrainDefault(rows, mustPass, side, opts)
 		b, err := m.MarshalBinary()
 		if err != nil {
 			return err
