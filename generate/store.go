@@ -312,6 +312,11 @@ func (s *Service) Decide(ctx context.Context, p kontext.Principal, generationID 
 			decided = fmt.Errorf("generation %s was approved by policy and needs no review: %w", generationID, kontext.ErrConflict)
 			return decided
 		}
+		if approve && rv.Revision == 0 && g.actor == p.User {
+			// Four eyes: whoever requested the draft does not approve it.
+			decided = fmt.Errorf("generation %s was requested by %s; another reviewer must approve it: %w", generationID, g.actor, kontext.ErrForbidden)
+			return decided
+		}
 		if approve && rv.Revision > 0 {
 			// Four eyes: whoever wrote a revision does not approve it.
 			var author string

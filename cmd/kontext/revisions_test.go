@@ -186,6 +186,23 @@ func TestDraftRevisions(t *testing.T) {
 		}
 	})
 
+	t.Run("four eyes: who requested a draft does not approve it", func(t *testing.T) {
+		e.cloud.Reply(func(openai.ChatCompletionRequest) string { return "Firnwerk: Die Gipfelflasche 500 hält deinen Tee 48 Stunden heiß [1]." })
+		defer e.cloud.Reply(firstSourceReply)
+		var res generate.Result
+		if code := e.do(ctx, e.reviewer, http.MethodPost, "/v1/generate", map[string]any{"brief": "Wie lange hält die Gipfelflasche 500 Tee warm?",
+			"channel": "faq_answer", "lang": "de", "options": map[string]any{"no_cache": true}}, &res); code != http.StatusOK || res.ReviewID == "" {
+			t.Fatalf("the reviewer's generate = %d %+v; want a draft that waits for review", code, res)
+		}
+		if code, ae := approve(res.GenerationID, nil); code != http.StatusForbidden || !strings.Contains(ae.Error.Message, "another reviewer") {
+			t.Errorf("the requester approving their own draft = %d %q; want 403 another reviewer", code, ae.Error.Message)
+		}
+		var rv generate.Review
+		if code := e.do(ctx, e.reviewer, http.MethodPost, "/v1/reviews/"+res.GenerationID+"/reject", map[string]any{"comment": "selbst angefordert"}, &rv); code != http.StatusOK || rv.Status != "rejected" {
+			t.Errorf("the requester rejecting their own draft = %d %+v; want 200 rejected", code, rv)
+		}
+	})
+
 	t.Run("a blocked draft edited, re-checked, approved by revision; a blocked edit is not approvable", func(t *testing.T) {
 		res := generated("Firnwerk: Die Gipfelflasche 500 heilt Erkältungen und hält deinen Tee warm [1].")
 		if res.Decision != generate.Blocked || res.ReviewID != "" {
