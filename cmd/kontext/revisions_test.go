@@ -187,7 +187,9 @@ func TestDraftRevisions(t *testing.T) {
 	})
 
 	t.Run("four eyes: who requested a draft does not approve it", func(t *testing.T) {
-		e.cloud.Reply(func(openai.ChatCompletionRequest) string { return "Firnwerk: Die Gipfelflasche 500 hält deinen Tee 48 Stunden heiß [1]." })
+		e.cloud.Reply(func(openai.ChatCompletionRequest) string {
+			return "Firnwerk: Die Gipfelflasche 500 hält deinen Tee 48 Stunden heiß [1]."
+		})
 		defer e.cloud.Reply(firstSourceReply)
 		var res generate.Result
 		if code := e.do(ctx, e.reviewer, http.MethodPost, "/v1/generate", map[string]any{"brief": "Wie lange hält die Gipfelflasche 500 Tee warm?",
