@@ -387,6 +387,20 @@ func db(t *testing.T) *pgx.Conn {
 	return c
 }
 
+// polled runs f on a connection of its own and closes it when f returns:
+// for what a test polls, since db's connections stay open until the test
+// ends, and a poll ten times a second ran the cluster out of connections
+// ("too many clients") when a batch took its time.
+func polled(t *testing.T, f func(c *pgx.Conn)) {
+	t.Helper()
+	c, err := pgx.Connect(context.Background(), suite.suURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	f(c)
+}
+
 func count(t *testing.T, c *pgx.Conn, q string, args ...any) int {
 	t.Helper()
 	var n int

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // document returns the n-th test document: Markdown long enough for
@@ -33,27 +35,28 @@ func document(prefix string, n, paragraphs int) map[string]any {
 // the chunk count and a hash of the chunks' text in order.
 func fingerprints(t *testing.T, tenant, prefix string) map[string]string {
 	t.Helper()
-	c := db(t)
-	rows, err := c.Query(context.Background(), `SELECT d.external_id, count(k.id),
-		coalesce(md5(string_agg(k.text, '|' ORDER BY k.ordinal)), '')
-		FROM documents d LEFT JOIN chunks k ON k.document_id = d.id
-		WHERE d.tenant = $1 AND d.external_id LIKE $2 || '-%' GROUP BY d.external_id`, tenant, prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	out := map[string]string{}
-	for rows.Next() {
-		var id, sum string
-		var n int
-		if err := rows.Scan(&id, &n, &sum); err != nil {
+	polled(t, func(c *pgx.Conn) {
+		rows, err := c.Query(context.Background(), `SELECT d.external_id, count(k.id),
+			coalesce(md5(string_agg(k.text, '|' ORDER BY k.ordinal)), '')
+			FROM documents d LEFT JOIN chunks k ON k.document_id = d.id
+			WHERE d.tenant = $1 AND d.external_id LIKE $2 || '-%' GROUP BY d.external_id`, tenant, prefix)
+		if err != nil {
 			t.Fatal(err)
 		}
-		out[id] = fmt.Sprintf("%d chunks %s", n, sum)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+		defer rows.Close()
+		for rows.Next() {
+			var id, sum string
+			var n int
+			if err := rows.Scan(&id, &n, &sum); err != nil {
+				t.Fatal(err)
+			}
+			out[id] = fmt.Sprintf("%d chunks %s", n, sum)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+	})
 	return out
 }
 
@@ -246,8 +249,14 @@ func submitBatch(t *testing.T, p *proc, prefix string, n int) string {
 	return id
 }
 
+// batchDone counts the batch's settled items (it is polled: see polled).
 func batchDone(t *testing.T, id string) int {
-	return count(t, db(t), `SELECT count(*) FROM batch_items WHERE batch_id = $1 AND state NOT IN ('pending', 'running')`, id)
+	t.Helper()
+	var n int
+	polled(t, func(c *pgx.Conn) {
+		n = count(t, c, `SELECT count(*) FROM batch_items WHERE batch_id = $1 AND state NOT IN ('pending', 'running')`, id)
+	})
+	return n
 }
 
 // exactlyOnce checks that each of the batch's n items has one outcome and
