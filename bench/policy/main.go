@@ -200,33 +200,27 @@ func load(dir string) ([]Example, error) {
 			}
 			out = append(out, exs...)
 		}
-		if more := filepath.Join(dir, "fresh2-"+lang+".txt"); fileExists(more) {
-			exs, err = loadFile(more, lang, nil, true)
+		// Parts measured apart from dev and test: fresh2 and fresh3 are read
+		// as fresh texts are, the holdout as the benchmark is.
+		for _, part := range []struct {
+			name  string
+			fresh bool
+			mark  func(*Example)
+		}{
+			{"fresh2", true, func(e *Example) { e.Fresh2 = true }},
+			{"fresh3", true, func(e *Example) { e.Fresh3 = true }},
+			{"holdout", false, func(e *Example) { e.Holdout = true }},
+		} {
+			more := filepath.Join(dir, part.name+"-"+lang+".txt")
+			if !fileExists(more) {
+				continue
+			}
+			exs, err = loadFile(more, lang, nil, part.fresh)
 			if err != nil {
 				return nil, err
 			}
 			for i := range exs {
-				exs[i].Fresh2 = true
-			}
-			out = append(out, exs...)
-		}
-		if more := filepath.Join(dir, "fresh3-"+lang+".txt"); fileExists(more) {
-			exs, err = loadFile(more, lang, nil, true)
-			if err != nil {
-				return nil, err
-			}
-			for i := range exs {
-				exs[i].Fresh3 = true
-			}
-			out = append(out, exs...)
-		}
-		if more := filepath.Join(dir, "holdout-"+lang+".txt"); fileExists(more) {
-			exs, err = loadFile(more, lang, nil, false)
-			if err != nil {
-				return nil, err
-			}
-			for i := range exs {
-				exs[i].Holdout = true
+				part.mark(&exs[i])
 			}
 			out = append(out, exs...)
 		}

@@ -294,15 +294,9 @@ func NormaliseValue(typ, value string) string {
 			if !phoneValid(v, r) {
 				continue
 			}
-			num, ok := phoneNumberOf(v, r)
-			if !ok {
-				n, err := phonenumbers.Parse(v, r)
-				if err != nil {
-					continue
-				}
-				num = n
+			if num, ok := parsePhone(v, r); ok {
+				return phonenumbers.Format(num, phonenumbers.E164)
 			}
-			return phonenumbers.Format(num, phonenumbers.E164)
 		}
 		return strings.Map(func(r rune) rune {
 			if r >= '0' && r <= '9' || r == '+' {

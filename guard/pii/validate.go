@@ -610,15 +610,18 @@ var phoneCache = struct {
 const phoneCacheSize = 4096
 
 func phoneValidUncached(cand, region string) bool {
-	num, ok := phoneNumberOf(cand, region)
-	if !ok {
-		n, err := phonenumbers.Parse(cand, region)
-		if err != nil {
-			return false
-		}
-		num = n
+	num, ok := parsePhone(cand, region)
+	return ok && phonenumbers.IsValidNumber(num)
+}
+
+// parsePhone reads a phone number with phoneNumberOf's fast path, or else
+// with libphonenumber's general parser.
+func parsePhone(cand, region string) (*phonenumbers.PhoneNumber, bool) {
+	if num, ok := phoneNumberOf(cand, region); ok {
+		return num, true
 	}
-	return phonenumbers.IsValidNumber(num)
+	num, err := phonenumbers.Parse(cand, region)
+	return num, err == nil
 }
 
 // phoneNumberOf reads a phone number from its written form: digits with
@@ -713,15 +716,8 @@ func (d *Detector) ServiceNumber(phone string) bool {
 		regions = regions[:1]
 	}
 	for _, r := range regions {
-		num, ok := phoneNumberOf(phone, r)
-		if !ok {
-			n, err := phonenumbers.Parse(phone, r)
-			if err != nil {
-				continue
-			}
-			num = n
-		}
-		if !phonenumbers.IsValidNumber(num) {
+		num, ok := parsePhone(phone, r)
+		if !ok || !phonenumbers.IsValidNumber(num) {
 			continue
 		}
 		switch phonenumbers.GetNumberType(num) {
