@@ -536,6 +536,41 @@ func TestDesk(t *testing.T) {
 		e.shot(t, "sources")
 	})
 
+	t.Run("a Word file uploads with its purpose and validity window", func(t *testing.T) {
+		e.signIn(t, e.editor)
+		sheet, err := filepath.Abs("../../testdata/documents/de-produktblatt.docx")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.run(t,
+			chromedp.Click(chromedp.CSS(`#tabs button[data-view="sources"]`)),
+			chromedp.WaitVisible(chromedp.ID("#u-file")),
+			chromedp.SetUploadFiles(chromedp.ID("#u-file"), []string{sheet}),
+			chromedp.SetValue(chromedp.ID("#u-class"), "internal"),
+			chromedp.Click(chromedp.ID("#u-wide")),
+			chromedp.SetValue(chromedp.ID("#u-purpose"), "guideline"),
+			chromedp.SetValue(chromedp.ID("#u-from"), "2026-01-01"),
+			chromedp.SetValue(chromedp.ID("#u-until"), "2030-12-31"),
+			chromedp.Click(chromedp.CSS(`#u-form button[type="submit"]`)),
+			until(`document.getElementById("u-result").textContent.includes("de-produktblatt.docx") || document.getElementById("notice").textContent != ""`, 20*time.Second),
+		)
+		if n := e.text(t, "#notice"); n != "" {
+			t.Fatalf("the upload failed: %s", n)
+		}
+		e.run(t, until(`[...document.querySelectorAll("#s-docs tbody tr")].some(r => r.textContent.includes("de-produktblatt.docx"))`, 10*time.Second))
+		var row string
+		e.eval(t, `[...document.querySelectorAll("#s-docs tbody tr")].find(r => r.textContent.includes("de-produktblatt.docx")).textContent`, &row)
+		for _, want := range []string{"guideline", "2026-01-01 – 2030-12-31", "internal", "Everyone in the tenant"} {
+			if !strings.Contains(row, want) {
+				t.Errorf("the uploaded Word file's row reads %q; want %q in it", row, want)
+			}
+		}
+		e.shot(t, "sources-upload")
+		if got := e.text(t, "#u-result"); strings.Contains(got, " 0 ") {
+			t.Errorf("the upload result reads %q; want the Word file's chunks", got)
+		}
+	})
+
 	t.Run("a batch shows its progress to done and exports approved items", func(t *testing.T) {
 		e.signIn(t, e.editor)
 		csv := "brief,channel,lang\n" +

@@ -33,9 +33,11 @@
       "q.needcomment": "A rejection needs a comment.", "q.ok": "Chain intact: ", "q.events": " events", "q.broken": "Chain BROKEN at event ",
       "q.by": "requested by ", all: "all", refresh: "Refresh",
       "s.query": "Search", "s.go": "Search", "s.docs": "Documents", "s.none": "No results.",
-      "u.title": "Upload a document", "u.file": "File (txt, md, html, json)", "u.class": "Classification",
+      "u.title": "Upload a document", "u.file": "File (txt, md, html, json, pdf, docx)", "u.class": "Classification",
       "u.groups": "Groups (comma-separated)", "u.doctitle": "Title (optional)", "u.go": "Upload", "u.progress": "Progress",
-      "u.done": "Stored: ", "u.chunks": " chunks",
+      "u.done": "Stored: ", "u.purpose": "Purpose", "u.wide": "Everyone in the tenant", "u.from": "Valid from (optional)", "u.until": "Valid until (optional)",
+      "p.reference": "reference (product sheet, FAQ, price list)", "p.guideline": "guideline (brand guide)",
+      "p.correspondence": "correspondence (support mail, CRM notes)", "d.purpose": "Purpose", "u.chunks": " chunks",
       "d.title": "Title", "d.version": "Version", "d.lang": "Language", "d.class": "Classification", "d.groups": "Groups",
       "d.valid": "Valid", "d.status": "Status", "d.chunks": "Chunks", "d.always": "always", "d.quarantined": "quarantined",
       "e.title": "Erase a data subject", "e.subject": "E-mail, phone, name or IBAN", "e.go": "Erase",
@@ -76,9 +78,11 @@
       "q.needcomment": "Eine Ablehnung braucht einen Kommentar.", "q.ok": "Kette intakt: ", "q.events": " Ereignisse", "q.broken": "Kette GEBROCHEN bei Ereignis ",
       "q.by": "angefragt von ", all: "alle", refresh: "Aktualisieren",
       "s.query": "Suche", "s.go": "Suchen", "s.docs": "Dokumente", "s.none": "Keine Treffer.",
-      "u.title": "Dokument hochladen", "u.file": "Datei (txt, md, html, json)", "u.class": "Einstufung",
+      "u.title": "Dokument hochladen", "u.file": "Datei (txt, md, html, json, pdf, docx)", "u.class": "Einstufung",
       "u.groups": "Gruppen (durch Komma getrennt)", "u.doctitle": "Titel (optional)", "u.go": "Hochladen", "u.progress": "Fortschritt",
-      "u.done": "Gespeichert: ", "u.chunks": " Abschnitte",
+      "u.done": "Gespeichert: ", "u.chunks": " Abschnitte", "u.purpose": "Zweck", "u.wide": "Alle im Mandanten", "u.from": "Gültig ab (optional)",
+      "u.until": "Gültig bis (optional)", "p.reference": "Referenz (Produktblatt, FAQ, Preisliste)",
+      "p.guideline": "Richtlinie (Markenleitfaden)", "p.correspondence": "Korrespondenz (Support-Mail, CRM-Notizen)", "d.purpose": "Zweck",
       "d.title": "Titel", "d.version": "Version", "d.lang": "Sprache", "d.class": "Einstufung", "d.groups": "Gruppen",
       "d.valid": "Gültig", "d.status": "Status", "d.chunks": "Abschnitte", "d.always": "immer", "d.quarantined": "in Quarantäne",
       "e.title": "Betroffene Person löschen", "e.subject": "E-Mail, Telefon, Name oder IBAN", "e.go": "Löschen",
@@ -532,14 +536,19 @@
     try {
       const page = await api("GET", "/v1/documents?limit=500");
       for (const d of page.documents || []) {
-        const day = (v) => (v ? String(v).slice(0, 10) : "");
+        const day = (v) => {
+          // The day in the reader's time zone, as the upload form took it.
+          const x = v ? new Date(v) : null;
+          if (!x || isNaN(x)) return v ? String(v).slice(0, 10) : "";
+          return x.getFullYear() + "-" + String(x.getMonth() + 1).padStart(2, "0") + "-" + String(x.getDate()).padStart(2, "0");
+        };
         const valid = d.valid_from || d.valid_until ? day(d.valid_from) + " – " + day(d.valid_until) : t("d.always");
-        const groups = (d.allowed_groups || []).concat((d.allowed_users || []).map((u) => "@" + u)).join(", ") || (d.tenant_wide ? "*" : "");
+        const groups = (d.allowed_groups || []).concat((d.allowed_users || []).map((u) => "@" + u)).join(", ") || (d.tenant_wide ? t("u.wide") : "");
         const st = d.status === "quarantined" ? t("d.quarantined") : str(d.status);
         tb.append(el("tr", { "data-id": d.id, class: d.status === "quarantined" ? "quarantined" : "" },
           el("td", {}, str(d.title || d.external_id), el("br"), el("small", { class: "muted" }, str(d.external_id))),
           el("td", {}, str(d.version)), el("td", {}, str(d.language)), el("td", {}, str(d.classification)),
-          el("td", {}, groups), el("td", {}, valid), el("td", {}, st), el("td", {}, str(d.chunks))));
+          el("td", {}, groups), el("td", {}, str(d.purpose)), el("td", {}, valid), el("td", {}, st), el("td", {}, str(d.chunks))));
       }
     } catch (err) { fail(err); }
   }
@@ -565,6 +574,12 @@
     form.append("classification", $("u-class").value);
     if ($("u-groups").value.trim()) form.append("allowed_groups", $("u-groups").value.trim());
     if ($("u-title").value.trim()) form.append("title", $("u-title").value.trim());
+    if ($("u-wide").checked) form.append("tenant_wide", "true");
+    form.append("purpose", $("u-purpose").value);
+    // A date input gives the day; the window opens at the start of the first
+    // day and closes at the end of the last, in the reader's time zone.
+    if ($("u-from").value) form.append("valid_from", new Date($("u-from").value + "T00:00:00").toISOString());
+    if ($("u-until").value) form.append("valid_until", new Date($("u-until").value + "T23:59:59").toISOString());
     const bar = $("u-progress"), out = $("u-result");
     bar.value = 0;
     out.textContent = "";
