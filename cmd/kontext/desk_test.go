@@ -17,6 +17,7 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	openai "github.com/sashabaranov/go-openai"
@@ -626,6 +627,72 @@ func TestDesk(t *testing.T) {
 			}
 		}
 		e.shot(t, "phone-batches")
+	})
+
+	t.Run("every view passes axe-core's WCAG 2.1 A and AA rules, in English and German", func(t *testing.T) {
+		axe, err := os.ReadFile(filepath.Join("testdata", "axe", "axe.min.js"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.signIn(t, e.admin)
+		for _, lang := range []string{"en", "de"} {
+			e.run(t, until(`(localStorage.setItem("kontext.lang", "`+lang+`"), true)`, time.Second), chromedp.Reload(),
+				chromedp.WaitVisible(chromedp.ID("#tabs")))
+			// A draft with a finding, so that the write view's result (spans,
+			// sources, redactions) is checked too.
+			e.write(t, "newsletter", "Newsletter: Die Gipfelflasche 750 heilt Migräne und stärkt das Immunsystem.")
+			for _, view := range []string{"write", "review", "sources", "batches", "evals"} {
+				e.run(t, chromedp.Click(chromedp.CSS(`#tabs button[data-view="`+view+`"]`)),
+					until(`!document.getElementById("view-`+view+`").hidden`, 5*time.Second))
+				time.Sleep(300 * time.Millisecond) // the view's list loads
+				var found []struct {
+					ID, Impact, Help string
+					Targets          []string
+				}
+				e.eval(t, `(async () => {
+					if (!window.axe) { (0, eval)(`+strconv.Quote(string(axe))+`); }
+					const r = await axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}});
+					return r.violations.map(v => ({ID: v.id, Impact: v.impact, Help: v.help, Targets: v.nodes.slice(0, 5).map(n => n.target.join(" "))}));
+				})()`, &found)
+				for _, v := range found {
+					t.Errorf("%s, %s view: %s (%s): %s", lang, view, v.ID, v.Impact, strings.Join(v.Targets, "; "))
+				}
+			}
+		}
+		e.run(t, until(`(localStorage.setItem("kontext.lang", "en"), true)`, time.Second))
+	})
+
+	t.Run("the keyboard alone reaches a view and writes a draft", func(t *testing.T) {
+		e.signIn(t, e.editor)
+		// Tab through the page until the Write tab has the focus, open it
+		// with Enter, then Tab to the brief, type, and send with Enter on
+		// the button: no pointer.
+		tabTo := func(js string) {
+			t.Helper()
+			for range 60 {
+				var ok bool
+				e.eval(t, js, &ok)
+				if ok {
+					return
+				}
+				e.run(t, chromedp.KeyEvent(kb.Tab))
+			}
+			t.Fatalf("Tab never reached %s", js)
+		}
+		e.run(t, chromedp.Click(chromedp.CSS(`#tabs button[data-view="sources"]`)))
+		tabTo(`document.activeElement && document.activeElement.dataset.view === "write"`)
+		e.run(t, chromedp.KeyEvent(kb.Enter), until(`!document.getElementById("view-write").hidden`, 5*time.Second))
+		tabTo(`document.activeElement && document.activeElement.id === "w-brief"`)
+		e.run(t, chromedp.KeyEvent("Produkttext für die Gipfelflasche 750"))
+		tabTo(`document.activeElement && document.activeElement.id === "w-go"`)
+		e.run(t, chromedp.KeyEvent(kb.Enter),
+			until(`!document.getElementById("w-result").hidden || document.getElementById("notice").textContent !== ""`, 20*time.Second))
+		if msg := e.text(t, "#notice"); msg != "" {
+			t.Fatalf("the desk says %q", msg)
+		}
+		if got := e.text(t, "#w-result"); !strings.Contains(got, "Gipfelflasche") {
+			t.Errorf("the draft written by keyboard reads %q", got)
+		}
 	})
 
 	t.Run("XSS in a document title and in a brief renders as text", func(t *testing.T) {
