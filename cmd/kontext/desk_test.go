@@ -465,8 +465,15 @@ func TestDesk(t *testing.T) {
 			t.Errorf("a reviewer sees the audit verification")
 		}
 		e.signIn(t, e.admin)
-		e.run(t, chromedp.Click(chromedp.CSS(`#tabs button[data-view="review"]`)), chromedp.Click(chromedp.ID("#q-verify")),
-			until(`document.getElementById("q-verify-result").textContent.length > 0`, 10*time.Second))
+		// The queue renders its cards above the button: wait until it has,
+		// or the click lands where the button was.
+		e.run(t, chromedp.Click(chromedp.CSS(`#tabs button[data-view="review"]`)),
+			until(`document.getElementById("q-count").textContent !== ""`, 10*time.Second),
+			chromedp.Click(chromedp.ID("#q-verify")),
+			until(`document.getElementById("q-verify-result").textContent.length > 0 || document.getElementById("notice").textContent !== ""`, 20*time.Second))
+		if n := e.text(t, "#notice"); n != "" {
+			t.Errorf("audit verification: the desk says %q", n)
+		}
 		if got := e.text(t, "#q-verify-result"); !strings.Contains(got, "Chain intact") {
 			t.Errorf("audit verification shows %q; want the chain intact", got)
 		}
