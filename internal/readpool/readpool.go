@@ -2,8 +2,9 @@
 // database: a read runs on a replica that is up and has replayed the
 // primary's WAL to within a bound, or on the primary; a tenant that has
 // just written reads on a replica only once that replica has replayed the
-// write (it waits for a bounded time, then reads on the primary). Writes
-// never go through it. Replicas carry the same roles, policies and rows as
+// write (it waits for a bounded time, then reads on the primary), whichever
+// process of the service took the write: writes are announced to every
+// process on the primary's notification channel. Writes never go through it. Replicas carry the same roles, policies and rows as
 // the primary, so row-level security holds on them unchanged.
 package readpool
 
@@ -19,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -49,10 +51,19 @@ type Pool struct {
 	mu      sync.Mutex
 	samples []sample          // the primary's WAL position over the last MaxLag and more
 	written map[string]writes // tenants' last write positions, while a replica may lag them
+	// floor is a position every read waits for, whatever its tenant: the
+	// primary's position when this process began to hear other processes'
+	// writes, since a write announced before that went unheard.
+	floor writes
 
 	stop chan struct{}
-	done chan struct{}
+	done sync.WaitGroup
 }
+
+// channel is the primary's notification channel on which each process
+// announces a tenant's write: the payload is the tenant, a space and the
+// write's WAL position.
+const channel = "kontext_writes"
 
 type sample struct {
 	at  time.Time
@@ -89,7 +100,7 @@ func New(ctx context.Context, primary *pgxpool.Pool, urls []string, opts Options
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	p := &Pool{primary: primary, opts: opts, written: map[string]writes{}, stop: make(chan struct{}), done: make(chan struct{})}
+	p := &Pool{primary: primary, opts: opts, written: map[string]writes{}, stop: make(chan struct{})}
 	for _, u := range urls {
 		cfg, err := pgxpool.ParseConfig(u)
 		if err != nil {
@@ -107,9 +118,106 @@ func New(ctx context.Context, primary *pgxpool.Pool, urls []string, opts Options
 		}
 		p.replicas = append(p.replicas, &replica{name: net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port))), pool: pool})
 	}
+	if len(p.replicas) > 0 {
+		heard := make(chan struct{})
+		p.done.Add(1)
+		go p.listen(heard)
+		// A first read waits for the listener (a bounded time): until it
+		// listens, another process's write goes unheard.
+		select {
+		case <-heard:
+		case <-time.After(2 * time.Second):
+		case <-ctx.Done():
+		}
+	}
 	p.check(ctx)
+	p.done.Add(1)
 	go p.watch()
 	return p, nil
+}
+
+// listen hears the writes every process of the service announces on the
+// primary (Wrote) and records them as this process's own, so that a
+// caller whose next request reaches another process still reads its
+// write. It reconnects after a failure; on each (re)connection the
+// primary's position then becomes the floor of every read, since writes
+// announced while it was not listening were missed. heard is closed once
+// it first listens.
+func (p *Pool) listen(heard chan struct{}) {
+	defer p.done.Done()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-p.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	first := true
+	for ctx.Err() == nil {
+		err := p.hear(ctx, func() {
+			if first {
+				first = false
+				close(heard)
+			}
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		p.opts.Logger.Warn("not hearing other processes' writes; reconnecting", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// hear listens on one connection until it fails.
+func (p *Pool) hear(ctx context.Context, listening func()) error {
+	conn, err := pgx.ConnectConfig(ctx, p.primary.Config().ConnConfig.Copy())
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var s string
+	if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
+		return err
+	}
+	if err := conn.QueryRow(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&s); err != nil {
+		return err
+	}
+	lsn, err := parseLSN(s)
+	if err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.floor = writes{lsn: max(p.floor.lsn, lsn), at: time.Now()}
+	p.mu.Unlock()
+	listening()
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		i := strings.LastIndexByte(n.Payload, ' ')
+		if i < 0 {
+			continue
+		}
+		if lsn, err := parseLSN(n.Payload[i+1:]); err == nil {
+			p.record(n.Payload[:i], lsn)
+		}
+	}
+}
+
+// record notes that tenant wrote at lsn.
+func (p *Pool) record(tenant string, lsn uint64) {
+	p.mu.Lock()
+	if w := p.written[tenant]; w.lsn < lsn {
+		p.written[tenant] = writes{lsn: lsn, at: time.Now()}
+	}
+	p.mu.Unlock()
 }
 
 // Primary returns the primary's pool.
@@ -118,7 +226,7 @@ func (p *Pool) Primary() *pgxpool.Pool { return p.primary }
 // Close stops watching and closes the replicas' pools (not the primary's).
 func (p *Pool) Close() {
 	close(p.stop)
-	<-p.done
+	p.done.Wait()
 	p.closePools()
 }
 
@@ -129,7 +237,7 @@ func (p *Pool) closePools() {
 }
 
 func (p *Pool) watch() {
-	defer close(p.done)
+	defer p.done.Done()
 	t := time.NewTicker(p.opts.Poll)
 	defer t.Stop()
 	for {
@@ -208,39 +316,44 @@ func (p *Pool) check(ctx context.Context) {
 	wg.Wait()
 	// A write every replica has replayed needs no more care.
 	p.mu.Lock()
-	for t, w := range p.written {
-		passed := true
+	passed := func(w writes) bool {
+		ok := true
 		for _, r := range p.replicas {
 			r.mu.Lock()
-			passed = passed && r.replay >= w.lsn
+			ok = ok && r.replay >= w.lsn
 			r.mu.Unlock()
 		}
-		if passed || now.Sub(w.at) > time.Minute {
+		return ok || now.Sub(w.at) > time.Minute
+	}
+	for t, w := range p.written {
+		if passed(w) {
 			delete(p.written, t)
 		}
+	}
+	if p.floor.lsn > 0 && passed(p.floor) {
+		p.floor = writes{}
 	}
 	p.mu.Unlock()
 }
 
 // Wrote records that tenant has just committed a write on the primary:
-// its reads go to a replica only once the replica has replayed it.
+// its reads go to a replica only once the replica has replayed it. The
+// write is announced to the service's other processes in the same round
+// trip, so that they do the same.
 func (p *Pool) Wrote(ctx context.Context, tenant string) error {
 	if len(p.replicas) == 0 {
 		return nil
 	}
-	var s string
-	if err := p.primary.QueryRow(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&s); err != nil {
+	var s, void string
+	if err := p.primary.QueryRow(ctx, `SELECT l, pg_notify('`+channel+`', $1 || ' ' || l)::text
+		FROM (SELECT pg_current_wal_lsn()::text AS l) x`, tenant).Scan(&s, &void); err != nil {
 		return fmt.Errorf("readpool: wal position: %w", err)
 	}
 	lsn, err := parseLSN(s)
 	if err != nil {
 		return err
 	}
-	p.mu.Lock()
-	if w := p.written[tenant]; w.lsn < lsn {
-		p.written[tenant] = writes{lsn: lsn, at: time.Now()}
-	}
-	p.mu.Unlock()
+	p.record(tenant, lsn)
 	return nil
 }
 
@@ -254,7 +367,7 @@ func (p *Pool) Reader(ctx context.Context, tenant string) (*pgxpool.Pool, bool) 
 		return p.primary, false
 	}
 	p.mu.Lock()
-	need := p.written[tenant].lsn
+	need := max(p.written[tenant].lsn, p.floor.lsn)
 	p.mu.Unlock()
 	start := p.next.Add(1)
 	var behind *replica
