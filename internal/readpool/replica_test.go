@@ -263,6 +263,13 @@ func TestReplica(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rp.Close()
+	// Another process of the service on the same databases: it hears the
+	// writes rp announces.
+	other, err := readpool.New(ctx, primary, []string{cluster.stbyApp}, readpool.Options{MaxLag: 2 * time.Second, Wait: 300 * time.Millisecond, Poll: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
 	in, err := ingest.New(primary, ingest.Options{Embedder: emb, Secret: []byte("0123456789abcdef0123456789abcdef")})
 	if err != nil {
 		t.Fatal(err)
@@ -350,6 +357,24 @@ func TestReplica(t *testing.T) {
 		}
 		if _, onReplica := rp.Reader(ctx, "beta"); !onReplica {
 			t.Error("Reader(beta) is the primary while the replica is within the lag bound; want the replica")
+		}
+	})
+
+	t.Run("another process reads the tenant's write too", func(t *testing.T) {
+		viaOther, err := retrieval.New(primary, emb, retrieval.Options{Reads: other})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The announcement arrives asynchronously, within milliseconds.
+		eventually(t, "the other process hears acme's write", func() bool {
+			_, onReplica := other.Reader(ctx, "acme")
+			return !onReplica
+		})
+		if n := hits(t, viaOther, acme, "Zitronenpresse"); n != 1 {
+			t.Errorf("through the other process acme finds %d of its write; want 1", n)
+		}
+		if _, onReplica := other.Reader(ctx, "beta"); !onReplica {
+			t.Error("the other process reads beta on the primary; want the replica (beta's write was not announced)")
 		}
 	})
 
