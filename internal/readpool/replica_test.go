@@ -264,8 +264,9 @@ func TestReplica(t *testing.T) {
 	}
 	defer rp.Close()
 	// Another process of the service on the same databases: it hears the
-	// writes rp announces.
-	other, err := readpool.New(ctx, primary, []string{cluster.stbyApp}, readpool.Options{MaxLag: 2 * time.Second, Wait: 300 * time.Millisecond, Poll: 100 * time.Millisecond})
+	// writes rp announces. Its lag bound is long, so that only a heard
+	// write, never the paused replica's lag, sends its reads to the primary.
+	other, err := readpool.New(ctx, primary, []string{cluster.stbyApp}, readpool.Options{MaxLag: time.Minute, Wait: 300 * time.Millisecond, Poll: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,6 +365,9 @@ func TestReplica(t *testing.T) {
 		viaOther, err := retrieval.New(primary, emb, retrieval.Options{Reads: other})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if _, onReplica := other.Reader(ctx, "beta"); !onReplica {
+			t.Fatal("the other process reads beta on the primary; want the paused replica, within its lag bound")
 		}
 		// The announcement arrives asynchronously, within milliseconds.
 		eventually(t, "the other process hears acme's write", func() bool {
