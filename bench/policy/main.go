@@ -74,7 +74,7 @@ type Example struct {
 	// listed by -misses and never tuned on.
 	Holdout bool
 	// Round names the later development file an example comes from
-	// ("dev3", "dev4"); empty for bench-<lang>.txt.
+	// ("dev3", "dev4", "dev5"); empty for bench-<lang>.txt.
 	Round string
 }
 
@@ -100,7 +100,7 @@ func main() {
 	misses := flag.Bool("misses", false, "list the development and fresh examples the current packs get wrong")
 	lat := flag.Bool("latency", false, "with -part, also time the check of a 2 KB draft")
 	suite := flag.String("write-suite", "", "write the test part as an eval suite to this file and exit")
-	only := flag.String("part", "", "print only this part: dev (dev3, dev4: its later rounds alone), test, fresh, fresh2, fresh3 or holdout (default all)")
+	only := flag.String("part", "", "print only this part: dev (dev3, dev4, dev5: its later rounds alone), test, fresh, fresh2, fresh3 or holdout (default all)")
 	flag.Parse()
 	exs, err := load(*dir)
 	if err != nil {
@@ -131,14 +131,14 @@ func main() {
 		checkers[lang] = [2]*policy.Checker{policy.NewChecker(old, policy.WithPersonalData(det)), policy.NewChecker(cur, policy.WithPersonalData(det))}
 	}
 	fmt.Printf("Policy benchmark: %d examples (%s)\n", len(exs), *dir)
-	for _, part := range []string{"dev", "dev3", "dev4", "test", "fresh", "fresh2", "fresh3", "holdout"} {
+	for _, part := range []string{"dev", "dev3", "dev4", "dev5", "test", "fresh", "fresh2", "fresh3", "holdout"} {
 		if *only != "" && *only != part {
 			continue
 		}
 		for _, lang := range []string{"de", "en"} {
 			var sel []Example
 			for _, e := range exs {
-				// dev3 and dev4 are the rounds' own files within the development part.
+				// dev3, dev4 and dev5 are the rounds' own files within the development part.
 				if e.Lang == lang && (e.part() == part || e.part() == "dev" && e.Round == part) {
 					sel = append(sel, e)
 				}
@@ -184,9 +184,9 @@ func load(dir string) ([]Example, error) {
 			return nil, err
 		}
 		out = append(out, exs...)
-		// dev3-<lang>.txt and dev4-<lang>.txt hold development texts of
+		// dev3-, dev4- and dev5-<lang>.txt hold development texts of
 		// later rounds, in themes of their own.
-		for _, round := range []string{"dev3", "dev4"} {
+		for _, round := range []string{"dev3", "dev4", "dev5"} {
 			more := filepath.Join(dir, round+"-"+lang+".txt")
 			if !fileExists(more) {
 				continue
