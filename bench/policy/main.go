@@ -69,6 +69,9 @@ type Example struct {
 	// Fresh3 marks the held-out examples of fresh3-<lang>.txt, written
 	// after the rules of the fourth round and measured once.
 	Fresh3 bool
+	// Fresh4 marks the held-out examples of fresh4-<lang>.txt, written
+	// after the rules of the fifth round and measured once.
+	Fresh4 bool
 	// Holdout marks the reviewer's held-out set of holdout-<lang>.txt,
 	// written without sight of the checker; like the test part, never
 	// listed by -misses and never tuned on.
@@ -83,6 +86,8 @@ func (e Example) part() string {
 	switch {
 	case e.Holdout:
 		return "holdout"
+	case e.Fresh4:
+		return "fresh4"
 	case e.Fresh3:
 		return "fresh3"
 	case e.Fresh2:
@@ -100,7 +105,7 @@ func main() {
 	misses := flag.Bool("misses", false, "list the development and fresh examples the current packs get wrong")
 	lat := flag.Bool("latency", false, "with -part, also time the check of a 2 KB draft")
 	suite := flag.String("write-suite", "", "write the test part as an eval suite to this file and exit")
-	only := flag.String("part", "", "print only this part: dev (dev3, dev4, dev5: its later rounds alone), test, fresh, fresh2, fresh3 or holdout (default all)")
+	only := flag.String("part", "", "print only this part: dev (dev3, dev4, dev5: its later rounds alone), test, fresh, fresh2, fresh3, fresh4 or holdout (default all)")
 	flag.Parse()
 	exs, err := load(*dir)
 	if err != nil {
@@ -131,7 +136,7 @@ func main() {
 		checkers[lang] = [2]*policy.Checker{policy.NewChecker(old, policy.WithPersonalData(det)), policy.NewChecker(cur, policy.WithPersonalData(det))}
 	}
 	fmt.Printf("Policy benchmark: %d examples (%s)\n", len(exs), *dir)
-	for _, part := range []string{"dev", "dev3", "dev4", "dev5", "test", "fresh", "fresh2", "fresh3", "holdout"} {
+	for _, part := range []string{"dev", "dev3", "dev4", "dev5", "test", "fresh", "fresh2", "fresh3", "fresh4", "holdout"} {
 		if *only != "" && *only != part {
 			continue
 		}
@@ -200,7 +205,7 @@ func load(dir string) ([]Example, error) {
 			}
 			out = append(out, exs...)
 		}
-		// Parts measured apart from dev and test: fresh2 and fresh3 are read
+		// Parts measured apart from dev and test: fresh2, fresh3 and fresh4 are read
 		// as fresh texts are, the holdout as the benchmark is.
 		for _, part := range []struct {
 			name  string
@@ -209,6 +214,7 @@ func load(dir string) ([]Example, error) {
 		}{
 			{"fresh2", true, func(e *Example) { e.Fresh2 = true }},
 			{"fresh3", true, func(e *Example) { e.Fresh3 = true }},
+			{"fresh4", true, func(e *Example) { e.Fresh4 = true }},
 			{"holdout", false, func(e *Example) { e.Holdout = true }},
 		} {
 			more := filepath.Join(dir, part.name+"-"+lang+".txt")
