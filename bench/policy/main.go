@@ -15,7 +15,8 @@
 // Rules are tuned on the development part only; -misses never lists test
 // examples. The fresh part, measured as a held-out check in earlier rounds,
 // counts as development now. The holdout part is a reviewer's set written
-// without sight of the checker (-part holdout); -misses never lists it.
+// without sight of the checker (-part holdout); -misses never lists it,
+// nor the fresh5 part, kept held out for the next round.
 package main
 
 import (
@@ -72,6 +73,10 @@ type Example struct {
 	// Fresh4 marks the held-out examples of fresh4-<lang>.txt, written
 	// after the rules of the fifth round and measured once.
 	Fresh4 bool
+	// Fresh5 marks the held-out examples of fresh5-<lang>.txt, written
+	// after all rules of the fifth round; -misses never lists them, so
+	// that they stay held out for the next round.
+	Fresh5 bool
 	// Holdout marks the reviewer's held-out set of holdout-<lang>.txt,
 	// written without sight of the checker; like the test part, never
 	// listed by -misses and never tuned on.
@@ -86,6 +91,8 @@ func (e Example) part() string {
 	switch {
 	case e.Holdout:
 		return "holdout"
+	case e.Fresh5:
+		return "fresh5"
 	case e.Fresh4:
 		return "fresh4"
 	case e.Fresh3:
@@ -105,7 +112,7 @@ func main() {
 	misses := flag.Bool("misses", false, "list the development and fresh examples the current packs get wrong")
 	lat := flag.Bool("latency", false, "with -part, also time the check of a 2 KB draft")
 	suite := flag.String("write-suite", "", "write the test part as an eval suite to this file and exit")
-	only := flag.String("part", "", "print only this part: dev (dev3, dev4, dev5: its later rounds alone), test, fresh, fresh2, fresh3, fresh4 or holdout (default all)")
+	only := flag.String("part", "", "print only this part: dev (dev3, dev4, dev5: its later rounds alone), test, fresh, fresh2, fresh3, fresh4, fresh5 or holdout (default all)")
 	flag.Parse()
 	exs, err := load(*dir)
 	if err != nil {
@@ -136,7 +143,7 @@ func main() {
 		checkers[lang] = [2]*policy.Checker{policy.NewChecker(old, policy.WithPersonalData(det)), policy.NewChecker(cur, policy.WithPersonalData(det))}
 	}
 	fmt.Printf("Policy benchmark: %d examples (%s)\n", len(exs), *dir)
-	for _, part := range []string{"dev", "dev3", "dev4", "dev5", "test", "fresh", "fresh2", "fresh3", "fresh4", "holdout"} {
+	for _, part := range []string{"dev", "dev3", "dev4", "dev5", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "holdout"} {
 		if *only != "" && *only != part {
 			continue
 		}
@@ -152,7 +159,7 @@ func main() {
 			before := score(cs[0], brand, sel)
 			after := score(cs[1], brand, sel)
 			report(part, lang, sel, before, after)
-			if *misses && part != "test" && part != "holdout" {
+			if *misses && part != "test" && part != "holdout" && part != "fresh5" {
 				listMisses(sel, after)
 			}
 		}
@@ -205,7 +212,7 @@ func load(dir string) ([]Example, error) {
 			}
 			out = append(out, exs...)
 		}
-		// Parts measured apart from dev and test: fresh2, fresh3 and fresh4 are read
+		// Parts measured apart from dev and test: fresh2 to fresh5 are read
 		// as fresh texts are, the holdout as the benchmark is.
 		for _, part := range []struct {
 			name  string
@@ -215,6 +222,7 @@ func load(dir string) ([]Example, error) {
 			{"fresh2", true, func(e *Example) { e.Fresh2 = true }},
 			{"fresh3", true, func(e *Example) { e.Fresh3 = true }},
 			{"fresh4", true, func(e *Example) { e.Fresh4 = true }},
+			{"fresh5", true, func(e *Example) { e.Fresh5 = true }},
 			{"holdout", false, func(e *Example) { e.Holdout = true }},
 		} {
 			more := filepath.Join(dir, part.name+"-"+lang+".txt")
