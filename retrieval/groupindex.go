@@ -117,7 +117,7 @@ func groupPredicate(alias, tenant, group string) (string, bool) {
 // subqueries, de-duplicated by chunk id, nearest first. It leaves st as it
 // is when no group of the caller has a usable index.
 func (s *Store) groupLeg(ctx context.Context, tx pgx.Tx, st *Statement, p kontext.Principal, q Query, f filter, vec []float32) error {
-	if !f.acl || st.VectorSQL == "" || f.access == "" {
+	if s.opts.NoGroupIndexes || !f.acl || st.VectorSQL == "" || f.access == "" {
 		return nil
 	}
 	byGroup := s.groupIndexes(ctx, tx, p.Tenant)
@@ -144,17 +144,23 @@ func (s *Store) groupLeg(ctx context.Context, tx pgx.Tx, st *Statement, p kontex
 	// What the caller sees through its other tokens, planned like a
 	// search of its own: nothing, a few rows scanned exactly, or many read
 	// from the shared index.
-	var rest []string
+	var rest, restGroups []string
 	for _, tok := range f.args[f.tokenSlot].([]string) {
 		if !drop[tok] {
 			rest = append(rest, tok)
+		}
+	}
+	for _, g := range p.Groups {
+		if !drop[p.Tenant+"/g:"+g] {
+			restGroups = append(restGroups, g)
 		}
 	}
 	fr := f
 	fr.args = slices.Clone(f.args)
 	fr.args[f.tokenSlot] = rest
 	fr.key = fmt.Sprint(fr.where, fr.args)
-	restPlan, err := s.plan(ctx, tx, fr)
+	st.narrow = [2]string{strings.Join(restGroups, ","), strings.Join(p.Groups, ",")}
+	restPlan, err := s.restPlan(ctx, tx, fr, st.narrow)
 	if err != nil {
 		return fmt.Errorf("plan the rest of the group search: %w", err)
 	}
@@ -201,11 +207,70 @@ func (s *Store) groupLeg(ctx context.Context, tx pgx.Tx, st *Statement, p kontex
 	return nil
 }
 
+// narrowSQL declares the principal's groups anew. Row-level security
+// finds a query's candidate rows through the access index with the
+// principal's tokens and only then applies the query's own, narrower
+// predicate: counted or scanned as the whole principal, the rest would read
+// every row of the indexed groups. So the rest is counted and scanned with
+// the principal's groups narrowed to the rest's, which can only hide rows,
+// and the groups are declared again right after, in the same round trip.
+const narrowSQL = "SELECT set_config('kontext.groups', $1, true)"
+
+// restPlan is plan for the rest of a group search: its visible count, up to
+// the threshold, counted with the groups narrowed (narrow[0]) and restored
+// (narrow[1]) in one batch.
+func (s *Store) restPlan(ctx context.Context, tx pgx.Tx, f filter, narrow [2]string) (Plan, error) {
+	if plan, ok := s.knownPlan(f); ok {
+		return plan, nil
+	}
+	threshold, err := s.threshold(ctx, tx)
+	if err != nil {
+		return Plan{}, fmt.Errorf("exact threshold: %w", err)
+	}
+	var b pgx.Batch
+	b.Queue(narrowSQL, narrow[0])
+	b.Queue(fmt.Sprintf(`SELECT count(*) FROM (SELECT 1 FROM chunks c WHERE %s LIMIT %d) x`, f.where, threshold+1), f.args...)
+	b.Queue(narrowSQL, narrow[1])
+	br := tx.SendBatch(ctx, &b)
+	var n int
+	_, err = br.Exec()
+	if err == nil {
+		err = br.QueryRow().Scan(&n)
+	}
+	if err == nil {
+		_, err = br.Exec()
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return Plan{}, fmt.Errorf("count visible: %w", err)
+	}
+	if n > 0 {
+		s.mu.Lock()
+		if s.counts == nil || len(s.counts) > 10000 {
+			s.counts = map[string]cachedCount{}
+		}
+		s.counts[countKey(f, threshold)] = cachedCount{n: n, at: time.Now()}
+		s.mu.Unlock()
+	}
+	return pathFor(n, threshold), nil
+}
+
 // mergeRest adds the rows of the exact subquery of a group search to those
 // of its index subqueries: de-duplicated by chunk id, nearest first, the
 // leg's limit.
 func (st Statement) mergeRest(ctx context.Context, tx pgx.Tx, ids []int64, docs []string, ds []float64) ([]int64, []string, []float64, error) {
-	rows, err := tx.Query(ctx, st.restSQL, st.restArgs...)
+	var b pgx.Batch
+	b.Queue(narrowSQL, st.narrow[0])
+	b.Queue(st.restSQL, st.restArgs...)
+	b.Queue(narrowSQL, st.narrow[1])
+	br := tx.SendBatch(ctx, &b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, nil, nil, err
+	}
+	rows, err := br.Query()
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -223,6 +288,12 @@ func (st Statement) mergeRest(ctx context.Context, tx pgx.Tx, ids []int64, docs 
 		all = append(all, r)
 		return nil
 	}); err != nil {
+		return nil, nil, nil, err
+	}
+	if _, err := br.Exec(); err != nil {
+		return nil, nil, nil, err
+	}
+	if err := br.Close(); err != nil {
 		return nil, nil, nil, err
 	}
 	slices.SortFunc(all, func(a, b row) int { return cmp.Or(cmp.Compare(a.d, b.d), cmp.Compare(a.id, b.id)) })

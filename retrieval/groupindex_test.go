@@ -24,7 +24,7 @@ const groupQuery = "Edelstahlflasche"
 // tenant) with one tenant whose chunks are:
 //
 //	idx      1,500 random + 4 planted near the query (distance ranks 1, 3, 5, 7)
-//	idx      2 confidential and 2 quarantined chunks at the query itself
+//	idx      2 confidential and 2 quarantined chunks nearer still
 //	(tenant-wide) 150 random + 3 planted (ranks 2, 4, 6)
 //	wide     5,000 random + 3 planted (ranks 8, 9, 10)
 //	o'brien  800 random (a quote in the group name)
@@ -56,11 +56,11 @@ func newGroupFixture(t *testing.T) groupFixture {
 	}
 	q := vecs[0]
 	rng := rand.New(rand.NewPCG(7, 11))
-	near := func(rank int) pgvector.Vector {
+	near := func(rank float64) pgvector.Vector {
 		v := make([]float32, len(q))
 		var norm float64
 		for i := range v {
-			v[i] = q[i] + float32(0.012*float64(rank)*rng.NormFloat64()/math.Sqrt(float64(len(q))))
+			v[i] = q[i] + float32(0.012*rank*rng.NormFloat64()/math.Sqrt(float64(len(q))))
 			norm += float64(v[i]) * float64(v[i])
 		}
 		for i := range v {
@@ -88,7 +88,7 @@ func newGroupFixture(t *testing.T) groupFixture {
 		quarantined    bool
 		planted        []int // distance ranks
 		random         int
-		exact          int // chunks at the query itself
+		exact          int // chunks nearer the query than any planted one
 	}
 	docs := []doc{
 		{id: "idx", groups: []string{"idx"}, classification: "internal", planted: []int{1, 3, 5, 7}, random: 1500},
@@ -114,10 +114,10 @@ func newGroupFixture(t *testing.T) groupFixture {
 			}
 			var vs []string
 			for _, r := range d.planted {
-				vs = append(vs, near(r).String())
+				vs = append(vs, near(float64(r)).String())
 			}
-			for range d.exact {
-				vs = append(vs, pgvector.NewVector(q).String())
+			for j := range d.exact {
+				vs = append(vs, near(0.1*float64(j+1)).String())
 			}
 			for range d.random {
 				vs = append(vs, random().String())

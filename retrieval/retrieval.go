@@ -49,6 +49,9 @@ type Options struct {
 	// GroupEfSearch is hnsw.ef_search when a search reads only group
 	// indexes (groupindex.go; default DefaultGroupEfSearch).
 	GroupEfSearch int
+	// NoGroupIndexes: the index path reads the model's shared index only,
+	// whatever group indexes are built.
+	NoGroupIndexes bool
 	// Reranker, when set, reorders the fused candidates (three times k, at
 	// most 100) and the best k are returned. Off by default.
 	Reranker Reranker
@@ -372,6 +375,7 @@ type Statement struct {
 	restSQL   string
 	restArgs  []any
 	restLimit int
+	narrow    [2]string // the rest's groups and the caller's (groupindex.go)
 }
 
 // Run executes the statement in tx, which must have declared the

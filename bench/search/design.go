@@ -203,7 +203,7 @@ func designs(ctx context.Context, db *benchdb.DB, emb llm.Embedder, c corpus, cf
 		}
 		vecs[i] = v[0]
 	}
-	fmt.Printf("\n%-8s %-12s %9s %9s %9s %9s %10s\n", "visible", "design", "p50 ms", "p99 ms", "cpu p50", "plan ms", "recall@10")
+	fmt.Printf("\n%-8s %-12s %9s %9s %9s %9s %9s %10s\n", "visible", "design", "p50 ms", "p99 ms", "cpu p50", "cpu p99", "plan ms", "recall@10")
 	for _, sel := range selectivities {
 		if cfg.visible != "" && cfg.visible != sel.name {
 			continue
@@ -241,7 +241,7 @@ func designs(ctx context.Context, db *benchdb.DB, emb llm.Embedder, c corpus, cf
 				}
 			}
 			slices.Sort(plans)
-			fmt.Printf("%-8s %-12s %9.2f %9.2f %9.2f %9.2f %10.3f\n", sel.name, d, ms(pct(lat, 50)), ms(pct(lat, 99)), ms(pct(cpus, 50)), plans[len(plans)/2], recall/float64(len(vecs)))
+			fmt.Printf("%-8s %-12s %9.2f %9.2f %9.2f %9.2f %9.2f %10.3f\n", sel.name, d, ms(pct(lat, 50)), ms(pct(lat, 99)), ms(pct(cpus, 50)), ms(pct(cpus, 99)), plans[len(plans)/2], recall/float64(len(vecs)))
 		}
 	}
 	return nil
