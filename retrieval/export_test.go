@@ -21,3 +21,6 @@ func (s *Store) SearchWithoutACL(ctx context.Context, p kontext.Principal, q Que
 
 // Crossover is the exact-scan threshold of an index over indexed rows at ef.
 var Crossover = crossover
+
+// GroupPredicate is the tenant and group predicate of a group index.
+var GroupPredicate = groupPredicate

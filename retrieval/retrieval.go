@@ -46,6 +46,12 @@ type Options struct {
 	EfSearch int
 	// MaxScanTuples bounds the iterative index scan (default 40,000).
 	MaxScanTuples int
+	// GroupEfSearch is hnsw.ef_search when a search reads only group
+	// indexes (groupindex.go; default DefaultGroupEfSearch).
+	GroupEfSearch int
+	// NoGroupIndexes: the index path reads the model's shared index only,
+	// whatever group indexes are built.
+	NoGroupIndexes bool
 	// Reranker, when set, reorders the fused candidates (three times k, at
 	// most 100) and the best k are returned. Off by default.
 	Reranker Reranker
@@ -95,6 +101,8 @@ type Store struct {
 
 	indexed   int       // the planner's estimate of the chunks, for the crossover
 	indexedAt time.Time // when it was read
+
+	groups map[string]cachedGroups // group indexes by tenant (groupindex.go)
 }
 
 // cachedCount is a bounded count of visible chunks; the plan only needs to
@@ -231,6 +239,9 @@ type Plan struct {
 	// the exact-scan threshold (Visible > threshold means "more").
 	Visible int    `json:"visible"`
 	Path    string `json:"path"` // "exact" or "hnsw"
+	// GroupIndexes names the group indexes the index path read
+	// (groupindex.go); none: the model's shared index alone.
+	GroupIndexes []string `json:"group_indexes,omitempty"`
 }
 
 func (q *Query) normalise() error {
@@ -357,6 +368,14 @@ type Statement struct {
 	VectorSlot int
 	SQL        string
 	Args       []any
+
+	// restSQL, on the index path of a group search, is the exact scan of
+	// what the caller sees besides its indexed groups, run after VectorSQL
+	// and merged into its rows (at most restLimit).
+	restSQL   string
+	restArgs  []any
+	restLimit int
+	narrow    [2]string // the rest's groups and the caller's (groupindex.go)
 }
 
 // Run executes the statement in tx, which must have declared the
@@ -387,6 +406,11 @@ func (st Statement) Run(ctx context.Context, tx pgx.Tx) (pgx.Rows, error) {
 		}
 		if _, err := tx.Exec(ctx, "SELECT set_config('enable_bitmapscan', 'on', true), set_config('enable_seqscan', 'on', true)"); err != nil {
 			return nil, err
+		}
+		if st.restSQL != "" {
+			if ids, docs, ds, err = st.mergeRest(ctx, tx, ids, docs, ds); err != nil {
+				return nil, err
+			}
 		}
 		args = append([]any(nil), st.Args...)
 		args[st.VectorSlot], args[st.VectorSlot+1], args[st.VectorSlot+2] = ids, docs, ds
@@ -428,6 +452,9 @@ func (s *Store) prepare(ctx context.Context, tx pgx.Tx, p kontext.Principal, q Q
 	}
 	st.Settings = s.settings(q, st.Plan)
 	s.query(&st, q, f, vec)
+	if err := s.groupLeg(ctx, tx, &st, p, q, f, vec); err != nil {
+		return st, err
+	}
 	return st, nil
 }
 
@@ -487,9 +514,14 @@ func pathFor(visible, threshold int) Plan {
 // fused query): the planner cannot estimate how many rows the access policy
 // lets through and, guessing few, would sort the whole table instead.
 func (s *Store) settings(q Query, plan Plan) []string {
+	return s.settingsWith(q, plan, s.opts.EfSearch)
+}
+
+// settingsWith is settings with hnsw.ef_search efSearch on the index path.
+func (s *Store) settingsWith(q Query, plan Plan, efSearch int) []string {
 	sets := []string{"max_parallel_workers_per_gather", "0", "jit", "off"}
 	if plan.Path == "hnsw" && (q.VectorWeight == nil || *q.VectorWeight > 0) {
-		ef := min(max(s.opts.EfSearch, candidates(q)), 1000)
+		ef := min(max(efSearch, candidates(q)), 1000)
 		sets = append(sets, "hnsw.ef_search", fmt.Sprint(ef), "hnsw.iterative_scan", "relaxed_order",
 			"hnsw.max_scan_tuples", fmt.Sprint(s.opts.MaxScanTuples), "enable_bitmapscan", "off", "enable_seqscan", "off")
 	}
@@ -594,6 +626,10 @@ type filter struct {
 	tenant string
 	acl    bool
 	key    string // of the visible-chunk count: the predicate and the principal
+	// access is the access-token condition of where, its tokens the
+	// argument at tokenSlot (groupindex.go replaces them).
+	access    string
+	tokenSlot int
 }
 
 // filters builds the access and option predicates. Values are always bound
@@ -607,9 +643,10 @@ func (s *Store) filters(p kontext.Principal, q Query, acl bool) filter {
 	}
 	conds := []string{fmt.Sprintf("c.embedding_model = '%s'", s.model)}
 	if acl {
-		conds = append(conds,
-			"c.tenant = "+arg(p.Tenant),
-			"c.access && "+arg(AccessTokens(p))+"::text[]",
+		tenant := "c.tenant = " + arg(p.Tenant)
+		f.access = "c.access && " + arg(AccessTokens(p)) + "::text[]"
+		f.tokenSlot = len(f.args) - 1
+		conds = append(conds, tenant, f.access,
 			"c.classification <= "+arg(string(p.Clearance))+"::classification",
 			"c.status = 'active'",
 			"(c.valid_from IS NULL OR c.valid_from <= now())",

@@ -33,6 +33,10 @@ import (
 //	bit:N        HNSW over binary_quantize(embedding) with Hamming
 //	             distance (a 32nd of the memory), its N nearest re-ranked by
 //	             the full vectors
+//	group:EF     a partial HNSW index of the caller's group alone (model,
+//	             tenant and group as constants in its predicate and in the
+//	             query, which the planner needs to prove that the index
+//	             applies), iterative scan with hnsw.ef_search EF
 //
 // Each design's index is built when it is missing (and kept with the
 // database) and its size reported.
@@ -55,7 +59,7 @@ func parseDesigns(s string) ([]design, error) {
 		}
 		switch kind {
 		case "exact":
-		case "vector", "halfvec":
+		case "vector", "halfvec", "group":
 			if d.n == 0 {
 				d.n = 40
 			}
@@ -64,7 +68,7 @@ func parseDesigns(s string) ([]design, error) {
 				d.n = 400
 			}
 		default:
-			return nil, fmt.Errorf("-designs: %q is not exact, vector, halfvec or bit", kind)
+			return nil, fmt.Errorf("-designs: %q is not exact, vector, halfvec, bit or group", kind)
 		}
 		out = append(out, d)
 	}
@@ -81,8 +85,12 @@ func (d design) String() string {
 // indexSQL is the index a design needs: the same partial-index pattern as
 // ingest.EnsureIndex (an expression cast to the model's dimension, one
 // index per model), so it works for any dimension a deployment configures.
-func (d design) indexSQL(model string, dims int) (name, sql string) {
+func (d design) indexSQL(model string, dims int, group string) (name, sql string) {
 	switch d.kind {
+	case "group":
+		name = "bench_chunks_group_" + group
+		sql = fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON chunks USING hnsw ((embedding::vector(%d)) vector_cosine_ops)
+			WITH (m = 16, ef_construction = 64) WHERE embedding_model = '%s' AND tenant = 'big' AND allowed_groups @> ARRAY['%s']`, name, dims, model, group)
 	case "halfvec":
 		name = "bench_chunks_halfvec"
 		sql = fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON chunks USING hnsw ((embedding::halfvec(%d)) halfvec_cosine_ops)
@@ -96,8 +104,9 @@ func (d design) indexSQL(model string, dims int) (name, sql string) {
 }
 
 // query is the design's statement: $1 the query vector, $2 the tenant, $3
-// the access tokens; ten ids nearest first.
-func (d design) query(model string, dims int) (settings, sql string) {
+// the access tokens; ten ids nearest first. group is the caller's (one)
+// group, for the group design.
+func (d design) query(model string, dims int, group string) (settings, sql string) {
 	where := fmt.Sprintf(`c.embedding_model = '%s' AND c.tenant = $2 AND c.access && $3::text[]
 		AND c.classification <= 'internal' AND c.status = 'active'`, model)
 	base := "SELECT set_config('max_parallel_workers_per_gather', '0', true), set_config('jit', 'off', true)"
@@ -113,6 +122,10 @@ func (d design) query(model string, dims int) (settings, sql string) {
 		// nearest are taken after sorting them, as the service does.
 		return index(d.n), fmt.Sprintf(`SELECT id FROM (SELECT c.id, c.embedding::vector(%[2]d) <=> $1 AS d FROM chunks c WHERE %[1]s
 			ORDER BY c.embedding::vector(%[2]d) <=> $1 LIMIT 40) x ORDER BY d LIMIT 10`, where, dims)
+	case "group":
+		return index(d.n), fmt.Sprintf(`SELECT id FROM (SELECT c.id, c.embedding::vector(%[2]d) <=> $1 AS d FROM chunks c WHERE %[1]s
+			AND c.tenant = 'big' AND c.allowed_groups @> ARRAY['%[3]s']
+			ORDER BY c.embedding::vector(%[2]d) <=> $1 LIMIT 40) x ORDER BY d LIMIT 10`, where, dims, group)
 	case "halfvec":
 		return index(d.n), fmt.Sprintf(`SELECT id FROM (SELECT c.id, c.embedding FROM chunks c WHERE %s
 			ORDER BY c.embedding::halfvec(%d) <=> $1::halfvec(%d) LIMIT 40) x ORDER BY embedding <=> $1 LIMIT 10`, where, dims, dims)
@@ -122,6 +135,9 @@ func (d design) query(model string, dims int) (settings, sql string) {
 			ORDER BY embedding <=> $1 LIMIT 10`, where, dims, dims, dims, d.n)
 	}
 }
+
+// selectivities are the callers of the big tenant: each sees one group.
+var selectivities = []struct{ name, group string }{{"1%", "one"}, {"10%", "ten"}, {"100%", "all"}}
 
 // designs measures each design at each selectivity: p50/p99 of the
 // statement alone, the median planning time (EXPLAIN ANALYZE of the first
@@ -139,8 +155,25 @@ func designs(ctx context.Context, db *benchdb.DB, emb llm.Embedder, c corpus, cf
 	if _, err := conn.Exec(ctx, "SET maintenance_work_mem = '2GB'"); err != nil {
 		return err
 	}
+	type build struct {
+		d     design
+		group string
+	}
+	var builds []build
 	for _, d := range slices.Concat([]design{{kind: "vector"}}, ds) {
-		name, sql := d.indexSQL(model, dims)
+		if d.kind != "group" {
+			builds = append(builds, build{d: d})
+			continue
+		}
+		for _, sel := range selectivities {
+			if cfg.visible == "" || cfg.visible == sel.name {
+				builds = append(builds, build{d: d, group: sel.group})
+			}
+		}
+	}
+	for _, b := range builds {
+		d := b.d
+		name, sql := d.indexSQL(model, dims, b.group)
 		if d.kind == "vector" {
 			name = ingest.IndexName(model)
 		}
@@ -158,7 +191,7 @@ func designs(ctx context.Context, db *benchdb.DB, emb llm.Embedder, c corpus, cf
 			return err
 		}
 		if d.kind != "exact" {
-			fmt.Printf("index %-20s %6.0f MB\n", d.kind, float64(size)/(1<<20))
+			fmt.Printf("index %-20s %6.0f MB\n", strings.TrimSuffix(d.kind+":"+b.group, ":"), float64(size)/(1<<20))
 		}
 	}
 	conn.Release()
@@ -170,8 +203,8 @@ func designs(ctx context.Context, db *benchdb.DB, emb llm.Embedder, c corpus, cf
 		}
 		vecs[i] = v[0]
 	}
-	fmt.Printf("\n%-8s %-12s %9s %9s %9s %9s %10s\n", "visible", "design", "p50 ms", "p99 ms", "cpu p50", "plan ms", "recall@10")
-	for _, sel := range []struct{ name, group string }{{"1%", "one"}, {"10%", "ten"}, {"100%", "all"}} {
+	fmt.Printf("\n%-8s %-12s %9s %9s %9s %9s %9s %10s\n", "visible", "design", "p50 ms", "p99 ms", "cpu p50", "cpu p99", "plan ms", "recall@10")
+	for _, sel := range selectivities {
 		if cfg.visible != "" && cfg.visible != sel.name {
 			continue
 		}
@@ -208,7 +241,7 @@ func designs(ctx context.Context, db *benchdb.DB, emb llm.Embedder, c corpus, cf
 				}
 			}
 			slices.Sort(plans)
-			fmt.Printf("%-8s %-12s %9.2f %9.2f %9.2f %9.2f %10.3f\n", sel.name, d, ms(pct(lat, 50)), ms(pct(lat, 99)), ms(pct(cpus, 50)), plans[len(plans)/2], recall/float64(len(vecs)))
+			fmt.Printf("%-8s %-12s %9.2f %9.2f %9.2f %9.2f %9.2f %10.3f\n", sel.name, d, ms(pct(lat, 50)), ms(pct(lat, 99)), ms(pct(cpus, 50)), ms(pct(cpus, 99)), plans[len(plans)/2], recall/float64(len(vecs)))
 		}
 	}
 	return nil
@@ -217,7 +250,7 @@ func designs(ctx context.Context, db *benchdb.DB, emb llm.Embedder, c corpus, cf
 // runDesign runs one design's statement as p and returns its ids and how
 // long the statement took (settings excluded).
 func runDesign(ctx context.Context, db *benchdb.DB, p kontext.Principal, d design, model string, dims int, v []float32) (ids []int64, el, cpu time.Duration, err error) {
-	settings, sql := d.query(model, dims)
+	settings, sql := d.query(model, dims, p.Groups[0])
 	err = pgx.BeginFunc(ctx, db.App, func(tx pgx.Tx) error {
 		s, a := p.SessionSQL()
 		if _, err := tx.Exec(ctx, s, a...); err != nil {
@@ -267,7 +300,7 @@ func backendCPU(pid int) time.Duration {
 // statement, in milliseconds.
 func planTime(ctx context.Context, db *benchdb.DB, p kontext.Principal, d design, model string, dims int, v []float32) (float64, error) {
 	var out float64
-	settings, sql := d.query(model, dims)
+	settings, sql := d.query(model, dims, p.Groups[0])
 	err := pgx.BeginFunc(ctx, db.App, func(tx pgx.Tx) error {
 		s, a := p.SessionSQL()
 		if _, err := tx.Exec(ctx, s, a...); err != nil {

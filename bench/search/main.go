@@ -24,6 +24,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"os"
 	"runtime"
 	"slices"
 	"time"
@@ -51,6 +52,7 @@ func main() {
 	flag.IntVar(&cfg.opts.ExactThreshold, "exact-threshold", 0, "visible chunks up to which the search is exact (0: the service default)")
 	flag.StringVar(&cfg.visible, "visible", "", "run only this selectivity: 1%, 10% or 100%")
 	flag.BoolVar(&explain, "explain", false, "print the plan of each selectivity's first query")
+	flag.BoolVar(&cfg.groupIndexes, "group-indexes", false, "build the group indexes (retrieval.BuildGroupIndexes, defaults) and search with them; without, the service reads the shared index only")
 	flag.Parse()
 	if err := run(cfg); err != nil {
 		log.Fatal(err)
@@ -63,6 +65,7 @@ type config struct {
 	reuse, visible  string
 	seed            uint64
 	designs         string
+	groupIndexes    bool
 	opts            retrieval.Options
 }
 
@@ -140,6 +143,16 @@ func run(cfg config) error {
 		}
 	}
 
+	cfg.opts.NoGroupIndexes = !cfg.groupIndexes
+	if cfg.groupIndexes && cfg.designs == "" {
+		built, err := retrieval.BuildGroupIndexes(ctx, db.Owner, retrieval.GroupIndexOptions{MaintenanceWorkMem: "2GB", Progress: os.Stdout})
+		if err != nil {
+			return err
+		}
+		for _, g := range built {
+			fmt.Printf("group index %s %q (%d chunks): %s %.0fs\n", g.Tenant, g.Group, g.Rows, g.Action, g.Took)
+		}
+	}
 	store, err := retrieval.New(db.App, emb, cfg.opts)
 	if err != nil {
 		return err
@@ -182,6 +195,9 @@ func run(cfg config) error {
 				}
 				svc = append(svc, time.Since(t0))
 				path = plan.Path
+				if len(plan.GroupIndexes) > 0 {
+					path += "+g"
+				}
 				if len(res) < 10 {
 					short++
 				}

@@ -103,6 +103,7 @@ func TestDryRunEveryCommand(t *testing.T) {
 		"search":    {"search", "Flasche", "--tenant", "acme", "--groups", "marketing"},
 		"erase":     {"erase", "--tenant", "acme", "--subject", "a@example.com"},
 		"retention": {"retention", "sweep"},
+		"index":     {"index", "groups", "--max-share", "0.2"},
 		"generate":  {"generate", "--tenant", "acme", "--channel", "newsletter", "--brief", "-"},
 		"batch":     {"batch", "submit", "no-such-file.jsonl", "--tenant", "acme", "--groups", "marketing"},
 		"worker":    {"worker", "--concurrency", "4"},

@@ -32,6 +32,7 @@ func commands() []command {
 		{"search", "search the chunks a principal may see: search \"QUERY\" --tenant T --groups G [--k N] [--json]", runSearch},
 		{"erase", "erase a data subject: erase --tenant T --subject VALUE", runErase},
 		{"retention", "delete documents past their retention date: retention sweep", runRetention},
+		{"index", "build partial HNSW indexes for large access groups: index groups [--min-chunks N] [--max-share F]", runIndex},
 		{"generate", "write a checked, cited draft: generate --tenant T --groups G --channel C --lang de --brief TEXT [--json]", runGenerate},
 		{"batch", "run many generate requests as one durable batch: batch submit FILE --tenant T --groups G [--budget-eur X] [--wait] | status | results | cancel | list", runBatch},
 		{"worker", "work batch items only (no HTTP): worker [--concurrency N]", runWorker},
