@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -86,6 +88,54 @@ func TestBooleanSettings(t *testing.T) {
 			}
 			if c.NoWorkers != tc.wantNoWorkers || c.MigrateOnStart != tc.wantMigrate {
 				t.Errorf("%q: NoWorkers %v, MigrateOnStart %v; want %v, %v", tc.args, c.NoWorkers, c.MigrateOnStart, tc.wantNoWorkers, tc.wantMigrate)
+			}
+		})
+	}
+}
+
+// TestSearchGroupEf: --search-group-ef sets the width of a search that
+// reads only group indexes, and 0 turns group indexes off.
+func TestSearchGroupEf(t *testing.T) {
+	for _, tc := range []struct {
+		value   string
+		wantEf  int
+		wantOff bool
+		wantErr bool
+	}{
+		{value: "", wantEf: 100},
+		{value: "250", wantEf: 250},
+		{value: "0", wantOff: true},
+		{value: "5", wantErr: true},
+		{value: "1001", wantErr: true},
+		{value: "wide", wantErr: true},
+	} {
+		t.Run(tc.value, func(t *testing.T) {
+			t.Setenv("KONTEXT_SEARCH_GROUP_EF", "")
+			os.Unsetenv("KONTEXT_SEARCH_GROUP_EF") // restored by Setenv
+			s := newSettings()
+			fs := newFlagSet()
+			s.register(fs, serveSettings...)
+			var args []string
+			if tc.value != "" {
+				args = []string{"--search-group-ef", tc.value}
+			}
+			if err := fs.Parse(args); err != nil {
+				t.Fatal(err)
+			}
+			c, err := s.config()
+			if tc.wantErr {
+				if err == nil || !strings.Contains(err.Error(), "--search-group-ef") {
+					t.Fatalf("config() error = %v; want one naming --search-group-ef", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts := searchOptions(c, slog.New(slog.DiscardHandler), nil)
+			if opts.NoGroupIndexes != tc.wantOff || !tc.wantOff && opts.GroupEfSearch != tc.wantEf {
+				t.Errorf("--search-group-ef %q: GroupEfSearch %d, NoGroupIndexes %v; want %d, %v",
+					tc.value, opts.GroupEfSearch, opts.NoGroupIndexes, tc.wantEf, tc.wantOff)
 			}
 		})
 	}

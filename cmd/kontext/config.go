@@ -76,6 +76,7 @@ type Config struct {
 	EmbeddingDimensions int
 
 	SearchEf             int
+	SearchGroupEf        int
 	SearchExactThreshold int
 	// SearchVectorWeight and SearchTextWeight are the fusion weights of
 	// the legs; nil: the embedding model's defaults.
@@ -196,6 +197,8 @@ func newSettings() *settings {
 	add(setting{flag: "rate-limits", env: "KONTEXT_RATE_LIMITS", help: "requests per second and burst per API key by role, e.g. viewer=20:40,admin=10:20 (defaults: 20:40, admin 10:20)"})
 	add(setting{flag: "search-ef", env: "KONTEXT_SEARCH_EF", def: "400",
 		help: "HNSW search width (hnsw.ef_search, 10-1000) for callers who see many chunks: higher finds more of the true nearest neighbours, slower"})
+	add(setting{flag: "search-group-ef", env: "KONTEXT_SEARCH_GROUP_EF", def: "100",
+		help: "HNSW search width (10-1000) when a search reads only the caller's group indexes (kontext index groups); 0: never read group indexes"})
 	add(setting{flag: "search-exact-threshold", env: "KONTEXT_SEARCH_EXACT_THRESHOLD", def: "0",
 		help: "callers who see at most this many chunks get an exact vector scan instead of the HNSW index (0: the measured crossover for the table's size and --search-ef)"})
 	add(setting{flag: "vector-weight", env: "KONTEXT_SEARCH_VECTOR_WEIGHT",
@@ -242,7 +245,7 @@ var (
 		"read-header-timeout", "read-timeout", "write-timeout", "idle-timeout", "shutdown-timeout",
 		"log-level", "log-format",
 		"embedding-base-url", "embedding-api-key", "embedding-model", "embedding-dimensions", "secret", "secret-file",
-		"max-document-bytes", "ingest-timeout", "pdf-timeout", "pdf-memory-mb", "pdf-max-pages", "rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "rate-limits", "search-ef", "search-exact-threshold",
+		"max-document-bytes", "ingest-timeout", "pdf-timeout", "pdf-memory-mb", "pdf-max-pages", "rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "rate-limits", "search-ef", "search-group-ef", "search-exact-threshold",
 		"injection-threshold", "llm-base-url", "llm-api-key", "llm-model", "llm-region", "llm-max-classification", "llm-price", "llm-timeout", "providers",
 		"brands", "cache-ttl", "restore-types", "max-generations", "no-workers", "concurrency", "eval-report",
 		"batch-max-attempts", "batch-max-items", "batch-job-timeout", "batch-rescue-after", "batch-retry-base"}
@@ -448,6 +451,10 @@ func (s *settings) config() (Config, error) {
 			bad(st, v, "want an integer from 10 to 1000")
 		}
 		c.SearchEf = n
+		v, st = get("search-group-ef")
+		if c.SearchGroupEf, err = strconv.Atoi(v); err != nil || c.SearchGroupEf != 0 && (c.SearchGroupEf < 10 || c.SearchGroupEf > 1000) {
+			bad(st, v, "want 0 (group indexes unused) or an integer from 10 to 1000")
+		}
 		v, st = get("search-exact-threshold")
 		if c.SearchExactThreshold, err = strconv.Atoi(v); err != nil || c.SearchExactThreshold < 0 || c.SearchExactThreshold > 10000000 {
 			bad(st, v, "want an integer from 0 to 10000000")

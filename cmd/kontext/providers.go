@@ -29,7 +29,7 @@ import (
 var providerSettings = []string{"database-url", "log-level", "log-format", "embedding-base-url", "embedding-api-key",
 	"embedding-model", "embedding-dimensions", "secret", "secret-file", "max-document-bytes", "ingest-timeout",
 	"pdf-timeout", "pdf-memory-mb", "pdf-max-pages",
-	"rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "search-ef", "search-exact-threshold",
+	"rerank-url", "rerank-style", "rerank-model", "rerank-api-key", "search-ef", "search-group-ef", "search-exact-threshold",
 	"injection-threshold"}
 
 // newEmbedder returns the configured embedder: the offline hashing embedder
@@ -78,6 +78,7 @@ func egressTransport(log *slog.Logger, auditor *audit.Log) *llm.EgressTransport 
 // re-ranker, when one is configured, behind the egress check.
 func searchOptions(cfg Config, log *slog.Logger, auditor *audit.Log) retrieval.Options {
 	opts := retrieval.Options{EfSearch: cfg.SearchEf, ExactThreshold: cfg.SearchExactThreshold,
+		GroupEfSearch: cfg.SearchGroupEf, NoGroupIndexes: cfg.SearchGroupEf == 0,
 		VectorWeight: cfg.SearchVectorWeight, TextWeight: cfg.SearchTextWeight}
 	if cfg.RerankURL != "" {
 		opts.Reranker = &retrieval.HTTPReranker{URL: cfg.RerankURL, Style: cfg.RerankStyle, Model: cfg.RerankModel,
