@@ -4,13 +4,17 @@
 -- group's rows from its own small index instead of passing over the other
 -- groups' rows in the model's shared index. The indexes themselves are
 -- built and dropped by the owner at run time (CREATE INDEX CONCURRENTLY);
--- this table only says which exist. The application role reads the rows
--- of the declared tenant; only the owner writes.
+-- this table only says which exist. A group that holds more than the
+-- builder's share of the model's chunks gets no index but a row with no
+-- index name (dense): the shared index serves its members, and since
+-- nearly every row there is theirs, at the narrower group search width.
+-- The application role reads the rows of the declared tenant; only the
+-- owner writes.
 CREATE TABLE group_indexes (
     tenant          text NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     group_name      text NOT NULL,
     embedding_model text NOT NULL,
-    index_name      text NOT NULL UNIQUE,
+    index_name      text UNIQUE, -- NULL: dense, no index of its own
     rows_at_build   bigint NOT NULL CHECK (rows_at_build >= 0),
     built_at        timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant, embedding_model, group_name)

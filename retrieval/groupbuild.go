@@ -23,7 +23,8 @@ type GroupIndexOptions struct {
 	// MaxShare: a group holding more than this share of the model's chunks
 	// (all tenants) gets none: the shared index already finds its rows with
 	// few hidden ones in between, and a second index of that size costs
-	// its memory again (default 0.3).
+	// its memory again (default 0.3). It is catalogued as dense instead, so
+	// that its members search the shared index at the group search width.
 	MaxShare float64
 	// EfSearch is the search width the crossover of the default MinChunks
 	// assumes (default 400, the Store's default).
@@ -41,9 +42,11 @@ type GroupIndex struct {
 	Tenant string `json:"tenant"`
 	Group  string `json:"group"`
 	Model  string `json:"embedding_model"`
-	Index  string `json:"index_name"`
-	Rows   int64  `json:"rows"`
-	// Action is "built", "kept" or "dropped".
+	// Index is empty for a dense group: catalogued without an index.
+	Index string `json:"index_name,omitempty"`
+	Rows  int64  `json:"rows"`
+	// Action is "built", "dense" (catalogued as dense), "kept" (as it
+	// was) or "dropped" (index and catalogue row, or the dense row).
 	Action string  `json:"action"`
 	Took   float64 `json:"seconds,omitempty"`
 }
@@ -59,7 +62,8 @@ func GroupIndexName(tenant, model, group string) string {
 // tenant, model and access group with at least MinChunks active chunks and
 // at most MaxShare of the model's, a partial HNSW index over the group's
 // chunks, built with CREATE INDEX CONCURRENTLY (ingest and search go on)
-// and recorded in group_indexes; a catalogued index no longer worth it is
+// and recorded in group_indexes; a group with more than MaxShare is
+// recorded as dense, without an index; a catalogued index no longer worth it is
 // dropped, one that is missing or invalid (a build that failed) is built
 // again. Running it twice changes nothing the second time. owner must
 // connect as the schema owner (KONTEXT_OWNER_DATABASE_URL): only it may
@@ -132,7 +136,7 @@ func BuildGroupIndexes(ctx context.Context, owner *pgxpool.Pool, opts GroupIndex
 			return nil, fmt.Errorf("retrieval: group indexes: count %s: %w", t, err)
 		}
 	}
-	want := map[key]count{}
+	want, dense := map[key]count{}, map[key]count{}
 	order := func(k key) string { return k.tenant + "\x00" + k.model + "\x00" + k.group }
 	for _, k := range sortedKeys(groups, order) {
 		c := groups[k]
@@ -141,16 +145,18 @@ func BuildGroupIndexes(ctx context.Context, owner *pgxpool.Pool, opts GroupIndex
 			min = int64(crossover(int(totals[k.model]), opts.EfSearch))
 		}
 		share := float64(c.rows) / float64(max(totals[k.model], 1))
-		ok := c.rows >= min && share <= opts.MaxShare && modelName.MatchString(k.model) && c.dims >= 1 && c.dims <= 2000
+		ok := c.rows >= min && modelName.MatchString(k.model) && c.dims >= 1 && c.dims <= 2000
 		if _, quotable := groupPredicate("", k.tenant, k.group); !quotable {
 			ok = false
 		}
-		if ok {
-			want[k] = c
-		}
 		verdict := "no index"
-		if ok {
+		switch {
+		case ok && share <= opts.MaxShare:
+			want[k] = c
 			verdict = "an index"
+		case ok:
+			dense[k] = c
+			verdict = "dense (the shared index, at the group search width)"
 		}
 		say("%s %q: %d chunks, %.1f%% of %s: %s", k.tenant, k.group, c.rows, 100*share, k.model, verdict)
 	}
@@ -167,11 +173,11 @@ func BuildGroupIndexes(ctx context.Context, owner *pgxpool.Pool, opts GroupIndex
 		defer conn.Exec(context.Background(), "RESET maintenance_work_mem")
 	}
 	type entry struct {
-		index string
+		index string // "" for a dense row
 		valid bool
 	}
 	have := map[key]entry{}
-	rows, err := conn.Query(ctx, `SELECT g.tenant, g.embedding_model, g.group_name, g.index_name, coalesce(i.indisvalid, false)
+	rows, err := conn.Query(ctx, `SELECT g.tenant, g.embedding_model, g.group_name, coalesce(g.index_name, ''), coalesce(i.indisvalid, false)
 		FROM group_indexes g
 		LEFT JOIN pg_class c ON c.relname = g.index_name AND c.relkind = 'i' AND c.relnamespace = current_schema()::regnamespace
 		LEFT JOIN pg_index i ON i.indexrelid = c.oid`)
@@ -191,19 +197,44 @@ func BuildGroupIndexes(ctx context.Context, owner *pgxpool.Pool, opts GroupIndex
 	// Drop first: the catalogue row goes before the index, so that no
 	// search reads the catalogue and then names a group whose index is
 	// gone (it would still be answered, from the shared index).
+	// A group that became dense loses its index the same way, and gets
+	// its dense row after.
 	for _, k := range sortedKeys(have, order) {
+		e := have[k]
 		if _, ok := want[k]; ok {
 			continue
 		}
-		e := have[k]
+		if _, ok := dense[k]; ok && e.index == "" {
+			continue
+		}
 		if _, err := conn.Exec(ctx, "DELETE FROM group_indexes WHERE tenant = $1 AND embedding_model = $2 AND group_name = $3", k.tenant, k.model, k.group); err != nil {
-			return out, fmt.Errorf("retrieval: group indexes: uncatalogue %s: %w", e.index, err)
+			return out, fmt.Errorf("retrieval: group indexes: uncatalogue %s %q: %w", k.tenant, k.group, err)
 		}
-		if _, err := conn.Exec(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+pgx.Identifier{e.index}.Sanitize()); err != nil {
-			return out, fmt.Errorf("retrieval: group indexes: drop %s: %w", e.index, err)
+		if e.index != "" {
+			if _, err := conn.Exec(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+pgx.Identifier{e.index}.Sanitize()); err != nil {
+				return out, fmt.Errorf("retrieval: group indexes: drop %s: %w", e.index, err)
+			}
+			say("dropped %s (%s %q)", e.index, k.tenant, k.group)
+		} else {
+			say("dropped the dense row of %s %q", k.tenant, k.group)
 		}
-		say("dropped %s (%s %q)", e.index, k.tenant, k.group)
-		out = append(out, GroupIndex{Tenant: k.tenant, Group: k.group, Model: k.model, Index: e.index, Rows: groups[k].rows, Action: "dropped"})
+		delete(have, k)
+		if _, ok := dense[k]; !ok {
+			out = append(out, GroupIndex{Tenant: k.tenant, Group: k.group, Model: k.model, Index: e.index, Rows: groups[k].rows, Action: "dropped"})
+		}
+	}
+	for _, k := range sortedKeys(dense, order) {
+		c := dense[k]
+		if _, ok := have[k]; ok {
+			out = append(out, GroupIndex{Tenant: k.tenant, Group: k.group, Model: k.model, Rows: c.rows, Action: "kept"})
+			continue
+		}
+		if _, err := conn.Exec(ctx, `INSERT INTO group_indexes (tenant, group_name, embedding_model, index_name, rows_at_build, built_at)
+			VALUES ($1, $2, $3, NULL, $4, now())`, k.tenant, k.group, k.model, c.rows); err != nil {
+			return out, fmt.Errorf("retrieval: group indexes: record %s %q as dense: %w", k.tenant, k.group, err)
+		}
+		say("recorded %s %q as dense", k.tenant, k.group)
+		out = append(out, GroupIndex{Tenant: k.tenant, Group: k.group, Model: k.model, Rows: c.rows, Action: "dense"})
 	}
 	for _, k := range sortedKeys(want, order) {
 		c := want[k]
@@ -212,7 +243,7 @@ func BuildGroupIndexes(ctx context.Context, owner *pgxpool.Pool, opts GroupIndex
 			out = append(out, GroupIndex{Tenant: k.tenant, Group: k.group, Model: k.model, Index: name, Rows: c.rows, Action: "kept"})
 			continue
 		}
-		if e, ok := have[k]; ok && e.index != name {
+		if e, ok := have[k]; ok && e.index != name && e.index != "" {
 			if _, err := conn.Exec(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+pgx.Identifier{e.index}.Sanitize()); err != nil {
 				return out, fmt.Errorf("retrieval: group indexes: drop %s: %w", e.index, err)
 			}

@@ -37,13 +37,14 @@ const groupTTL = 30 * time.Second
 const DefaultGroupEfSearch = 100
 
 type cachedGroups struct {
-	byGroup map[string]string // group name → index name
+	byGroup map[string]string // group name → index name; "" for a dense group
 	at      time.Time
 }
 
 // groupIndexes returns the tenant's usable group indexes of the Store's
 // model: catalogued, and valid in pg_index (a concurrent build that failed
-// leaves an invalid index that the planner ignores). It reads in a
+// leaves an invalid index that the planner ignores), and its dense groups
+// (catalogued without an index) with "" for their index. It reads in a
 // savepoint of tx, so that no failure here (the catalogue missing, say)
 // fails the search: it then has none, for groupTTL.
 func (s *Store) groupIndexes(ctx context.Context, tx pgx.Tx, tenant string) map[string]string {
@@ -56,10 +57,10 @@ func (s *Store) groupIndexes(ctx context.Context, tx pgx.Tx, tenant string) map[
 	byGroup := map[string]string{}
 	sp, err := tx.Begin(ctx)
 	if err == nil {
-		rows, err := sp.Query(ctx, `SELECT g.group_name, g.index_name FROM group_indexes g
-			JOIN pg_class c ON c.relname = g.index_name AND c.relkind = 'i' AND c.relnamespace = current_schema()::regnamespace
-			JOIN pg_index i ON i.indexrelid = c.oid AND i.indisvalid AND i.indisready
-			WHERE g.tenant = $1 AND g.embedding_model = $2`, tenant, s.model)
+		rows, err := sp.Query(ctx, `SELECT g.group_name, coalesce(g.index_name, '') FROM group_indexes g
+			LEFT JOIN pg_class c ON c.relname = g.index_name AND c.relkind = 'i' AND c.relnamespace = current_schema()::regnamespace
+			LEFT JOIN pg_index i ON i.indexrelid = c.oid
+			WHERE g.tenant = $1 AND g.embedding_model = $2 AND (g.index_name IS NULL OR (i.indisvalid AND i.indisready))`, tenant, s.model)
 		var group, index string
 		if err == nil {
 			_, err = pgx.ForEachRow(rows, []any{&group, &index}, func() error {
@@ -114,8 +115,10 @@ func groupPredicate(alias, tenant, group string) (string, bool) {
 // the shared index by one that reads each of the caller's groups with an
 // index from that index and the rest of what the caller sees from the
 // shared index (or exactly, when it is little): UNION ALL of the
-// subqueries, de-duplicated by chunk id, nearest first. It leaves st as it
-// is when no group of the caller has a usable index.
+// subqueries, de-duplicated by chunk id, nearest first. A caller in a
+// dense group sees most of the shared index's rows, so whatever it reads
+// there is read at the group search width. It leaves st as it is when the
+// caller has no group with a usable index and no dense group.
 func (s *Store) groupLeg(ctx context.Context, tx pgx.Tx, st *Statement, p kontext.Principal, q Query, f filter, vec []float32) error {
 	if s.opts.NoGroupIndexes || !f.acl || st.VectorSQL == "" || f.access == "" {
 		return nil
@@ -126,9 +129,14 @@ func (s *Store) groupLeg(ctx context.Context, tx pgx.Tx, st *Statement, p kontex
 	}
 	var preds, names []string
 	drop := map[string]bool{}
-	for _, g := range slices.Sorted(slices.Values(slices.Compact(slices.Sorted(slices.Values(p.Groups))))) {
+	dense := false
+	for _, g := range slices.Compact(slices.Sorted(slices.Values(p.Groups))) {
 		index, ok := byGroup[g]
 		if !ok {
+			continue
+		}
+		if index == "" {
+			dense = true
 			continue
 		}
 		pred, ok := groupPredicate("c.", p.Tenant, g)
@@ -138,7 +146,12 @@ func (s *Store) groupLeg(ctx context.Context, tx pgx.Tx, st *Statement, p kontex
 		preds, names = append(preds, pred), append(names, index)
 		drop[p.Tenant+"/g:"+g] = true
 	}
+	ef := cmp.Or(s.opts.GroupEfSearch, DefaultGroupEfSearch)
 	if len(preds) == 0 {
+		if dense {
+			st.Settings = s.settingsWith(q, st.Plan, ef)
+			st.Plan.Dense = true
+		}
 		return nil
 	}
 	// What the caller sees through its other tokens, planned like a
@@ -182,14 +195,16 @@ func (s *Store) groupLeg(ctx context.Context, tx pgx.Tx, st *Statement, p kontex
 	// In the UNION ALL, the rest's tokens are the one argument after the
 	// index subqueries'.
 	restWhere := strings.Replace(f.where, f.access, fmt.Sprintf("c.access && $%d::text[]", len(args)+1), 1)
-	ef := cmp.Or(s.opts.GroupEfSearch, DefaultGroupEfSearch)
 	st.restSQL, st.restArgs, st.restLimit = "", nil, candidates(q)
 	switch {
 	case restPlan.Visible == 0:
 	case restPlan.Path == "hnsw":
 		subs = append(subs, sub(restWhere))
 		args = append(args, rest)
-		ef = s.opts.EfSearch
+		if !dense {
+			ef = s.opts.EfSearch
+		}
+		st.Plan.Dense = dense
 	default:
 		// Run after the index subqueries, with bitmap scans back on.
 		// A statement of its own: the rest's tokens take the place of the

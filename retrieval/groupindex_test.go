@@ -249,7 +249,7 @@ func TestGroupIndexSearch(t *testing.T) {
 	for _, b := range built {
 		got = append(got, b.Group+" "+b.Action)
 	}
-	if want := []string{"idx built", "o'brien built"}; !slices.Equal(got, want) {
+	if want := []string{"wide dense", "idx built", "o'brien built"}; !slices.Equal(got, want) {
 		t.Fatalf("BuildGroupIndexes = %q; want %q", got, want)
 	}
 	store := f.store(t)
@@ -258,12 +258,16 @@ func TestGroupIndexSearch(t *testing.T) {
 		groups  []string
 		k       int
 		indexes []string
+		dense   bool
 	}{
 		// The tenant-wide rows are few: an exact scan, merged.
-		{"one indexed group", []string{"idx"}, 7, []string{idxName}},
+		{"one indexed group", []string{"idx"}, 7, []string{idxName}, false},
 		// The rest is many rows: the shared index, in the same UNION ALL.
-		{"two groups, one indexed", []string{"wide", "idx"}, 10, []string{idxName}},
-		{"no indexed group", []string{"wide"}, 6, nil},
+		// wide (67% of the chunks) is dense: the shared index, at the
+		// group search width.
+		{"two groups, one indexed", []string{"wide", "idx"}, 10, []string{idxName}, true},
+		{"no indexed group", []string{"wide"}, 6, nil, true},
+		{"no catalogued group", []string{"other"}, 3, nil, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := kontext.Principal{Tenant: f.tenant, User: "u", Groups: tc.groups, Clearance: kontext.Internal}
@@ -272,8 +276,22 @@ func TestGroupIndexSearch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if plan.Path != "hnsw" || !slices.Equal(plan.GroupIndexes, tc.indexes) {
-				t.Errorf("plan = %+v; want the index path with group indexes %q", plan, tc.indexes)
+			if plan.Path != "hnsw" && len(tc.indexes) > 0 || !slices.Equal(plan.GroupIndexes, tc.indexes) || plan.Dense != tc.dense {
+				t.Errorf("plan = %+v; want the index path with group indexes %q, dense %v", plan, tc.indexes, tc.dense)
+			}
+			// The search width: the group's wherever the rows read are
+			// nearly all the caller's.
+			vec, _ := emb.Embed(ctx, []string{q.Text})
+			st, err := store.Statement(ctx, p, q, vec[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEf := "set_config('hnsw.ef_search', '400', true)"
+			if tc.dense || len(tc.indexes) > 0 {
+				wantEf = "set_config('hnsw.ef_search', '100', true)"
+			}
+			if st.Plan.Path == "hnsw" && !strings.Contains(strings.Join(st.Settings, ";"), wantEf) {
+				t.Errorf("settings %q; want %s", st.Settings, wantEf)
 			}
 			if want := f.exact(t, p, tc.k); !slices.Equal(ids(results), want) {
 				t.Errorf("Search(%v) = %v; want the exact ranking %v", tc.groups, ids(results), want)
@@ -282,6 +300,9 @@ func TestGroupIndexSearch(t *testing.T) {
 				if strings.HasPrefix(r.ExternalID, "idx-") || r.ExternalID == "quote" {
 					t.Errorf("result %d from %s, which %v may not see", r.ChunkID, r.ExternalID, tc.groups)
 				}
+			}
+			if len(tc.indexes) == 0 {
+				return
 			}
 			explain := f.vectorPlan(t, store, p, q)
 			for _, name := range tc.indexes {
@@ -336,8 +357,8 @@ func TestGroupIndexLifecycle(t *testing.T) {
 			t.Errorf("second build: %s %s; want kept", b.Group, b.Action)
 		}
 	}
-	if len(again) != 2 {
-		t.Errorf("second build decided %d indexes; want 2", len(again))
+	if len(again) != 3 {
+		t.Errorf("second build decided %d groups; want 3", len(again))
 	}
 
 	quote := retrieval.GroupIndexName(f.tenant, emb.Model(), "o'brien")
@@ -380,8 +401,8 @@ func TestGroupIndexLifecycle(t *testing.T) {
 		})
 		return names, err
 	}
-	if names, err := catalogue(f.tenant); err != nil || !slices.Equal(names, []string{"idx", "o'brien"}) {
-		t.Errorf("catalogue of %s: %q, %v; want idx, o'brien", f.tenant, names, err)
+	if names, err := catalogue(f.tenant); err != nil || !slices.Equal(names, []string{"idx", "o'brien", "wide"}) {
+		t.Errorf("catalogue of %s: %q, %v; want idx, o'brien, wide", f.tenant, names, err)
 	}
 	if names, err := catalogue("someone-else"); err != nil || len(names) != 0 {
 		t.Errorf("catalogue of another tenant: %q, %v; want none", names, err)
@@ -422,7 +443,8 @@ func TestGroupIndexLifecycle(t *testing.T) {
 	}
 
 	// The build puts the missing index back; with a lower share allowed,
-	// idx (20% of the chunks) is dropped, o'brien (11%) kept.
+	// idx (20% of the chunks) loses its index and becomes dense, o'brien
+	// (11%) is kept.
 	rebuilt := f.build(t, opts)
 	if i := slices.IndexFunc(rebuilt, func(b retrieval.GroupIndex) bool { return b.Group == "idx" }); i < 0 || rebuilt[i].Action != "built" {
 		t.Errorf("build after the drop: %+v; want idx built again", rebuilt)
@@ -432,14 +454,26 @@ func TestGroupIndexLifecycle(t *testing.T) {
 	for _, b := range narrow {
 		got = append(got, b.Group+" "+b.Action)
 	}
-	if want := []string{"idx dropped", "o'brien kept"}; !slices.Equal(got, want) {
+	if want := []string{"idx dense", "wide kept", "o'brien kept"}; !slices.Equal(got, want) {
 		t.Errorf("build with MaxShare 0.15 = %q; want %q", got, want)
 	}
 	var exists bool
 	if err := f.owner.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", idx).Scan(&exists); err != nil || exists {
 		t.Errorf("index %s still there after it was dropped (%v)", idx, err)
 	}
-	if names, _ := catalogue(f.tenant); !slices.Equal(names, []string{"o'brien"}) {
-		t.Errorf("catalogue after the drop: %q; want o'brien", names)
+	if _, plan, err := f.store(t).Search(ctx, p, q); err != nil || !plan.Dense || len(plan.GroupIndexes) != 0 {
+		t.Errorf("search of idx once dense: %+v, %v; want the shared index, dense", plan, err)
+	}
+	// With more chunks asked for than any group has, every row goes.
+	none := f.build(t, retrieval.GroupIndexOptions{MinChunks: 10000, MaxShare: 0.3})
+	got = got[:0]
+	for _, b := range none {
+		got = append(got, b.Group+" "+b.Action)
+	}
+	if want := []string{"idx dropped", "o'brien dropped", "wide dropped"}; !slices.Equal(got, want) {
+		t.Errorf("build with MinChunks 10000 = %q; want %q", got, want)
+	}
+	if names, _ := catalogue(f.tenant); len(names) != 0 {
+		t.Errorf("catalogue after every drop: %q; want none", names)
 	}
 }

@@ -242,6 +242,9 @@ type Plan struct {
 	// GroupIndexes names the group indexes the index path read
 	// (groupindex.go); none: the model's shared index alone.
 	GroupIndexes []string `json:"group_indexes,omitempty"`
+	// Dense: the caller holds a dense group (groupindex.go), so the
+	// shared index was searched at the group search width.
+	Dense bool `json:"dense,omitempty"`
 }
 
 func (q *Query) normalise() error {

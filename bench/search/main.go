@@ -198,6 +198,9 @@ func run(cfg config) error {
 				if len(plan.GroupIndexes) > 0 {
 					path += "+g"
 				}
+				if plan.Dense {
+					path += "+d"
+				}
 				if len(res) < 10 {
 					short++
 				}

@@ -60,6 +60,6 @@ func runIndex(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	for _, g := range out {
 		counts[g.Action]++
 	}
-	_, err = fmt.Fprintf(stdout, "group indexes: %d built, %d kept, %d dropped\n", counts["built"], counts["kept"], counts["dropped"])
+	_, err = fmt.Fprintf(stdout, "group indexes: %d built, %d dense, %d kept, %d dropped\n", counts["built"], counts["dense"], counts["kept"], counts["dropped"])
 	return err
 }
