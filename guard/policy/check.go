@@ -83,6 +83,7 @@ func (c *Checker) Check(text string, opts CheckOptions) Result {
 	r := &checkRun{c: c, text: text, opts: opts}
 	r.opts.Channel = strings.ToLower(strings.TrimSpace(opts.Channel))
 	r.ft = textnorm.Fold(text)
+	footnoteMarks(&r.ft, text)
 	toks := textnorm.Tokenize(r.ft.Text, nil)
 	r.m = &pattern.Matcher{Text: r.ft.Text, Tokens: toks, Lang: c.pack.lang}
 	r.lang = strings.ToLower(opts.Lang)
@@ -197,7 +198,7 @@ func (r *checkRun) valid(rule *policyRule, sp, ep *int) bool {
 			return false
 		}
 	}
-	if rule.unlessText != nil && r.textHas(rule) {
+	if (rule.unlessText != nil || rule.unlessRegex != nil) && r.textHas(rule) {
 		return false
 	}
 	return r.sentenceValid(rule, s, e)
@@ -229,7 +230,7 @@ func (r *checkRun) sentenceValid(rule *policyRule, s, e int) bool {
 			return false
 		}
 	}
-	if r.c.pack.answers != nil && r.unansweredQuestion(b) {
+	if !rule.literal && r.c.pack.answers != nil && r.unansweredQuestion(b) {
 		return false
 	}
 	return true
@@ -367,7 +368,13 @@ func (r *checkRun) negated(s, e int) bool {
 		}
 		return false
 	}
-	for i := s - 1; i >= 0 && i >= s-n.window; i-- {
+	// A negation never reaches over a sentence end ("You'll never pay
+	// another penny. That's a promise.").
+	before := s
+	if s < len(m.Tokens) && m.Tokens[s].Flags&textnorm.SentStart != 0 {
+		before = 0
+	}
+	for i := s - 1; i >= 0 && i >= s-n.window && before > 0; i-- {
 		if try(i) {
 			return true
 		}
@@ -399,7 +406,30 @@ func (r *checkRun) keepAt(keep []*pattern.Pattern, i int) bool {
 	return false
 }
 
-// textHas reports whether any unless_text pattern occurs anywhere in the text.
+// superscripts are the footnote marks of marketing copy (¹ ² ³ ⁴ … ⁹ ⁰).
+const superscripts = "\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079"
+
+// footnoteMarks blanks the digits that folding made of superscripts, so
+// that a footnote mark does not glue onto the word beside it ("month!¹
+// ¹Plus £3,500 …" reads "month! plus £3,500 …", not "1plus").
+func footnoteMarks(ft *textnorm.Folded, text string) {
+	if !strings.ContainsAny(text, superscripts) {
+		return
+	}
+	b := []byte(ft.Text)
+	for j := range b {
+		o := ft.Orig(j)
+		if o < len(text) && textnorm.IsDigit(b[j]) {
+			if r, _ := utf8.DecodeRuneInString(text[o:]); strings.ContainsRune(superscripts, r) {
+				b[j] = ' '
+			}
+		}
+	}
+	ft.Text = string(b)
+}
+
+// textHas reports whether any unless_text pattern occurs anywhere in the
+// text or an unless_regex expression matches the folded text.
 func (r *checkRun) textHas(rule *policyRule) bool {
 	if v, ok := r.unlessText[rule]; ok {
 		return v
@@ -407,7 +437,13 @@ func (r *checkRun) textHas(rule *policyRule) bool {
 	if r.unlessText == nil {
 		r.unlessText = map[*policyRule]bool{}
 	}
-	found := rule.unlessText.Any(r.m)
+	found := rule.unlessText != nil && rule.unlessText.Any(r.m)
+	for _, re := range rule.unlessRegex {
+		if found {
+			break
+		}
+		found = re.MatchString(r.ft.Text)
+	}
 	r.unlessText[rule] = found
 	return found
 }
@@ -484,7 +520,7 @@ func (r *checkRun) regexRule(rule *policyRule) {
 			return
 		}
 	}
-	if rule.unlessText != nil && r.textHas(rule) {
+	if (rule.unlessText != nil || rule.unlessRegex != nil) && r.textHas(rule) {
 		return
 	}
 	for _, re := range rule.folded {
@@ -645,7 +681,8 @@ func (r *checkRun) businessContacts(bc *businessClause, findings []pii.Finding) 
 // abbreviation's, not a sentence's end ("Tel. 040 …", "Dr. Roth").
 var notSentenceEnd = map[string]bool{"tel": true, "fax": true, "mobil": true, "mob": true, "nr": true, "no": true,
 	"dr": true, "prof": true, "str": true, "st": true, "abt": true, "ca": true, "inkl": true, "zzgl": true, "bzw": true,
-	"mr": true, "mrs": true, "ms": true, "tel.-nr": true, "hausnr": true, "co": true}
+	"mr": true, "mrs": true, "ms": true, "tel.-nr": true, "hausnr": true, "co": true,
+	"med": true, "dent": true, "dipl": true, "ing": true, "rer": true, "nat": true, "phil": true}
 
 // wholeSentence is sentenceTokens without the breaks after an
 // abbreviation or an ordinal ("vom 6. bis 8. März", "Tel. 0221 …") and at
@@ -653,6 +690,13 @@ var notSentenceEnd = map[string]bool{"tel": true, "fax": true, "mobil": true, "m
 // signature), which the tokenizer takes for sentence ends: contact data and
 // the words that say whose it is often stand on either side of one.
 func (r *checkRun) wholeSentence(s, e int) (int, int) {
+	return r.joinedSentence(s, e, true)
+}
+
+// joinedSentence is sentenceTokens without the breaks after an
+// abbreviation or an ordinal, and with lines also without the breaks at
+// line ends and semicolons.
+func (r *checkRun) joinedSentence(s, e int, lines bool) (int, int) {
 	toks := r.m.Tokens
 	soft := func(i int) bool { // the boundary before token i is no sentence end
 		if i <= 0 || i >= len(toks) {
@@ -660,7 +704,7 @@ func (r *checkRun) wholeSentence(s, e int) (int, int) {
 		}
 		p := toks[i-1]
 		if !strings.ContainsAny(r.m.Text[p.End:toks[i].Start], ".!?") {
-			return true // a line break or semicolon: a signature, an address block, a list
+			return lines // a line break or semicolon: a signature, an address block, a list
 		}
 		return p.Flags&textnorm.Number != 0 && p.End-p.Start <= 2 || notSentenceEnd[r.m.Text[p.Start:p.End]]
 	}
@@ -705,7 +749,10 @@ func (r *checkRun) withinCategories(cats []string, a, b int) bool {
 		if !ok {
 			continue
 		}
-		ss, se := r.sentence(s, e)
+		// The sentence reaches over abbreviations ("– Dr. med. Jan Keller"),
+		// not over line breaks.
+		ts, te := r.joinedSentence(s, e, false)
+		ss, se := r.ft.Orig(int(r.m.Tokens[ts].Start)), r.ft.Orig(int(r.m.Tokens[te-1].End))
 		if a >= ss && b <= se {
 			return true
 		}

@@ -166,9 +166,11 @@ type policyRule struct {
 	notAfter              []pattern.Elem
 	near, unlessNear      *nearClause
 	unlessText            *pattern.Index
+	unlessRegex           []*regexp.Regexp   // a folded text matching one of these drops the rule's hits
 	unlessSentence        []*pattern.Pattern // a hit in a sentence holding one of these is dropped
 	notWithin             []string           // personal_data: findings inside a violation of these categories are left out
 	claim                 bool               // meta sentences and unanswered questions drop the rule's hits
+	literal               bool               // claim rules: hits in questions are kept
 	negatable             bool               // the pack's negation over the clause drops the rule's hits
 	regex                 []*regexp.Regexp
 	folded                []*regexp.Regexp // regex-only rules: the expressions as they run on the folded text
@@ -243,6 +245,9 @@ type ruleFile struct {
 	Near       *nearFile `yaml:"near"`
 	UnlessNear *nearFile `yaml:"unless_near"`
 	UnlessText []string  `yaml:"unless_text"`
+	// UnlessRegex drops every hit of the rule when the folded text matches
+	// one of the expressions: marks that words do not carry ("#ad", "ad:").
+	UnlessRegex []string `yaml:"unless_regex"`
 	// UnlessSentence drops a hit whose sentence holds one of the patterns
 	// (a disclaimer, authorised wording).
 	UnlessSentence []string `yaml:"unless_sentence"`
@@ -250,7 +255,9 @@ type ruleFile struct {
 	// a violation of the named categories (a named endorser is reported as
 	// an endorsement).
 	NotWithin []string `yaml:"not_within"`
-	// Literal keeps the rule's hits in meta sentences and questions.
+	// Literal keeps the rule's hits in questions (a rhetorical question is
+	// the brand's own claim); meta sentences still drop them ("we don't
+	// compare ourselves with other installers").
 	Literal bool `yaml:"literal"`
 	// Negatable drops a hit that the pack's negation reaches over its clause.
 	Negatable bool     `yaml:"negatable"`
@@ -556,7 +563,7 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 		bad("missing message")
 	}
 	r := &policyRule{id: rf.ID, category: rf.Category, severity: sev, message: rf.Message, basis: rf.Basis, rewrite: rf.Rewrite,
-		check: rf.Check, types: rf.Types, notWithin: rf.NotWithin, claim: !rf.Literal && rf.Check == "",
+		check: rf.Check, types: rf.Types, notWithin: rf.NotWithin, claim: rf.Check == "", literal: rf.Literal,
 		negatable: rf.Negatable}
 	for _, c := range rf.Channels {
 		r.channels = append(r.channels, strings.ToLower(strings.TrimSpace(c)))
@@ -650,6 +657,14 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 	r.unlessNear = near("unless_near", rf.UnlessNear)
 	if len(rf.UnlessText) > 0 {
 		r.unlessText = pattern.NewIndex(compileAll("unless_text", rf.UnlessText))
+	}
+	for _, src := range rf.UnlessRegex {
+		re, err := regexp.Compile(src)
+		if err != nil {
+			bad("bad unless_regex %q: %v", src, err)
+			continue
+		}
+		r.unlessRegex = append(r.unlessRegex, re)
 	}
 	r.unlessSentence = compileAll("unless_sentence", rf.UnlessSentence)
 	if bf := rf.Business; bf != nil {
