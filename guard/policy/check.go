@@ -22,8 +22,9 @@ type piiDetector interface {
 // Checker checks drafts against a policy pack and, per call, a brand pack.
 // It is safe for concurrent use.
 type Checker struct {
-	pack *Pack
-	pii  piiDetector
+	pack  *Pack
+	pii   piiDetector
+	model *Model
 }
 
 // CheckerOption configures a Checker.
@@ -35,9 +36,16 @@ func WithPersonalData(d piiDetector) CheckerOption {
 	return func(c *Checker) { c.pii = d }
 }
 
+// WithModel sets the claims model that looks for what the rules miss (see
+// Model); nil switches it off. Without this option the embedded model
+// (DefaultModel) runs, unless the pack or the brand pack says "model: false".
+func WithModel(m *Model) CheckerOption {
+	return func(c *Checker) { c.model = m }
+}
+
 // NewChecker returns a Checker for pack.
 func NewChecker(pack *Pack, opts ...CheckerOption) *Checker {
-	c := &Checker{pack: pack}
+	c := &Checker{pack: pack, model: DefaultModel()}
 	for _, o := range opts {
 		o(c)
 	}
@@ -75,6 +83,11 @@ type checkRun struct {
 	out        []Violation
 	unlessText map[*policyRule]bool
 	meta       map[int]bool // sentence start token → the sentence talks about claims
+	// cleared records, per category, the sentences (by their first token)
+	// where a rule's hit was looked at and dropped (a negation, an
+	// exception, authorised wording, no condition near): the rules have
+	// judged that wording, and the model does not overrule them.
+	cleared map[string][]int
 }
 
 // Check checks text and returns the decision with every violation, ordered by
@@ -121,6 +134,9 @@ func (c *Checker) Check(text string, opts CheckOptions) Result {
 	if opts.Brand != nil {
 		r.brand(opts.Brand)
 	}
+	if c.model != nil && c.pack.model && (opts.Brand == nil || opts.Brand.Model == nil || *opts.Brand.Model) {
+		r.modelFindings(c.model)
+	}
 	return r.result()
 }
 
@@ -140,7 +156,11 @@ func (r *checkRun) patternRules() {
 			return
 		}
 		s, e := int(h.Start), int(h.End)
-		if !r.applies(rule) || !r.valid(rule, &s, &e) {
+		if !r.applies(rule) {
+			return
+		}
+		if !r.valid(rule, &s, &e) {
+			r.clear(rule.category, s, e)
 			return
 		}
 		lastEnd[ri] = h.End
@@ -234,6 +254,15 @@ func (r *checkRun) sentenceValid(rule *policyRule, s, e int) bool {
 		return false
 	}
 	return true
+}
+
+// clear records that a hit of category over tokens [s,e) was dropped.
+func (r *checkRun) clear(category string, s, e int) {
+	a, _ := r.sentenceTokens(s, e)
+	if r.cleared == nil {
+		r.cleared = map[string][]int{}
+	}
+	r.cleared[category] = append(r.cleared[category], a)
 }
 
 // sentenceTokens returns the token range [a,b) of the sentence around [s,e).
@@ -533,6 +562,7 @@ func (r *checkRun) regexRule(rule *policyRule) {
 				continue
 			}
 			if s, e, ok := r.tokensOf(a, b); ok && !r.sentenceValid(rule, s, e) {
+				r.clear(rule.category, s, e)
 				continue
 			}
 			r.addRule(rule, [2]int{a, b}, nil)

@@ -139,6 +139,12 @@ type Pack struct {
 	ruleOrder map[string]int
 	// negation negates the hits of negatable rules over their clause.
 	negation *negation
+	// model says whether the claims model runs with the pack ("model:
+	// false" switches it off); modelBasis holds, per category, the legal
+	// basis of the pack's first rule of it, which the model's findings
+	// carry. The model reports only categories the pack has rules for.
+	model      bool
+	modelBasis map[string]string
 }
 
 // negation describes how a negation word reaches over a clause: a cue
@@ -210,7 +216,9 @@ type packFile struct {
 	Meta     []string            `yaml:"meta"`
 	Answers  []string            `yaml:"answers"`
 	Negation *negationFile       `yaml:"negation"`
-	Rules    []ruleFile          `yaml:"rules"`
+	// Model false switches the claims model off for the pack.
+	Model *bool      `yaml:"model"`
+	Rules []ruleFile `yaml:"rules"`
 }
 
 // negationFile is the YAML shape of a pack's negation: cue and keep
@@ -453,8 +461,13 @@ func parsePack(data []byte, dir fs.FS) (*Pack, error) {
 	}
 	p.index = pattern.NewIndex(pats)
 	p.ruleOrder = make(map[string]int, len(p.rules))
+	p.model = pf.Model == nil || *pf.Model
+	p.modelBasis = map[string]string{}
 	for i, r := range p.rules {
 		p.ruleOrder[r.id] = i
+		if _, ok := p.modelBasis[r.category]; !ok && r.basis != "" {
+			p.modelBasis[r.category] = r.basis
+		}
 	}
 	return p, nil
 }
@@ -720,6 +733,9 @@ type BrandPack struct {
 	Severities map[string]Severity `yaml:"severities"`
 	// Outputs says which sources the drafts of each channel may draw on.
 	Outputs OutputRules `yaml:"outputs"`
+	// Model false switches the claims model off for the brand's drafts
+	// (see policy.Model); the pack's rules still run.
+	Model *bool `yaml:"model"`
 
 	banned, competitors          []*pattern.Pattern
 	required                     []*pattern.Index
