@@ -252,106 +252,91 @@ func CrossValidate(exs []TrainExample, opts TrainOptions) [][]float64 {
 }
 
 // Thresholds chooses, per language, the threshold of each category from
-// held-out scores (see CrossValidate) so that at most a share maxFA of the
-// clean texts of the language reaches the threshold of any category, and as
-// many violations of each category as that allows reach their own: starting
-// above every clean text, it lowers, step by step, the threshold whose next
-// clean texts buy the most violations each. Thresholds sit midway between
-// the clean text they stop above and the next score below.
+// held-out scores (see CrossValidate): every category's threshold passes
+// the same share q of the texts of the language that do not break it
+// (clean texts and those of other categories, a sample large enough to
+// place a threshold), and q is lowered, one category by one text at a time
+// in the order of the share passed, until at most a share maxFA of the
+// clean texts reaches the threshold of any category.
+// One share for all categories, set on several hundred texts, moves less
+// from one sample to the next than a threshold per category set on the few
+// clean texts at the top of its scores.
 func Thresholds(exs []TrainExample, scores [][]float64, maxFA float64) [][]float32 {
 	nc := len(ModelCategories)
 	out := make([][]float32, len(modelLangs))
 	for l, lang := range modelLangs {
-		out[l] = make([]float32, nc)
-		var clean, pos [][]int // per category: indexes of clean texts sorted by score, violations
-		pos = make([][]int, nc)
-		var cleanIdx []int
+		neg := make([][]float64, nc)
+		var clean []int
 		for i, e := range exs {
 			if e.Lang != lang || scores[i] == nil {
 				continue
 			}
 			if len(e.Categories) == 0 {
-				cleanIdx = append(cleanIdx, i)
+				clean = append(clean, i)
 			}
 			for c, cat := range ModelCategories {
-				if slices.Contains(e.Categories, cat) {
-					pos[c] = append(pos[c], i)
+				if !slices.Contains(e.Categories, cat) {
+					neg[c] = append(neg[c], scores[i][c])
 				}
 			}
 		}
-		clean = make([][]int, nc)
 		for c := range nc {
-			clean[c] = slices.Clone(cleanIdx)
-			slices.SortStableFunc(clean[c], func(a, b int) int { return cmpDesc(scores[a][c], scores[b][c]) })
+			slices.SortFunc(neg[c], cmpDesc)
 		}
-		budget := int(maxFA * float64(len(cleanIdx)))
-		flagged := map[int]int{} // clean text → categories flagging it
-		k := make([]int, nc)     // per category: clean texts at or above its threshold
-		cut := func(c, k int) float64 {
-			if k >= len(clean[c]) {
-				return math.Inf(-1)
-			}
-			return scores[clean[c][k]][c]
+		// Lower the thresholds in the order of the share of negatives each
+		// step passes, one category by one text at a time, until one more
+		// step would flag more clean texts than allowed.
+		type step struct {
+			q    float64
+			c, r int
 		}
-		caught := func(c, k int) int {
-			t := cut(c, k)
-			n := 0
-			for _, i := range pos[c] {
-				if scores[i][c] > t {
-					n++
-				}
+		var steps []step
+		for c := range nc {
+			for r := 1; r < len(neg[c]); r++ {
+				steps = append(steps, step{float64(r) / float64(len(neg[c])), c, r})
 			}
-			return n
 		}
-		for {
-			bestC, bestK, bestRatio := -1, 0, 0.0
-			for c := range nc {
-				base := caught(c, k[c])
-				cost := 0
-				for k2 := k[c] + 1; k2 <= len(clean[c]); k2++ {
-					if flagged[clean[c][k2-1]] == 0 {
-						cost++
-					}
-					if len(flagged)+cost > budget {
-						break
-					}
-					gain := caught(c, k2) - base
-					if gain <= 0 {
-						continue
-					}
-					ratio := float64(gain) / float64(max(cost, 1)) * (1 + 1e-9*float64(nc-c))
-					if cost == 0 {
-						ratio = math.Inf(1)
-					}
-					if ratio > bestRatio {
-						bestC, bestK, bestRatio = c, k2, ratio
-					}
-				}
+		slices.SortFunc(steps, func(a, b step) int {
+			if a.q != b.q {
+				return cmpDesc(b.q, a.q)
 			}
-			if bestC < 0 {
+			return a.c - b.c
+		})
+		best := make([]float64, nc)
+		for c := range nc {
+			best[c] = math.Inf(1)
+			if len(neg[c]) > 0 {
+				best[c] = neg[c][0]
+			}
+		}
+		hit := map[int]bool{}
+		for _, st := range steps {
+			if st.q > 0.2 {
 				break
 			}
-			for j := k[bestC]; j < bestK; j++ {
-				flagged[clean[bestC][j]]++
-			}
-			k[bestC] = bestK
-		}
-		for c := range nc {
-			hi := cut(c, k[c]) // the highest clean score below the threshold
-			lo := hi
-			for _, i := range pos[c] {
-				if s := scores[i][c]; s > hi && (lo == hi || s < lo) {
-					lo = s
+			t := neg[st.c][st.r]
+			var more []int
+			for _, i := range clean {
+				if !hit[i] && scores[i][st.c] > t {
+					more = append(more, i)
 				}
 			}
-			t := hi + 1e-6
-			if lo > hi && !math.IsInf(hi, -1) {
-				t = (hi + lo) / 2
+			if float64(len(hit)+len(more)) > maxFA*float64(len(clean)) {
+				break
 			}
-			if math.IsInf(hi, -1) {
-				t = lo - 1e-6
+			for _, i := range more {
+				hit[i] = true
 			}
-			out[l][c] = float32(t)
+			best[st.c] = t
+		}
+		out[l] = make([]float32, nc)
+		for c := range nc {
+			// stored as float32, never below the score it must stay above
+			t := float32(best[c])
+			if float64(t) < best[c] {
+				t = math.Nextafter32(t, float32(math.Inf(1)))
+			}
+			out[l][c] = t
 		}
 	}
 	return out
