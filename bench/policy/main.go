@@ -174,6 +174,9 @@ func main() {
 		return
 	}
 	for _, lang := range []string{"de", "en"} {
+		fmt.Printf("\nrules alone:")
+		latency(checkers[lang][1], brand, exs, lang)
+		fmt.Printf("rules + model:")
 		latency(checkers[lang][2], brand, exs, lang)
 	}
 }
@@ -506,7 +509,7 @@ func latency(c *policy.Checker, brand *policy.BrandPack, exs []Example, lang str
 	}
 	slices.Sort(wall)
 	slices.Sort(cpu)
-	fmt.Printf("\ncheck of a %d-byte %s draft, %d runs: wall p50 %v, p99 %v", len(draft), lang, runs, wall[runs/2].Round(time.Microsecond), wall[runs*99/100].Round(time.Microsecond))
+	fmt.Printf(" check of a %d-byte %s draft, %d runs: wall p50 %v, p99 %v", len(draft), lang, runs, wall[runs/2].Round(time.Microsecond), wall[runs*99/100].Round(time.Microsecond))
 	if haveCPU {
 		fmt.Printf("; CPU of the checking thread p50 %v, p99 %v (apart from other processes on the machine)", cpu[runs/2].Round(time.Microsecond), cpu[runs*99/100].Round(time.Microsecond))
 	}
