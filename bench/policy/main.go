@@ -4,8 +4,10 @@
 // language and for the development and the test part it prints, per
 // category, precision and recall, the share of violations caught and of
 // clean texts passed, and the confusion between categories, for the packs
-// as they are beside the packs as they were (testdata/policy/baseline).
-// It also times the check of a 2 KB draft.
+// as they were (testdata/policy/baseline), the packs' rules as they are, and
+// those rules with the claims model beside them (guard/policy/model.bin),
+// so that the model's effect shows per part and per category. It also
+// times the check of a 2 KB draft (rules and model).
 //
 //	go run ./bench/policy                 # dev and test figures, latency
 //	go run ./bench/policy -misses         # also list what the dev and fresh parts get wrong
@@ -129,7 +131,9 @@ func main() {
 		log.Fatal(err)
 	}
 	det := pii.NewDetector(pii.DetectorOptions{})
-	checkers := map[string][2]*policy.Checker{}
+	// Per language: the first packs, the packs' rules alone, the rules
+	// with the claims model.
+	checkers := map[string][3]*policy.Checker{}
 	for _, lang := range []string{"de", "en"} {
 		name := lang + "-marketing"
 		old, err := policy.LoadPack(filepath.Join(*dir, "baseline", name+".yaml"))
@@ -140,7 +144,8 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		checkers[lang] = [2]*policy.Checker{policy.NewChecker(old, policy.WithPersonalData(det)), policy.NewChecker(cur, policy.WithPersonalData(det))}
+		checkers[lang] = [3]*policy.Checker{policy.NewChecker(old, policy.WithPersonalData(det), policy.WithModel(nil)),
+			policy.NewChecker(cur, policy.WithPersonalData(det), policy.WithModel(nil)), policy.NewChecker(cur, policy.WithPersonalData(det))}
 	}
 	fmt.Printf("Policy benchmark: %d examples (%s)\n", len(exs), *dir)
 	for _, part := range []string{"dev", "dev3", "dev4", "dev5", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "holdout"} {
@@ -157,8 +162,9 @@ func main() {
 			}
 			cs := checkers[lang]
 			before := score(cs[0], brand, sel)
-			after := score(cs[1], brand, sel)
-			report(part, lang, sel, before, after)
+			rules := score(cs[1], brand, sel)
+			after := score(cs[2], brand, sel)
+			report(part, lang, sel, before, rules, after)
 			if *misses && part != "test" && part != "holdout" && part != "fresh5" {
 				listMisses(sel, after)
 			}
@@ -168,7 +174,10 @@ func main() {
 		return
 	}
 	for _, lang := range []string{"de", "en"} {
+		fmt.Printf("\nrules alone:")
 		latency(checkers[lang][1], brand, exs, lang)
+		fmt.Printf("rules + model:")
+		latency(checkers[lang][2], brand, exs, lang)
 	}
 }
 
@@ -398,25 +407,28 @@ func ratio(a, b int) string {
 	return fmt.Sprintf("%.3f", float64(a)/float64(b))
 }
 
-func report(part, lang string, exs []Example, before, after []outcome) {
-	b, a := summarise(exs, before), summarise(exs, after)
+func report(part, lang string, exs []Example, before, rules, after []outcome) {
+	b, ru, a := summarise(exs, before), summarise(exs, rules), summarise(exs, after)
 	fmt.Printf("\n== %s part, %s: %d examples (%d with violations, %d clean)\n", part, lang, len(exs), a.violations, a.clean)
-	fmt.Printf("%-20s %5s   %-15s   %-15s\n", "", "", "before", "now")
-	fmt.Printf("%-20s %5s   %7s %7s   %7s %7s\n", "category", "n", "prec", "recall", "prec", "recall")
+	fmt.Printf("%-20s %5s   %-15s   %-15s   %-15s\n", "", "", "first packs", "rules", "rules + model")
+	fmt.Printf("%-20s %5s   %7s %7s   %7s %7s   %7s %7s\n", "category", "n", "prec", "recall", "prec", "recall", "prec", "recall")
 	for _, c := range order {
 		n := a.tp[c] + a.fn[c]
-		if n == 0 && a.fp[c] == 0 && b.fp[c] == 0 {
+		if n == 0 && a.fp[c] == 0 && b.fp[c] == 0 && ru.fp[c] == 0 {
 			continue
 		}
-		fmt.Printf("%-20s %5d   %7s %7s   %7s %7s\n", c, n,
-			ratio(b.tp[c], b.tp[c]+b.fp[c]), ratio(b.tp[c], n), ratio(a.tp[c], a.tp[c]+a.fp[c]), ratio(a.tp[c], n))
+		fmt.Printf("%-20s %5d   %7s %7s   %7s %7s   %7s %7s\n", c, n,
+			ratio(b.tp[c], b.tp[c]+b.fp[c]), ratio(b.tp[c], n), ratio(ru.tp[c], ru.tp[c]+ru.fp[c]), ratio(ru.tp[c], n),
+			ratio(a.tp[c], a.tp[c]+a.fp[c]), ratio(a.tp[c], n))
 	}
-	fmt.Printf("%-20s %5d   %7s %7s   %7s %7s\n", "recall (labels)", a.labelsAll, "", ratio(b.labelsHit, b.labelsAll), "", ratio(a.labelsHit, a.labelsAll))
-	fmt.Printf("%-20s %5d   %7s %7s   %7s %7s\n", "violations caught", a.violations, "", ratio(b.caught, b.violations), "", ratio(a.caught, a.violations))
-	fmt.Printf("%-20s %5d   %7s %7s   %7s %7s\n", "clean passed", a.clean, "", ratio(b.passed, b.clean), "", ratio(a.passed, a.clean))
-	fmt.Printf("confusion now (expected category: what was found instead, when the expected one was missed; clean: false alarms)\n")
+	fmt.Printf("%-20s %5d   %7s %7s   %7s %7s   %7s %7s\n", "recall (labels)", a.labelsAll, "", ratio(b.labelsHit, b.labelsAll), "", ratio(ru.labelsHit, ru.labelsAll), "", ratio(a.labelsHit, a.labelsAll))
+	fmt.Printf("%-20s %5d   %7s %7s   %7s %7s   %7s %7s\n", "violations caught", a.violations, "", ratio(b.caught, b.violations), "", ratio(ru.caught, ru.violations), "", ratio(a.caught, a.violations))
+	fmt.Printf("%-20s %5d   %7s %7s   %7s %7s   %7s %7s\n", "clean passed", a.clean, "", ratio(b.passed, b.clean), "", ratio(ru.passed, ru.clean), "", ratio(a.passed, a.clean))
+	fmt.Printf("confusion, rules + model (expected category: what was found instead, when the expected one was missed; clean: false alarms)\n")
 	printConfusion(a)
-	fmt.Printf("confusion before\n")
+	fmt.Printf("confusion, rules alone\n")
+	printConfusion(ru)
+	fmt.Printf("confusion, first packs\n")
 	printConfusion(b)
 }
 
@@ -497,7 +509,7 @@ func latency(c *policy.Checker, brand *policy.BrandPack, exs []Example, lang str
 	}
 	slices.Sort(wall)
 	slices.Sort(cpu)
-	fmt.Printf("\ncheck of a %d-byte %s draft, %d runs: wall p50 %v, p99 %v", len(draft), lang, runs, wall[runs/2].Round(time.Microsecond), wall[runs*99/100].Round(time.Microsecond))
+	fmt.Printf(" check of a %d-byte %s draft, %d runs: wall p50 %v, p99 %v", len(draft), lang, runs, wall[runs/2].Round(time.Microsecond), wall[runs*99/100].Round(time.Microsecond))
 	if haveCPU {
 		fmt.Printf("; CPU of the checking thread p50 %v, p99 %v (apart from other processes on the machine)", cpu[runs/2].Round(time.Microsecond), cpu[runs*99/100].Round(time.Microsecond))
 	}

@@ -34,19 +34,25 @@ func draft2KB(b *testing.B, lang string) string {
 }
 
 // BenchmarkCheck2KB times the check of a 2 KB draft with the built-in pack,
-// the PII detector and a brand pack, as generation runs it.
+// the PII detector, a brand pack and the claims model, as generation runs
+// it, and with the rules alone (-rules).
 func BenchmarkCheck2KB(b *testing.B) {
 	brand, err := policy.LoadBrand("../../testdata/policy/brand.yaml")
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, lang := range []string{"de", "en"} {
-		b.Run(lang, func(b *testing.B) {
+	for _, name := range []string{"de", "en", "de-rules", "en-rules"} {
+		lang, rulesOnly := strings.CutSuffix(name, "-rules")
+		b.Run(name, func(b *testing.B) {
 			p, err := policy.LoadPack(lang + "-marketing")
 			if err != nil {
 				b.Fatal(err)
 			}
-			c := policy.NewChecker(p, policy.WithPersonalData(pii.NewDetector(pii.DetectorOptions{})))
+			opts := []policy.CheckerOption{policy.WithPersonalData(pii.NewDetector(pii.DetectorOptions{}))}
+			if rulesOnly {
+				opts = append(opts, policy.WithModel(nil)) // the rules alone, without the claims model
+			}
+			c := policy.NewChecker(p, opts...)
 			text := draft2KB(b, lang)
 			b.SetBytes(int64(len(text)))
 			for b.Loop() {

@@ -22,8 +22,9 @@ type piiDetector interface {
 // Checker checks drafts against a policy pack and, per call, a brand pack.
 // It is safe for concurrent use.
 type Checker struct {
-	pack *Pack
-	pii  piiDetector
+	pack  *Pack
+	pii   piiDetector
+	model *Model
 }
 
 // CheckerOption configures a Checker.
@@ -35,9 +36,16 @@ func WithPersonalData(d piiDetector) CheckerOption {
 	return func(c *Checker) { c.pii = d }
 }
 
+// WithModel sets the claims model that looks for what the rules miss (see
+// Model); nil switches it off. Without this option the embedded model
+// (DefaultModel) runs, unless the pack or the brand pack says "model: false".
+func WithModel(m *Model) CheckerOption {
+	return func(c *Checker) { c.model = m }
+}
+
 // NewChecker returns a Checker for pack.
 func NewChecker(pack *Pack, opts ...CheckerOption) *Checker {
-	c := &Checker{pack: pack}
+	c := &Checker{pack: pack, model: DefaultModel()}
 	for _, o := range opts {
 		o(c)
 	}
@@ -75,6 +83,11 @@ type checkRun struct {
 	out        []Violation
 	unlessText map[*policyRule]bool
 	meta       map[int]bool // sentence start token → the sentence talks about claims
+	// cleared records, per category, the sentences (by their first token)
+	// where a rule's hit was looked at and dropped (a negation, an
+	// exception, authorised wording, no condition near): the rules have
+	// judged that wording, and the model does not overrule them.
+	cleared map[string][]int
 }
 
 // Check checks text and returns the decision with every violation, ordered by
@@ -83,6 +96,7 @@ func (c *Checker) Check(text string, opts CheckOptions) Result {
 	r := &checkRun{c: c, text: text, opts: opts}
 	r.opts.Channel = strings.ToLower(strings.TrimSpace(opts.Channel))
 	r.ft = textnorm.Fold(text)
+	footnoteMarks(&r.ft, text)
 	toks := textnorm.Tokenize(r.ft.Text, nil)
 	r.m = &pattern.Matcher{Text: r.ft.Text, Tokens: toks, Lang: c.pack.lang}
 	r.lang = strings.ToLower(opts.Lang)
@@ -120,6 +134,9 @@ func (c *Checker) Check(text string, opts CheckOptions) Result {
 	if opts.Brand != nil {
 		r.brand(opts.Brand)
 	}
+	if c.model != nil && c.pack.model && (opts.Brand == nil || opts.Brand.Model == nil || *opts.Brand.Model) {
+		r.modelFindings(c.model)
+	}
 	return r.result()
 }
 
@@ -139,7 +156,11 @@ func (r *checkRun) patternRules() {
 			return
 		}
 		s, e := int(h.Start), int(h.End)
-		if !r.applies(rule) || !r.valid(rule, &s, &e) {
+		if !r.applies(rule) {
+			return
+		}
+		if !r.valid(rule, &s, &e) {
+			r.clear(rule.category, s, e)
 			return
 		}
 		lastEnd[ri] = h.End
@@ -197,7 +218,7 @@ func (r *checkRun) valid(rule *policyRule, sp, ep *int) bool {
 			return false
 		}
 	}
-	if rule.unlessText != nil && r.textHas(rule) {
+	if (rule.unlessText != nil || rule.unlessRegex != nil) && r.textHas(rule) {
 		return false
 	}
 	return r.sentenceValid(rule, s, e)
@@ -229,10 +250,19 @@ func (r *checkRun) sentenceValid(rule *policyRule, s, e int) bool {
 			return false
 		}
 	}
-	if r.c.pack.answers != nil && r.unansweredQuestion(b) {
+	if !rule.literal && r.c.pack.answers != nil && r.unansweredQuestion(b) {
 		return false
 	}
 	return true
+}
+
+// clear records that a hit of category over tokens [s,e) was dropped.
+func (r *checkRun) clear(category string, s, e int) {
+	a, _ := r.sentenceTokens(s, e)
+	if r.cleared == nil {
+		r.cleared = map[string][]int{}
+	}
+	r.cleared[category] = append(r.cleared[category], a)
 }
 
 // sentenceTokens returns the token range [a,b) of the sentence around [s,e).
@@ -367,7 +397,13 @@ func (r *checkRun) negated(s, e int) bool {
 		}
 		return false
 	}
-	for i := s - 1; i >= 0 && i >= s-n.window; i-- {
+	// A negation never reaches over a sentence end ("You'll never pay
+	// another penny. That's a promise.").
+	before := s
+	if s < len(m.Tokens) && m.Tokens[s].Flags&textnorm.SentStart != 0 {
+		before = 0
+	}
+	for i := s - 1; i >= 0 && i >= s-n.window && before > 0; i-- {
 		if try(i) {
 			return true
 		}
@@ -399,7 +435,30 @@ func (r *checkRun) keepAt(keep []*pattern.Pattern, i int) bool {
 	return false
 }
 
-// textHas reports whether any unless_text pattern occurs anywhere in the text.
+// superscripts are the footnote marks of marketing copy (¹ ² ³ ⁴ … ⁹ ⁰).
+const superscripts = "\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079"
+
+// footnoteMarks blanks the digits that folding made of superscripts, so
+// that a footnote mark does not glue onto the word beside it ("month!¹
+// ¹Plus £3,500 …" reads "month! plus £3,500 …", not "1plus").
+func footnoteMarks(ft *textnorm.Folded, text string) {
+	if !strings.ContainsAny(text, superscripts) {
+		return
+	}
+	b := []byte(ft.Text)
+	for j := range b {
+		o := ft.Orig(j)
+		if o < len(text) && textnorm.IsDigit(b[j]) {
+			if r, _ := utf8.DecodeRuneInString(text[o:]); strings.ContainsRune(superscripts, r) {
+				b[j] = ' '
+			}
+		}
+	}
+	ft.Text = string(b)
+}
+
+// textHas reports whether any unless_text pattern occurs anywhere in the
+// text or an unless_regex expression matches the folded text.
 func (r *checkRun) textHas(rule *policyRule) bool {
 	if v, ok := r.unlessText[rule]; ok {
 		return v
@@ -407,7 +466,13 @@ func (r *checkRun) textHas(rule *policyRule) bool {
 	if r.unlessText == nil {
 		r.unlessText = map[*policyRule]bool{}
 	}
-	found := rule.unlessText.Any(r.m)
+	found := rule.unlessText != nil && rule.unlessText.Any(r.m)
+	for _, re := range rule.unlessRegex {
+		if found {
+			break
+		}
+		found = re.MatchString(r.ft.Text)
+	}
 	r.unlessText[rule] = found
 	return found
 }
@@ -484,7 +549,7 @@ func (r *checkRun) regexRule(rule *policyRule) {
 			return
 		}
 	}
-	if rule.unlessText != nil && r.textHas(rule) {
+	if (rule.unlessText != nil || rule.unlessRegex != nil) && r.textHas(rule) {
 		return
 	}
 	for _, re := range rule.folded {
@@ -497,6 +562,7 @@ func (r *checkRun) regexRule(rule *policyRule) {
 				continue
 			}
 			if s, e, ok := r.tokensOf(a, b); ok && !r.sentenceValid(rule, s, e) {
+				r.clear(rule.category, s, e)
 				continue
 			}
 			r.addRule(rule, [2]int{a, b}, nil)
@@ -645,7 +711,8 @@ func (r *checkRun) businessContacts(bc *businessClause, findings []pii.Finding) 
 // abbreviation's, not a sentence's end ("Tel. 040 …", "Dr. Roth").
 var notSentenceEnd = map[string]bool{"tel": true, "fax": true, "mobil": true, "mob": true, "nr": true, "no": true,
 	"dr": true, "prof": true, "str": true, "st": true, "abt": true, "ca": true, "inkl": true, "zzgl": true, "bzw": true,
-	"mr": true, "mrs": true, "ms": true, "tel.-nr": true, "hausnr": true, "co": true}
+	"mr": true, "mrs": true, "ms": true, "tel.-nr": true, "hausnr": true, "co": true,
+	"med": true, "dent": true, "dipl": true, "ing": true, "rer": true, "nat": true, "phil": true}
 
 // wholeSentence is sentenceTokens without the breaks after an
 // abbreviation or an ordinal ("vom 6. bis 8. März", "Tel. 0221 …") and at
@@ -653,6 +720,13 @@ var notSentenceEnd = map[string]bool{"tel": true, "fax": true, "mobil": true, "m
 // signature), which the tokenizer takes for sentence ends: contact data and
 // the words that say whose it is often stand on either side of one.
 func (r *checkRun) wholeSentence(s, e int) (int, int) {
+	return r.joinedSentence(s, e, true)
+}
+
+// joinedSentence is sentenceTokens without the breaks after an
+// abbreviation or an ordinal, and with lines also without the breaks at
+// line ends and semicolons.
+func (r *checkRun) joinedSentence(s, e int, lines bool) (int, int) {
 	toks := r.m.Tokens
 	soft := func(i int) bool { // the boundary before token i is no sentence end
 		if i <= 0 || i >= len(toks) {
@@ -660,7 +734,7 @@ func (r *checkRun) wholeSentence(s, e int) (int, int) {
 		}
 		p := toks[i-1]
 		if !strings.ContainsAny(r.m.Text[p.End:toks[i].Start], ".!?") {
-			return true // a line break or semicolon: a signature, an address block, a list
+			return lines // a line break or semicolon: a signature, an address block, a list
 		}
 		return p.Flags&textnorm.Number != 0 && p.End-p.Start <= 2 || notSentenceEnd[r.m.Text[p.Start:p.End]]
 	}
@@ -705,7 +779,10 @@ func (r *checkRun) withinCategories(cats []string, a, b int) bool {
 		if !ok {
 			continue
 		}
-		ss, se := r.sentence(s, e)
+		// The sentence reaches over abbreviations ("– Dr. med. Jan Keller"),
+		// not over line breaks.
+		ts, te := r.joinedSentence(s, e, false)
+		ss, se := r.ft.Orig(int(r.m.Tokens[ts].Start)), r.ft.Orig(int(r.m.Tokens[te-1].End))
 		if a >= ss && b <= se {
 			return true
 		}

@@ -139,6 +139,12 @@ type Pack struct {
 	ruleOrder map[string]int
 	// negation negates the hits of negatable rules over their clause.
 	negation *negation
+	// model says whether the claims model runs with the pack ("model:
+	// false" switches it off); modelBasis holds, per category, the legal
+	// basis of the pack's first rule of it, which the model's findings
+	// carry. The model reports only categories the pack has rules for.
+	model      bool
+	modelBasis map[string]string
 }
 
 // negation describes how a negation word reaches over a clause: a cue
@@ -166,9 +172,11 @@ type policyRule struct {
 	notAfter              []pattern.Elem
 	near, unlessNear      *nearClause
 	unlessText            *pattern.Index
+	unlessRegex           []*regexp.Regexp   // a folded text matching one of these drops the rule's hits
 	unlessSentence        []*pattern.Pattern // a hit in a sentence holding one of these is dropped
 	notWithin             []string           // personal_data: findings inside a violation of these categories are left out
 	claim                 bool               // meta sentences and unanswered questions drop the rule's hits
+	literal               bool               // claim rules: hits in questions are kept
 	negatable             bool               // the pack's negation over the clause drops the rule's hits
 	regex                 []*regexp.Regexp
 	folded                []*regexp.Regexp // regex-only rules: the expressions as they run on the folded text
@@ -208,7 +216,9 @@ type packFile struct {
 	Meta     []string            `yaml:"meta"`
 	Answers  []string            `yaml:"answers"`
 	Negation *negationFile       `yaml:"negation"`
-	Rules    []ruleFile          `yaml:"rules"`
+	// Model false switches the claims model off for the pack.
+	Model *bool      `yaml:"model"`
+	Rules []ruleFile `yaml:"rules"`
 }
 
 // negationFile is the YAML shape of a pack's negation: cue and keep
@@ -243,6 +253,9 @@ type ruleFile struct {
 	Near       *nearFile `yaml:"near"`
 	UnlessNear *nearFile `yaml:"unless_near"`
 	UnlessText []string  `yaml:"unless_text"`
+	// UnlessRegex drops every hit of the rule when the folded text matches
+	// one of the expressions: marks that words do not carry ("#ad", "ad:").
+	UnlessRegex []string `yaml:"unless_regex"`
 	// UnlessSentence drops a hit whose sentence holds one of the patterns
 	// (a disclaimer, authorised wording).
 	UnlessSentence []string `yaml:"unless_sentence"`
@@ -250,7 +263,9 @@ type ruleFile struct {
 	// a violation of the named categories (a named endorser is reported as
 	// an endorsement).
 	NotWithin []string `yaml:"not_within"`
-	// Literal keeps the rule's hits in meta sentences and questions.
+	// Literal keeps the rule's hits in questions (a rhetorical question is
+	// the brand's own claim); meta sentences still drop them ("we don't
+	// compare ourselves with other installers").
 	Literal bool `yaml:"literal"`
 	// Negatable drops a hit that the pack's negation reaches over its clause.
 	Negatable bool     `yaml:"negatable"`
@@ -446,8 +461,13 @@ func parsePack(data []byte, dir fs.FS) (*Pack, error) {
 	}
 	p.index = pattern.NewIndex(pats)
 	p.ruleOrder = make(map[string]int, len(p.rules))
+	p.model = pf.Model == nil || *pf.Model
+	p.modelBasis = map[string]string{}
 	for i, r := range p.rules {
 		p.ruleOrder[r.id] = i
+		if _, ok := p.modelBasis[r.category]; !ok && r.basis != "" {
+			p.modelBasis[r.category] = r.basis
+		}
 	}
 	return p, nil
 }
@@ -556,7 +576,7 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 		bad("missing message")
 	}
 	r := &policyRule{id: rf.ID, category: rf.Category, severity: sev, message: rf.Message, basis: rf.Basis, rewrite: rf.Rewrite,
-		check: rf.Check, types: rf.Types, notWithin: rf.NotWithin, claim: !rf.Literal && rf.Check == "",
+		check: rf.Check, types: rf.Types, notWithin: rf.NotWithin, claim: rf.Check == "", literal: rf.Literal,
 		negatable: rf.Negatable}
 	for _, c := range rf.Channels {
 		r.channels = append(r.channels, strings.ToLower(strings.TrimSpace(c)))
@@ -651,6 +671,14 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 	if len(rf.UnlessText) > 0 {
 		r.unlessText = pattern.NewIndex(compileAll("unless_text", rf.UnlessText))
 	}
+	for _, src := range rf.UnlessRegex {
+		re, err := regexp.Compile(src)
+		if err != nil {
+			bad("bad unless_regex %q: %v", src, err)
+			continue
+		}
+		r.unlessRegex = append(r.unlessRegex, re)
+	}
 	r.unlessSentence = compileAll("unless_sentence", rf.UnlessSentence)
 	if bf := rf.Business; bf != nil {
 		if rf.Check != checkPersonalData {
@@ -705,6 +733,9 @@ type BrandPack struct {
 	Severities map[string]Severity `yaml:"severities"`
 	// Outputs says which sources the drafts of each channel may draw on.
 	Outputs OutputRules `yaml:"outputs"`
+	// Model false switches the claims model off for the brand's drafts
+	// (see policy.Model); the pack's rules still run.
+	Model *bool `yaml:"model"`
 
 	banned, competitors          []*pattern.Pattern
 	required                     []*pattern.Index

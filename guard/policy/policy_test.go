@@ -45,8 +45,9 @@ func categories(r policy.Result) []string {
 
 func TestCheckCategories(t *testing.T) {
 	t.Parallel()
-	de := policy.NewChecker(mustPack(t, "de-marketing"))
-	en := policy.NewChecker(mustPack(t, "en-marketing"))
+	// The rules alone: the claims model is tested in model_test.go.
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithModel(nil))
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithModel(nil))
 	brand := mustBrand(t)
 	tests := []struct {
 		name    string
@@ -268,8 +269,8 @@ func TestPolicyLabelledSet(t *testing.T) {
 		t.Fatalf("labelled set has %d drafts; want at least 80", len(items))
 	}
 	checkers := map[string]*policy.Checker{
-		"de": policy.NewChecker(mustPack(t, "de-marketing")),
-		"en": policy.NewChecker(mustPack(t, "en-marketing")),
+		"de": policy.NewChecker(mustPack(t, "de-marketing"), policy.WithModel(nil)),
+		"en": policy.NewChecker(mustPack(t, "en-marketing"), policy.WithModel(nil)),
 	}
 	brand := mustBrand(t)
 	type counts struct{ tp, fp, fn int }
