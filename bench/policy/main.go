@@ -22,7 +22,6 @@
 package main
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
 	"log"
@@ -37,20 +36,6 @@ import (
 	"kontext/guard/pii"
 	"kontext/guard/policy"
 )
-
-// labels maps the benchmark's category names to the packs' categories.
-var labels = map[string]string{
-	"health":      "health_claim",
-	"green":       "green_claim",
-	"comparative": "comparative_claim",
-	"superlative": "superlative_claim",
-	"price":       "price_claim",
-	"free":        "free_claim",
-	"urgency":     "false_urgency",
-	"guarantee":   "guaranteed_success",
-	"endorsement": "endorsement",
-	"personal":    "personal_data",
-}
 
 // order is the order categories are printed in.
 var order = []string{"health_claim", "green_claim", "comparative_claim", "superlative_claim", "price_claim",
@@ -183,20 +168,9 @@ func main() {
 
 // load reads bench-de.txt, bench-en.txt and split.txt.
 func load(dir string) ([]Example, error) {
-	test := map[string]map[string]bool{}
-	sf, err := os.ReadFile(filepath.Join(dir, "split.txt"))
+	test, err := policy.TestThemes(dir)
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
-	}
-	for _, line := range strings.Split(string(sf), "\n") {
-		lang, themes, ok := strings.Cut(line, ":")
-		if !ok || strings.HasPrefix(line, "#") {
-			continue
-		}
-		test[lang] = map[string]bool{}
-		for _, t := range strings.Fields(themes) {
-			test[lang][t] = true
-		}
 	}
 	var out []Example
 	for _, lang := range []string{"de", "en"} {
@@ -268,42 +242,14 @@ func fileExists(name string) bool {
 // loadFile reads one benchmark file of lang; test holds the themes of the
 // test part, fresh marks the held-out file.
 func loadFile(name, lang string, test map[string]bool, fresh bool) ([]Example, error) {
-	var out []Example
-	{
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, fmt.Errorf("bench: %w", err)
-		}
-		sc := bufio.NewScanner(f)
-		n := 0
-		for sc.Scan() {
-			n++
-			line := strings.TrimSpace(sc.Text())
-			if line == "" || strings.HasPrefix(line, "#") {
-				continue
-			}
-			parts := strings.SplitN(line, "|", 4)
-			if len(parts) != 4 {
-				f.Close()
-				return nil, fmt.Errorf("bench: %s:%d: want theme|channel|categories|text", name, n)
-			}
-			e := Example{Lang: lang, Theme: parts[0], Channel: parts[1], Text: parts[3], Line: n, Test: test[parts[0]], Fresh: fresh}
-			if parts[2] != "clean" {
-				for _, c := range strings.Split(parts[2], ",") {
-					pc, ok := labels[c]
-					if !ok {
-						f.Close()
-						return nil, fmt.Errorf("bench: %s:%d: unknown category %q", name, n, c)
-					}
-					e.Want = append(e.Want, pc)
-				}
-			}
-			out = append(out, e)
-		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			return nil, fmt.Errorf("bench: %s: %w", name, err)
-		}
+	texts, err := policy.ReadLabelled(name)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	out := make([]Example, len(texts))
+	for i, t := range texts {
+		out[i] = Example{Lang: lang, Theme: t.Theme, Channel: t.Channel, Text: t.Text, Line: t.Line,
+			Want: t.Categories, Test: test[t.Theme], Fresh: fresh}
 	}
 	return out, nil
 }

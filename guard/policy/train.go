@@ -1,11 +1,9 @@
 package policy
 
 import (
-	"bufio"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -376,77 +374,43 @@ var benchThemes = map[string]string{"tee": "tea", "kosmetik": "skincare", "nahru
 	"haushalt": "cleaning", "apotheke": "pharmacy", "baeckerei": "bakery", "kinder": "kids", "garten": "garden",
 	"moebel": "furniture", "spielzeug": "toys", "fahrrad": "bikes", "getraenke": "drinks"}
 
-// categoryLabels maps the benchmark's category names to the packs'.
-var categoryLabels = map[string]string{"health": "health_claim", "green": "green_claim", "comparative": "comparative_claim",
-	"superlative": "superlative_claim", "price": "price_claim", "free": "free_claim", "urgency": "false_urgency",
-	"guarantee": "guaranteed_success", "endorsement": "endorsement", "personal": "personal_data"}
-
 // LoadTrainingData reads the development texts of the claims benchmark in
 // dir (testdata/policy): bench-<lang>.txt without the test themes named in
 // split.txt, dev3 to dev5, fresh and fresh2 to fresh4, German and English.
 // The texts of a theme form a group, the German and English ones of a
 // theme together (the later files list their themes in the same order).
 func LoadTrainingData(dir string) ([]TrainExample, error) {
-	test := map[string]bool{}
-	sf, err := os.ReadFile(filepath.Join(dir, "split.txt"))
+	test, err := TestThemes(dir)
 	if err != nil {
 		return nil, fmt.Errorf("policy: training data: %w", err)
-	}
-	for _, line := range strings.Split(string(sf), "\n") {
-		lang, themes, ok := strings.Cut(line, ":")
-		if !ok || strings.HasPrefix(line, "#") {
-			continue
-		}
-		for _, t := range strings.Fields(themes) {
-			test[strings.TrimSpace(lang)+"/"+t] = true
-		}
 	}
 	var out []TrainExample
 	for _, file := range trainingFiles {
 		for _, lang := range modelLangs {
-			name := filepath.Join(dir, file+"-"+lang+".txt")
-			f, err := os.Open(name)
+			texts, err := ReadLabelled(filepath.Join(dir, file+"-"+lang+".txt"))
 			if err != nil {
 				return nil, fmt.Errorf("policy: training data: %w", err)
 			}
 			var themes []string
-			sc := bufio.NewScanner(f)
-			n := 0
-			for sc.Scan() {
-				n++
-				line := strings.TrimSpace(sc.Text())
-				if line == "" || strings.HasPrefix(line, "#") {
+			for _, t := range texts {
+				if test[lang][t.Theme] {
 					continue
 				}
-				parts := strings.SplitN(line, "|", 4)
-				if len(parts) != 4 {
-					f.Close()
-					return nil, fmt.Errorf("policy: training data: %s:%d: want theme|channel|categories|text", name, n)
+				if !slices.Contains(themes, t.Theme) {
+					themes = append(themes, t.Theme)
 				}
-				theme := parts[0]
-				if test[lang+"/"+theme] {
-					continue
-				}
-				if !slices.Contains(themes, theme) {
-					themes = append(themes, theme)
-				}
-				group := file + ":" + theme
+				group := file + ":" + t.Theme
 				switch {
-				case file == "bench" && lang == "de" && benchThemes[theme] != "":
-					group = file + ":" + benchThemes[theme]
+				case file == "bench" && lang == "de" && benchThemes[t.Theme] != "":
+					group = file + ":" + benchThemes[t.Theme]
 				case file != "bench":
-					group = fmt.Sprintf("%s:%d", file, slices.Index(themes, theme))
+					group = fmt.Sprintf("%s:%d", file, slices.Index(themes, t.Theme))
 				}
-				e := TrainExample{Text: parts[3], Lang: lang, Group: group}
-				if parts[2] != "clean" {
-					for _, c := range strings.Split(parts[2], ",") {
-						pc, ok := categoryLabels[c]
-						if !ok {
-							f.Close()
-							return nil, fmt.Errorf("policy: training data: %s:%d: unknown category %q", name, n, c)
-						}
-						if pc != "personal_data" {
-							e.Categories = append(e.Categories, pc)
+				e := TrainExample{Text: t.Text, Lang: lang, Group: group}
+				if len(t.Categories) > 0 {
+					for _, c := range t.Categories {
+						if c != "personal_data" {
+							e.Categories = append(e.Categories, c)
 						}
 					}
 					if len(e.Categories) == 0 {
@@ -454,10 +418,6 @@ func LoadTrainingData(dir string) ([]TrainExample, error) {
 					}
 				}
 				out = append(out, e)
-			}
-			f.Close()
-			if err := sc.Err(); err != nil {
-				return nil, fmt.Errorf("policy: training data: %s: %w", name, err)
 			}
 		}
 	}
