@@ -261,14 +261,7 @@ func (s *Store) restPlan(ctx context.Context, tx pgx.Tx, f filter, narrow [2]str
 	if err != nil {
 		return Plan{}, fmt.Errorf("count visible: %w", err)
 	}
-	if n > 0 {
-		s.mu.Lock()
-		if s.counts == nil || len(s.counts) > 10000 {
-			s.counts = map[string]cachedCount{}
-		}
-		s.counts[countKey(f, threshold)] = cachedCount{n: n, at: time.Now()}
-		s.mu.Unlock()
-	}
+	s.keepCount(f, threshold, n)
 	return pathFor(n, threshold), nil
 }
 

@@ -475,17 +475,22 @@ func (s *Store) plan(ctx context.Context, tx pgx.Tx, f filter) (Plan, error) {
 	if err := tx.QueryRow(ctx, countSQL, f.args...).Scan(&n); err != nil {
 		return Plan{}, fmt.Errorf("count visible: %w", err)
 	}
-	// A count of none is not kept: the caller's first document must be
-	// found as soon as it is written.
-	if n > 0 {
-		s.mu.Lock()
-		if s.counts == nil || len(s.counts) > 10000 {
-			s.counts = map[string]cachedCount{}
-		}
-		s.counts[countKey(f, threshold)] = cachedCount{n: n, at: time.Now()}
-		s.mu.Unlock()
-	}
+	s.keepCount(f, threshold, n)
 	return pathFor(n, threshold), nil
+}
+
+// keepCount caches a bounded visible count. A count of none is not kept:
+// the caller's first document must be found as soon as it is written.
+func (s *Store) keepCount(f filter, threshold, n int) {
+	if n == 0 {
+		return
+	}
+	s.mu.Lock()
+	if s.counts == nil || len(s.counts) > 10000 {
+		s.counts = map[string]cachedCount{}
+	}
+	s.counts[countKey(f, threshold)] = cachedCount{n: n, at: time.Now()}
+	s.mu.Unlock()
 }
 
 // cachedPlan returns the plan of a count less than a minute old, taken
