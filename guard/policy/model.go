@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -167,16 +168,95 @@ const (
 // taken; longer runs are codes and URLs, not words.
 const maxGramWord = 30
 
+// negationCue reports whether the folded word w negates what follows it
+// in its clause ("not", "don't", "kein", "nie", "ohne").
+func negationCue(w string) bool {
+	switch w {
+	case "not", "no", "never", "cannot", "without", "nor", "neither", "nothing",
+		"nicht", "kein", "keine", "keinen", "keinem", "keiner", "keines", "nie", "niemals", "ohne", "weder", "nichts":
+		return true
+	}
+	return strings.HasSuffix(w, "n't")
+}
+
+// clauseBreak reports whether the text between two tokens ends a clause
+// (a comma, semicolon, colon, dash or bracket).
+func clauseBreak(between string) bool {
+	return strings.ContainsAny(between, ",;:()–—")
+}
+
+// diseaseTerms are the single-word entries of the built-in disease and
+// symptom lexicons (packs/lexicon/disease-*.txt), both languages, folded:
+// a word that is one of them also yields the feature of the class
+// "disease term", so that a condition the training texts never named
+// reads like the ones they did.
+var diseaseTerms = func() (t struct{ exact, prefix, suffix map[string]bool }) {
+	t.exact, t.prefix, t.suffix = map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, lang := range modelLangs {
+		entries, err := readLexicon(nil, "lexicon/disease-"+lang+".txt")
+		if err != nil {
+			panic("policy: built-in disease lexicon: " + err.Error())
+		}
+		for _, e := range entries {
+			if strings.ContainsAny(e, " ") {
+				continue
+			}
+			suffix := strings.HasPrefix(e, "*")
+			e = strings.TrimPrefix(e, "*")
+			prefix := strings.HasSuffix(e, "*")
+			loose := strings.HasSuffix(e, "~")
+			e = textnorm.Fold(strings.TrimRight(e, "*~")).Text
+			switch {
+			case suffix:
+				t.suffix[e] = true
+			case prefix:
+				t.prefix[e] = true
+			default:
+				t.exact[e] = true
+				if loose {
+					t.prefix[e] = true
+				}
+			}
+		}
+	}
+	return t
+}()
+
+// diseaseTerm reports whether the folded word w is a disease or symptom
+// term of the lexicons: an entry, an inflection or compound starting with a
+// prefix entry, or a compound ending in a compound-ending entry.
+func diseaseTerm(w string) bool {
+	if diseaseTerms.exact[w] {
+		return true
+	}
+	for i := 3; i < len(w); i++ {
+		if diseaseTerms.prefix[w[:i]] || diseaseTerms.suffix[w[len(w)-i:]] {
+			return true
+		}
+	}
+	return diseaseTerms.prefix[w] || diseaseTerms.suffix[w]
+}
+
 // features appends the hashed features of tokens [from,to) of the folded
 // text s to out: each word (digits read as 0), the pair of it and the word
-// before it, and the character 3- and 4-grams of " word ".
+// before it, and the character 3- and 4-grams of " word ". A word after a
+// negation cue in its clause is hashed as negated, so that "keine
+// Gesundheitsversprechen" and "we don't promise" do not read as the claim
+// they deny (negation marking, as in Pang, Lee and Vaithyanathan 2002).
 func features(s string, toks []textnorm.Token, from, to int, mask uint32, out []uint32) []uint32 {
 	var prev uint32
 	var codes [maxGramWord + 2]rune
+	negated := false
 	for i := from; i < to; i++ {
 		t := toks[i]
 		w := s[t.Start:t.End]
+		if negated && i > from && clauseBreak(s[toks[i-1].End:t.Start]) {
+			negated = false
+		}
 		h := uint32(fnvOffset ^ 'w')
+		if negated {
+			h = uint32(fnvOffset ^ 'n')
+		}
 		n := 0
 		codes[0] = ' '
 		for _, r := range w {
@@ -197,7 +277,17 @@ func features(s string, toks []textnorm.Token, from, to int, mask uint32, out []
 		if i > from {
 			out = append(out, mix(prev, h)&mask)
 		}
+		if diseaseTerm(w) {
+			d := uint32(fnvOffset ^ 'd')
+			out = append(out, d&mask)
+			if i > from {
+				out = append(out, mix(prev, d)&mask)
+			}
+		}
 		prev = h
+		if negationCue(w) {
+			negated = true
+		}
 		if n >= 2 && n <= maxGramWord {
 			codes[n+1] = ' '
 			g := codes[:n+2]
@@ -278,11 +368,15 @@ func (m *Model) scoreTokens(s string, toks []textnorm.Token, out []SentenceScore
 	clear(whole)
 	mask := uint32(1)<<m.bits - 1
 	total := 0
-	for _, sr := range sc.sents {
+	for k, sr := range sc.sents {
 		sc.idx = features(s, toks, sr[0], sr[1], mask, sc.idx[:0])
 		if len(sc.idx) == 0 {
 			continue
 		}
+		// A question another sentence answers ("Does it help with
+		// eczema? We can't say that ...") asks what the claim would be;
+		// it counts in the whole text's score, not on its own.
+		asked := k+1 < len(sc.sents) && question(s, toks, sr[1])
 		clear(sums)
 		for _, j := range sc.idx {
 			row := m.weights[int(j)*nc : int(j)*nc+nc]
@@ -295,7 +389,7 @@ func (m *Model) scoreTokens(s string, toks []textnorm.Token, out []SentenceScore
 		for c := range nc {
 			whole[c] += sums[c]
 			g := float64(m.bias[c]) + float64(sums[c])*float64(m.scale[c])*norm
-			if g > out[c].LogOdds {
+			if g > out[c].LogOdds && !asked {
 				out[c] = SentenceScore{LogOdds: g, Start: sr[0], End: sr[1]}
 			}
 		}
@@ -306,12 +400,27 @@ func (m *Model) scoreTokens(s string, toks []textnorm.Token, out []SentenceScore
 			g := float64(m.bias[c]) + float64(whole[c])*float64(m.scale[c])*norm
 			if g > out[c].LogOdds {
 				// the whole text scores higher than any sentence: the span
-				// is still its best sentence's
+				// is still its best sentence's, or its last one's when
+				// every other sentence is a question it answers
 				out[c].LogOdds = g
+				if out[c].End <= out[c].Start {
+					last := sc.sents[len(sc.sents)-1]
+					out[c].Start, out[c].End = last[0], last[1]
+				}
 			}
 		}
 	}
 	return out
+}
+
+// question reports whether the sentence ending before token end (of toks
+// over the folded text s) ends in a question mark.
+func question(s string, toks []textnorm.Token, end int) bool {
+	tail := s[toks[end-1].End:]
+	if end < len(toks) {
+		tail = s[toks[end-1].End:toks[end].Start]
+	}
+	return strings.Contains(tail, "?")
 }
 
 // Score returns the score of each category (in the order of Categories)

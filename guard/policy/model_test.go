@@ -3,6 +3,7 @@ package policy_test
 import (
 	"bytes"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -166,5 +167,54 @@ func TestModelFindings(t *testing.T) {
 	res := policy.NewChecker(p).Check("Packaging that is kind to our planet. Our cream makes spots fade overnight.", policy.CheckOptions{})
 	if len(res.Violations) != 1 || res.Violations[0].Category != "green_claim" || res.Violations[0].Basis != "the basis" {
 		t.Errorf("pack with green rules only: %+v; want one green_claim finding with the rule's basis (no health: the pack has no health rule)", res.Violations)
+	}
+}
+
+// tinyModel trains a claims model on a few hand-written English texts, so
+// that the tests below see what the features do, not what the committed
+// weights happen to be.
+func tinyModel(t *testing.T) (*policy.Model, int) {
+	t.Helper()
+	var exs []policy.TrainExample
+	for _, s := range []string{"Our balm cures eczema fast.", "This tea cures migraine overnight.", "The drops cure asthma.",
+		"Our syrup cures bronchitis.", "The cream cures acne for good.", "These pills cure gout."} {
+		exs = append(exs, policy.TrainExample{Text: s, Lang: "en", Categories: []string{"health_claim"}, Group: "h"})
+	}
+	for _, s := range []string{"Our shop opens at nine.", "The sofa comes in three colours.", "Delivery takes two days.",
+		"The mug holds 300 ml.", "Our team answers every email.", "The jacket has two pockets."} {
+		exs = append(exs, policy.TrainExample{Text: s, Lang: "en", Group: "c"})
+	}
+	m := policy.Train(exs, policy.TrainOptions{})
+	return m, slices.Index(m.Categories(), "health_claim")
+}
+
+// TestModelFeatures checks three things the features do beside word and
+// character n-grams: words after a negation cue in its clause (up to a
+// comma) are read as negated; a question that another sentence answers is not scored on its
+// own; and a disease or symptom term of the built-in lexicons the training
+// texts never named reads as a disease term.
+func TestModelFeatures(t *testing.T) {
+	t.Parallel()
+	m, h := tinyModel(t)
+	score := func(s string) policy.SentenceScore { return m.Score(s)[h] }
+	// The same words with and without a clause break after the cue: only
+	// the negation of "it cures eczema" within the clause tells them apart.
+	for _, cue := range []string{"never said", "don't say"} {
+		if neg, pos := score("We "+cue+" it cures eczema."), score("We "+cue+", it cures eczema."); neg.LogOdds >= pos.LogOdds {
+			t.Errorf("%q: the negated claim scores %.3f, after the clause break %.3f; want the negated one lower", cue, neg.LogOdds, pos.LogOdds)
+		}
+	}
+	// The question has 4 tokens; the span must be the answer's.
+	if s := score("Does it cure eczema? We sell it as a moisturiser."); s.Start < 4 {
+		t.Errorf("FAQ: span tokens [%d,%d); want the answer (from token 4), not the question", s.Start, s.End)
+	}
+	// A question on its own is still scored.
+	if q, c := score("Does it cure eczema?"), score("Does it open at nine?"); q.LogOdds <= c.LogOdds {
+		t.Errorf("a question alone scores %.3f, clean %.3f; want it scored", q.LogOdds, c.LogOdds)
+	}
+	// "shigellosis" and "boredom" are both unknown words; only the first is
+	// in the lexicon.
+	if d, o := score("The drops cure shigellosis."), score("The drops cure boredom."); d.LogOdds <= o.LogOdds {
+		t.Errorf("an unseen lexicon disease scores %.3f, an unseen other word %.3f; want the disease higher", d.LogOdds, o.LogOdds)
 	}
 }

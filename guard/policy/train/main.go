@@ -34,12 +34,16 @@ func main() {
 	flag.IntVar(&opts.Epochs, "epochs", 0, "passes over the data (0: the default)")
 	flag.IntVar(&opts.Folds, "folds", 0, "cross-validation folds (0: the default)")
 	flag.Float64Var(&opts.MaxFalseAlarms, "max-false-alarms", 0, "share of held-out clean texts a language may flag (0: the default 0.02)")
+	flag.BoolVar(&showFalseAlarms, "false-alarms", false, "also list the clean texts the nested figures flag, with the category")
 	flag.Parse()
 	if err := run(*dir, *out, opts); err != nil {
 		fmt.Fprintln(os.Stderr, "train:", err)
 		os.Exit(1)
 	}
 }
+
+// showFalseAlarms lists the clean texts flagged in the nested figures.
+var showFalseAlarms bool
 
 func run(dir, out string, opts policy.TrainOptions) error {
 	exs, err := policy.LoadTrainingData(dir)
@@ -100,6 +104,9 @@ func nested(exs []policy.TrainExample, scores [][]float64, opts policy.TrainOpti
 			for c := range scores[i] {
 				if scores[i][c] > float64(th[l][c]) {
 					any = true
+					if showFalseAlarms && len(e.Categories) == 0 {
+						fmt.Printf("false alarm %s %s %.2f>%.2f %s: %s\n", e.Lang, policy.ModelCategories[c], scores[i][c], th[l][c], e.Group, e.Text)
+					}
 				}
 			}
 			if len(e.Categories) == 0 {
