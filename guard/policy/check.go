@@ -181,8 +181,10 @@ func (r *checkRun) valid(rule *policyRule, sp, ep *int) bool {
 	if len(rule.notAfter) > 0 && s > 0 && m.Tokens[s].Flags&textnorm.SentStart == 0 && m.MatchElems(rule.notAfter, s-1) {
 		return false
 	}
+	// An ignore phrase covers the hit when it starts up to ignoreBack words
+	// before it and reaches its end ("ab 25 € Auftragswert kostenlos").
 	for _, ip := range rule.ignore {
-		for j := max(0, s-3); j <= s; j++ {
+		for j := max(0, s-ignoreBack); j <= s; j++ {
 			if end := m.Match(ip, j); end >= e {
 				return false
 			}
@@ -223,6 +225,9 @@ func (r *checkRun) valid(rule *policyRule, sp, ep *int) bool {
 	}
 	return r.sentenceValid(rule, s, e)
 }
+
+// ignoreBack is how many words before a hit an ignore phrase may start.
+const ignoreBack = 8
 
 // sentenceValid applies the conditions on the sentence around tokens [s,e):
 // unless_sentence, and for claim rules the meta patterns and questions.
@@ -678,6 +683,22 @@ func (r *checkRun) businessContacts(bc *businessClause, findings []pii.Finding) 
 			if h[1] > pl.s-bc.window-1 && h[0] < pl.e+bc.window {
 				out[i] = true
 				break
+			}
+		}
+		// A staff pattern ends right before the name ("unsere Friseurin
+		// Aylin") or starts right after it ("Priya, unsere Röstmeisterin").
+		for _, p := range bc.staff {
+			if out[i] {
+				break
+			}
+			for j := max(pl.sent, pl.s-4); j < pl.s; j++ {
+				if r.m.Match(p, j) == pl.s {
+					out[i] = true
+					break
+				}
+			}
+			if !out[i] && pl.e < len(r.m.Tokens) && r.m.Match(p, pl.e) > pl.e {
+				out[i] = true
 			}
 		}
 		if !out[i] {

@@ -110,3 +110,78 @@ func TestEndorserWithTitle(t *testing.T) {
 		}
 	}
 }
+
+// TestCleanCopy covers what made lawful copy look like a claim, each case
+// failing before the change that lets it pass, beside a violation of the
+// same shape that must still be found: comparisons with one's own range,
+// refusing to compare, the 30-day price statement, own-range superlatives,
+// terms stated next to "free", review integrity, ad labels written as
+// marks, and the business's own people and premises.
+func TestCleanCopy(t *testing.T) {
+	t.Parallel()
+	det := newPII()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(det), policy.WithModel(nil))
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(det), policy.WithModel(nil))
+	tests := []struct {
+		name string
+		c    *policy.Checker
+		text string
+		want []string
+	}{
+		// Comparison with one's own range or earlier model.
+		{"own range de", de, "Der neue Akku hält doppelt so lange wie unser bisheriges Modell.", nil},
+		{"own range en", en, "The new battery lasts twice as long as our previous model.", nil},
+		{"own predecessor en", en, "The X2 charges faster than its predecessor.", nil},
+		{"rival still found de", de, "Unser Akku hält doppelt so lange wie die Akkus anderer Marken.", []string{"comparative_claim"}},
+		{"rival still found en", en, "Our battery lasts twice as long as the ones from the supermarket.", []string{"comparative_claim"}},
+		// Refusing to compare.
+		{"no comparison de", de, "Wir vergleichen uns nicht mit anderen Anbietern.", nil},
+		{"no comparison en", en, "We don't compare ourselves with other providers.", nil},
+		// The 30-day statement with its article is no superlative.
+		{"30-day price de", de, "149 €; der niedrigste Preis der letzten 30 Tage lag bei 149 €.", nil},
+		// Own-range superlatives.
+		{"own range superlative de", de, "Das ist unser größter Laden.", nil},
+		{"own range superlative of ours de", de, "Das leichteste unserer Zelte wiegt 900 g.", nil},
+		{"cheapest option is ours en", en, "The cheapest way to start is our basic plan at £5 a month.", nil},
+		{"lightest of our tents en", en, "The lightest of our tents weighs 900 g.", nil},
+		{"latest version de", de, "Die neueste Version bringt Offline-Karten.", nil},
+		{"superlative still found de", de, "Die günstigste Werkstatt der Stadt.", []string{"price_claim", "superlative_claim"}},
+		{"superlative still found en", en, "The cheapest garage in town.", []string{"price_claim", "superlative_claim"}},
+		// How to use it, not how good it is.
+		{"best served en", en, "Best served chilled.", nil},
+		{"for best results en", en, "For best results, apply to damp hair.", nil},
+		// Terms stated next to "free".
+		{"threshold before free de", de, "Die Lieferung ist ab 30 € Bestellwert kostenlos, darunter kostet sie 3,90 €.", nil},
+		{"threshold before free en", en, "On orders over £30 delivery is free; below that it costs £3.90.", nil},
+		{"trial cancellable de", de, "Die ersten 14 Tage kosten nichts, danach 7,99 € im Monat, jederzeit online kündbar.", nil},
+		{"trial cancellable en", en, "The first 14 days cost nothing, then £7.99 a month; cancel any time online.", nil},
+		{"trial locked in de", de, "Drei Monate gratis, danach 11,99 € im Monat, jederzeit kündbar erst nach zwölf Monaten.", []string{"free_claim"}},
+		{"gift with purchase de", de, "Gratis-Becher zu jeder Bestellung – ab einem Bestellwert von 80 €.", []string{"free_claim"}},
+		{"gift with purchase en", en, "Free mug with every bottle – on orders over £80.", []string{"free_claim"}},
+		{"free delivery above a threshold de", de, "Lieferung kostenlos ab einem Bestellwert von 40 €.", nil},
+		// How reviews are handled.
+		{"review integrity de", de, "Danke für 920 Google-Bewertungen mit 4,7 Sternen! Wir kaufen keine Bewertungen.", nil},
+		{"review integrity en", en, "Thanks for 920 reviews with 4.7 stars! We don't buy reviews or delete bad ones.", nil},
+		{"reviews without source de", de, "Danke für 920 Bewertungen mit 4,7 Sternen!", []string{"endorsement"}},
+		// Ad labels written as marks.
+		{"ad with a bar en", en, "Ad | @trailtom tested our boots in Wales.", nil},
+		{"hashtag ad en", en, "#ad We sent @trailtom our boots.", nil},
+		{"no label en", en, "@trailtom swears by our boots.", []string{"endorsement"}},
+		// The business's own people and premises.
+		{"staff before the name en", en, "Before and after with our stylist Aylin: balayage, treatment included.", nil},
+		{"staff after the name de", de, "Das ist Priya, unsere Röstmeisterin.", nil},
+		{"own salon phone de", de, "Unser Salon am Markt 3 hat samstags geöffnet: Termine unter 0221 987 65 40.", nil},
+		{"own exhibition de", de, "Küchentage in unserer Ausstellung in der Gutenbergstraße 9.", nil},
+		{"customer still found de", de, "Unsere Kundin Eva Roth, Mobil 0171 9876543, ist begeistert.", []string{"personal_data"}},
+		{"customer still found en", en, "Our customer Eva Roth, mobile 07700 900123, loves it.", []string{"personal_data"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := tc.c.Check(tc.text, policy.CheckOptions{AIDisclosed: true})
+			if got := categories(res); !slices.Equal(got, tc.want) {
+				t.Errorf("Check(%q) = %v (%+v); want %v", tc.text, got, res.Violations, tc.want)
+			}
+		})
+	}
+}

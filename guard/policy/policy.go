@@ -190,6 +190,7 @@ type policyRule struct {
 // businessClause is a compiled businessFile.
 type businessClause struct {
 	roles, own, customers []*pattern.Pattern
+	staff                 []*pattern.Pattern // end right before a name: the business's own staff ("our stylist Aylin")
 	venues                []*pattern.Pattern // postal addresses only: a place of business or an event's venue
 	mailboxes             map[string]bool
 	window                int
@@ -294,9 +295,12 @@ type ruleFile struct {
 // An address at a mail provider for private persons (web.de, gmail.com …)
 // never counts. Nothing in a sentence that names a customer pattern
 // ("Kundin", "winner") or a person who is no business contact is exempt:
-// that data is the customer's.
+// that data is the customer's. A staff pattern ending right before a name
+// presents the person as one of the business's own people ("unsere
+// Friseurin Aylin", "our stylist Aylin"), whatever the job is called.
 type businessFile struct {
 	Roles     []string `yaml:"roles"`
+	Staff     []string `yaml:"staff"`
 	Own       []string `yaml:"own"`
 	Customers []string `yaml:"customers"`
 	Venues    []string `yaml:"venues"`
@@ -687,7 +691,7 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 		if bf.Window < 0 || bf.Window > 20 {
 			bad("business: window %d out of range (want 0 to 20 words)", bf.Window)
 		}
-		bc := &businessClause{roles: compileAll("business.roles", bf.Roles), own: compileAll("business.own", bf.Own),
+		bc := &businessClause{roles: compileAll("business.roles", bf.Roles), staff: compileAll("business.staff", bf.Staff), own: compileAll("business.own", bf.Own),
 			customers: compileAll("business.customers", bf.Customers), venues: compileAll("business.venues", bf.Venues),
 			mailboxes: map[string]bool{}, window: bf.Window}
 		if bc.window == 0 {
