@@ -167,7 +167,23 @@ func TestCleanCopy(t *testing.T) {
 		{"ad with a bar en", en, "Ad | @trailtom tested our boots in Wales.", nil},
 		{"hashtag ad en", en, "#ad We sent @trailtom our boots.", nil},
 		{"no label en", en, "@trailtom swears by our boots.", []string{"endorsement"}},
+		// Denying the top position.
+		{"not the cheapest en", en, "We are not the cheapest, and we don't try to be.", nil},
+		{"not the cheapest de", de, "Wir sind nicht die Günstigsten, und wollen es auch nicht sein.", nil},
+		{"not only the cheapest en", en, "Not only the cheapest, also the fastest.", []string{"superlative_claim"}},
+		// An award or test result named with its source.
+		{"test winner with source de", de, "Testsieger bei Stiftung Warentest (Ausgabe 05/2025, Note 1,8).", nil},
+		{"test winner without source de", de, "Testsieger 2025!", []string{"superlative_claim"}},
+		{"best buy award en", en, "Winner of the Which? Best Buy award 2025 for cordless vacuums.", nil},
+		// A defect guarantee for a stated time.
+		{"defect guarantee en", en, "Guaranteed for 3 years against manufacturing faults, as set out in our terms.", nil},
+		{"result guarantee en", en, "Whiter teeth guaranteed.", []string{"guaranteed_success"}},
+		// A freemium app: the price is another tier's.
+		{"freemium de", de, "Die App ist kostenlos; die Premium-Version kostet 3,99 € im Monat.", nil},
 		// The business's own people and premises.
+		{"staff at the workshop en", en, "Tom from our workshop will fit your new boiler.", nil},
+		{"staff at the workshop de", de, "Tom aus unserer Werkstatt baut Ihre neue Heizung ein.", nil},
+		{"customer service line en", en, "Questions about your order? Our customer service team is on 0800 123 4567.", nil},
 		{"staff before the name en", en, "Before and after with our stylist Aylin: balayage, treatment included.", nil},
 		{"staff after the name de", de, "Das ist Priya, unsere Röstmeisterin.", nil},
 		{"own salon phone de", de, "Unser Salon am Markt 3 hat samstags geöffnet: Termine unter 0221 987 65 40.", nil},
