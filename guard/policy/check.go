@@ -255,8 +255,25 @@ func (r *checkRun) sentenceValid(rule *policyRule, s, e int) bool {
 			return false
 		}
 	}
-	if !rule.literal && r.c.pack.answers != nil && r.unansweredQuestion(b) {
+	if !rule.literal && r.c.pack.answers != nil && !r.presupposed(a, b) && r.unansweredQuestion(b) {
 		return false
+	}
+	return true
+}
+
+// presupposed reports whether the sentence of tokens [a,b) opens with a
+// word whose question states the writer's own claim ("Warum ist unsere
+// Matratze besser als …?") and does not address the brand in the reader's
+// voice ("Warum ist Ihr Saatgut teurer …?").
+func (r *checkRun) presupposed(a, b int) bool {
+	p := r.c.pack
+	if !p.presuppose[r.m.Word(a)] {
+		return false
+	}
+	for i := a + 1; i < b; i++ {
+		if p.readerVoice[r.m.Word(i)] {
+			return false
+		}
 	}
 	return true
 }
@@ -635,6 +652,8 @@ type bizSentence struct {
 	own      bool     // the sentence presents the business
 	venue    bool     // the sentence names a place of business or an event's venue
 	customer bool     // the sentence is about a customer
+	cued     bool     // a customer pattern stands in the sentence
+	data     int      // findings other than persons in the sentence
 }
 
 // businessContacts reports for each finding whether it is contact data of
@@ -656,6 +675,9 @@ func (r *checkRun) businessContacts(bc *businessClause, findings []pii.Finding) 
 		a, b := r.wholeSentence(s, e)
 		places[i] = place{s, e, a}
 		if sents[a] != nil {
+			if f.Type != pii.TypePerson {
+				sents[a].data++
+			}
 			continue
 		}
 		bs := &bizSentence{}
@@ -669,6 +691,10 @@ func (r *checkRun) businessContacts(bc *businessClause, findings []pii.Finding) 
 		bs.own = r.sentenceHas(bc.own, a, b)
 		bs.venue = r.sentenceHas(bc.venues, a, b)
 		bs.customer = r.sentenceHas(bc.customers, a, b)
+		bs.cued = bs.customer
+		if f.Type != pii.TypePerson {
+			bs.data++
+		}
 		sents[a] = bs
 	}
 	// A person is a business contact when a role stands next to the name;
@@ -700,6 +726,11 @@ func (r *checkRun) businessContacts(bc *businessClause, findings []pii.Finding) 
 			if !out[i] && pl.e < len(r.m.Tokens) && r.m.Match(p, pl.e) > pl.e {
 				out[i] = true
 			}
+		}
+		// A first name alone, with nothing to reach the person by and no
+		// customer named, identifies no one.
+		if !out[i] && bc.firstNameAlone && pl.e-pl.s == 1 && !strings.ContainsAny(strings.TrimSpace(f.Value), " -.") && !bs.cued && bs.data == 0 {
+			out[i] = true
 		}
 		if !out[i] {
 			bs.customer = true

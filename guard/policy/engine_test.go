@@ -180,6 +180,32 @@ func TestCleanCopy(t *testing.T) {
 		{"result guarantee en", en, "Whiter teeth guaranteed.", []string{"guaranteed_success"}},
 		// A freemium app: the price is another tier's.
 		{"freemium de", de, "Die App ist kostenlos; die Premium-Version kostet 3,99 € im Monat.", nil},
+		// A first name alone identifies no one; with contact data or a customer cue it still counts.
+		{"first name alone de", de, "Neue Route, geschraubt von Lena.", nil},
+		{"first name homonym de", de, "Der Kaffee duftet nach Jasmin und Bergamotte.", nil},
+		{"first name with a customer cue de", de, "Unsere Kundin Lena ist begeistert.", []string{"personal_data"}},
+		{"first name with contact data de", de, "Danke an Lena, lena.roth@gmx.de!", []string{"personal_data"}},
+		// A condition that is denied is none; a trial that says how to leave it.
+		{"denied contract de", de, "Ist das Probetraining kostenlos? Ja. Der erste Besuch kostet nichts, und es entsteht weder ein Vertrag noch eine Mitgliedschaft.", nil},
+		{"trial cancelled in time de", de, "Die App ist 7 Tage kostenlos. Danach 4,99 € im Monat; wenn Sie vor Ablauf der 7 Tage kündigen, zahlen Sie nichts.", nil},
+		{"free software, paid books de", de, "Sie können die Software kostenlos herunterladen; Sie zahlen nur, wenn Sie ein Buch bestellen.", nil},
+		{"paid add-on de", de, "Dein erstes Fotobuch ist gratis – einfach das Premium-Cover für 19,99 € dazuwählen.", []string{"free_claim"}},
+		// Superlatives against one's own record; a green one stays.
+		{"highest we ever built de", de, "Die höchste Halle, die wir je gebaut haben: 18 Meter Wandhöhe.", nil},
+		{"greenest we ever made de", de, "Die umweltfreundlichste Kollektion, die wir je gemacht haben.", []string{"green_claim", "superlative_claim"}},
+		{"idiom de", de, "Das beste Stück vom Winter!", nil},
+		// Words named to refuse them.
+		{"buzzword refused de", de, "„Nachhaltig“ wollen wir nicht als Schlagwort benutzen.", nil},
+		{"claims you won't read de", de, "„Garantiert fleckenfrei“ oder „für immer wie neu“ werden Sie bei uns nicht lesen.", nil},
+		// A device function's name and certified electricity.
+		{"eco mode de", de, "Der Eco-Modus drosselt die Luftzufuhr.", nil},
+		{"labelled green power de", de, "Wir beziehen Ökostrom mit ok-power-Label.", nil},
+		// A why-question states the writer's claim, unless it addresses the brand.
+		{"why-question comparison de", de, "Warum ist die Ruhepol besser als eine Emma? Eine Emma liegt nach einem Jahr durch.", []string{"comparative_claim"}},
+		{"why-question to the brand de", de, "Warum ist Ihr Saatgut teurer als im Baumarkt? Unsere Sorten sind samenfest.", nil},
+		{"why-question comparison en", en, "Why is the Restwell better than other brands? They sag after a year.", []string{"comparative_claim"}},
+		// Opening hours name the business.
+		{"opening hours phone de", de, "Ab Juni haben wir auch samstags geöffnet. Termine online oder unter 030 2233 4410.", nil},
 		// The business's own people and premises.
 		{"staff at the workshop en", en, "Tom from our workshop will fit your new boiler.", nil},
 		{"staff at the workshop de", de, "Tom aus unserer Werkstatt baut Ihre neue Heizung ein.", nil},

@@ -135,6 +135,13 @@ type Pack struct {
 	// sentence starts with one: the question is the reader's, the answer
 	// is the brand's.
 	answers map[string]bool
+	// presuppose holds the words that open a question whose content is
+	// the writer's own ("warum", "why"): "Why is ours better than X?"
+	// takes the comparison for given, so its claims count unanswered.
+	presuppose map[string]bool
+	// readerVoice holds the words that make such a question the reader's
+	// after all ("Warum ist Ihr Saatgut teurer …?" asks the brand).
+	readerVoice map[string]bool
 	// ruleOrder maps rule ids to their place in the pack.
 	ruleOrder map[string]int
 	// negation negates the hits of negatable rules over their clause.
@@ -191,6 +198,7 @@ type policyRule struct {
 type businessClause struct {
 	roles, own, customers []*pattern.Pattern
 	staff                 []*pattern.Pattern // end right before a name: the business's own staff ("our stylist Aylin")
+	firstNameAlone        bool               // a lone first name without contact data or a customer cue passes
 	venues                []*pattern.Pattern // postal addresses only: a place of business or an event's venue
 	mailboxes             map[string]bool
 	window                int
@@ -216,7 +224,11 @@ type packFile struct {
 	Lexicons map[string][]string `yaml:"lexicons"`
 	Meta     []string            `yaml:"meta"`
 	Answers  []string            `yaml:"answers"`
-	Negation *negationFile       `yaml:"negation"`
+	// Presuppose: question words whose question states the writer's claim.
+	Presuppose []string `yaml:"presuppose"`
+	// ReaderVoice: words (the brand addressed) that make such a question the reader's.
+	ReaderVoice []string      `yaml:"reader_voice"`
+	Negation    *negationFile `yaml:"negation"`
 	// Model false switches the claims model off for the pack.
 	Model *bool      `yaml:"model"`
 	Rules []ruleFile `yaml:"rules"`
@@ -299,13 +311,18 @@ type ruleFile struct {
 // presents the person as one of the business's own people ("unsere
 // Friseurin Aylin", "our stylist Aylin"), whatever the job is called.
 type businessFile struct {
-	Roles     []string `yaml:"roles"`
-	Staff     []string `yaml:"staff"`
-	Own       []string `yaml:"own"`
-	Customers []string `yaml:"customers"`
-	Venues    []string `yaml:"venues"`
-	Mailboxes []string `yaml:"mailboxes"`
-	Window    int      `yaml:"window"`
+	Roles []string `yaml:"roles"`
+	Staff []string `yaml:"staff"`
+	// FirstNameAlone passes a person found by a first name alone ("geschraubt
+	// von Lena", "Jasmin und Bergamotte") when the sentence holds no other
+	// personal data and no customer pattern: a bare first name identifies
+	// no one, and the word is often no name at all.
+	FirstNameAlone bool     `yaml:"first_name_alone"`
+	Own            []string `yaml:"own"`
+	Customers      []string `yaml:"customers"`
+	Venues         []string `yaml:"venues"`
+	Mailboxes      []string `yaml:"mailboxes"`
+	Window         int      `yaml:"window"`
 }
 
 type nearFile struct {
@@ -430,6 +447,16 @@ func parsePack(data []byte, dir fs.FS) (*Pack, error) {
 		p.answers = map[string]bool{}
 		for _, a := range pf.Answers {
 			p.answers[strings.ToLower(strings.TrimSpace(a))] = true
+		}
+	}
+	if len(pf.Presuppose) > 0 {
+		p.presuppose = map[string]bool{}
+		for _, a := range pf.Presuppose {
+			p.presuppose[strings.ToLower(strings.TrimSpace(a))] = true
+		}
+		p.readerVoice = map[string]bool{}
+		for _, a := range pf.ReaderVoice {
+			p.readerVoice[strings.ToLower(strings.TrimSpace(a))] = true
 		}
 	}
 
@@ -693,7 +720,7 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 		}
 		bc := &businessClause{roles: compileAll("business.roles", bf.Roles), staff: compileAll("business.staff", bf.Staff), own: compileAll("business.own", bf.Own),
 			customers: compileAll("business.customers", bf.Customers), venues: compileAll("business.venues", bf.Venues),
-			mailboxes: map[string]bool{}, window: bf.Window}
+			mailboxes: map[string]bool{}, window: bf.Window, firstNameAlone: bf.FirstNameAlone}
 		if bc.window == 0 {
 			bc.window = 4
 		}
