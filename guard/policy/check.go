@@ -207,6 +207,9 @@ func (r *checkRun) valid(rule *policyRule, sp, ep *int) bool {
 	if rule.negatable && r.negated(s, e) {
 		return false
 	}
+	if rule.ownModel && r.ownModel(s, e) {
+		return false
+	}
 	if len(rule.regex) > 0 {
 		a, b := r.sentence(s, e)
 		ok := false
@@ -277,6 +280,34 @@ func (r *checkRun) presupposed(a, b int) bool {
 	}
 	return true
 }
+
+// ownModel reports whether the comparison [s,e) sets a model against an
+// earlier one of the same name: a name and a number after the hit (past an
+// article) whose name stands before the hit in the sentence with another
+// number ("Der Trail 3 ist leichter als der Trail 2").
+func (r *checkRun) ownModel(s, e int) bool {
+	m := r.m
+	a, b := r.sentenceTokens(s, e)
+	k := e
+	for k < b && k < e+2 && ownModelArticle[m.Word(k)] {
+		k++
+	}
+	if k+1 >= b || m.Tokens[k].Flags&textnorm.Number != 0 || m.Tokens[k+1].Flags&textnorm.Number == 0 {
+		return false
+	}
+	name, num := m.Word(k), m.Word(k+1)
+	for i := a; i+1 < s; i++ {
+		if m.Word(i) == name && m.Tokens[i+1].Flags&textnorm.Number != 0 && m.Word(i+1) != num {
+			return true
+		}
+	}
+	return false
+}
+
+// ownModelArticle holds the words that may stand between a comparison and
+// the model it names.
+var ownModelArticle = map[string]bool{"the": true, "a": true, "our": true, "its": true, "der": true, "die": true,
+	"das": true, "dem": true, "den": true, "des": true, "unser": true, "unsere": true, "unseren": true, "unserem": true, "ein": true, "eine": true}
 
 // clear records that a hit of category over tokens [s,e) was dropped.
 func (r *checkRun) clear(category string, s, e int) {

@@ -206,6 +206,19 @@ func TestCleanCopy(t *testing.T) {
 		{"why-question comparison en", en, "Why is the Restwell better than other brands? They sag after a year.", []string{"comparative_claim"}},
 		// Opening hours name the business.
 		{"opening hours phone de", de, "Ab Juni haben wir auch samstags geöffnet. Termine online oder unter 030 2233 4410.", nil},
+		// dev7-en: a predecessor of the same name, weather, the 30-day price phrased freely,
+		// a device's eco mode, a trial with a reminder, own fleet, a job ad's address.
+		{"same-name predecessor en", en, "The Cumulus 3 has 20% more fill than the Cumulus 2.", nil},
+		{"same-name predecessor de", de, "Der Trail 3 ist günstiger als der Trail 2.", nil},
+		{"other model en", en, "The Cumulus 3 has more fill than the Dreamer 2.", []string{"comparative_claim"}},
+		{"cold snap en", en, "Killer combo for a cold snap: flannel sheets and a hot-water bottle.", nil},
+		{"cold cured en", en, "Kills a cold in two days.", []string{"health_claim"}},
+		{"30-day price phrased freely en", en, "15% off all new releases. The prices we take the 15% from are the lowest each record has had in the previous 30 days.", nil},
+		{"eco mode en", en, "New in the app: 'Eco mode' lowers the frame rate.", nil},
+		{"eco claim en", en, "Fully eco – from formula to packaging.", []string{"green_claim"}},
+		{"trial with a reminder en", en, "A 30-day free trial of cloud storage. After that it's £3.50 a month unless you cancel in the app, and we remind you seven days before the trial ends.", nil},
+		{"quickest in our fleet en", en, "'Osprey' is the quickest boat in our fleet.", nil},
+		{"job ad mailbox en", en, "Skipper wanted, £165 a day. Apply to crew@bluewake.co.uk by 31 January.", nil},
 		// The business's own people and premises.
 		{"staff at the workshop en", en, "Tom from our workshop will fit your new boiler.", nil},
 		{"staff at the workshop de", de, "Tom aus unserer Werkstatt baut Ihre neue Heizung ein.", nil},

@@ -185,6 +185,7 @@ type policyRule struct {
 	claim                 bool               // meta sentences and unanswered questions drop the rule's hits
 	literal               bool               // claim rules: hits in questions are kept
 	negatable             bool               // the pack's negation over the clause drops the rule's hits
+	ownModel              bool               // a comparison with an earlier model of the same name is no comparison
 	regex                 []*regexp.Regexp
 	folded                []*regexp.Regexp // regex-only rules: the expressions as they run on the folded text
 	gate                  []string         // regex-only rules run only when the folded text holds one of these
@@ -281,9 +282,13 @@ type ruleFile struct {
 	// compare ourselves with other installers").
 	Literal bool `yaml:"literal"`
 	// Negatable drops a hit that the pack's negation reaches over its clause.
-	Negatable bool     `yaml:"negatable"`
-	Channels  []string `yaml:"channels"`
-	Types     []string `yaml:"types"`
+	Negatable bool `yaml:"negatable"`
+	// OwnModel drops a comparison whose other side is a model of the same
+	// name as one named before it with another number ("the Cumulus 3 has
+	// more fill than the Cumulus 2"): the brand's own earlier model.
+	OwnModel bool     `yaml:"own_model"`
+	Channels []string `yaml:"channels"`
+	Types    []string `yaml:"types"`
 	// Business (personal_data) says when contact data is the business's
 	// own or a person's in their business role, which may be published.
 	Business *businessFile `yaml:"business"`
@@ -608,7 +613,7 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 	}
 	r := &policyRule{id: rf.ID, category: rf.Category, severity: sev, message: rf.Message, basis: rf.Basis, rewrite: rf.Rewrite,
 		check: rf.Check, types: rf.Types, notWithin: rf.NotWithin, claim: rf.Check == "", literal: rf.Literal,
-		negatable: rf.Negatable}
+		negatable: rf.Negatable, ownModel: rf.OwnModel}
 	for _, c := range rf.Channels {
 		r.channels = append(r.channels, strings.ToLower(strings.TrimSpace(c)))
 	}
