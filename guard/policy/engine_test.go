@@ -84,6 +84,52 @@ func TestEngine(t *testing.T) {
 	}
 }
 
+// TestRecall covers violations the rules missed, each case failing before
+// the change that finds it, beside lawful copy of the same shape.
+func TestRecall(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	tests := []struct {
+		name string
+		c    *policy.Checker
+		text string
+		want []string
+	}{
+		// Prices: per-period prices hiding a term or payment in advance.
+		{"per month billed annually en", en, "Only £9.99/month – on a 24-month plan billed annually in advance.", []string{"price_claim"}},
+		{"per day paid upfront en", en, "Your coach for just 40p a day – a 12-month plan, billed upfront.", []string{"price_claim"}},
+		{"per month with its total en", en, "Only £9.99 a month on a 12-month plan billed annually in advance: £119.88 in total.", nil},
+		{"per month, no term en", en, "Tool hire from £12 a day.", nil},
+		{"per month im voraus de", de, "Nur 8,90 € pro Monat – bei 24 Monaten Laufzeit, jährlich im Voraus abgebucht.", []string{"price_claim"}},
+		{"per day small as a coffee de", de, "Dein Arbeitsplatz für nur 6 € am Tag, weniger als ein Cappuccino.", []string{"price_claim"}},
+		{"leasing term de", de, "Leasing ab 249 € im Monat, zzgl. 2.900 € Sonderzahlung, Laufzeit 36 Monate.", []string{"price_claim"}},
+		// Introductory prices without the price after.
+		{"intro then regular de", de, "Für 14,99 € im Monat in den ersten drei Monaten, danach gilt der reguläre Preis.", []string{"price_claim"}},
+		{"intro then amount de", de, "Für 14,99 € im Monat in den ersten drei Monaten, danach gilt der reguläre Preis von 29,99 €.", nil},
+		{"intro then standard en", en, "Just £14.99 a month for three months, then standard pricing applies.", []string{"price_claim"}},
+		// Mandatory parts charged apart; delivery alone may stand apart.
+		{"charged separately de", de, "Maniküre ab 25 €! Ablösen und Nagelhautpflege berechnen wir separat.", []string{"price_claim"}},
+		{"added at the last step de", de, "Der Ofen komplett ab 1.290 €. Montagepauschale und Anfahrt ergänzen wir im letzten Bestellschritt.", []string{"price_claim"}},
+		{"quoted separately en", en, "Complete system from £6,995 – scaffolding and the grid application are quoted separately after the survey.", []string{"price_claim"}},
+		{"delivery apart de", de, "Regal ab 89 €. Versand wird extra berechnet.", nil},
+		{"delivery apart en", en, "Shelf from £89. Delivery is charged separately.", nil},
+		// Reference prices by other names; nobody undercuts.
+		{"new price de", de, "Unser Hauspreis: 24.990 € (Neupreis 31.500 €).", []string{"price_claim"}},
+		{"new price en", en, "Our price £24,990 (new price £31,500).", []string{"price_claim"}},
+		{"nobody undercuts de", de, "Niemand unterbietet uns.", []string{"price_claim"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := tc.c.Check(tc.text, policy.CheckOptions{AIDisclosed: true})
+			if got := categories(res); !slices.Equal(got, tc.want) {
+				t.Errorf("Check(%q) = %v (%+v); want %v", tc.text, got, res.Violations, tc.want)
+			}
+		})
+	}
+}
+
 // TestEndorserWithTitle: a quoted professional's name after a title
 // abbreviation ("Dr. med.") stands in the endorsement's sentence and is
 // reported as the endorsement, not as personal data; a customer on the
