@@ -118,6 +118,24 @@ func TestRecall(t *testing.T) {
 		{"new price de", de, "Unser Hauspreis: 24.990 € (Neupreis 31.500 €).", []string{"price_claim"}},
 		{"new price en", en, "Our price £24,990 (new price £31,500).", []string{"price_claim"}},
 		{"nobody undercuts de", de, "Niemand unterbietet uns.", []string{"price_claim"}},
+		// Competitors identified by a description or a slogan-like question.
+		{"compound competitor de", de, "Die Magenta-Konkurrenz drosselt dich am Abend? Bei uns nicht.", []string{"comparative_claim"}},
+		{"idiom competition de", de, "Die Konkurrenz schläft nicht – wir auch nicht: neue Öffnungszeiten ab Montag.", nil},
+		{"goods from the supermarket de", de, "Schmeckt nicht nach Chemie wie die Gins aus dem Supermarktregal.", []string{"comparative_claim"}},
+		{"own goods in the supermarket de", de, "Unseren Gin gibt es auch im Supermarkt, gleich neben dem Tonic.", nil},
+		{"goods from the chemist en", en, "Ditch the silicone shampoos from the chemist that just coat your hair.", []string{"comparative_claim"}},
+		{"own goods at the chemist en", en, "Available at the chemist and in our online shop.", nil},
+		{"other diets de", de, "Andere Diäten lassen dich hungern. Bei uns wirst du satt.", []string{"comparative_claim"}},
+		{"other courses de", de, "Andere Kurse finden dienstags und donnerstags statt.", nil},
+		{"most installers en", en, "Most installers will leave you waiting three months. We're there in three weeks.", []string{"comparative_claim"}},
+		{"installers fit ours en", en, "Most installers will be happy to fit our panels; ask us for a list.", nil},
+		{"luxury brands charge en", en, "Swiss luxury brands charge you for the name. We charge you for the watch.", []string{"comparative_claim"}},
+		{"luxury brands stocked en", en, "Luxury brands from Italy and France, now in our Leeds store.", nil},
+		{"why not elsewhere de", de, "Warum nicht bei Fotoprint bestellen? Ganz einfach: Dort sehen die Farben blass aus.", []string{"comparative_claim"}},
+		{"why not with us de", de, "Warum nicht bei uns buchen?", nil},
+		{"still with them en", en, "Still with one of the Big Six? They've just put prices up again.", []string{"comparative_claim"}},
+		{"colour and size described en", en, "The big orange app locks your books away. Ours are yours.", []string{"comparative_claim"}},
+		{"we'll as own word en", en, "The market leader from Sweden makes you wait six months. We'll have you driving in four weeks.", []string{"comparative_claim", "superlative_claim"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
