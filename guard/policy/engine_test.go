@@ -344,6 +344,12 @@ func TestCleanCopy(t *testing.T) {
 		{"sustainable claim en", en, "Our sustainable coffee.", []string{"green_claim"}},
 		{"photo competition en", en, "The winner of our photo competition will be announced on 1 May.", nil},
 		{"the competition en", en, "Unlike the competition, we never charge for delivery.", []string{"comparative_claim"}},
+		// A deadline with its date, a capacity, a survey with its source.
+		{"dated deadline en", en, "Offer ends Sunday at midnight.", nil},
+		{"undated deadline en", en, "Offer ends soon!", []string{"false_urgency"}},
+		{"capacity en", en, "Only 40 places per course, so we can give everyone attention.", nil},
+		{"places left en", en, "Only 5 places left!", []string{"false_urgency"}},
+		{"survey with source en", en, "We asked 500 customers; 82% said they'd buy again (survey by YouGov, May 2026).", nil},
 		// The business's own people and premises.
 		{"staff at the workshop en", en, "Tom from our workshop will fit your new boiler.", nil},
 		{"staff at the workshop de", de, "Tom aus unserer Werkstatt baut Ihre neue Heizung ein.", nil},
