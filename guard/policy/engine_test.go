@@ -169,6 +169,18 @@ func TestRecall(t *testing.T) {
 		{"disappointment ruled out de", de, "Enttäuschung ausgeschlossen.", []string{"guaranteed_success"}},
 		{"impossible to resist en", en, "Impossible to resist: our salted caramel.", nil},
 		{"flop out of the question en", en, "It'll be perfect – a flop is simply out of the question.", []string{"guaranteed_success"}},
+		// Endorsements by a crowd or a trade.
+		{"crowd trusts en", en, "More than 10,000 Sheffield blokes trust us with their hair.", []string{"endorsement"}},
+		{"half the town de", de, "Halb Leipzig vertraut uns schon seine Anzüge an.", []string{"endorsement"}},
+		{"cannot be wrong de", de, "Über 2 Millionen glückliche Kundinnen und Kunden können sich nicht irren.", []string{"endorsement"}},
+		{"nine out of ten en", en, "Nine out of ten professional decorators prefer Chalkhill to any other paint.", []string{"endorsement"}},
+		{"count with source en", en, "Over 12,000 households trust us with their laundry, according to our till data.", nil},
+		{"trade swears by en", en, "Bartenders across London swear by our gin.", []string{"endorsement"}},
+		{"trade recommends de", de, "Schornsteinfeger empfehlen den K7.", []string{"endorsement"}},
+		{"tested by therapists de", de, "Von über 500 Therapeuten getestet und für gut befunden.", []string{"endorsement"}},
+		{"own staff advise en", en, "Our baristas recommend it with oat milk.", nil},
+		{"advice en", en, "Gardeners recommend planting tulips in October.", nil},
+		{"advice de", de, "Gärtnerinnen empfehlen, Tulpen im Oktober zu pflanzen.", nil},
 		{"we'll as own word en", en, "The market leader from Sweden makes you wait six months. We'll have you driving in four weeks.", []string{"comparative_claim", "superlative_claim"}},
 	}
 	for _, tc := range tests {
