@@ -181,6 +181,13 @@ func TestRecall(t *testing.T) {
 		{"own staff advise en", en, "Our baristas recommend it with oat milk.", nil},
 		{"advice en", en, "Gardeners recommend planting tulips in October.", nil},
 		{"advice de", de, "Gärtnerinnen empfehlen, Tulpen im Oktober zu pflanzen.", nil},
+		// Urgency without a date and first-come limits; free with strings.
+		{"this weekend only en", en, "This weekend only: 40% off all winter tyres!", []string{"false_urgency", "price_claim"}},
+		{"first buyers de", de, "Nur für die ersten 50 Käufer – danach ist dieser Preis für immer weg.", []string{"false_urgency"}},
+		{"free with payment details de", de, "Ist die Analyse gratis? Klar, einfach Zahlungsdaten hinterlegen, die ersten Tage kosten nichts.", []string{"free_claim"}},
+		{"free for members en", en, "Do I get a free turntable? Yes, every new member of our club gets one.", []string{"free_claim"}},
+		{"event this weekend en", en, "Open this weekend only for the garden festival.", nil},
+		{"free parking for members en", en, "Free parking for members of the National Trust.", nil},
 		{"we'll as own word en", en, "The market leader from Sweden makes you wait six months. We'll have you driving in four weeks.", []string{"comparative_claim", "superlative_claim"}},
 	}
 	for _, tc := range tests {
