@@ -369,6 +369,9 @@ func TestCleanCopy(t *testing.T) {
 		{"capacity en", en, "Only 40 places per course, so we can give everyone attention.", nil},
 		{"places left en", en, "Only 5 places left!", []string{"false_urgency"}},
 		{"survey with source en", en, "We asked 500 customers; 82% said they'd buy again (survey by YouGov, May 2026).", nil},
+		{"looking for a gift de", de, "Noch auf der Suche nach einem Geschenk? Unsere Gutscheine verfallen nie.", nil},
+		{"still with a rival de", de, "Noch beim Grundversorger? Wir liefern günstiger.", []string{"comparative_claim"}},
+		{"fastest way to reach us de", de, "Am schnellsten erreichen Sie uns über den Chat auf unserer Website.", nil},
 		// The business's own people and premises.
 		{"staff at the workshop en", en, "Tom from our workshop will fit your new boiler.", nil},
 		{"staff at the workshop de", de, "Tom aus unserer Werkstatt baut Ihre neue Heizung ein.", nil},
