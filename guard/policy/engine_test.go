@@ -372,6 +372,11 @@ func TestCleanCopy(t *testing.T) {
 		{"looking for a gift de", de, "Noch auf der Suche nach einem Geschenk? Unsere Gutscheine verfallen nie.", nil},
 		{"still with a rival de", de, "Noch beim Grundversorger? Wir liefern günstiger.", []string{"comparative_claim"}},
 		{"fastest way to reach us de", de, "Am schnellsten erreichen Sie uns über den Chat auf unserer Website.", nil},
+		{"student discount en", en, "Students get 10% off with a valid NUS card.", nil},
+		{"student discount de", de, "Studierende erhalten mit gültigem Ausweis 10 % Rabatt.", nil},
+		{"compared to driving en", en, "Compared to driving, the train saves about 80% of the CO2 (Network Rail figures, 2025).", nil},
+		{"compared to the car de", de, "Im Vergleich zum Auto spart die Bahnfahrt rund 80 % CO2 (Zahlen der Deutschen Bahn, 2025).", nil},
+		{"compared to a rival en", en, "Compared to Brand X, our tea is half the price.", []string{"comparative_claim"}},
 		// The business's own people and premises.
 		{"staff at the workshop en", en, "Tom from our workshop will fit your new boiler.", nil},
 		{"staff at the workshop de", de, "Tom aus unserer Werkstatt baut Ihre neue Heizung ein.", nil},
