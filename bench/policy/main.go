@@ -84,6 +84,17 @@ type Example struct {
 	Round string
 }
 
+// source names the file an example comes from, for -misses.
+func (e Example) source() string {
+	switch {
+	case e.Round != "":
+		return e.Round
+	case e.part() == "dev":
+		return "bench"
+	}
+	return e.part()
+}
+
 // part names the part of the benchmark an example belongs to.
 func (e Example) part() string {
 	switch {
@@ -114,6 +125,7 @@ func (e Example) part() string {
 func main() {
 	dir := flag.String("dir", "testdata/policy", "benchmark directory")
 	misses := flag.Bool("misses", false, "list the development and fresh examples the current packs get wrong")
+	rulesOnly := flag.Bool("rules", false, "with -misses, list what the rules alone get wrong (without the claims model)")
 	lat := flag.Bool("latency", false, "with -part, also time the check of a 2 KB draft")
 	suite := flag.String("write-suite", "", "write the test part as an eval suite to this file and exit")
 	only := flag.String("part", "", "print only this part: dev (dev3 to dev8: its later rounds alone), test, fresh, fresh2 to fresh8 or holdout (default all)")
@@ -168,7 +180,11 @@ func main() {
 			after := score(cs[2], brand, sel)
 			report(part, lang, sel, before, rules, after)
 			if *misses && part != "test" && part != "holdout" && part != "fresh5" && part != "fresh6" && part != "fresh7" && part != "fresh8" {
-				listMisses(sel, after)
+				if *rulesOnly {
+					listMisses(sel, rules)
+				} else {
+					listMisses(sel, after)
+				}
 			}
 		}
 	}
@@ -436,7 +452,7 @@ func listMisses(exs []Example, outs []outcome) {
 		if len(missing) == 0 && len(extra) == 0 {
 			continue
 		}
-		fmt.Printf("  %s:%d missing=%v extra=%v %q\n", e.Lang, e.Line, missing, extra, e.Text)
+		fmt.Printf("  %s:%d %s want=%v missing=%v extra=%v %q\n", e.Lang, e.Line, e.source(), e.Want, missing, extra, e.Text)
 		for _, v := range o.viol {
 			if slices.Contains(extra, v.Category) {
 				fmt.Printf("      %s %q\n", v.Rule, e.Text[v.Span[0]:v.Span[1]])

@@ -181,8 +181,10 @@ func (r *checkRun) valid(rule *policyRule, sp, ep *int) bool {
 	if len(rule.notAfter) > 0 && s > 0 && m.Tokens[s].Flags&textnorm.SentStart == 0 && m.MatchElems(rule.notAfter, s-1) {
 		return false
 	}
+	// An ignore phrase covers the hit when it starts up to ignoreBack words
+	// before it and reaches its end ("ab 25 € Auftragswert kostenlos").
 	for _, ip := range rule.ignore {
-		for j := max(0, s-3); j <= s; j++ {
+		for j := max(0, s-ignoreBack); j <= s; j++ {
 			if end := m.Match(ip, j); end >= e {
 				return false
 			}
@@ -205,6 +207,9 @@ func (r *checkRun) valid(rule *policyRule, sp, ep *int) bool {
 	if rule.negatable && r.negated(s, e) {
 		return false
 	}
+	if rule.ownModel && r.ownModel(s, e) {
+		return false
+	}
 	if len(rule.regex) > 0 {
 		a, b := r.sentence(s, e)
 		ok := false
@@ -223,6 +228,9 @@ func (r *checkRun) valid(rule *policyRule, sp, ep *int) bool {
 	}
 	return r.sentenceValid(rule, s, e)
 }
+
+// ignoreBack is how many words before a hit an ignore phrase may start.
+const ignoreBack = 8
 
 // sentenceValid applies the conditions on the sentence around tokens [s,e):
 // unless_sentence, and for claim rules the meta patterns and questions.
@@ -250,11 +258,56 @@ func (r *checkRun) sentenceValid(rule *policyRule, s, e int) bool {
 			return false
 		}
 	}
-	if !rule.literal && r.c.pack.answers != nil && r.unansweredQuestion(b) {
+	if !rule.literal && r.c.pack.answers != nil && !r.presupposed(a, b) && r.unansweredQuestion(b) {
 		return false
 	}
 	return true
 }
+
+// presupposed reports whether the sentence of tokens [a,b) opens with a
+// word whose question states the writer's own claim ("Warum ist unsere
+// Matratze besser als …?") and does not address the brand in the reader's
+// voice ("Warum ist Ihr Saatgut teurer …?").
+func (r *checkRun) presupposed(a, b int) bool {
+	p := r.c.pack
+	if !p.presuppose[r.m.Word(a)] {
+		return false
+	}
+	for i := a + 1; i < b; i++ {
+		if p.readerVoice[r.m.Word(i)] {
+			return false
+		}
+	}
+	return true
+}
+
+// ownModel reports whether the comparison [s,e) sets a model against an
+// earlier one of the same name: a name and a number after the hit (past an
+// article) whose name stands before the hit in the sentence with another
+// number ("Der Trail 3 ist leichter als der Trail 2").
+func (r *checkRun) ownModel(s, e int) bool {
+	m := r.m
+	a, b := r.sentenceTokens(s, e)
+	k := e
+	for k < b && k < e+2 && ownModelArticle[m.Word(k)] {
+		k++
+	}
+	if k+1 >= b || m.Tokens[k].Flags&textnorm.Number != 0 || m.Tokens[k+1].Flags&textnorm.Number == 0 {
+		return false
+	}
+	name, num := m.Word(k), m.Word(k+1)
+	for i := a; i+1 < s; i++ {
+		if m.Word(i) == name && m.Tokens[i+1].Flags&textnorm.Number != 0 && m.Word(i+1) != num {
+			return true
+		}
+	}
+	return false
+}
+
+// ownModelArticle holds the words that may stand between a comparison and
+// the model it names.
+var ownModelArticle = map[string]bool{"the": true, "a": true, "our": true, "its": true, "der": true, "die": true,
+	"das": true, "dem": true, "den": true, "des": true, "unser": true, "unsere": true, "unseren": true, "unserem": true, "ein": true, "eine": true}
 
 // clear records that a hit of category over tokens [s,e) was dropped.
 func (r *checkRun) clear(category string, s, e int) {
@@ -630,6 +683,8 @@ type bizSentence struct {
 	own      bool     // the sentence presents the business
 	venue    bool     // the sentence names a place of business or an event's venue
 	customer bool     // the sentence is about a customer
+	cued     bool     // a customer pattern stands in the sentence
+	data     int      // findings other than persons in the sentence
 }
 
 // businessContacts reports for each finding whether it is contact data of
@@ -651,6 +706,9 @@ func (r *checkRun) businessContacts(bc *businessClause, findings []pii.Finding) 
 		a, b := r.wholeSentence(s, e)
 		places[i] = place{s, e, a}
 		if sents[a] != nil {
+			if f.Type != pii.TypePerson {
+				sents[a].data++
+			}
 			continue
 		}
 		bs := &bizSentence{}
@@ -664,6 +722,10 @@ func (r *checkRun) businessContacts(bc *businessClause, findings []pii.Finding) 
 		bs.own = r.sentenceHas(bc.own, a, b)
 		bs.venue = r.sentenceHas(bc.venues, a, b)
 		bs.customer = r.sentenceHas(bc.customers, a, b)
+		bs.cued = bs.customer
+		if f.Type != pii.TypePerson {
+			bs.data++
+		}
 		sents[a] = bs
 	}
 	// A person is a business contact when a role stands next to the name;
@@ -679,6 +741,27 @@ func (r *checkRun) businessContacts(bc *businessClause, findings []pii.Finding) 
 				out[i] = true
 				break
 			}
+		}
+		// A staff pattern ends right before the name ("unsere Friseurin
+		// Aylin") or starts right after it ("Priya, unsere Röstmeisterin").
+		for _, p := range bc.staff {
+			if out[i] {
+				break
+			}
+			for j := max(pl.sent, pl.s-4); j < pl.s; j++ {
+				if r.m.Match(p, j) == pl.s {
+					out[i] = true
+					break
+				}
+			}
+			if !out[i] && pl.e < len(r.m.Tokens) && r.m.Match(p, pl.e) > pl.e {
+				out[i] = true
+			}
+		}
+		// A first name alone, with nothing to reach the person by and no
+		// customer named, identifies no one.
+		if !out[i] && bc.firstNameAlone && pl.e-pl.s == 1 && !strings.ContainsAny(strings.TrimSpace(f.Value), " -.") && !bs.cued && bs.data == 0 {
+			out[i] = true
 		}
 		if !out[i] {
 			bs.customer = true

@@ -135,6 +135,13 @@ type Pack struct {
 	// sentence starts with one: the question is the reader's, the answer
 	// is the brand's.
 	answers map[string]bool
+	// presuppose holds the words that open a question whose content is
+	// the writer's own ("warum", "why"): "Why is ours better than X?"
+	// takes the comparison for given, so its claims count unanswered.
+	presuppose map[string]bool
+	// readerVoice holds the words that make such a question the reader's
+	// after all ("Warum ist Ihr Saatgut teurer …?" asks the brand).
+	readerVoice map[string]bool
 	// ruleOrder maps rule ids to their place in the pack.
 	ruleOrder map[string]int
 	// negation negates the hits of negatable rules over their clause.
@@ -178,6 +185,7 @@ type policyRule struct {
 	claim                 bool               // meta sentences and unanswered questions drop the rule's hits
 	literal               bool               // claim rules: hits in questions are kept
 	negatable             bool               // the pack's negation over the clause drops the rule's hits
+	ownModel              bool               // a comparison with an earlier model of the same name is no comparison
 	regex                 []*regexp.Regexp
 	folded                []*regexp.Regexp // regex-only rules: the expressions as they run on the folded text
 	gate                  []string         // regex-only rules run only when the folded text holds one of these
@@ -190,6 +198,8 @@ type policyRule struct {
 // businessClause is a compiled businessFile.
 type businessClause struct {
 	roles, own, customers []*pattern.Pattern
+	staff                 []*pattern.Pattern // end right before a name: the business's own staff ("our stylist Aylin")
+	firstNameAlone        bool               // a lone first name without contact data or a customer cue passes
 	venues                []*pattern.Pattern // postal addresses only: a place of business or an event's venue
 	mailboxes             map[string]bool
 	window                int
@@ -215,7 +225,11 @@ type packFile struct {
 	Lexicons map[string][]string `yaml:"lexicons"`
 	Meta     []string            `yaml:"meta"`
 	Answers  []string            `yaml:"answers"`
-	Negation *negationFile       `yaml:"negation"`
+	// Presuppose: question words whose question states the writer's claim.
+	Presuppose []string `yaml:"presuppose"`
+	// ReaderVoice: words (the brand addressed) that make such a question the reader's.
+	ReaderVoice []string      `yaml:"reader_voice"`
+	Negation    *negationFile `yaml:"negation"`
 	// Model false switches the claims model off for the pack.
 	Model *bool      `yaml:"model"`
 	Rules []ruleFile `yaml:"rules"`
@@ -268,9 +282,13 @@ type ruleFile struct {
 	// compare ourselves with other installers").
 	Literal bool `yaml:"literal"`
 	// Negatable drops a hit that the pack's negation reaches over its clause.
-	Negatable bool     `yaml:"negatable"`
-	Channels  []string `yaml:"channels"`
-	Types     []string `yaml:"types"`
+	Negatable bool `yaml:"negatable"`
+	// OwnModel drops a comparison whose other side is a model of the same
+	// name as one named before it with another number ("the Cumulus 3 has
+	// more fill than the Cumulus 2"): the brand's own earlier model.
+	OwnModel bool     `yaml:"own_model"`
+	Channels []string `yaml:"channels"`
+	Types    []string `yaml:"types"`
 	// Business (personal_data) says when contact data is the business's
 	// own or a person's in their business role, which may be published.
 	Business *businessFile `yaml:"business"`
@@ -294,14 +312,22 @@ type ruleFile struct {
 // An address at a mail provider for private persons (web.de, gmail.com …)
 // never counts. Nothing in a sentence that names a customer pattern
 // ("Kundin", "winner") or a person who is no business contact is exempt:
-// that data is the customer's.
+// that data is the customer's. A staff pattern ending right before a name
+// presents the person as one of the business's own people ("unsere
+// Friseurin Aylin", "our stylist Aylin"), whatever the job is called.
 type businessFile struct {
-	Roles     []string `yaml:"roles"`
-	Own       []string `yaml:"own"`
-	Customers []string `yaml:"customers"`
-	Venues    []string `yaml:"venues"`
-	Mailboxes []string `yaml:"mailboxes"`
-	Window    int      `yaml:"window"`
+	Roles []string `yaml:"roles"`
+	Staff []string `yaml:"staff"`
+	// FirstNameAlone passes a person found by a first name alone ("geschraubt
+	// von Lena", "Jasmin und Bergamotte") when the sentence holds no other
+	// personal data and no customer pattern: a bare first name identifies
+	// no one, and the word is often no name at all.
+	FirstNameAlone bool     `yaml:"first_name_alone"`
+	Own            []string `yaml:"own"`
+	Customers      []string `yaml:"customers"`
+	Venues         []string `yaml:"venues"`
+	Mailboxes      []string `yaml:"mailboxes"`
+	Window         int      `yaml:"window"`
 }
 
 type nearFile struct {
@@ -426,6 +452,16 @@ func parsePack(data []byte, dir fs.FS) (*Pack, error) {
 		p.answers = map[string]bool{}
 		for _, a := range pf.Answers {
 			p.answers[strings.ToLower(strings.TrimSpace(a))] = true
+		}
+	}
+	if len(pf.Presuppose) > 0 {
+		p.presuppose = map[string]bool{}
+		for _, a := range pf.Presuppose {
+			p.presuppose[strings.ToLower(strings.TrimSpace(a))] = true
+		}
+		p.readerVoice = map[string]bool{}
+		for _, a := range pf.ReaderVoice {
+			p.readerVoice[strings.ToLower(strings.TrimSpace(a))] = true
 		}
 	}
 
@@ -577,7 +613,7 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 	}
 	r := &policyRule{id: rf.ID, category: rf.Category, severity: sev, message: rf.Message, basis: rf.Basis, rewrite: rf.Rewrite,
 		check: rf.Check, types: rf.Types, notWithin: rf.NotWithin, claim: rf.Check == "", literal: rf.Literal,
-		negatable: rf.Negatable}
+		negatable: rf.Negatable, ownModel: rf.OwnModel}
 	for _, c := range rf.Channels {
 		r.channels = append(r.channels, strings.ToLower(strings.TrimSpace(c)))
 	}
@@ -687,9 +723,9 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 		if bf.Window < 0 || bf.Window > 20 {
 			bad("business: window %d out of range (want 0 to 20 words)", bf.Window)
 		}
-		bc := &businessClause{roles: compileAll("business.roles", bf.Roles), own: compileAll("business.own", bf.Own),
+		bc := &businessClause{roles: compileAll("business.roles", bf.Roles), staff: compileAll("business.staff", bf.Staff), own: compileAll("business.own", bf.Own),
 			customers: compileAll("business.customers", bf.Customers), venues: compileAll("business.venues", bf.Venues),
-			mailboxes: map[string]bool{}, window: bf.Window}
+			mailboxes: map[string]bool{}, window: bf.Window, firstNameAlone: bf.FirstNameAlone}
 		if bc.window == 0 {
 			bc.window = 4
 		}
