@@ -18,7 +18,7 @@
 // examples. The fresh part, measured as a held-out check in earlier rounds,
 // counts as development now. The holdout part is a reviewer's set written
 // without sight of the checker (-part holdout); -misses never lists it,
-// nor the fresh5 to fresh7 parts, kept held out for later rounds.
+// nor the fresh5 to fresh8 parts, kept held out for later rounds.
 package main
 
 import (
@@ -72,12 +72,15 @@ type Example struct {
 	// with dev7 by people who had not seen the checker; like fresh5,
 	// never listed by -misses.
 	Fresh7 bool
+	// Fresh8 marks the held-out examples of fresh8-<lang>.txt, written
+	// with dev8 in the same way; never listed by -misses.
+	Fresh8 bool
 	// Holdout marks the reviewer's held-out set of holdout-<lang>.txt,
 	// written without sight of the checker; like the test part, never
 	// listed by -misses and never tuned on.
 	Holdout bool
 	// Round names the later development file an example comes from
-	// ("dev3" to "dev7"); empty for bench-<lang>.txt.
+	// ("dev3" to "dev8"); empty for bench-<lang>.txt.
 	Round string
 }
 
@@ -97,6 +100,8 @@ func (e Example) part() string {
 	switch {
 	case e.Holdout:
 		return "holdout"
+	case e.Fresh8:
+		return "fresh8"
 	case e.Fresh7:
 		return "fresh7"
 	case e.Fresh6:
@@ -123,7 +128,7 @@ func main() {
 	rulesOnly := flag.Bool("rules", false, "with -misses, list what the rules alone get wrong (without the claims model)")
 	lat := flag.Bool("latency", false, "with -part, also time the check of a 2 KB draft")
 	suite := flag.String("write-suite", "", "write the test part as an eval suite to this file and exit")
-	only := flag.String("part", "", "print only this part: dev (dev3 to dev7: its later rounds alone), test, fresh, fresh2 to fresh7 or holdout (default all)")
+	only := flag.String("part", "", "print only this part: dev (dev3 to dev8: its later rounds alone), test, fresh, fresh2 to fresh8 or holdout (default all)")
 	flag.Parse()
 	exs, err := load(*dir)
 	if err != nil {
@@ -157,14 +162,14 @@ func main() {
 			policy.NewChecker(cur, policy.WithPersonalData(det), policy.WithModel(nil)), policy.NewChecker(cur, policy.WithPersonalData(det))}
 	}
 	fmt.Printf("Policy benchmark: %d examples (%s)\n", len(exs), *dir)
-	for _, part := range []string{"dev", "dev3", "dev4", "dev5", "dev6", "dev7", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "holdout"} {
+	for _, part := range []string{"dev", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "holdout"} {
 		if *only != "" && *only != part {
 			continue
 		}
 		for _, lang := range []string{"de", "en"} {
 			var sel []Example
 			for _, e := range exs {
-				// dev3 to dev7 are the rounds' own files within the development part.
+				// dev3 to dev8 are the rounds' own files within the development part.
 				if e.Lang == lang && (e.part() == part || e.part() == "dev" && e.Round == part) {
 					sel = append(sel, e)
 				}
@@ -174,7 +179,7 @@ func main() {
 			rules := score(cs[1], brand, sel)
 			after := score(cs[2], brand, sel)
 			report(part, lang, sel, before, rules, after)
-			if *misses && part != "test" && part != "holdout" && part != "fresh5" && part != "fresh6" && part != "fresh7" {
+			if *misses && part != "test" && part != "holdout" && part != "fresh5" && part != "fresh6" && part != "fresh7" && part != "fresh8" {
 				if *rulesOnly {
 					listMisses(sel, rules)
 				} else {
@@ -207,9 +212,9 @@ func load(dir string) ([]Example, error) {
 			return nil, err
 		}
 		out = append(out, exs...)
-		// dev3- to dev7-<lang>.txt hold development texts of
+		// dev3- to dev8-<lang>.txt hold development texts of
 		// later rounds, in themes of their own.
-		for _, round := range []string{"dev3", "dev4", "dev5", "dev6", "dev7"} {
+		for _, round := range []string{"dev3", "dev4", "dev5", "dev6", "dev7", "dev8"} {
 			more := filepath.Join(dir, round+"-"+lang+".txt")
 			if !fileExists(more) {
 				continue
@@ -223,7 +228,7 @@ func load(dir string) ([]Example, error) {
 			}
 			out = append(out, exs...)
 		}
-		// Parts measured apart from dev and test: fresh2 to fresh7 are read
+		// Parts measured apart from dev and test: fresh2 to fresh8 are read
 		// as fresh texts are, the holdout as the benchmark is.
 		for _, part := range []struct {
 			name  string
@@ -236,6 +241,7 @@ func load(dir string) ([]Example, error) {
 			{"fresh5", true, func(e *Example) { e.Fresh5 = true }},
 			{"fresh6", true, func(e *Example) { e.Fresh6 = true }},
 			{"fresh7", true, func(e *Example) { e.Fresh7 = true }},
+			{"fresh8", true, func(e *Example) { e.Fresh8 = true }},
 			{"holdout", false, func(e *Example) { e.Holdout = true }},
 		} {
 			more := filepath.Join(dir, part.name+"-"+lang+".txt")
