@@ -730,6 +730,7 @@ func (r *checkRun) businessContacts(bc *businessClause, findings []pii.Finding) 
 	}
 	// A person is a business contact when a role stands next to the name;
 	// a sentence that names anyone else is about that person.
+	named := false // a person who may be a customer is named in the text
 	for i, f := range findings {
 		pl := places[i]
 		if f.Type != pii.TypePerson || pl.sent < 0 {
@@ -763,8 +764,19 @@ func (r *checkRun) businessContacts(bc *businessClause, findings []pii.Finding) 
 		if !out[i] && bc.firstNameAlone && pl.e-pl.s == 1 && !strings.ContainsAny(strings.TrimSpace(f.Value), " -.") && !bs.cued && bs.data == 0 {
 			out[i] = true
 		}
+		if !out[i] && r.placeName(bc, f, pl.e) {
+			out[i] = true
+		}
 		if !out[i] {
 			bs.customer = true
+			named = true
+		}
+	}
+	// A mail address made of a person's names ("mark.sutherland@…") names
+	// that person.
+	for _, f := range findings {
+		if local, _, _ := strings.Cut(strings.ToLower(f.Value), "@"); f.Type == pii.TypeEmail && !bc.mailboxes[local] && strings.ContainsAny(local, "._") {
+			named = true
 		}
 	}
 	sn, _ := r.c.pii.(serviceNumbers)
@@ -786,8 +798,28 @@ func (r *checkRun) businessContacts(bc *businessClause, findings []pii.Finding) 
 		case pii.TypeAddress:
 			out[i] = bs.own || bs.venue || len(bs.roles) > 0
 		}
+		// A phone number or a mail address with nobody named in the text
+		// and no customer word beside it is the business's own line.
+		if !out[i] && bc.contactNeedsPerson && !named && !bs.cued && (f.Type == pii.TypePhone || f.Type == pii.TypeEmail) {
+			local, domain, _ := strings.Cut(strings.ToLower(f.Value), "@")
+			out[i] = f.Type == pii.TypePhone || !freemail[domain] && local != ""
+		}
 	}
 	return out
+}
+
+// placeName reports whether the person finding f, ending before token e,
+// is part of a place's name: its last hyphenated part or the word after it
+// is one of the clause's place words ("Clara-Zetkin-Park", "Victoria Park").
+func (r *checkRun) placeName(bc *businessClause, f pii.Finding, e int) bool {
+	if len(bc.places) == 0 {
+		return false
+	}
+	v := strings.ToLower(strings.TrimSpace(f.Value))
+	if k := strings.LastIndexAny(v, "-‐"); k >= 0 && bc.places[strings.Trim(v[k:], "-‐")] {
+		return true
+	}
+	return e < len(r.m.Tokens) && bc.places[r.m.Word(e)]
 }
 
 // notSentenceEnd holds the folded words after which a full stop is an

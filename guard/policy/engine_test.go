@@ -304,3 +304,43 @@ func TestCleanCopy(t *testing.T) {
 		})
 	}
 }
+
+// TestUnseenClean covers lawful copy written without sight of the checker
+// (dev8) that the rules flagged, each case failing before the change that
+// passes it, beside a violation of the same shape that is still found.
+func TestUnseenClean(t *testing.T) {
+	t.Parallel()
+	det := newPII()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(det), policy.WithModel(nil))
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(det), policy.WithModel(nil))
+	tests := []struct {
+		name string
+		c    *policy.Checker
+		text string
+		want []string
+	}{
+		// Contact data with nobody named and no customer word is the business's own.
+		{"booking line en", en, "We send you a written report. Book a slot on 0161 555 0192 or just reply to this email.", nil},
+		{"role mailbox en", en, "Fleet leasing for employers from 10 bikes. Ask for a quote at fleet@velora.co.uk.", nil},
+		{"booking line de", de, "Wir schauen uns Türen und Fenster an. Termine vereinbaren Sie mit dem Seniorenforum, 0351 555 0147.", nil},
+		{"reader's number en", en, "Booking confirmed: we'll ring you on 07712 448903 the day before you sail.", []string{"personal_data"}},
+		{"person's mail address en", en, "Invoice 20931, for the attention of accounts, mark.sutherland@brightlane.co.uk, 07911 123456.", []string{"personal_data"}},
+		{"customer's number en", en, "Our customer's number is 07911 123456.", []string{"personal_data"}},
+		// A named creative the business works with, a person shown with consent.
+		{"illustrator en", en, "#ad We teamed up with illustrator Nia Clarke (paid partnership): her poster set is on our site.", nil},
+		{"with her permission en", en, "Sunrise at Loch Lomond from the pop-top. Photo by our guest Ellie Grant, shared with her permission.", nil},
+		{"guest without consent en", en, "Sunrise at Loch Lomond from the pop-top. Photo by our guest Ellie Grant.", []string{"personal_data"}},
+		// A person's name inside a place's name.
+		{"park named after a person de", de, "Heute um 18 Uhr Matten-Pilates im Clara-Zetkin-Park, 12 € oder mit Karte.", nil},
+		{"street named after a person en", en, "Our new shop opens on Sunday at 14 Emmeline Pankhurst Way.", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := tc.c.Check(tc.text, policy.CheckOptions{AIDisclosed: true})
+			if got := categories(res); !slices.Equal(got, tc.want) {
+				t.Errorf("Check(%q) = %v (%+v); want %v", tc.text, got, res.Violations, tc.want)
+			}
+		})
+	}
+}
