@@ -800,13 +800,42 @@ func (r *checkRun) businessContacts(bc *businessClause, findings []pii.Finding) 
 		}
 		// A phone number or a mail address with nobody named in the text
 		// and no customer word beside it is the business's own line.
-		if !out[i] && bc.contactNeedsPerson && !named && !bs.cued && (f.Type == pii.TypePhone || f.Type == pii.TypeEmail) {
+		if !out[i] && bc.contactNeedsPerson && !named && !bs.cued && (f.Type == pii.TypePhone || f.Type == pii.TypeEmail) && !r.calledByName(pl.sent, pl.s) {
 			local, domain, _ := strings.Cut(strings.ToLower(f.Value), "@")
 			out[i] = f.Type == pii.TypePhone || !freemail[domain] && local != ""
 		}
 	}
 	return out
 }
+
+// calledByName reports whether a word that asks the reader to get in
+// touch is followed by a capitalised word between tokens a and e ("Call
+// Jana at …", "Ruf Jana an"): a name the detector may not have taken for
+// one.
+func (r *checkRun) calledByName(a, e int) bool {
+	m := r.m
+	for i := a; i+1 < e; i++ {
+		if !contactVerbs[m.Word(i)] || m.Tokens[i+1].Flags&textnorm.SentStart != 0 || notNames[m.Word(i+1)] {
+			continue
+		}
+		if o := r.ft.Orig(int(m.Tokens[i+1].Start)); o < len(r.text) {
+			if c, _ := utf8.DecodeRuneInString(r.text[o:]); unicode.IsUpper(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// contactVerbs ask the reader to get in touch; notNames are the capitalised
+// words after them that name no one.
+var (
+	contactVerbs = map[string]bool{"call": true, "ring": true, "phone": true, "text": true, "email": true, "e-mail": true, "message": true,
+		"contact": true, "ruf": true, "rufen": true, "ruft": true, "frag": true, "fragen": true, "fragt": true, "schreib": true,
+		"schreiben": true, "schreibt": true, "kontaktieren": true, "kontaktiere": true, "erreichen": true}
+	notNames = map[string]bool{"us": true, "uns": true, "sie": true, "ihr": true, "ihnen": true, "du": true, "the": true, "our": true,
+		"unser": true, "unsere": true, "unseren": true, "unserem": true, "den": true, "die": true, "das": true, "der": true, "dem": true, "i": true}
+)
 
 // placeName reports whether the person finding f, ending before token e,
 // is part of a place's name: its last hyphenated part or the word after it

@@ -325,6 +325,8 @@ func TestUnseenClean(t *testing.T) {
 		{"booking line de", de, "Wir schauen uns Türen und Fenster an. Termine vereinbaren Sie mit dem Seniorenforum, 0351 555 0147.", nil},
 		{"reader's number en", en, "Booking confirmed: we'll ring you on 07712 448903 the day before you sail.", []string{"personal_data"}},
 		{"person's mail address en", en, "Invoice 20931, for the attention of accounts, mark.sutherland@brightlane.co.uk, 07911 123456.", []string{"personal_data"}},
+		{"called by name en", en, "Call Jana at 0171 2345678.", []string{"personal_data"}},
+		{"called by name de", de, "Ruf Jana unter 0171 2345678 an.", []string{"personal_data"}},
 		{"customer's number en", en, "Our customer's number is 07911 123456.", []string{"personal_data"}},
 		// A named creative the business works with, a person shown with consent.
 		{"illustrator en", en, "#ad We teamed up with illustrator Nia Clarke (paid partnership): her poster set is on our site.", nil},
