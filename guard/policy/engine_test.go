@@ -335,6 +335,14 @@ func TestUnseenClean(t *testing.T) {
 		// A person's name inside a place's name.
 		{"park named after a person de", de, "Heute um 18 Uhr Matten-Pilates im Clara-Zetkin-Park, 12 € oder mit Karte.", nil},
 		{"street named after a person en", en, "Our new shop opens on Sunday at 14 Emmeline Pankhurst Way.", nil},
+		// A discount code or a trade discount names no former price; a share is no discount.
+		{"discount code en", en, "#ad Paid partnership with Flour Hour. Code JESS15 gives 15% off until 30 April.", nil},
+		{"trade discount en", en, "Trade prices are 15% below our own retail list prices on every product.", nil},
+		{"discount without code en", en, "15% off everything until 30 April.", []string{"price_claim"}},
+		{"discount code de", de, "Mit dem Code LENA15 gibt's 15 % Rabatt im Shop.", nil},
+		{"share of heat de", de, "Die Rückseite reflektiert bis zu 78 % der Sonnenwärme.", nil},
+		{"share of heat en", en, "The backing reflects up to 78% of the sun's heat.", nil},
+		{"up to a discount de", de, "Bis zu 78 % auf alle Plissees!", []string{"price_claim"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
