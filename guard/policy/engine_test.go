@@ -343,6 +343,18 @@ func TestUnseenClean(t *testing.T) {
 		{"share of heat de", de, "Die Rückseite reflektiert bis zu 78 % der Sonnenwärme.", nil},
 		{"share of heat en", en, "The backing reflects up to 78% of the sun's heat.", nil},
 		{"up to a discount de", de, "Bis zu 78 % auf alle Plissees!", []string{"price_claim"}},
+		// A figure of speech, a measured value, the point one measures at, a row of one's own table.
+		{"best bit en", en, "The best bit of a cinnamon bun is the gooey middle. Fight us.", nil},
+		{"best bun en", en, "The best cinnamon bun in Dublin.", []string{"superlative_claim"}},
+		{"best friend de", de, "Unser Flat White hat einen neuen besten Freund: die Zimtschnecke für 2,50 €.", nil},
+		{"measured range en", en, "Our lab measured every batch: the lowest result was SPF 54, the highest SPF 61.", nil},
+		{"highest protection en", en, "The highest protection for your skin.", []string{"superlative_claim"}},
+		{"measured range de", de, "Das Labor hat jede Charge gemessen: der niedrigste Wert lag bei LSF 54, der höchste bei LSF 61.", nil},
+		{"longest toe de", de, "Messen Sie am Nachmittag und rechnen Sie 12 mm Spielraum vor dem längsten Zeh.", nil},
+		{"longest toe en", en, "Measure in the afternoon and allow 12 mm in front of the longest toe.", nil},
+		{"largest box en", en, "Box prices: 2 recipes £36.40, 4 recipes £62.40, which is £3.90 a portion on the largest box.", nil},
+		{"largest box de", de, "Boxpreise: 2 Rezepte 36,40 €, 4 Rezepte 62,40 €, also 3,90 € pro Portion bei der größten Box.", nil},
+		{"largest choice en", en, "The largest choice of meal kits in Ireland.", []string{"superlative_claim"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
