@@ -355,6 +355,21 @@ func TestUnseenClean(t *testing.T) {
 		{"largest box en", en, "Box prices: 2 recipes £36.40, 4 recipes £62.40, which is £3.90 a portion on the largest box.", nil},
 		{"largest box de", de, "Boxpreise: 2 Rezepte 36,40 €, 4 Rezepte 62,40 €, also 3,90 € pro Portion bei der größten Box.", nil},
 		{"largest choice en", en, "The largest choice of meal kits in Ireland.", []string{"superlative_claim"}},
+		// A question reported, a word explained as a setting's name, proof one has not got, an effect disowned.
+		{"reported question en", en, "We're often asked whether our bikes are climate neutral. Honest answer: no.", nil},
+		{"climate neutral stated en", en, "Our bikes are climate neutral.", []string{"green_claim"}},
+		{"reported question de", de, "Wir werden oft gefragt, ob unsere Räder klimaneutral sind. Ehrliche Antwort: nein.", nil},
+		{"setting's name en", en, "No, Eco is just the name of the lowest assist level on the display.", nil},
+		{"range in eco en", en, "Range up to 65 km in Eco on flat ground with a 75 kg rider.", nil},
+		{"settings listed de", de, "Solarleuchte mit drei Schalterstellungen: Aus, An und Eco.", nil},
+		{"eco product en", en, "Eco bikes for a greener commute.", []string{"green_claim"}},
+		{"no trial en", en, "\"Clinically proven to prevent ageing\": we haven't run a trial that shows it.", nil},
+		{"cannot heal de", de, "Unser After-Sun-Gel kühlt und spendet Feuchtigkeit, heilen kann es nichts.", nil},
+		{"heals de", de, "Unser After-Sun-Gel heilt Sonnenbrand über Nacht.", []string{"health_claim"}},
+		{"not advertised so de", de, "Ein Mittel gegen Rückenschmerzen ist aber kein Kissen, und so bewerben wir es auch nicht.", nil},
+		// The product's label is no sustainability label.
+		{"product label en", en, "\"Water resistant\" on our label means the product kept half its SPF after two swims.", nil},
+		{"own green label en", en, "Look for our GreenLeaf label on every pack.", []string{"green_claim"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
