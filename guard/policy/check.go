@@ -178,6 +178,13 @@ func (r *checkRun) valid(rule *policyRule, sp, ep *int) bool {
 	if len(rule.except) > 0 && m.MatchElems(rule.except, s) {
 		return false
 	}
+	// A hit never reaches over a sentence end ("unser leichtester Ring
+	// bisher. 24,90 €" holds no former price).
+	for i := s + 1; i < e; i++ {
+		if m.Tokens[i].Flags&textnorm.SentStart != 0 && !r.softStart(i) {
+			return false
+		}
+	}
 	if len(rule.notAfter) > 0 && s > 0 && m.Tokens[s].Flags&textnorm.SentStart == 0 && m.MatchElems(rule.notAfter, s-1) {
 		return false
 	}
@@ -227,6 +234,14 @@ func (r *checkRun) valid(rule *policyRule, sp, ep *int) bool {
 		return false
 	}
 	return r.sentenceValid(rule, s, e)
+}
+
+// softStart reports whether the sentence start at token i follows an
+// abbreviation, an initial or a short number ("ca. 20 €", "Katja M.
+// empfiehlt", "am 6. Mai"), not a full sentence end.
+func (r *checkRun) softStart(i int) bool {
+	p := r.m.Tokens[i-1]
+	return p.End-p.Start <= 1 || p.Flags&textnorm.Number != 0 && p.End-p.Start <= 2 || notSentenceEnd[r.m.Text[p.Start:p.End]]
 }
 
 // ignoreBack is how many words before a hit an ignore phrase may start.

@@ -370,13 +370,21 @@ func TestUnseenClean(t *testing.T) {
 		// The product's label is no sustainability label.
 		{"product label en", en, "\"Water resistant\" on our label means the product kept half its SPF after two swims.", nil},
 		// A remedy under a warranty, free whatever happens, a subscription that says where to cancel it.
-		{"warranty remedy en", en, "Two years or 500 cycles, whichever comes first. If capacity drops below 70% in that time, we replace the battery free of charge.", nil},
+		{"warranty remedy en", en, "Two years or 500 cycles, whichever comes first. If capacity drops below 70% in that time, we replace the battery free of charge, postage included.", nil},
 		{"reprint at no cost en", en, "Order a hard proof (£12) if colour matters. If we print something that doesn't match the proof, we reprint it at no cost.", nil},
 		{"exchange free de", de, "Größen 19 bis 24 kosten 59 €. Passt er nicht, tauschen Sie innerhalb von 30 Tagen kostenlos um.", nil},
 		{"free with purchase still en", en, "A free battery when you buy any e-bike over £2,000.", []string{"free_claim"}},
 		{"free even if de", de, "Ist der Kostenvoranschlag kostenlos? Ja. Sie zahlen nichts dafür, auch wenn Sie Ihr Gerät danach unrepariert wieder mitnehmen.", nil},
 		{"trial cancelled in settings de", de, "Die App ist 7 Tage kostenlos, danach kostet sie 9,99 € pro Monat. Das Abo kündigen Sie in den Einstellungen Ihres App Stores.", nil},
 		{"trial without a way out de", de, "Die App ist 7 Tage kostenlos, danach kostet sie 9,99 € pro Monat.", []string{"free_claim"}},
+		// A hit never reaches over a sentence end; an initial or an abbreviation is none.
+		{"former price over a sentence end de", de, "Mit 340 g unser leichtester Ring bisher. 24,90 €.", nil},
+		{"former price de", de, "Bisher 34,90 €, jetzt 24,90 €.", []string{"price_claim"}},
+		{"initial before the verb de", de, "Ernährungsberaterin Katja M. empfiehlt das Programm allen ihren Klientinnen.", []string{"endorsement"}},
+		{"master gardeners de", de, "Was sagen die Profis? Gärtnermeister in ganz Deutschland schwören auf unsere Samen.", []string{"endorsement"}},
+		// Asking a doctor first is no endorsement.
+		{"consult the doctor third person de", de, "Wer Beschwerden an Rücken oder Gelenken hat, spricht bitte vorher mit der Ärztin oder dem Physiotherapeuten.", nil},
+		{"physiotherapists recommend de", de, "Physiotherapeuten empfehlen unseren Reformer-Kurs.", []string{"endorsement"}},
 		{"own green label en", en, "Look for our GreenLeaf label on every pack.", []string{"green_claim"}},
 	}
 	for _, tc := range tests {
