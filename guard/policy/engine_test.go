@@ -385,6 +385,11 @@ func TestUnseenClean(t *testing.T) {
 		// Asking a doctor first is no endorsement.
 		{"consult the doctor third person de", de, "Wer Beschwerden an Rücken oder Gelenken hat, spricht bitte vorher mit der Ärztin oder dem Physiotherapeuten.", nil},
 		{"physiotherapists recommend de", de, "Physiotherapeuten empfehlen unseren Reformer-Kurs.", []string{"endorsement"}},
+		// What others require of one's product, colours listed: no comparison.
+		{"standard insurers ask for en", en, "Kitemarked to the British Standard that most home insurers ask for.", nil},
+		{"insurers charge en", en, "Most insurers charge you twice as much. We don't.", []string{"comparative_claim"}},
+		{"colours listed en", en, "We give you the numbers on every card, with the red, amber and green colours of the UK front-of-pack scheme.", nil},
+		{"sign described en", en, "Fed up with the shop with the red roof? Our prices are fair.", []string{"comparative_claim"}},
 		{"own green label en", en, "Look for our GreenLeaf label on every pack.", []string{"green_claim"}},
 	}
 	for _, tc := range tests {
