@@ -402,3 +402,55 @@ func TestUnseenClean(t *testing.T) {
 		})
 	}
 }
+
+// TestUnseenRecall covers violations of text written without sight of the
+// checker (dev8) that the rules missed, each case failing before the change
+// that finds it, beside lawful copy of the same shape.
+func TestUnseenRecall(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	tests := []struct {
+		name string
+		c    *policy.Checker
+		text string
+		want []string
+	}{
+		// Sole position without a superlative form.
+		{"no spray absorbs faster de", de, "Kein Sonnenspray zieht schneller ein. Keins.", []string{"superlative_claim"}},
+		{"nobody repairs cheaper de", de, "Niemand in Köln repariert günstiger.", []string{"superlative_claim"}},
+		{"nobody denied de", de, "Wir behaupten nicht, dass niemand günstiger repariert.", nil},
+		{"can't get greener de", de, "Nachhaltiger geht's nicht!", []string{"green_claim", "superlative_claim"}},
+		{"can't get better de", de, "Besser geht's nicht: unsere neue Kollektion.", []string{"superlative_claim"}},
+		{"nobody faster en", en, "Nobody in Greater Manchester fixes a leaking roof faster than we do. Fact.", []string{"superlative_claim"}},
+		{"doesn't get better en", en, "It doesn't get any better than this.", []string{"superlative_claim"}},
+		{"region's favourite en", en, "Ireland's favourite baking kit is back, with six new spring bakes.", []string{"superlative_claim"}},
+		{"our favourite en", en, "Our favourite spring bake is back.", nil},
+		// Endorsements: trust in numbers, professionals with a qualifier, public bodies, a creator's code.
+		{"trusted by thousands en", en, "Trusted by over 10,000 homeowners across the North West.", []string{"endorsement"}},
+		{"businesses trust us en", en, "Over 250,000 businesses across Europe trust us with their print.", []string{"endorsement"}},
+		{"trust with source en", en, "Over 250,000 businesses trust us (Trustpilot, verified reviews, May 2026).", nil},
+		{"homeowners trust us de", de, "Über 10.000 Hausbesitzer vertrauen uns.", []string{"endorsement"}},
+		{"children's dietitians en", en, "Our muffin kit is recommended by children's dietitians.", []string{"endorsement"}},
+		{"police en", en, "Recommended by Greater Manchester Police.", []string{"endorsement"}},
+		{"paediatric orthopaedists de", de, "Kinderorthopäden empfehlen unsere Lauflernschuhe.", []string{"endorsement"}},
+		{"creator's code en", en, "Obsessed with this kit! Go get yours with my code BAKEWITHJESS.", []string{"endorsement"}},
+		{"creator's code labelled en", en, "#ad Obsessed with this kit! Go get yours with my code BAKEWITHJESS.", nil},
+		{"creator's code de", de, "Ich fühl mich wie neu! Mit meinem Code MIA gibt's was Schönes für euch.", []string{"endorsement"}},
+		{"creator's code labelled de", de, "Werbung | Ich fühl mich wie neu! Mit meinem Code MIA gibt's was Schönes für euch.", nil},
+		// Free with payment details asked for; a first order said to be free.
+		{"first box free with card en", en, "Your first baking box is FREE. Just pop in your card details for the €4.95 delivery.", []string{"free_claim"}},
+		{"free with card details en", en, "Get your first box FREE with code HELLOFREE. Just pick your recipes and pop in your card details.", []string{"free_claim"}},
+		{"first lesson free en", en, "Your first lesson is free, no card details needed.", nil},
+		{"free with card details de", de, "Deine erste Box ist gratis: Einfach Rezepte wählen und Kartendaten eingeben.", []string{"free_claim"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := tc.c.Check(tc.text, policy.CheckOptions{AIDisclosed: true})
+			if got := categories(res); !slices.Equal(got, tc.want) {
+				t.Errorf("Check(%q) = %v (%+v); want %v", tc.text, got, res.Violations, tc.want)
+			}
+		})
+	}
+}
