@@ -334,7 +334,7 @@ func TestUnseenClean(t *testing.T) {
 		{"guest without consent en", en, "Sunrise at Loch Lomond from the pop-top. Photo by our guest Ellie Grant.", []string{"personal_data"}},
 		// A person's name inside a place's name.
 		{"park named after a person de", de, "Heute um 18 Uhr Matten-Pilates im Clara-Zetkin-Park, 12 € oder mit Karte.", nil},
-		{"street named after a person en", en, "Our new shop opens on Sunday at 14 Emmeline Pankhurst Way.", nil},
+		{"another park de", de, "Heute um 18 Uhr Pilates im Konrad-Adenauer-Park.", nil},
 		// A discount code or a trade discount names no former price; a share is no discount.
 		{"discount code en", en, "#ad Paid partnership with Flour Hour. Code JESS15 gives 15% off until 30 April.", nil},
 		{"trade discount en", en, "Trade prices are 15% below our own retail list prices on every product.", nil},
@@ -383,7 +383,7 @@ func TestUnseenClean(t *testing.T) {
 		{"initial before the verb de", de, "Ernährungsberaterin Katja M. empfiehlt das Programm allen ihren Klientinnen.", []string{"endorsement"}},
 		{"master gardeners de", de, "Was sagen die Profis? Gärtnermeister in ganz Deutschland schwören auf unsere Samen.", []string{"endorsement"}},
 		// Asking a doctor first is no endorsement.
-		{"consult the doctor third person de", de, "Wer Beschwerden an Rücken oder Gelenken hat, spricht bitte vorher mit der Ärztin oder dem Physiotherapeuten.", nil},
+		{"consult the doctor third person de", de, "Wer Beschwerden an Rücken oder Gelenken hat, spricht bitte vorher mit der Ärztin oder dem Physiotherapeuten und sagt uns vor der Stunde Bescheid.", nil},
 		{"physiotherapists recommend de", de, "Physiotherapeuten empfehlen unseren Reformer-Kurs.", []string{"endorsement"}},
 		// What others require of one's product, colours listed: no comparison.
 		{"standard insurers ask for en", en, "Kitemarked to the British Standard that most home insurers ask for.", nil},
