@@ -178,6 +178,13 @@ func (r *checkRun) valid(rule *policyRule, sp, ep *int) bool {
 	if len(rule.except) > 0 && m.MatchElems(rule.except, s) {
 		return false
 	}
+	// A hit never reaches over a sentence end ("unser leichtester Ring
+	// bisher. 24,90 €" holds no former price).
+	for i := s + 1; i < e; i++ {
+		if m.Tokens[i].Flags&textnorm.SentStart != 0 && !r.softStart(i) {
+			return false
+		}
+	}
 	if len(rule.notAfter) > 0 && s > 0 && m.Tokens[s].Flags&textnorm.SentStart == 0 && m.MatchElems(rule.notAfter, s-1) {
 		return false
 	}
@@ -227,6 +234,14 @@ func (r *checkRun) valid(rule *policyRule, sp, ep *int) bool {
 		return false
 	}
 	return r.sentenceValid(rule, s, e)
+}
+
+// softStart reports whether the sentence start at token i follows an
+// abbreviation, an initial or a short number ("ca. 20 €", "Katja M.
+// empfiehlt", "am 6. Mai"), not a full sentence end.
+func (r *checkRun) softStart(i int) bool {
+	p := r.m.Tokens[i-1]
+	return p.End-p.Start <= 1 || p.Flags&textnorm.Number != 0 && p.End-p.Start <= 2 || notSentenceEnd[r.m.Text[p.Start:p.End]]
 }
 
 // ignoreBack is how many words before a hit an ignore phrase may start.
@@ -730,6 +745,7 @@ func (r *checkRun) businessContacts(bc *businessClause, findings []pii.Finding) 
 	}
 	// A person is a business contact when a role stands next to the name;
 	// a sentence that names anyone else is about that person.
+	named := false // a person who may be a customer is named in the text
 	for i, f := range findings {
 		pl := places[i]
 		if f.Type != pii.TypePerson || pl.sent < 0 {
@@ -763,8 +779,19 @@ func (r *checkRun) businessContacts(bc *businessClause, findings []pii.Finding) 
 		if !out[i] && bc.firstNameAlone && pl.e-pl.s == 1 && !strings.ContainsAny(strings.TrimSpace(f.Value), " -.") && !bs.cued && bs.data == 0 {
 			out[i] = true
 		}
+		if !out[i] && r.placeName(bc, f, pl.e) {
+			out[i] = true
+		}
 		if !out[i] {
 			bs.customer = true
+			named = true
+		}
+	}
+	// A mail address made of a person's names ("mark.sutherland@…") names
+	// that person.
+	for _, f := range findings {
+		if local, _, _ := strings.Cut(strings.ToLower(f.Value), "@"); f.Type == pii.TypeEmail && !bc.mailboxes[local] && strings.ContainsAny(local, "._") {
+			named = true
 		}
 	}
 	sn, _ := r.c.pii.(serviceNumbers)
@@ -786,8 +813,57 @@ func (r *checkRun) businessContacts(bc *businessClause, findings []pii.Finding) 
 		case pii.TypeAddress:
 			out[i] = bs.own || bs.venue || len(bs.roles) > 0
 		}
+		// A phone number or a mail address with nobody named in the text
+		// and no customer word beside it is the business's own line.
+		if !out[i] && bc.contactNeedsPerson && !named && !bs.cued && (f.Type == pii.TypePhone || f.Type == pii.TypeEmail) && !r.calledByName(pl.sent, pl.s) {
+			local, domain, _ := strings.Cut(strings.ToLower(f.Value), "@")
+			out[i] = f.Type == pii.TypePhone || !freemail[domain] && local != ""
+		}
 	}
 	return out
+}
+
+// calledByName reports whether a word that asks the reader to get in
+// touch is followed by a capitalised word between tokens a and e ("Call
+// Jana at …", "Ruf Jana an"): a name the detector may not have taken for
+// one.
+func (r *checkRun) calledByName(a, e int) bool {
+	m := r.m
+	for i := a; i+1 < e; i++ {
+		if !contactVerbs[m.Word(i)] || m.Tokens[i+1].Flags&textnorm.SentStart != 0 || notNames[m.Word(i+1)] {
+			continue
+		}
+		if o := r.ft.Orig(int(m.Tokens[i+1].Start)); o < len(r.text) {
+			if c, _ := utf8.DecodeRuneInString(r.text[o:]); unicode.IsUpper(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// contactVerbs ask the reader to get in touch; notNames are the capitalised
+// words after them that name no one.
+var (
+	contactVerbs = map[string]bool{"call": true, "ring": true, "phone": true, "text": true, "email": true, "e-mail": true, "message": true,
+		"contact": true, "ruf": true, "rufen": true, "ruft": true, "frag": true, "fragen": true, "fragt": true, "schreib": true,
+		"schreiben": true, "schreibt": true, "kontaktieren": true, "kontaktiere": true, "erreichen": true}
+	notNames = map[string]bool{"us": true, "uns": true, "sie": true, "ihr": true, "ihnen": true, "du": true, "the": true, "our": true,
+		"unser": true, "unsere": true, "unseren": true, "unserem": true, "den": true, "die": true, "das": true, "der": true, "dem": true, "i": true}
+)
+
+// placeName reports whether the person finding f, ending before token e,
+// is part of a place's name: its last hyphenated part or the word after it
+// is one of the clause's place words ("Clara-Zetkin-Park", "Victoria Park").
+func (r *checkRun) placeName(bc *businessClause, f pii.Finding, e int) bool {
+	if len(bc.places) == 0 {
+		return false
+	}
+	v := strings.ToLower(strings.TrimSpace(f.Value))
+	if k := strings.LastIndexAny(v, "-‐"); k >= 0 && bc.places[strings.Trim(v[k:], "-‐")] {
+		return true
+	}
+	return e < len(r.m.Tokens) && bc.places[r.m.Word(e)]
 }
 
 // notSentenceEnd holds the folded words after which a full stop is an

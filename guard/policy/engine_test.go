@@ -398,3 +398,153 @@ func TestCleanCopy(t *testing.T) {
 		})
 	}
 }
+
+// TestUnseenClean covers lawful copy written without sight of the checker
+// (dev8) that the rules flagged, each case failing before the change that
+// passes it, beside a violation of the same shape that is still found.
+func TestUnseenClean(t *testing.T) {
+	t.Parallel()
+	det := newPII()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(det), policy.WithModel(nil))
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(det), policy.WithModel(nil))
+	tests := []struct {
+		name string
+		c    *policy.Checker
+		text string
+		want []string
+	}{
+		// Contact data with nobody named and no customer word is the business's own.
+		{"booking line en", en, "We send you a written report. Book a slot on 0161 555 0192 or just reply to this email.", nil},
+		{"role mailbox en", en, "Fleet leasing for employers from 10 bikes. Ask for a quote at fleet@velora.co.uk.", nil},
+		{"booking line de", de, "Wir schauen uns Türen und Fenster an. Termine vereinbaren Sie mit dem Seniorenforum, 0351 555 0147.", nil},
+		{"reader's number en", en, "Booking confirmed: we'll ring you on 07712 448903 the day before you sail.", []string{"personal_data"}},
+		{"person's mail address en", en, "Invoice 20931, for the attention of accounts, mark.sutherland@brightlane.co.uk, 07911 123456.", []string{"personal_data"}},
+		{"called by name en", en, "Call Jana at 0171 2345678.", []string{"personal_data"}},
+		{"called by name de", de, "Ruf Jana unter 0171 2345678 an.", []string{"personal_data"}},
+		{"customer's number en", en, "Our customer's number is 07911 123456.", []string{"personal_data"}},
+		// A named creative the business works with, a person shown with consent.
+		{"illustrator en", en, "#ad We teamed up with illustrator Nia Clarke (paid partnership): her poster set is on our site.", nil},
+		{"with her permission en", en, "Sunrise at Loch Lomond from the pop-top. Photo by our guest Ellie Grant, shared with her permission.", nil},
+		{"guest without consent en", en, "Sunrise at Loch Lomond from the pop-top. Photo by our guest Ellie Grant.", []string{"personal_data"}},
+		// A person's name inside a place's name.
+		{"park named after a person de", de, "Heute um 18 Uhr Matten-Pilates im Clara-Zetkin-Park, 12 € oder mit Karte.", nil},
+		{"another park de", de, "Heute um 18 Uhr Pilates im Konrad-Adenauer-Park.", nil},
+		// A discount code or a trade discount names no former price; a share is no discount.
+		{"discount code en", en, "#ad Paid partnership with Flour Hour. Code JESS15 gives 15% off until 30 April.", nil},
+		{"trade discount en", en, "Trade prices are 15% below our own retail list prices on every product.", nil},
+		{"discount without code en", en, "15% off everything until 30 April.", []string{"price_claim"}},
+		{"discount code de", de, "Mit dem Code LENA15 gibt's 15 % Rabatt im Shop.", nil},
+		{"share of heat de", de, "Die Rückseite reflektiert bis zu 78 % der Sonnenwärme.", nil},
+		{"share of heat en", en, "The backing reflects up to 78% of the sun's heat.", nil},
+		{"up to a discount de", de, "Bis zu 78 % auf alle Plissees!", []string{"price_claim"}},
+		// A figure of speech, a measured value, the point one measures at, a row of one's own table.
+		{"best bit en", en, "The best bit of a cinnamon bun is the gooey middle. Fight us.", nil},
+		{"best bun en", en, "The best cinnamon bun in Dublin.", []string{"superlative_claim"}},
+		{"best friend de", de, "Unser Flat White hat einen neuen besten Freund: die Zimtschnecke für 2,50 €.", nil},
+		{"measured range en", en, "Our lab measured every batch: the lowest result was SPF 54, the highest SPF 61.", nil},
+		{"highest protection en", en, "The highest protection for your skin.", []string{"superlative_claim"}},
+		{"measured range de", de, "Das Labor hat jede Charge gemessen: der niedrigste Wert lag bei LSF 54, der höchste bei LSF 61.", nil},
+		{"longest toe de", de, "Messen Sie am Nachmittag und rechnen Sie 12 mm Spielraum vor dem längsten Zeh.", nil},
+		{"longest toe en", en, "Measure in the afternoon and allow 12 mm in front of the longest toe.", nil},
+		{"largest box en", en, "Box prices: 2 recipes £36.40, 4 recipes £62.40, which is £3.90 a portion on the largest box.", nil},
+		{"largest box de", de, "Boxpreise: 2 Rezepte 36,40 €, 4 Rezepte 62,40 €, also 3,90 € pro Portion bei der größten Box.", nil},
+		{"largest choice en", en, "The largest choice of meal kits in Ireland.", []string{"superlative_claim"}},
+		// A question reported, a word explained as a setting's name, proof one has not got, an effect disowned.
+		{"reported question en", en, "We're often asked whether our bikes are climate neutral. Honest answer: no.", nil},
+		{"climate neutral stated en", en, "Our bikes are climate neutral.", []string{"green_claim"}},
+		{"reported question de", de, "Wir werden oft gefragt, ob unsere Räder klimaneutral sind. Ehrliche Antwort: nein.", nil},
+		{"setting's name en", en, "No, Eco is just the name of the lowest assist level on the display.", nil},
+		{"range in eco en", en, "Range up to 65 km in Eco on flat ground with a 75 kg rider.", nil},
+		{"settings listed de", de, "Solarleuchte mit drei Schalterstellungen: Aus, An und Eco.", nil},
+		{"eco product en", en, "Eco bikes for a greener commute.", []string{"green_claim"}},
+		{"no trial en", en, "\"Clinically proven to prevent ageing\": we haven't run a trial that shows it.", nil},
+		{"cannot heal de", de, "Unser After-Sun-Gel kühlt und spendet Feuchtigkeit, heilen kann es nichts.", nil},
+		{"heals de", de, "Unser After-Sun-Gel heilt Sonnenbrand über Nacht.", []string{"health_claim"}},
+		{"not advertised so de", de, "Ein Mittel gegen Rückenschmerzen ist aber kein Kissen, und so bewerben wir es auch nicht.", nil},
+		// The product's label is no sustainability label.
+		{"product label en", en, "\"Water resistant\" on our label means the product kept half its SPF after two swims.", nil},
+		// A remedy under a warranty, free whatever happens, a subscription that says where to cancel it.
+		{"warranty remedy en", en, "Two years or 500 cycles, whichever comes first. If capacity drops below 70% in that time, we replace the battery free of charge, postage included.", nil},
+		{"reprint at no cost en", en, "Order a hard proof (£12) if colour matters. If we print something that doesn't match the proof, we reprint it at no cost.", nil},
+		{"exchange free de", de, "Größen 19 bis 24 kosten 59 €. Passt er nicht, tauschen Sie innerhalb von 30 Tagen kostenlos um.", nil},
+		{"free with purchase still en", en, "A free battery when you buy any e-bike over £2,000.", []string{"free_claim"}},
+		{"free even if de", de, "Ist der Kostenvoranschlag kostenlos? Ja. Sie zahlen nichts dafür, auch wenn Sie Ihr Gerät danach unrepariert wieder mitnehmen.", nil},
+		{"trial cancelled in settings de", de, "Die App ist 7 Tage kostenlos, danach kostet sie 9,99 € pro Monat. Das Abo kündigen Sie in den Einstellungen Ihres App Stores.", nil},
+		{"trial without a way out de", de, "Die App ist 7 Tage kostenlos, danach kostet sie 9,99 € pro Monat.", []string{"free_claim"}},
+		// A hit never reaches over a sentence end; an initial or an abbreviation is none.
+		{"former price over a sentence end de", de, "Mit 340 g unser leichtester Ring bisher. 24,90 €.", nil},
+		{"former price de", de, "Bisher 34,90 €, jetzt 24,90 €.", []string{"price_claim"}},
+		{"initial before the verb de", de, "Ernährungsberaterin Katja M. empfiehlt das Programm allen ihren Klientinnen.", []string{"endorsement"}},
+		{"master gardeners de", de, "Was sagen die Profis? Gärtnermeister in ganz Deutschland schwören auf unsere Samen.", []string{"endorsement"}},
+		// Asking a doctor first is no endorsement.
+		{"consult the doctor third person de", de, "Wer Beschwerden an Rücken oder Gelenken hat, spricht bitte vorher mit der Ärztin oder dem Physiotherapeuten und sagt uns vor der Stunde Bescheid.", nil},
+		{"physiotherapists recommend de", de, "Physiotherapeuten empfehlen unseren Reformer-Kurs.", []string{"endorsement"}},
+		// What others require of one's product, colours listed: no comparison.
+		{"standard insurers ask for en", en, "Kitemarked to the British Standard that most home insurers ask for.", nil},
+		{"insurers charge en", en, "Most insurers charge you twice as much. We don't.", []string{"comparative_claim"}},
+		{"colours listed en", en, "We give you the numbers on every card, with the red, amber and green colours of the UK front-of-pack scheme.", nil},
+		{"sign described en", en, "Fed up with the shop with the red roof? Our prices are fair.", []string{"comparative_claim"}},
+		{"own green label en", en, "Look for our GreenLeaf label on every pack.", []string{"green_claim"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := tc.c.Check(tc.text, policy.CheckOptions{AIDisclosed: true})
+			if got := categories(res); !slices.Equal(got, tc.want) {
+				t.Errorf("Check(%q) = %v (%+v); want %v", tc.text, got, res.Violations, tc.want)
+			}
+		})
+	}
+}
+
+// TestUnseenRecall covers violations of text written without sight of the
+// checker (dev8) that the rules missed, each case failing before the change
+// that finds it, beside lawful copy of the same shape.
+func TestUnseenRecall(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	tests := []struct {
+		name string
+		c    *policy.Checker
+		text string
+		want []string
+	}{
+		// Sole position without a superlative form.
+		{"no spray absorbs faster de", de, "Kein Sonnenspray zieht schneller ein. Keins.", []string{"superlative_claim"}},
+		{"nobody repairs cheaper de", de, "Niemand in Köln repariert günstiger.", []string{"superlative_claim"}},
+		{"nobody denied de", de, "Wir behaupten nicht, dass niemand günstiger repariert.", nil},
+		{"can't get greener de", de, "Nachhaltiger geht's nicht!", []string{"green_claim", "superlative_claim"}},
+		{"can't get better de", de, "Besser geht's nicht: unsere neue Kollektion.", []string{"superlative_claim"}},
+		{"nobody faster en", en, "Nobody in Greater Manchester fixes a leaking roof faster than we do. Fact.", []string{"superlative_claim"}},
+		{"doesn't get better en", en, "It doesn't get any better than this.", []string{"superlative_claim"}},
+		{"region's favourite en", en, "Ireland's favourite baking kit is back, with six new spring bakes.", []string{"superlative_claim"}},
+		{"our favourite en", en, "Our favourite spring bake is back.", nil},
+		// Endorsements: trust in numbers, professionals with a qualifier, public bodies, a creator's code.
+		{"trusted by thousands en", en, "Trusted by over 10,000 homeowners across the North West.", []string{"endorsement"}},
+		{"businesses trust us en", en, "Over 250,000 businesses across Europe trust us with their print.", []string{"endorsement"}},
+		{"trust with source en", en, "Over 250,000 businesses trust us (Trustpilot, verified reviews, May 2026).", nil},
+		{"homeowners trust us de", de, "Über 10.000 Hausbesitzer vertrauen uns.", []string{"endorsement"}},
+		{"children's dietitians en", en, "Our muffin kit is recommended by children's dietitians.", []string{"endorsement"}},
+		{"police en", en, "Recommended by Greater Manchester Police.", []string{"endorsement"}},
+		{"paediatric orthopaedists de", de, "Kinderorthopäden empfehlen unsere Lauflernschuhe.", []string{"endorsement"}},
+		{"creator's code en", en, "Obsessed with this kit! Go get yours with my code BAKEWITHJESS.", []string{"endorsement"}},
+		{"creator's code labelled en", en, "#ad Obsessed with this kit! Go get yours with my code BAKEWITHJESS.", nil},
+		{"creator's code de", de, "Ich fühl mich wie neu! Mit meinem Code MIA gibt's was Schönes für euch.", []string{"endorsement"}},
+		{"creator's code labelled de", de, "Werbung | Ich fühl mich wie neu! Mit meinem Code MIA gibt's was Schönes für euch.", nil},
+		// Free with payment details asked for; a first order said to be free.
+		{"first box free with card en", en, "Your first baking box is FREE. Just pop in your card details for the €4.95 delivery.", []string{"free_claim"}},
+		{"free with card details en", en, "Get your first box FREE with code HELLOFREE. Just pick your recipes and pop in your card details.", []string{"free_claim"}},
+		{"first lesson free en", en, "Your first lesson is free, no card details needed.", nil},
+		{"free with card details de", de, "Deine erste Box ist gratis: Einfach Rezepte wählen und Kartendaten eingeben.", []string{"free_claim"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := tc.c.Check(tc.text, policy.CheckOptions{AIDisclosed: true})
+			if got := categories(res); !slices.Equal(got, tc.want) {
+				t.Errorf("Check(%q) = %v (%+v); want %v", tc.text, got, res.Violations, tc.want)
+			}
+		})
+	}
+}

@@ -200,6 +200,8 @@ type businessClause struct {
 	roles, own, customers []*pattern.Pattern
 	staff                 []*pattern.Pattern // end right before a name: the business's own staff ("our stylist Aylin")
 	firstNameAlone        bool               // a lone first name without contact data or a customer cue passes
+	contactNeedsPerson    bool               // a phone number or mail address is a customer's only with a person or a customer cue
+	places                map[string]bool    // words that make a name part of a place's name ("Clara-Zetkin-Park")
 	venues                []*pattern.Pattern // postal addresses only: a place of business or an event's venue
 	mailboxes             map[string]bool
 	window                int
@@ -328,6 +330,16 @@ type businessFile struct {
 	Venues         []string `yaml:"venues"`
 	Mailboxes      []string `yaml:"mailboxes"`
 	Window         int      `yaml:"window"`
+
+	// ContactNeedsPerson passes a phone number or a mail address when no
+	// person of the text is left as a possible customer and its sentence
+	// holds no customer pattern: a number with nobody named beside it is
+	// the business's own line ("Book a slot on 0161 555 0192").
+	ContactNeedsPerson bool `yaml:"contact_needs_person"`
+	// Places are words that make a person's name part of the name of a
+	// place ("Clara-Zetkin-Park", "Konrad-Adenauer-Straße", "Victoria
+	// Park"): the last part of a hyphenated name or the word after it.
+	Places []string `yaml:"places"`
 }
 
 type nearFile struct {
@@ -725,7 +737,10 @@ func compileRule(pc *pattern.Compiler, rf ruleFile) (*policyRule, []*pattern.Pat
 		}
 		bc := &businessClause{roles: compileAll("business.roles", bf.Roles), staff: compileAll("business.staff", bf.Staff), own: compileAll("business.own", bf.Own),
 			customers: compileAll("business.customers", bf.Customers), venues: compileAll("business.venues", bf.Venues),
-			mailboxes: map[string]bool{}, window: bf.Window, firstNameAlone: bf.FirstNameAlone}
+			mailboxes: map[string]bool{}, window: bf.Window, firstNameAlone: bf.FirstNameAlone, contactNeedsPerson: bf.ContactNeedsPerson, places: map[string]bool{}}
+		for _, w := range bf.Places {
+			bc.places[strings.ToLower(strings.TrimSpace(w))] = true
+		}
 		if bc.window == 0 {
 			bc.window = 4
 		}
