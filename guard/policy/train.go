@@ -34,7 +34,8 @@ type TrainOptions struct {
 	// chosen on (default 5).
 	Folds int
 	// MaxFalseAlarms is the share of the held-out clean texts of each
-	// language the model may flag with any category (default 0.02).
+	// language the model may flag with any category (default
+	// DefaultMaxFalseAlarms).
 	MaxFalseAlarms float64
 }
 
@@ -58,9 +59,16 @@ func (o *TrainOptions) defaults() {
 		o.Folds = 5
 	}
 	if o.MaxFalseAlarms == 0 {
-		o.MaxFalseAlarms = 0.02
+		o.MaxFalseAlarms = DefaultMaxFalseAlarms
 	}
 }
+
+// DefaultMaxFalseAlarms is the share of held-out clean texts a language's
+// thresholds may flag. It is 1%, not the 2% of earlier models: with the
+// thresholds chosen on other folds than the texts they are measured on
+// (the nested figures of go run ./guard/policy/train), a 2% budget flagged
+// 3.5-3.7% of clean texts of unseen themes, and 1% flags 1.8-1.9%.
+const DefaultMaxFalseAlarms = 0.01
 
 type claimRow struct {
 	idx  []uint32

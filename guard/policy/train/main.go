@@ -8,7 +8,7 @@
 //	go run ./guard/policy/train -l2 1e-3 -bits 15 -out ""
 //
 // The thresholds are chosen on scores cross-validated by theme (whole
-// themes held out, German and English together) so that at most 2% of the
+// themes held out, German and English together) so that at most 1% of the
 // held-out clean texts of each language reach any category's threshold;
 // the figures printed are those held-out scores at those thresholds. The
 // same files give the same model file, byte for byte.
@@ -33,7 +33,7 @@ func main() {
 	flag.Float64Var(&opts.L2, "l2", 0, "L2 penalty (0: the default)")
 	flag.IntVar(&opts.Epochs, "epochs", 0, "passes over the data (0: the default)")
 	flag.IntVar(&opts.Folds, "folds", 0, "cross-validation folds (0: the default)")
-	flag.Float64Var(&opts.MaxFalseAlarms, "max-false-alarms", 0, "share of held-out clean texts a language may flag (0: the default 0.02)")
+	flag.Float64Var(&opts.MaxFalseAlarms, "max-false-alarms", 0, "share of held-out clean texts a language may flag (0: policy.DefaultMaxFalseAlarms)")
 	flag.BoolVar(&showFalseAlarms, "false-alarms", false, "also list the clean texts the nested figures flag, with the category")
 	flag.Parse()
 	if err := run(*dir, *out, opts); err != nil {
@@ -79,7 +79,7 @@ func nested(exs []policy.TrainExample, scores [][]float64, opts policy.TrainOpti
 	}
 	maxFA := opts.MaxFalseAlarms
 	if maxFA == 0 {
-		maxFA = 0.02
+		maxFA = policy.DefaultMaxFalseAlarms
 	}
 	fold := policy.Fold(exs, folds)
 	langs := []string{"de", "en"}
