@@ -46,6 +46,31 @@ func TestUnseenCleanEN(t *testing.T) {
 		{"most effective", "The most effective whitening strips.", []string{"superlative_claim"}},
 		{"best night out ever", "\"Best night out ever!\" say our players.", nil},
 		{"best night out in town", "The best night out in Leeds.", []string{"superlative_claim"}},
+		// dev9: the 30-day price named after it, a term's total, a price rise, a service for goods bought elsewhere,
+		// priced before any commitment, free without extra charge, an age group let in free, free cancelling in time,
+		// a testimonial's own experience, a set phrase, a taste test invited, a claim doubted, customers addressed.
+		{"30-day lowest price after", "Rain covers 20% off, also against their 30-day lowest price.", nil},
+		{"lowest price stated", "The lowest price in town.", []string{"price_claim", "superlative_claim"}},
+		{"term's total", "Our partner offers theft cover from €9.90 a month with a minimum term of 12 months, €118.80 in the first year.", nil},
+		{"price rise", "Price change: from Monday a crate costs €6.49 instead of €5.99, because our transport costs have gone up.", nil},
+		{"price cut", "A crate now costs €5.99 instead of €6.49.", []string{"price_claim"}},
+		{"bought elsewhere", "Fitting only, for kitchens bought elsewhere: from £1,450 for up to 12 units, including worktop cutting.", nil},
+		{"quoted before you commit", "From £1,450 for up to 12 units. Gas work is quoted separately after a survey, before you commit to anything.", nil},
+		{"quoted separately", "From £1,450 for up to 12 units. Gas work is quoted separately after a survey.", []string{"price_claim"}},
+		{"no extra charge", "Free engraving on every toy ordered by 10 December. No extra charge and no minimum order.", nil},
+		{"extra charge", "Free engraving on every toy, with an extra charge for gift wrapping.", []string{"free_claim"}},
+		{"under-12s free", "Christmas pony show, 20 December, 2 pm, tickets £5, under-12s free.", nil},
+		{"cancel free in time", "Can I cancel a lesson? Free of charge up to 48 hours before. After that we charge the full fee.", nil},
+		{"cancellation fee", "Is cancellation free? Yes – subject to a £25 admin fee.", []string{"free_claim"}},
+		{"postage on us", "Send the kit back within 30 days and we refund the full price. Return postage is on us.", nil},
+		{"best decision we made", "Honestly the best decision we made was hiring @VowsbyVerity. #ad", nil},
+		{"kindest people we've met", "\"The kindest people we've ever met\" say our families.", nil},
+		{"best seat in the house", "The indoor arena is the best seat in the house for our pony show.", nil},
+		{"most we've ever made", "The most eco-friendly collection we've ever made.", []string{"green_claim", "superlative_claim"}},
+		{"taste test invited", "Officially the best coffee in Bristol ☕ Don't take our word for it – come and taste it.", []string{"superlative_claim"}},
+		{"claim doubted", "We'd be sceptical of any claim that alkaline water fights disease; we've never seen evidence for it.", nil},
+		{"customers addressed", "Existing customers with an emergency can call 0161 555 0142.", nil},
+		{"customers' numbers", "Our customers' numbers: 0161 555 0142, 0161 555 0143.", []string{"personal_data"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -107,6 +132,29 @@ func TestUnseenRecallEN(t *testing.T) {
 		{"quote free visit charged", "The quote is free! We just charge £60 for the visit.", []string{"free_claim"}},
 		{"face id", "Unlock all 40 languages free today. Tap Start and confirm with Face ID.", []string{"free_claim"}},
 		{"quote free only", "The quote is free and comes within two days.", nil},
+		// dev9: sole position without a superlative form, a vote, scarcity and others booking, results for every
+		// family, crowds trusting a name, referrals, another's prices or quote, fees put on the final bill or worked
+		// out at the checkout, free by delivery or "on us", a free service answered "completely" beside a deposit.
+		{"above every other", "Ivy & Oak is the wedding planner Yorkshire couples rate above every other.", []string{"superlative_claim"}},
+		{"nobody more than we have", "Nobody in the county has planned more weddings than we have.", []string{"superlative_claim"}},
+		{"more often than any other", "Our mineral water, tested more often than any other.", []string{"superlative_claim"}},
+		{"voted favourite", "Voted the North West's favourite kitchen fitter.", []string{"superlative_claim"}},
+		{"gone by tomorrow", "Four couples are enquiring about each date as we speak, so your date will almost certainly be gone by tomorrow.", []string{"false_urgency"}},
+		{"others looked", "14 other riders have looked at this bike in the last hour. Check out within the next 15 minutes to keep it.", []string{"false_urgency"}},
+		{"parents booking", "Summer holiday places are vanishing fast – 43 parents are booking right now!", []string{"false_urgency"}},
+		{"price goes back up", "Tomorrow the price goes back up, so don't sleep on it!", []string{"false_urgency"}},
+		{"works for every family", "A Packhorse works for every family, every route and every weather.", []string{"guaranteed_success"}},
+		{"nurseries trust a name", "Over 2,000 nurseries across Germany trust Holzwerk Bender.", []string{"endorsement"}},
+		{"thousands of families trusted", "Thousands of families across the county have trusted Hartley & Sons with their goodbyes.", []string{"endorsement"}},
+		{"vets send riders", "Just about every vet and farrier in the county sends new riders our way.", []string{"endorsement"}},
+		{"why pay x prices", "Why pay Starbucks prices for burnt beans? Our espresso actually tastes of coffee.", []string{"comparative_claim"}},
+		{"quote from another", "Had a quote from Wren? Bring it to us. We'll fit the same kitchen in half the time.", []string{"comparative_claim"}},
+		{"final account", "Our Simple Funeral now starts at just £2,195. The crematorium fees are added to your final account after the funeral.", []string{"price_claim"}},
+		{"worked out at checkout", "A crate is just €5.99! The deposit and our fuel surcharge are worked out at the checkout.", []string{"price_claim"}},
+		{"delivered free with fee", "Delivered free to your door. We add a €149 handover and set-up fee, which every bike needs.", []string{"free_claim"}},
+		{"first crate on us", "Your first crate is on us. Simply sign up for the home service and we'll bring a fresh crate every week.", []string{"free_claim"}},
+		{"completely free with deposit", "Is the 3D design free? Completely. We just take a £295 non-refundable design deposit when you book the visit.", []string{"free_claim"}},
+		{"count on us", "You can always count on us for advice.", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
