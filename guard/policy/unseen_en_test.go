@@ -1,0 +1,168 @@
+package policy_test
+
+import (
+	"slices"
+	"testing"
+
+	"kontext/guard/policy"
+)
+
+// TestUnseenCleanEN covers lawful English copy written without sight of
+// the checker (fresh7, fresh8, dev9) that the rules flagged, each case
+// failing before the change that passes it, beside a violation of the same
+// shape that is still found.
+func TestUnseenCleanEN(t *testing.T) {
+	t.Parallel()
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	tests := []struct {
+		name string
+		text string
+		want []string
+	}{
+		// Beehives are no rash.
+		{"beehives treated", "Our bees fly up to three miles. The hives are treated once a year, in winter, with oxalic acid only.", nil},
+		{"hives soothed", "Our cream soothes hives in minutes.", []string{"health_claim"}},
+		// A setting's word explained.
+		{"eco explained", "'Eco' on our controller simply means a lower flow temperature at night.", nil},
+		{"eco product", "An eco boiler for your home.", []string{"green_claim"}},
+		// A shop's event and a new branch: the address is the business's.
+		{"story time address", "Story time at the shop on Saturday 13 February at 10.30 am, 14 Castle Street, Norwich.", nil},
+		{"new bar address", "Our second bar opens in Brighton on Saturday 12 April at 8 am, at 41 Gardner Street.", nil},
+		{"customer's address", "Congratulations to our customer Jane Holt, 14 Castle Street, Norwich.", []string{"personal_data"}},
+		// Free without a catch: no purchase needed, no upsell, a trial that says how to leave it.
+		{"giveaway no purchase", "The first 100 customers get a free small juice, no purchase needed, one per person.", nil},
+		{"giveaway with purchase", "The first 100 customers get a free small juice when you buy a large one for £4.50.", []string{"free_claim"}},
+		{"free for schools no upsell", "Teachers get a class account at no cost, with no adverts and no upsell to pupils. Private schools pay €3 per pupil per year.", nil},
+		{"free for schools", "Teachers get a class account at no cost. Private schools pay €3 per pupil per year.", []string{"free_claim"}},
+		{"trial cancel before it ends", "Parlo Plus costs £7.99 a month, with a 7-day free trial. Cancel at least 24 hours before the trial ends in your App Store settings and you won't be charged.", nil},
+		{"trial without a way out", "Parlo Plus costs £7.99 a month, with a 7-day free trial.", []string{"free_claim"}},
+		// "ends in your settings" is a place; a time achieved is a result, not a countdown.
+		{"ends in your settings", "Your subscription ends in your account settings.", nil},
+		{"ends in hours", "The sale ends in 3 hours.", []string{"false_urgency"}},
+		{"record time", "Team Cluedo Crew escaped The Lighthouse Keeper in 38:12, 41 seconds faster than the previous record.", nil},
+		{"countdown", "Checkout closes in 04:59.", []string{"false_urgency"}},
+		// A legal maximum, a day out in a review quote.
+		{"legal maximum", "0.1% hydrogen peroxide, the most that products sold to consumers in the UK may contain.", nil},
+		{"most effective", "The most effective whitening strips.", []string{"superlative_claim"}},
+		{"best night out ever", "\"Best night out ever!\" say our players.", nil},
+		{"best night out in town", "The best night out in Leeds.", []string{"superlative_claim"}},
+		// dev9: the 30-day price named after it, a term's total, a price rise, a service for goods bought elsewhere,
+		// priced before any commitment, free without extra charge, an age group let in free, free cancelling in time,
+		// a testimonial's own experience, a set phrase, a taste test invited, a claim doubted, customers addressed.
+		{"30-day lowest price after", "Rain covers 20% off, also against their 30-day lowest price.", nil},
+		{"lowest price stated", "The lowest price in town.", []string{"price_claim", "superlative_claim"}},
+		{"term's total", "Our partner offers theft cover from €9.90 a month with a minimum term of 12 months, €118.80 in the first year.", nil},
+		{"price rise", "Price change: from Monday a crate costs €6.49 instead of €5.99, because our transport costs have gone up.", nil},
+		{"price cut", "A crate now costs €5.99 instead of €6.49.", []string{"price_claim"}},
+		{"bought elsewhere", "Fitting only, for kitchens bought elsewhere: from £1,450 for up to 12 units, including worktop cutting.", nil},
+		{"quoted before you commit", "From £1,450 for up to 12 units. Gas work is quoted separately after a survey, before you commit to anything.", nil},
+		{"quoted separately", "From £1,450 for up to 12 units. Gas work is quoted separately after a survey.", []string{"price_claim"}},
+		{"no extra charge", "Free engraving on every toy ordered by 10 December. No extra charge and no minimum order.", nil},
+		{"extra charge", "Free engraving on every toy, with an extra charge for gift wrapping.", []string{"free_claim"}},
+		{"under-12s free", "Christmas pony show, 20 December, 2 pm, tickets £5, under-12s free.", nil},
+		{"cancel free in time", "Can I cancel a lesson? Free of charge up to 48 hours before. After that we charge the full fee.", nil},
+		{"cancellation fee", "Is cancellation free? Yes – subject to a £25 admin fee.", []string{"free_claim"}},
+		{"postage on us", "Send the kit back within 30 days and we refund the full price. Return postage is on us.", nil},
+		{"best decision we made", "Honestly the best decision we made was hiring @VowsbyVerity. #ad", nil},
+		{"kindest people we've met", "\"The kindest people we've ever met\" say our families.", nil},
+		{"best seat in the house", "The indoor arena is the best seat in the house for our pony show.", nil},
+		{"most we've ever made", "The most eco-friendly collection we've ever made.", []string{"green_claim", "superlative_claim"}},
+		{"taste test invited", "Officially the best coffee in Bristol ☕ Don't take our word for it – come and taste it.", []string{"superlative_claim"}},
+		{"claim doubted", "We'd be sceptical of any claim that alkaline water fights disease; we've never seen evidence for it.", nil},
+		{"customers addressed", "Existing customers with an emergency can call 0161 555 0142.", nil},
+		{"customers' numbers", "Our customers' numbers: 0161 555 0142, 0161 555 0143.", []string{"personal_data"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := en.Check(tc.text, policy.CheckOptions{AIDisclosed: true})
+			if got := categories(res); !slices.Equal(got, tc.want) {
+				t.Errorf("Check(%q) = %v (%+v); want %v", tc.text, got, res.Violations, tc.want)
+			}
+		})
+	}
+}
+
+// TestUnseenRecallEN covers violations of English copy written without
+// sight of the checker (fresh7, fresh8, dev9) that the rules missed, each
+// case failing before the change that finds it, beside lawful copy of the
+// same shape.
+func TestUnseenRecallEN(t *testing.T) {
+	t.Parallel()
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	tests := []struct {
+		name string
+		text string
+		want []string
+	}{
+		// Scarcity without a number; "link in bio" is a creator's only in the first person.
+		{"last few spaces", "Last few spaces! This course always sells out within hours, so grab yours before it's gone. Link in bio.", []string{"false_urgency"}},
+		{"creator's link in bio", "I swear by this serum, my skin has never looked better. Link in bio!", []string{"endorsement"}},
+		{"brand's link in bio", "The spring timetable is out. Book your class, link in bio.", nil},
+		{"course places stated", "The course has 12 places; booking opens on 1 March.", nil},
+		// Endorsements: any qualifier of the trade, crowds without a figure, stars in words.
+		{"child psychologists", "Recommended by child psychologists for bedtime reading.", []string{"endorsement"}},
+		{"strictly professionals", "Loved by Strictly professionals. Come and find out why.", []string{"endorsement"}},
+		{"recommended by our team", "Recommended by our team: the spring reading list.", nil},
+		{"thousands of homeowners", "Loved by thousands of happy homeowners across Cardiff.", []string{"endorsement"}},
+		{"rate us five stars", "Join the escapees who rate us five stars.", []string{"endorsement"}},
+		// Comparisons: buying elsewhere questioned, choosing us over another, time wasted elsewhere.
+		{"why not get a quote from", "Why not get a quote from Octopus? You can, if you're happy to wait months.", []string{"comparative_claim"}},
+		{"why not buy x because", "Why not just buy Crest Whitestrips? Because they're packed with harsh chemicals. Ours are gentle.", []string{"comparative_claim"}},
+		{"why choose us over", "Why choose us over JobRad? Because with them you're just a number.", []string{"comparative_claim"}},
+		{"spent a year and still can't", "Spent a year at Arthur Murray and still can't dance? You're not alone.", []string{"comparative_claim"}},
+		{"why not book early", "Why not book early? The first dates fill up by March.", nil},
+		// Prices: "were", a fee left to the first visit, goods for a monthly amount.
+		{"were now", "All large juices were £5.50, now just £3.95 this week.", []string{"price_claim"}},
+		{"joining fee at first visit", "Unlimited classes from £29 a month. We'll explain the joining fee at your first visit.", []string{"price_claim"}},
+		{"fee included", "Unlimited classes from £29 a month, joining fee included.", nil},
+		{"bike a month", "Your dream road bike for just £29 a month! Sign up in 5 minutes.", []string{"price_claim"}},
+		{"e-bike costs a month", "A premium e-bike costs you just €59 a month, and your employer handles the rest.", []string{"price_claim"}},
+		{"bike a month with term", "Your road bike for £29 a month over 36 months, £1,044 in total.", nil},
+		{"your discount", "Your 50% discount is waiting in your account.", nil},
+		{"text size", "You can set the text size up to 200%, and lessons can be done without a timer.", nil},
+		// Health: a symptom gone for a season, gums by their complaint.
+		{"season without a sneeze", "Local honey for hay fever: you'll get through the pollen season without a single sneeze.", []string{"health_claim"}},
+		{"sore gums", "Whiter teeth and no more sore, sensitive gums!", []string{"health_claim"}},
+		{"honey on toast", "Local honey for toast and tea: a spoonful every morning from March.", nil},
+		// Guarantees: works on everyone, a result every time.
+		{"works on every smile", "It works on every smile: up to 8 shades whiter every time.", []string{"guaranteed_success"}},
+		{"shades whiter stated", "Most users saw 2 to 4 shades after 14 sessions in our 2025 panel.", nil},
+		// Free beside a charge or a payment by confirmation.
+		{"quote free visit charged", "The quote is free! We just charge £60 for the visit.", []string{"free_claim"}},
+		{"face id", "Unlock all 40 languages free today. Tap Start and confirm with Face ID.", []string{"free_claim"}},
+		{"quote free only", "The quote is free and comes within two days.", nil},
+		// dev9: sole position without a superlative form, a vote, scarcity and others booking, results for every
+		// family, crowds trusting a name, referrals, another's prices or quote, fees put on the final bill or worked
+		// out at the checkout, free by delivery or "on us", a free service answered "completely" beside a deposit.
+		{"above every other", "Ivy & Oak is the wedding planner Yorkshire couples rate above every other.", []string{"superlative_claim"}},
+		{"nobody more than we have", "Nobody in the county has planned more weddings than we have.", []string{"superlative_claim"}},
+		{"more often than any other", "Our mineral water, tested more often than any other.", []string{"superlative_claim"}},
+		{"voted favourite", "Voted the North West's favourite kitchen fitter.", []string{"superlative_claim"}},
+		{"gone by tomorrow", "Four couples are enquiring about each date as we speak, so your date will almost certainly be gone by tomorrow.", []string{"false_urgency"}},
+		{"others looked", "14 other riders have looked at this bike in the last hour. Check out within the next 15 minutes to keep it.", []string{"false_urgency"}},
+		{"parents booking", "Summer holiday places are vanishing fast – 43 parents are booking right now!", []string{"false_urgency"}},
+		{"price goes back up", "Tomorrow the price goes back up, so don't sleep on it!", []string{"false_urgency"}},
+		{"works for every family", "A Packhorse works for every family, every route and every weather.", []string{"guaranteed_success"}},
+		{"nurseries trust a name", "Over 2,000 nurseries across Germany trust Holzwerk Bender.", []string{"endorsement"}},
+		{"thousands of families trusted", "Thousands of families across the county have trusted Hartley & Sons with their goodbyes.", []string{"endorsement"}},
+		{"vets send riders", "Just about every vet and farrier in the county sends new riders our way.", []string{"endorsement"}},
+		{"why pay x prices", "Why pay Starbucks prices for burnt beans? Our espresso actually tastes of coffee.", []string{"comparative_claim"}},
+		{"quote from another", "Had a quote from Wren? Bring it to us. We'll fit the same kitchen in half the time.", []string{"comparative_claim"}},
+		{"final account", "Our Simple Funeral now starts at just £2,195. The crematorium fees are added to your final account after the funeral.", []string{"price_claim"}},
+		{"worked out at checkout", "A crate is just €5.99! The deposit and our fuel surcharge are worked out at the checkout.", []string{"price_claim"}},
+		{"delivered free with fee", "Delivered free to your door. We add a €149 handover and set-up fee, which every bike needs.", []string{"free_claim"}},
+		{"first crate on us", "Your first crate is on us. Simply sign up for the home service and we'll bring a fresh crate every week.", []string{"free_claim"}},
+		{"completely free with deposit", "Is the 3D design free? Completely. We just take a £295 non-refundable design deposit when you book the visit.", []string{"free_claim"}},
+		{"count on us", "You can always count on us for advice.", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := en.Check(tc.text, policy.CheckOptions{AIDisclosed: true})
+			if got := categories(res); !slices.Equal(got, tc.want) {
+				t.Errorf("Check(%q) = %v (%+v); want %v", tc.text, got, res.Violations, tc.want)
+			}
+		})
+	}
+}
