@@ -1,0 +1,68 @@
+package policy_test
+
+import (
+	"slices"
+	"testing"
+
+	"kontext/guard/policy"
+)
+
+// TestUnseenCleanDE covers lawful German copy written without sight of the
+// checker (fresh7, fresh8) that the rules flagged, each case failing before
+// the change that passes it, beside a violation of the same shape that is
+// still found.
+func TestUnseenCleanDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	tests := []struct {
+		name string
+		text string
+		want []string
+	}{
+		// A noun ending in -ste is no superlative.
+		{"button", "Die Eco-Taste an der Pumpe senkt nachts die Drehzahl.", nil},
+		{"slope", "Die Piste am Nordhang ist ab heute offen.", nil},
+		{"strongest pump", "Die stärkste Pumpe am Markt.", []string{"superlative_claim"}},
+		// An eco label named by its colour is not a competitor's sign.
+		{"blue angel", "Wir streichen mit Farben mit dem Blauen Engel (DE-UZ 102).", nil},
+		{"green button", "Unsere Shirts tragen das Siegel mit dem Grünen Knopf.", nil},
+		{"yellow sign", "Schluss mit dem Akustiker mit dem gelben Schild: bei uns zahlen Sie weniger.", []string{"comparative_claim"}},
+		// Free delivery of a paid product; the charge below the threshold; VAT for firms.
+		{"free delivery of a paid book", "Bei uns kostet das Buch 15 €. Der Versand innerhalb Deutschlands ist kostenlos.", nil},
+		{"below the threshold", "Ab 100 € Bestellwert ist die Lieferung kostenlos, darunter kostet sie 8 €. Für Firmenkunden gelten alle Preise netto zzgl. 19 % MwSt.", nil},
+		{"free delivery with a fee", "Ist der Versand kostenlos? Ja, bei uns ist der Versand immer gratis! Für Artikel per Spedition berechnen wir eine Zustellpauschale von 59 €.", []string{"free_claim"}},
+		{"free delivery with a service fee", "Die Lieferung ist kostenlos, allerdings berechnen wir für das Aufbauen 49 € Servicegebühr.", []string{"free_claim"}},
+		// A trial that says how to leave it.
+		{"trial cancellable in settings", "Die ersten 14 Tage sind kostenlos, danach kostet Lernfuchs Plus 7,99 € im Monat oder 59,99 € im Jahr. Das Abo verlängert sich automatisch und lässt sich bis 24 Stunden vor Ablauf in den Einstellungen kündigen.", nil},
+		{"trial without a way out", "Die ersten 14 Tage sind kostenlos, danach kostet Plus 7,99 € im Monat.", []string{"free_claim"}},
+		// The organs detox the body: physiology, not the product's claim.
+		{"organs detox", "Leber und Nieren entgiften den Körper ohne die Hilfe von Säften.", nil},
+		{"juice detoxes", "Unser Saft entgiftet den Körper in drei Tagen.", []string{"health_claim"}},
+		// A concentration is no discount; a discount in a sale still is.
+		{"concentration", "Stärkere Mittel bis 6 % darf nur eine Zahnärztin anwenden, nach einer Untersuchung.", nil},
+		{"up to in a sale", "Sommer-Sale: bis zu 50 % auf Bademode!", []string{"price_claim"}},
+		{"up to with prices", "Wintermäntel bis 30 %, schon ab 49 €.", []string{"price_claim"}},
+		// The business's own booking link.
+		{"booking link in bio", "Unser Studio hat jetzt auch samstags geöffnet. Beratungstermine über den Link in der Bio.", nil},
+		{"influencer link in bio", "Mein neues Lieblingsserum! Link in der Bio.", []string{"endorsement"}},
+		// Goods excluded from an offer; a risk excluded stays.
+		{"goods excluded", "Leasingfähig sind Räder ab 500 €. S-Pedelecs bis 45 km/h sind ausgeschlossen.", nil},
+		{"side effects excluded", "Nebenwirkungen sind ausgeschlossen.", []string{"guaranteed_success"}},
+		// Compared with one's own earlier version and one's own rooms.
+		{"own version", "Lernfuchs 3.0 ist da: Übungen laden etwa doppelt so schnell wie in Version 2.4.", nil},
+		{"own rooms", "Wir haben mehr Technik verbaut als in allen unseren anderen Räumen zusammen.", nil},
+		{"other apps", "Übungen laden doppelt so schnell wie bei anderen Apps.", []string{"comparative_claim"}},
+		// Thanks for an experience.
+		{"thanks for the evening", "Danke @escape_hh für den genialsten Abend des Jahres! #werbung", nil},
+		{"greatest room", "Der genialste Escape Room in Hannover.", []string{"superlative_claim"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := de.Check(tc.text, policy.CheckOptions{AIDisclosed: true})
+			if got := categories(res); !slices.Equal(got, tc.want) {
+				t.Errorf("Check(%q) = %v (%+v); want %v", tc.text, got, res.Violations, tc.want)
+			}
+		})
+	}
+}
