@@ -66,3 +66,51 @@ func TestUnseenCleanDE(t *testing.T) {
 		})
 	}
 }
+
+// TestUnseenRecallDE covers German violations written without sight of the
+// checker (fresh7, fresh8, dev9) that the rules missed, each case failing
+// before the change that finds it, beside lawful copy of the same shape.
+func TestUnseenRecallDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	tests := []struct {
+		name string
+		text string
+		want []string
+	}{
+		// A rival's product rejected, asked about, or set against one's own.
+		{"like the one from", "Kein gepanschter Honig wie der von Langnese, sondern echter Honig vom Imker.", []string{"comparative_claim"}},
+		{"why not rival", "Warum nicht Viessmann? Die verbauen seit Jahren Technik, die nach der Garantie auseinanderfällt.", []string{"comparative_claim"}},
+		{"why not reader's plan", "Warum nicht mal ausprobieren? Die erste Stunde kostet 10 €.", nil},
+		{"rival's product asked about", "Saft aus dem Tetrapak von Hohes C? Zuckerwasser mit Vitaminpulver. Bei uns kommt nur frisch Gepresstes in die Flasche.", []string{"comparative_claim"}},
+		{"at X, at ours", "Bei JobRad zahlt man am Ende drauf und wartet wochenlang, bei uns geht es schneller.", []string{"comparative_claim"}},
+		{"at X. At Y only", "Bei MyHammer kämpfen Sie mit 30 Billiganbietern um einen Auftrag. Bei Meisterfinder arbeiten nur Meisterbetriebe.", []string{"comparative_claim"}},
+		{"in rain, with us", "Bei Regen trainieren wir in der Halle, bei uns ist es dort warm.", nil},
+		// Parts and costs on top of an "ab" price.
+		{"parts on top", "Komplettpool ab 4.990 €! Lieferung, Aufbau, Sandfilter und Leiter kommen im Angebot dazu.", []string{"price_claim"}},
+		{"costs after booking", "Pro Person schon ab 29 €! Raummiete und Spielleitung kommen je nach Paket hinzu, die genauen Kosten nennen wir Ihnen nach der Buchung.", []string{"price_claim"}},
+		{"all included", "Komplettpool ab 4.990 €, Lieferung und Aufbau inklusive.", nil},
+		// Leasing and plant prices per period.
+		{"leasing per day", "Dein Traum-E-Bike ab 1,50 € am Tag! Rad aussuchen, Leasing starten, losfahren.", []string{"price_claim"}},
+		{"heat pump per month", "Ihre neue Wärmepumpe für 99 € im Monat! Jetzt Angebot sichern.", []string{"price_claim"}},
+		{"streaming per month", "Alle Hörbücher für 9,99 € im Monat, monatlich kündbar.", nil},
+		// A promise without the word, quoted praise, switching to green, urgency.
+		{"our word", "Sie bekommen sofort ein neues Rad, darauf haben Sie unser Wort.", []string{"guaranteed_success"}},
+		{"emphasis alone", "Die Haftpflicht für Familien – ohne Wenn und Aber.", nil},
+		{"quoted praise", "„Pünktlich, sauber, freundlich.“ So schreiben uns Kundinnen und Kunden jeden Tag.", []string{"endorsement"}},
+		{"switch to green", "Jetzt noch schnell auf grün umsteigen!", []string{"green_claim"}},
+		{"very few left", "Nur noch ganz wenige Gläser! Wer heute nicht bestellt, muss bis nächstes Jahr warten.", []string{"false_urgency"}},
+		// A fee further from "kostenlos".
+		{"fee further away", "Kostenlos Angebote einholen! Beschreiben Sie Ihr Projekt, und schon melden sich Betriebe aus Ihrer Nähe mit einem Angebot für Sie. Für die Freischaltung der Angebote fällt einmalig eine Servicegebühr von 19,90 € an.", []string{"free_claim"}},
+		{"no fee", "Kostenlos Angebote einholen! Beschreiben Sie Ihr Projekt, und schon melden sich Betriebe aus Ihrer Nähe mit einem Angebot für Sie. Für die Angebote fällt keine Gebühr an.", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := de.Check(tc.text, policy.CheckOptions{AIDisclosed: true})
+			if got := categories(res); !slices.Equal(got, tc.want) {
+				t.Errorf("Check(%q) = %v (%+v); want %v", tc.text, got, res.Violations, tc.want)
+			}
+		})
+	}
+}
