@@ -55,6 +55,21 @@ func TestUnseenCleanDE(t *testing.T) {
 		// Thanks for an experience.
 		{"thanks for the evening", "Danke @escape_hh für den genialsten Abend des Jahres! #werbung", nil},
 		{"greatest room", "Der genialste Escape Room in Hannover.", []string{"superlative_claim"}},
+		// dev9: the earliest date among guests, a denied effect, an answered question with no obligation,
+		// a loan with a paid course, one's own old machine, not knowing what others charge, the founder.
+		{"earliest date", "Das beste Stück vom Kuchen bekommt das Paar mit dem frühesten Hochzeitsdatum.", nil},
+		{"oldest bakery", "Die älteste Bäckerei in Köln.", []string{"superlative_claim"}},
+		{"denied climate rescue", "Ehrlich: Ein Lastenrad rettet nicht das Klima.", nil},
+		{"climate rescue", "Unser Lastenrad rettet das Klima.", []string{"green_claim"}},
+		{"obliges you to nothing", "Ist das Erstgespräch wirklich kostenlos? Ja. Es dauert etwa eine Stunde und verpflichtet Sie zu nichts. Wenn Sie danach buchen möchten, bekommen Sie ein schriftliches Angebot.", nil},
+		{"consultation then contract", "Ist das Erstgespräch wirklich kostenlos? Ja. Danach schließen Sie einen Vertrag über 12 Monate ab.", []string{"free_claim"}},
+		{"loaned equipment", "Reitunterricht für Kinder, 10er-Karte für 260 €. Helm und Sicherheitsweste leihen wir kostenlos aus.", nil},
+		{"gift with a contract", "Reitunterricht für Kinder, 10er-Karte für 260 €. Dazu gibt es einen Helm gratis.", []string{"free_claim"}},
+		{"three times the old one", "Unser neuer Röster schafft 15 kg pro Charge, dreimal so viel wie der alte.", nil},
+		{"three times the others", "Unser Röster schafft dreimal so viel wie die Geräte anderer Hersteller.", []string{"comparative_claim"}},
+		{"not knowing others' prices", "Das Wort benutzen wir nicht, weil wir nicht wissen, was andere Studios verlangen.", nil},
+		{"others charge more", "Andere Studios verlangen das Doppelte, wir nicht.", []string{"comparative_claim"}},
+		{"founder", "Vor 100 Jahren hat Wilhelm Lindner in der Gartenstraße eine Tischlerei eröffnet. Heute führen wir das Haus in der vierten Generation.", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
