@@ -117,6 +117,39 @@ func TestUnseenRecallDE(t *testing.T) {
 		{"very few left", "Nur noch ganz wenige Gläser! Wer heute nicht bestellt, muss bis nächstes Jahr warten.", []string{"false_urgency"}},
 		// A fee further from "kostenlos".
 		{"fee further away", "Kostenlos Angebote einholen! Beschreiben Sie Ihr Projekt, und schon melden sich Betriebe aus Ihrer Nähe mit einem Angebot für Sie. Für die Freischaltung der Angebote fällt einmalig eine Servicegebühr von 19,90 € an.", []string{"free_claim"}},
+		// dev9: health in everyday words, development claims, ADHS.
+		{"adhd", "Das Fühlbrett beruhigt zappelige Kinder und hilft bei ADHS und Konzentrationsstörungen.", []string{"health_claim"}},
+		{"back to sleep", "Eine Tasse am Abend, und Sie finden wieder in den Schlaf.", []string{"health_claim"}},
+		{"hardly feel the disc", "Nach zehn Stunden spüren viele ihren Bandscheibenvorfall kaum noch.", []string{"health_claim"}},
+		{"healthy development", "Für eine gesunde Entwicklung von Anfang an!", []string{"health_claim"}},
+		{"teething", "Weniger Quengeln beim Zahnen!", []string{"health_claim"}},
+		{"pain-free back", "Das Kargo für einen starken, schmerzfreien Rücken.", []string{"health_claim"}},
+		{"find the way", "Sie finden den Weg zu uns über die Hafenstraße.", nil},
+		// dev9: free entry with a paid access; a membership that begins with the free lesson.
+		{"entry free but access paid", "Ja, der Eintritt ist frei. Für den Zugang zur Ausstellerhalle kaufen Sie dort das Messeheft für 12 €.", []string{"free_claim"}},
+		{"entry free, bread for sale", "Eintritt frei, Honigbrot für 1 €.", nil},
+		{"membership begins", "Schnupperstunde gratis! Einfach anmelden.* *Mit der Anmeldung beginnt eine Mitgliedschaft.", []string{"free_claim"}},
+		// dev9: urgency by others' carts, promises of durability and success.
+		{"others' carts", "Gerade liegt das Rad bei 37 anderen Besucherinnen und Besuchern im Warenkorb. Sichern Sie sich Ihres, bevor es jemand anders tut.", []string{"false_urgency"}},
+		{"never lets you down", "Dieses Rad lässt Sie niemals im Stich.", []string{"guaranteed_success"}},
+		{"indestructible", "Dieses Spielzeug ist unverwüstlich und hält ein ganzes Kinderleben.", []string{"guaranteed_success"}},
+		{"works for all", "Das funktioniert bei allen ohne Ausnahme.", []string{"guaranteed_success"}},
+		{"every child passes", "Bei uns besteht jedes Kind das Reitabzeichen im ersten Anlauf.", []string{"guaranteed_success"}},
+		// dev9: fees after the price, talked about later.
+		{"fees on top", "Feuerbestattung komplett ab 999 €.* *Zuzüglich Überführung, Kühlung ab dem dritten Tag und Krematoriumsgebühr.", []string{"price_claim"}},
+		{"price without assembly", "Einbauküche ab 4.999 €! (Preis ohne Elektrogeräte, Arbeitsplatte, Lieferung und Montage.)", []string{"price_claim"}},
+		{"fee talked about later", "Nur 39 € im Monat. Über die Aufnahmegebühr sprechen wir dann beim Vertragstermin.", []string{"price_claim"}},
+		// dev9: comparisons.
+		{"providers like", "Bei Internet-Bestattern wie Mymoria landen Sie in einer Warteschleife.", []string{"comparative_claim"}},
+		{"not as bland as", "Schmeckt nicht so fad wie Volvic.", []string{"comparative_claim"}},
+		{"not as expensive as feared", "Ist gar nicht so teuer wie befürchtet.", nil},
+		{"ours instead", "Plastikfiguren von Playmobil landen nach einem Jahr im Müll, unsere Tiere dagegen werden vererbt.", []string{"comparative_claim"}},
+		{"who buys at X", "Wer bei IKEA kauft, schraubt drei Wochenenden lang. Bei uns montieren Tischler.", []string{"comparative_claim"}},
+		{"why not, the others", "Warum nicht einfach ein Urban Arrow? Schöne Räder. Das Kargo fährt, während die anderen stehen.", []string{"comparative_claim"}},
+		{"no bike as easy as", "Kein Lastenrad nimmt Kurven so leicht wie das Kargo.", []string{"superlative_claim"}},
+		{"no problem, as fast as possible", "Kein Problem, wir liefern so schnell wie möglich.", nil},
+		{"would choose us again", "Über 10.000 Familien würden uns jederzeit wieder wählen.", []string{"endorsement"}},
+		{"hardest hours", "Wir begleiten Sie in den schwersten Stunden.", nil},
 		{"no fee", "Kostenlos Angebote einholen! Beschreiben Sie Ihr Projekt, und schon melden sich Betriebe aus Ihrer Nähe mit einem Angebot für Sie. Für die Angebote fällt keine Gebühr an.", nil},
 	}
 	for _, tc := range tests {
