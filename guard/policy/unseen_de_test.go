@@ -150,6 +150,21 @@ func TestUnseenRecallDE(t *testing.T) {
 		{"no problem, as fast as possible", "Kein Problem, wir liefern so schnell wie möglich.", nil},
 		{"would choose us again", "Über 10.000 Familien würden uns jederzeit wieder wählen.", []string{"endorsement"}},
 		{"hardest hours", "Wir begleiten Sie in den schwersten Stunden.", nil},
+		// Lawful copy of the same shapes, written here to probe the fixes above.
+		{"own courses as full as", "Keiner unserer Kurse ist so voll wie der Montagskurs, melden Sie sich früh an.", nil},
+		{"in rain, at the market", "Bei Regen findet der Markt in der Halle statt, bei uns gibt es dann Kaffee.", nil},
+		{"who books with us", "Wer bei uns bucht, bekommt eine Bestätigung per Mail. Bei uns zahlen Sie vor Ort.", nil},
+		{"garden's development", "Für eine gesunde Entwicklung Ihres Gartens: Mulch im Herbst.", nil},
+		{"child's development", "Für eine gesunde Entwicklung Ihres Kindes: unsere Greiflinge.", []string{"health_claim"}},
+		{"therapy for the soul", "Reiten ist wie eine Therapie für die Seele, sagen viele.", nil},
+		{"sold at retailers like", "Sie finden uns bei Händlern wie Rewe und Edeka.", nil},
+		{"why not drop by", "Warum nicht einfach mal vorbeikommen? Die Kinder spielen im Hof, während die anderen Kaffee trinken.", nil},
+		{"before anyone else", "Wir testen jedes Rad, bevor es jemand anders tut.", nil},
+		{"entry free at the fair", "Beim Sommerfest ist der Eintritt frei, Getränke kosten 2 €.", nil},
+		{"not indestructible", "Unsere Tassen sind spülmaschinenfest, aber nicht unverwüstlich.", nil},
+		{"works on all devices", "Die App funktioniert bei allen Geräten ab iOS 16.", nil},
+		{"not as sweet as you think", "Der Kuchen ist nicht so süß wie Sie denken.", nil},
+		{"rented plant with total", "Die Heizung mieten Sie für 89 € im Monat bei 10 Jahren Laufzeit, insgesamt 10.680 €.", nil},
 		{"no fee", "Kostenlos Angebote einholen! Beschreiben Sie Ihr Projekt, und schon melden sich Betriebe aus Ihrer Nähe mit einem Angebot für Sie. Für die Angebote fällt keine Gebühr an.", nil},
 	}
 	for _, tc := range tests {
