@@ -165,6 +165,10 @@ func TestUnseenRecallDE(t *testing.T) {
 		{"works on all devices", "Die App funktioniert bei allen Geräten ab iOS 16.", nil},
 		{"not as sweet as you think", "Der Kuchen ist nicht so süß wie Sie denken.", nil},
 		{"rented plant with total", "Die Heizung mieten Sie für 89 € im Monat bei 10 Jahren Laufzeit, insgesamt 10.680 €.", nil},
+		{"own workshop by contrast", "Die Reparatur dauert meist zwei Tage, unsere Werkstatt dagegen ist samstags geschlossen.", nil},
+		{"offer for all", "Das Angebot gilt für alle ohne Ausnahme, auch für Bestandskunden.", nil},
+		{"thanks for the finale", "Danke an alle für den schönsten Abschluss, den wir uns vorstellen konnten!", nil},
+		{"threshold for delivery", "Der Versand kostet 4,90 €, ab 50 € liefern wir kostenlos.", nil},
 		{"no fee", "Kostenlos Angebote einholen! Beschreiben Sie Ihr Projekt, und schon melden sich Betriebe aus Ihrer Nähe mit einem Angebot für Sie. Für die Angebote fällt keine Gebühr an.", nil},
 	}
 	for _, tc := range tests {
