@@ -120,6 +120,7 @@ func TestUnseenRecallDE(t *testing.T) {
 		// dev9: health in everyday words, development claims, ADHS.
 		{"adhd", "Das Fühlbrett beruhigt zappelige Kinder und hilft bei ADHS und Konzentrationsstörungen.", []string{"health_claim"}},
 		{"back to sleep", "Eine Tasse am Abend, und Sie finden wieder in den Schlaf.", []string{"health_claim"}},
+		{"at last back to sleep", "Sie finden endlich wieder in den Schlaf.", []string{"health_claim"}},
 		{"hardly feel the disc", "Nach zehn Stunden spüren viele ihren Bandscheibenvorfall kaum noch.", []string{"health_claim"}},
 		{"healthy development", "Für eine gesunde Entwicklung von Anfang an!", []string{"health_claim"}},
 		{"teething", "Weniger Quengeln beim Zahnen!", []string{"health_claim"}},
