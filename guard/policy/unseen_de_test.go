@@ -176,6 +176,7 @@ func TestUnseenRecallDE(t *testing.T) {
 		{"comparison question answered with the other", "Warum sind Sie teurer als die Boulderhalle am Hauptbahnhof? Dort putzt seit Jahren niemand die Griffe.", []string{"comparative_claim"}},
 		{"comparison question about a kind", "Ist das teurer als im Laden? Dort zahlen Sie den gleichen Preis.", nil},
 		{"rival's price asked", "Apple will 379 € für ein neues Display? Bei uns kostet's ein Drittel.", []string{"comparative_claim"}},
+		{"own charge stated", "Die Besichtigung kostet sonst etwas: Dann berechnen wir 80 €. Bei uns ist das fair.", nil},
 		{"own price asked", "Unser Rad kostet 2.999 €? Bei uns gibt es dazu einen Service-Check.", nil},
 		{"the big Swede", "Die Lounge vom großen Schweden ist nach zwei Wintern Brennholz. Unsere Lounge steht nach zehn noch.", []string{"comparative_claim"}},
 		{"sleep through since", "Mein Arzt hat mir diesen Tee empfohlen, und seitdem schlafe ich durch.", []string{"health_claim"}},
