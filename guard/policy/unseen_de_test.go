@@ -1,0 +1,206 @@
+package policy_test
+
+import (
+	"slices"
+	"testing"
+
+	"kontext/guard/policy"
+)
+
+// TestUnseenCleanDE covers lawful German copy written without sight of the
+// checker (fresh7, fresh8) that the rules flagged, each case failing before
+// the change that passes it, beside a violation of the same shape that is
+// still found.
+func TestUnseenCleanDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	tests := []struct {
+		name string
+		text string
+		want []string
+	}{
+		// A noun ending in -ste is no superlative.
+		{"button", "Die Eco-Taste an der Pumpe senkt nachts die Drehzahl.", nil},
+		{"slope", "Die Piste am Nordhang ist ab heute offen.", nil},
+		{"strongest pump", "Die stärkste Pumpe am Markt.", []string{"superlative_claim"}},
+		// An eco label named by its colour is not a competitor's sign.
+		{"blue angel", "Wir streichen mit Farben mit dem Blauen Engel (DE-UZ 102).", nil},
+		{"green button", "Unsere Shirts tragen das Siegel mit dem Grünen Knopf.", nil},
+		{"yellow sign", "Schluss mit dem Akustiker mit dem gelben Schild: bei uns zahlen Sie weniger.", []string{"comparative_claim"}},
+		// Free delivery of a paid product; the charge below the threshold; VAT for firms.
+		{"free delivery of a paid book", "Bei uns kostet das Buch 15 €. Der Versand innerhalb Deutschlands ist kostenlos.", nil},
+		{"below the threshold", "Ab 100 € Bestellwert ist die Lieferung kostenlos, darunter kostet sie 8 €. Für Firmenkunden gelten alle Preise netto zzgl. 19 % MwSt.", nil},
+		{"free delivery with a fee", "Ist der Versand kostenlos? Ja, bei uns ist der Versand immer gratis! Für Artikel per Spedition berechnen wir eine Zustellpauschale von 59 €.", []string{"free_claim"}},
+		{"free delivery with a service fee", "Die Lieferung ist kostenlos, allerdings berechnen wir für das Aufbauen 49 € Servicegebühr.", []string{"free_claim"}},
+		// A trial that says how to leave it.
+		{"trial cancellable in settings", "Die ersten 14 Tage sind kostenlos, danach kostet Lernfuchs Plus 7,99 € im Monat oder 59,99 € im Jahr. Das Abo verlängert sich automatisch und lässt sich bis 24 Stunden vor Ablauf in den Einstellungen kündigen.", nil},
+		{"trial without a way out", "Die ersten 14 Tage sind kostenlos, danach kostet Plus 7,99 € im Monat.", []string{"free_claim"}},
+		// The organs detox the body: physiology, not the product's claim.
+		{"organs detox", "Leber und Nieren entgiften den Körper ohne die Hilfe von Säften.", nil},
+		{"juice detoxes", "Unser Saft entgiftet den Körper in drei Tagen.", []string{"health_claim"}},
+		// A concentration is no discount; a discount in a sale still is.
+		{"concentration", "Stärkere Mittel bis 6 % darf nur eine Zahnärztin anwenden, nach einer Untersuchung.", nil},
+		{"up to in a sale", "Sommer-Sale: bis zu 50 % auf Bademode!", []string{"price_claim"}},
+		{"up to with prices", "Wintermäntel bis 30 %, schon ab 49 €.", []string{"price_claim"}},
+		// The business's own booking link.
+		{"booking link in bio", "Unser Studio hat jetzt auch samstags geöffnet. Beratungstermine über den Link in der Bio.", nil},
+		{"influencer link in bio", "Mein neues Lieblingsserum! Link in der Bio.", []string{"endorsement"}},
+		// Goods excluded from an offer; a risk excluded stays.
+		{"goods excluded", "Leasingfähig sind Räder ab 500 €. S-Pedelecs bis 45 km/h sind ausgeschlossen.", nil},
+		{"side effects excluded", "Nebenwirkungen sind ausgeschlossen.", []string{"guaranteed_success"}},
+		// Compared with one's own earlier version and one's own rooms.
+		{"own version", "Lernfuchs 3.0 ist da: Übungen laden etwa doppelt so schnell wie in Version 2.4.", nil},
+		{"own rooms", "Wir haben mehr Technik verbaut als in allen unseren anderen Räumen zusammen.", nil},
+		{"other apps", "Übungen laden doppelt so schnell wie bei anderen Apps.", []string{"comparative_claim"}},
+		// Thanks for an experience.
+		{"thanks for the evening", "Danke @escape_hh für den genialsten Abend des Jahres! #werbung", nil},
+		{"greatest room", "Der genialste Escape Room in Hannover.", []string{"superlative_claim"}},
+		// dev9: the earliest date among guests, a denied effect, an answered question with no obligation,
+		// a loan with a paid course, one's own old machine, not knowing what others charge, the founder.
+		{"earliest date", "Das beste Stück vom Kuchen bekommt das Paar mit dem frühesten Hochzeitsdatum.", nil},
+		{"oldest bakery", "Die älteste Bäckerei in Köln.", []string{"superlative_claim"}},
+		{"denied climate rescue", "Ehrlich: Ein Lastenrad rettet nicht das Klima.", nil},
+		{"climate rescue", "Unser Lastenrad rettet das Klima.", []string{"green_claim"}},
+		{"obliges you to nothing", "Ist das Erstgespräch wirklich kostenlos? Ja. Es dauert etwa eine Stunde und verpflichtet Sie zu nichts. Wenn Sie danach buchen möchten, bekommen Sie ein schriftliches Angebot.", nil},
+		{"consultation then contract", "Ist das Erstgespräch wirklich kostenlos? Ja. Danach schließen Sie einen Vertrag über 12 Monate ab.", []string{"free_claim"}},
+		{"loaned equipment", "Reitunterricht für Kinder, 10er-Karte für 260 €. Helm und Sicherheitsweste leihen wir kostenlos aus.", nil},
+		{"gift with a contract", "Reitunterricht für Kinder, 10er-Karte für 260 €. Dazu gibt es einen Helm gratis.", []string{"free_claim"}},
+		{"three times the old one", "Unser neuer Röster schafft 15 kg pro Charge, dreimal so viel wie der alte.", nil},
+		{"three times the others", "Unser Röster schafft dreimal so viel wie die Geräte anderer Hersteller.", []string{"comparative_claim"}},
+		{"not knowing others' prices", "Das Wort benutzen wir nicht, weil wir nicht wissen, was andere Studios verlangen.", nil},
+		{"others charge more", "Andere Studios verlangen das Doppelte, wir nicht.", []string{"comparative_claim"}},
+		{"founder", "Vor 100 Jahren hat Wilhelm Lindner in der Gartenstraße eine Tischlerei eröffnet. Heute führen wir das Haus in der vierten Generation.", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := de.Check(tc.text, policy.CheckOptions{AIDisclosed: true})
+			if got := categories(res); !slices.Equal(got, tc.want) {
+				t.Errorf("Check(%q) = %v (%+v); want %v", tc.text, got, res.Violations, tc.want)
+			}
+		})
+	}
+}
+
+// TestUnseenRecallDE covers German violations written without sight of the
+// checker (fresh7, fresh8, dev9) that the rules missed, each case failing
+// before the change that finds it, beside lawful copy of the same shape.
+func TestUnseenRecallDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	tests := []struct {
+		name string
+		text string
+		want []string
+	}{
+		// A rival's product rejected, asked about, or set against one's own.
+		{"like the one from", "Kein gepanschter Honig wie der von Langnese, sondern echter Honig vom Imker.", []string{"comparative_claim"}},
+		{"why not rival", "Warum nicht Viessmann? Die verbauen seit Jahren Technik, die nach der Garantie auseinanderfällt.", []string{"comparative_claim"}},
+		{"why not reader's plan", "Warum nicht mal ausprobieren? Die erste Stunde kostet 10 €.", nil},
+		{"rival's product asked about", "Saft aus dem Tetrapak von Hohes C? Zuckerwasser mit Vitaminpulver. Bei uns kommt nur frisch Gepresstes in die Flasche.", []string{"comparative_claim"}},
+		{"at X, at ours", "Bei JobRad zahlt man am Ende drauf und wartet wochenlang, bei uns geht es schneller.", []string{"comparative_claim"}},
+		{"at X. At Y only", "Bei MyHammer kämpfen Sie mit 30 Billiganbietern um einen Auftrag. Bei Meisterfinder arbeiten nur Meisterbetriebe.", []string{"comparative_claim"}},
+		{"in rain, with us", "Bei Regen trainieren wir in der Halle, bei uns ist es dort warm.", nil},
+		// Parts and costs on top of an "ab" price.
+		{"parts on top", "Komplettpool ab 4.990 €! Lieferung, Aufbau, Sandfilter und Leiter kommen im Angebot dazu.", []string{"price_claim"}},
+		{"costs after booking", "Pro Person schon ab 29 €! Raummiete und Spielleitung kommen je nach Paket hinzu, die genauen Kosten nennen wir Ihnen nach der Buchung.", []string{"price_claim"}},
+		{"all included", "Komplettpool ab 4.990 €, Lieferung und Aufbau inklusive.", nil},
+		// Leasing and plant prices per period.
+		{"leasing per day", "Dein Traum-E-Bike ab 1,50 € am Tag! Rad aussuchen, Leasing starten, losfahren.", []string{"price_claim"}},
+		{"heat pump per month", "Ihre neue Wärmepumpe für 99 € im Monat! Jetzt Angebot sichern.", []string{"price_claim"}},
+		{"streaming per month", "Alle Hörbücher für 9,99 € im Monat, monatlich kündbar.", nil},
+		// A promise without the word, quoted praise, switching to green, urgency.
+		{"our word", "Sie bekommen sofort ein neues Rad, darauf haben Sie unser Wort.", []string{"guaranteed_success"}},
+		{"emphasis alone", "Die Haftpflicht für Familien – ohne Wenn und Aber.", nil},
+		{"quoted praise", "„Pünktlich, sauber, freundlich.“ So schreiben uns Kundinnen und Kunden jeden Tag.", []string{"endorsement"}},
+		{"switch to green", "Jetzt noch schnell auf grün umsteigen!", []string{"green_claim"}},
+		{"very few left", "Nur noch ganz wenige Gläser! Wer heute nicht bestellt, muss bis nächstes Jahr warten.", []string{"false_urgency"}},
+		// A fee further from "kostenlos".
+		{"fee further away", "Kostenlos Angebote einholen! Beschreiben Sie Ihr Projekt, und schon melden sich Betriebe aus Ihrer Nähe mit einem Angebot für Sie. Für die Freischaltung der Angebote fällt einmalig eine Servicegebühr von 19,90 € an.", []string{"free_claim"}},
+		// dev9: health in everyday words, development claims, ADHS.
+		{"adhd", "Das Fühlbrett beruhigt zappelige Kinder und hilft bei ADHS und Konzentrationsstörungen.", []string{"health_claim"}},
+		{"back to sleep", "Eine Tasse am Abend, und Sie finden wieder in den Schlaf.", []string{"health_claim"}},
+		{"at last back to sleep", "Sie finden endlich wieder in den Schlaf.", []string{"health_claim"}},
+		{"hardly feel the disc", "Nach zehn Stunden spüren viele ihren Bandscheibenvorfall kaum noch.", []string{"health_claim"}},
+		{"healthy development", "Für eine gesunde Entwicklung von Anfang an!", []string{"health_claim"}},
+		{"teething", "Weniger Quengeln beim Zahnen!", []string{"health_claim"}},
+		{"pain-free back", "Das Kargo für einen starken, schmerzfreien Rücken.", []string{"health_claim"}},
+		{"find the way", "Sie finden den Weg zu uns über die Hafenstraße.", nil},
+		// dev9: free entry with a paid access; a membership that begins with the free lesson.
+		{"entry free but access paid", "Ja, der Eintritt ist frei. Für den Zugang zur Ausstellerhalle kaufen Sie dort das Messeheft für 12 €.", []string{"free_claim"}},
+		{"entry free, bread for sale", "Eintritt frei, Honigbrot für 1 €.", nil},
+		{"membership begins", "Schnupperstunde gratis! Einfach anmelden.* *Mit der Anmeldung beginnt eine Mitgliedschaft.", []string{"free_claim"}},
+		// dev9: urgency by others' carts, promises of durability and success.
+		{"others' carts", "Gerade liegt das Rad bei 37 anderen Besucherinnen und Besuchern im Warenkorb. Sichern Sie sich Ihres, bevor es jemand anders tut.", []string{"false_urgency"}},
+		{"never lets you down", "Dieses Rad lässt Sie niemals im Stich.", []string{"guaranteed_success"}},
+		{"indestructible", "Dieses Spielzeug ist unverwüstlich und hält ein ganzes Kinderleben.", []string{"guaranteed_success"}},
+		{"works for all", "Das funktioniert bei allen ohne Ausnahme.", []string{"guaranteed_success"}},
+		{"every child passes", "Bei uns besteht jedes Kind das Reitabzeichen im ersten Anlauf.", []string{"guaranteed_success"}},
+		// dev9: fees after the price, talked about later.
+		{"fees on top", "Feuerbestattung komplett ab 999 €.* *Zuzüglich Überführung, Kühlung ab dem dritten Tag und Krematoriumsgebühr.", []string{"price_claim"}},
+		{"price without assembly", "Einbauküche ab 4.999 €! (Preis ohne Elektrogeräte, Arbeitsplatte, Lieferung und Montage.)", []string{"price_claim"}},
+		{"fee talked about later", "Nur 39 € im Monat. Über die Aufnahmegebühr sprechen wir dann beim Vertragstermin.", []string{"price_claim"}},
+		// dev9: comparisons.
+		{"providers like", "Bei Internet-Bestattern wie Mymoria landen Sie in einer Warteschleife.", []string{"comparative_claim"}},
+		{"not as bland as", "Schmeckt nicht so fad wie Volvic.", []string{"comparative_claim"}},
+		{"not as expensive as feared", "Ist gar nicht so teuer wie befürchtet.", nil},
+		{"ours instead", "Plastikfiguren von Playmobil landen nach einem Jahr im Müll, unsere Tiere dagegen werden vererbt.", []string{"comparative_claim"}},
+		{"who buys at X", "Wer bei IKEA kauft, schraubt drei Wochenenden lang. Bei uns montieren Tischler.", []string{"comparative_claim"}},
+		{"why not, the others", "Warum nicht einfach ein Urban Arrow? Schöne Räder. Das Kargo fährt, während die anderen stehen.", []string{"comparative_claim"}},
+		{"no bike as easy as", "Kein Lastenrad nimmt Kurven so leicht wie das Kargo.", []string{"superlative_claim"}},
+		{"no problem, as fast as possible", "Kein Problem, wir liefern so schnell wie möglich.", nil},
+		{"would choose us again", "Über 10.000 Familien würden uns jederzeit wieder wählen.", []string{"endorsement"}},
+		{"hardest hours", "Wir begleiten Sie in den schwersten Stunden.", nil},
+		// Lawful copy of the same shapes, written here to probe the fixes above.
+		{"own courses as full as", "Keiner unserer Kurse ist so voll wie der Montagskurs, melden Sie sich früh an.", nil},
+		{"in rain, at the market", "Bei Regen findet der Markt in der Halle statt, bei uns gibt es dann Kaffee.", nil},
+		{"who books with us", "Wer bei uns bucht, bekommt eine Bestätigung per Mail. Bei uns zahlen Sie vor Ort.", nil},
+		{"garden's development", "Für eine gesunde Entwicklung Ihres Gartens: Mulch im Herbst.", nil},
+		{"child's development", "Für eine gesunde Entwicklung Ihres Kindes: unsere Greiflinge.", []string{"health_claim"}},
+		{"therapy for the soul", "Reiten ist wie eine Therapie für die Seele, sagen viele.", nil},
+		{"sold at retailers like", "Sie finden uns bei Händlern wie Rewe und Edeka.", nil},
+		{"why not drop by", "Warum nicht einfach mal vorbeikommen? Die Kinder spielen im Hof, während die anderen Kaffee trinken.", nil},
+		{"before anyone else", "Wir testen jedes Rad, bevor es jemand anders tut.", nil},
+		{"entry free at the fair", "Beim Sommerfest ist der Eintritt frei, Getränke kosten 2 €.", nil},
+		{"not indestructible", "Unsere Tassen sind spülmaschinenfest, aber nicht unverwüstlich.", nil},
+		{"works on all devices", "Die App funktioniert bei allen Geräten ab iOS 16.", nil},
+		{"not as sweet as you think", "Der Kuchen ist nicht so süß wie Sie denken.", nil},
+		{"rented plant with total", "Die Heizung mieten Sie für 89 € im Monat bei 10 Jahren Laufzeit, insgesamt 10.680 €.", nil},
+		{"own workshop by contrast", "Die Reparatur dauert meist zwei Tage, unsere Werkstatt dagegen ist samstags geschlossen.", nil},
+		{"offer for all", "Das Angebot gilt für alle ohne Ausnahme, auch für Bestandskunden.", nil},
+		{"thanks for the finale", "Danke an alle für den schönsten Abschluss, den wir uns vorstellen konnten!", nil},
+		{"threshold for delivery", "Der Versand kostet 4,90 €, ab 50 € liefern wir kostenlos.", nil},
+		// dev7 and dev8 misses of the same kinds, with lawful copy of the same shapes.
+		{"bad at X, next sentence ours", "Bei A.T.U wartet man ewig. Bei uns schraubt der Meister selbst.", []string{"comparative_claim"}},
+		{"in rain, next sentence ours", "Bei Regen verschieben wir die Tour. Bei uns gibt es dann Kaffee und Kuchen.", nil},
+		{"comparison question answered with the other", "Warum sind Sie teurer als die Boulderhalle am Hauptbahnhof? Dort putzt seit Jahren niemand die Griffe.", []string{"comparative_claim"}},
+		{"comparison question about a kind", "Ist das teurer als im Laden? Dort zahlen Sie den gleichen Preis.", nil},
+		{"rival's price asked", "Apple will 379 € für ein neues Display? Bei uns kostet's ein Drittel.", []string{"comparative_claim"}},
+		{"own charge stated", "Die Besichtigung kostet sonst etwas: Dann berechnen wir 80 €. Bei uns ist das fair.", nil},
+		{"own price asked", "Unser Rad kostet 2.999 €? Bei uns gibt es dazu einen Service-Check.", nil},
+		{"the big Swede", "Die Lounge vom großen Schweden ist nach zwei Wintern Brennholz. Unsere Lounge steht nach zehn noch.", []string{"comparative_claim"}},
+		{"sleep through since", "Mein Arzt hat mir diesen Tee empfohlen, und seitdem schlafe ich durch.", []string{"health_claim"}},
+		{"cold keeps away", "Zwei Tassen am Tag, und die nächste Erkältung macht einen großen Bogen um Sie.", []string{"health_claim"}},
+		{"no worries about skin cancer", "Wer es morgens aufsprüht, muss sich um Hautkrebs keine Sorgen mehr machen.", []string{"health_claim"}},
+		{"ideal for those with asthma", "Ideal für Allergiker und alle, die mit Asthma zu kämpfen haben.", []string{"health_claim"}},
+		{"ideal for allergy sufferers, washable", "Ideal für Allergiker: die Bettwäsche ist bei 60 °C waschbar.", nil},
+		{"every seam succeeds", "Dank des Fadenspanners gelingt jede Naht, ohne Ausnahme.", []string{"guaranteed_success"}},
+		{"never falls again", "Mit dem Profil fällt Ihr Kind nie wieder hin.", []string{"guaranteed_success"}},
+		{"blocks all UV", "Unser Sunblocker hält 100 % der UV-Strahlen ab.", []string{"guaranteed_success"}},
+		{"filters all UV to a standard", "Die Gläser filtern 100 % UV-Strahlung nach ISO 12312-1.", nil},
+		{"whatever happened, we fix it", "Ganz egal, was mit Ihrem Handy passiert ist, wir kriegen es wieder hin.", []string{"guaranteed_success"}},
+		{"fitting charged apart", "Markise nur 699 €! Wir liefern sie nur mit Montage, die mit 390 € separat berechnet wird.", []string{"price_claim"}},
+		{"free with membership", "Januar gratis klettern! Einfach online Mitglied werden und loslegen.", []string{"free_claim"}},
+		{"membership itself free", "Mitglied werden ist kostenlos: Sie sammeln Punkte bei jedem Einkauf.", nil},
+		{"no fee", "Kostenlos Angebote einholen! Beschreiben Sie Ihr Projekt, und schon melden sich Betriebe aus Ihrer Nähe mit einem Angebot für Sie. Für die Angebote fällt keine Gebühr an.", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := de.Check(tc.text, policy.CheckOptions{AIDisclosed: true})
+			if got := categories(res); !slices.Equal(got, tc.want) {
+				t.Errorf("Check(%q) = %v (%+v); want %v", tc.text, got, res.Violations, tc.want)
+			}
+		})
+	}
+}
