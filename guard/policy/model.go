@@ -185,13 +185,67 @@ func clauseBreak(between string) bool {
 	return strings.ContainsAny(between, ",;:()–—")
 }
 
+// byteTrie is a set of byte strings walked one byte at a time: edges maps
+// a node and a byte to the next node, term marks the nodes that end an
+// entry. Node 0 is the root.
+type byteTrie struct {
+	edges map[uint32]uint32
+	term  []bool
+}
+
+func newByteTrie() *byteTrie { return &byteTrie{edges: map[uint32]uint32{}, term: []bool{false}} }
+
+// add inserts s, read forwards or (reverse) backwards.
+func (t *byteTrie) add(s string, reverse bool) {
+	n := uint32(0)
+	for i := range len(s) {
+		c := s[i]
+		if reverse {
+			c = s[len(s)-1-i]
+		}
+		k := n<<8 | uint32(c)
+		next, ok := t.edges[k]
+		if !ok {
+			next = uint32(len(t.term))
+			t.edges[k] = next
+			t.term = append(t.term, false)
+		}
+		n = next
+	}
+	t.term[n] = true
+}
+
+// match reports whether an entry is a prefix (reverse: a suffix) of w of
+// at least 3 bytes, or all of w.
+func (t *byteTrie) match(w string, reverse bool) bool {
+	n := uint32(0)
+	for i := range len(w) {
+		c := w[i]
+		if reverse {
+			c = w[len(w)-1-i]
+		}
+		next, ok := t.edges[n<<8|uint32(c)]
+		if !ok {
+			return false
+		}
+		n = next
+		if t.term[n] && (i+1 >= 3 || i+1 == len(w)) {
+			return true
+		}
+	}
+	return false
+}
+
 // diseaseTerms are the single-word entries of the built-in disease and
 // symptom lexicons (packs/lexicon/disease-*.txt), both languages, folded:
 // a word that is one of them also yields the feature of the class
 // "disease term", so that a condition the training texts never named
 // reads like the ones they did.
-var diseaseTerms = func() (t struct{ exact, prefix, suffix map[string]bool }) {
-	t.exact, t.prefix, t.suffix = map[string]bool{}, map[string]bool{}, map[string]bool{}
+var diseaseTerms = func() (t struct {
+	exact          map[string]bool
+	prefix, suffix *byteTrie
+}) {
+	t.exact, t.prefix, t.suffix = map[string]bool{}, newByteTrie(), newByteTrie()
 	for _, lang := range modelLangs {
 		entries, err := readLexicon(nil, "lexicon/disease-"+lang+".txt")
 		if err != nil {
@@ -208,13 +262,13 @@ var diseaseTerms = func() (t struct{ exact, prefix, suffix map[string]bool }) {
 			e = textnorm.Fold(strings.TrimRight(e, "*~")).Text
 			switch {
 			case suffix:
-				t.suffix[e] = true
+				t.suffix.add(e, true)
 			case prefix:
-				t.prefix[e] = true
+				t.prefix.add(e, false)
 			default:
 				t.exact[e] = true
 				if loose {
-					t.prefix[e] = true
+					t.prefix.add(e, false)
 				}
 			}
 		}
@@ -224,17 +278,10 @@ var diseaseTerms = func() (t struct{ exact, prefix, suffix map[string]bool }) {
 
 // diseaseTerm reports whether the folded word w is a disease or symptom
 // term of the lexicons: an entry, an inflection or compound starting with a
-// prefix entry, or a compound ending in a compound-ending entry.
+// prefix entry, or a compound ending in a compound-ending entry (prefixes
+// and endings of at least 3 bytes, or the whole word).
 func diseaseTerm(w string) bool {
-	if diseaseTerms.exact[w] {
-		return true
-	}
-	for i := 3; i < len(w); i++ {
-		if diseaseTerms.prefix[w[:i]] || diseaseTerms.suffix[w[len(w)-i:]] {
-			return true
-		}
-	}
-	return diseaseTerms.prefix[w] || diseaseTerms.suffix[w]
+	return diseaseTerms.exact[w] || diseaseTerms.prefix.match(w, false) || diseaseTerms.suffix.match(w, true)
 }
 
 // features appends the hashed features of tokens [from,to) of the folded
