@@ -14,11 +14,7 @@ import (
 func TestUnseenCleanDE(t *testing.T) {
 	t.Parallel()
 	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
-	tests := []struct {
-		name string
-		text string
-		want []string
-	}{
+	tests := []categoryCase{
 		// A noun ending in -ste is no superlative.
 		{"button", "Die Eco-Taste an der Pumpe senkt nachts die Drehzahl.", nil},
 		{"slope", "Die Piste am Nordhang ist ab heute offen.", nil},
@@ -71,15 +67,7 @@ func TestUnseenCleanDE(t *testing.T) {
 		{"others charge more", "Andere Studios verlangen das Doppelte, wir nicht.", []string{"comparative_claim"}},
 		{"founder", "Vor 100 Jahren hat Wilhelm Lindner in der Gartenstraße eine Tischlerei eröffnet. Heute führen wir das Haus in der vierten Generation.", nil},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			res := de.Check(tc.text, policy.CheckOptions{AIDisclosed: true})
-			if got := categories(res); !slices.Equal(got, tc.want) {
-				t.Errorf("Check(%q) = %v (%+v); want %v", tc.text, got, res.Violations, tc.want)
-			}
-		})
-	}
+	checkCategories(t, de, tests)
 }
 
 // TestUnseenRecallDE covers German violations written without sight of the
@@ -88,11 +76,7 @@ func TestUnseenCleanDE(t *testing.T) {
 func TestUnseenRecallDE(t *testing.T) {
 	t.Parallel()
 	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
-	tests := []struct {
-		name string
-		text string
-		want []string
-	}{
+	tests := []categoryCase{
 		// A rival's product rejected, asked about, or set against one's own.
 		{"like the one from", "Kein gepanschter Honig wie der von Langnese, sondern echter Honig vom Imker.", []string{"comparative_claim"}},
 		{"why not rival", "Warum nicht Viessmann? Die verbauen seit Jahren Technik, die nach der Garantie auseinanderfällt.", []string{"comparative_claim"}},
@@ -194,10 +178,24 @@ func TestUnseenRecallDE(t *testing.T) {
 		{"membership itself free", "Mitglied werden ist kostenlos: Sie sammeln Punkte bei jedem Einkauf.", nil},
 		{"no fee", "Kostenlos Angebote einholen! Beschreiben Sie Ihr Projekt, und schon melden sich Betriebe aus Ihrer Nähe mit einem Angebot für Sie. Für die Angebote fällt keine Gebühr an.", nil},
 	}
+	checkCategories(t, de, tests)
+}
+
+// categoryCase is a text and the categories the checker must find in it
+// (nil: none).
+type categoryCase struct {
+	name string
+	text string
+	want []string
+}
+
+// checkCategories checks each case with c, in parallel subtests.
+func checkCategories(t *testing.T, c *policy.Checker, tests []categoryCase) {
+	t.Helper()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			res := de.Check(tc.text, policy.CheckOptions{AIDisclosed: true})
+			res := c.Check(tc.text, policy.CheckOptions{AIDisclosed: true})
 			if got := categories(res); !slices.Equal(got, tc.want) {
 				t.Errorf("Check(%q) = %v (%+v); want %v", tc.text, got, res.Violations, tc.want)
 			}

@@ -1,7 +1,6 @@
 package policy_test
 
 import (
-	"slices"
 	"testing"
 
 	"kontext/guard/policy"
@@ -14,11 +13,7 @@ import (
 func TestUnseenCleanEN(t *testing.T) {
 	t.Parallel()
 	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
-	tests := []struct {
-		name string
-		text string
-		want []string
-	}{
+	tests := []categoryCase{
 		// Beehives are no rash.
 		{"beehives treated", "Our bees fly up to three miles. The hives are treated once a year, in winter, with oxalic acid only.", nil},
 		{"hives soothed", "Our cream soothes hives in minutes.", []string{"health_claim"}},
@@ -72,15 +67,7 @@ func TestUnseenCleanEN(t *testing.T) {
 		{"customers addressed", "Existing customers with an emergency can call 0161 555 0142.", nil},
 		{"customers' numbers", "Our customers' numbers: 0161 555 0142, 0161 555 0143.", []string{"personal_data"}},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			res := en.Check(tc.text, policy.CheckOptions{AIDisclosed: true})
-			if got := categories(res); !slices.Equal(got, tc.want) {
-				t.Errorf("Check(%q) = %v (%+v); want %v", tc.text, got, res.Violations, tc.want)
-			}
-		})
-	}
+	checkCategories(t, en, tests)
 }
 
 // TestUnseenRecallEN covers violations of English copy written without
@@ -90,11 +77,7 @@ func TestUnseenCleanEN(t *testing.T) {
 func TestUnseenRecallEN(t *testing.T) {
 	t.Parallel()
 	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
-	tests := []struct {
-		name string
-		text string
-		want []string
-	}{
+	tests := []categoryCase{
 		// Scarcity without a number; "link in bio" is a creator's only in the first person.
 		{"last few spaces", "Last few spaces! This course always sells out within hours, so grab yours before it's gone. Link in bio.", []string{"false_urgency"}},
 		{"creator's link in bio", "I swear by this serum, my skin has never looked better. Link in bio!", []string{"endorsement"}},
@@ -156,13 +139,5 @@ func TestUnseenRecallEN(t *testing.T) {
 		{"completely free with deposit", "Is the 3D design free? Completely. We just take a £295 non-refundable design deposit when you book the visit.", []string{"free_claim"}},
 		{"count on us", "You can always count on us for advice.", nil},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			res := en.Check(tc.text, policy.CheckOptions{AIDisclosed: true})
-			if got := categories(res); !slices.Equal(got, tc.want) {
-				t.Errorf("Check(%q) = %v (%+v); want %v", tc.text, got, res.Violations, tc.want)
-			}
-		})
-	}
+	checkCategories(t, en, tests)
 }
