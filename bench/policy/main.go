@@ -182,6 +182,9 @@ func main() {
 			rules := score(cs[1], brand, sel)
 			after := score(cs[2], brand, sel)
 			report(part, lang, sel, before, rules, after)
+			if part == "test" {
+				printGoals(lang, summarise(sel, after))
+			}
 			if *misses && part != "test" && part != "holdout" && part != "fresh5" && part != "fresh6" && part != "fresh9" {
 				if *rulesOnly {
 					listMisses(sel, rules)
@@ -416,6 +419,38 @@ func report(part, lang string, exs []Example, before, rules, after []outcome) {
 	printConfusion(ru)
 	fmt.Printf("confusion, first packs\n")
 	printConfusion(b)
+}
+
+// printGoals says, for the rules with the claims model on the test part,
+// whether the goals are met: recall (of the labels, and violations
+// caught) and clean-pass of at least 0.95, and no category's recall under
+// 0.90.
+func printGoals(lang string, f figures) {
+	met := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "NOT met"
+	}
+	frac := func(a, b int) float64 {
+		if b == 0 {
+			return 0
+		}
+		return float64(a) / float64(b)
+	}
+	recall, caught, passed := frac(f.labelsHit, f.labelsAll), frac(f.caught, f.violations), frac(f.passed, f.clean)
+	var low []string
+	for _, c := range order {
+		if n := f.tp[c] + f.fn[c]; n > 0 && frac(f.tp[c], n) < 0.90 {
+			low = append(low, fmt.Sprintf("%s %.3f", c, frac(f.tp[c], n)))
+		}
+	}
+	fmt.Printf("goals, test part, %s, rules + model: recall %.3f and violations caught %.3f >= 0.95 %s; clean passed %.3f >= 0.95 %s; every category >= 0.90 %s",
+		lang, recall, caught, met(recall >= 0.95 && caught >= 0.95), passed, met(passed >= 0.95), met(len(low) == 0))
+	if len(low) > 0 {
+		fmt.Printf(" (%s)", strings.Join(low, ", "))
+	}
+	fmt.Println()
 }
 
 func printConfusion(f figures) {
