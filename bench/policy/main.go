@@ -18,7 +18,7 @@
 // examples. The fresh part, measured as a held-out check in earlier rounds,
 // counts as development now. The holdout part is a reviewer's set written
 // without sight of the checker (-part holdout); -misses never lists it,
-// nor the fresh5, fresh6 and fresh9 parts, kept held out for later rounds.
+// nor the fresh5, fresh6 and fresh10 parts, kept held out for later rounds.
 package main
 
 import (
@@ -73,15 +73,18 @@ type Example struct {
 	// seen the checker, measured once as held-out parts and development
 	// parts since.
 	Fresh7, Fresh8 bool
-	// Fresh9 marks the held-out examples of fresh9-<lang>.txt, written
-	// with dev9; like fresh5, never listed by -misses.
+	// Fresh9 marks the examples of fresh9-<lang>.txt, written with dev9,
+	// measured once as a held-out part and a development part since.
 	Fresh9 bool
+	// Fresh10 marks the held-out examples of fresh10-<lang>.txt, written
+	// with dev10; like fresh5, never listed by -misses.
+	Fresh10 bool
 	// Holdout marks the reviewer's held-out set of holdout-<lang>.txt,
 	// written without sight of the checker; like the test part, never
 	// listed by -misses and never tuned on.
 	Holdout bool
 	// Round names the later development file an example comes from
-	// ("dev3" to "dev9"); empty for bench-<lang>.txt.
+	// ("dev3" to "dev10"); empty for bench-<lang>.txt.
 	Round string
 }
 
@@ -101,6 +104,8 @@ func (e Example) part() string {
 	switch {
 	case e.Holdout:
 		return "holdout"
+	case e.Fresh10:
+		return "fresh10"
 	case e.Fresh9:
 		return "fresh9"
 	case e.Fresh8:
@@ -131,7 +136,7 @@ func main() {
 	rulesOnly := flag.Bool("rules", false, "with -misses, list what the rules alone get wrong (without the claims model)")
 	lat := flag.Bool("latency", false, "with -part, also time the check of a 2 KB draft")
 	suite := flag.String("write-suite", "", "write the test part as an eval suite to this file and exit")
-	only := flag.String("part", "", "print only this part: dev (dev3 to dev9: its later rounds alone), test, fresh, fresh2 to fresh9 or holdout (default all)")
+	only := flag.String("part", "", "print only this part: dev (dev3 to dev10: its later rounds alone), test, fresh, fresh2 to fresh10 or holdout (default all)")
 	flag.Parse()
 	exs, err := load(*dir)
 	if err != nil {
@@ -165,14 +170,14 @@ func main() {
 			policy.NewChecker(cur, policy.WithPersonalData(det), policy.WithModel(nil)), policy.NewChecker(cur, policy.WithPersonalData(det))}
 	}
 	fmt.Printf("Policy benchmark: %d examples (%s)\n", len(exs), *dir)
-	for _, part := range []string{"dev", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9", "holdout"} {
+	for _, part := range []string{"dev", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9", "fresh10", "holdout"} {
 		if *only != "" && *only != part {
 			continue
 		}
 		for _, lang := range []string{"de", "en"} {
 			var sel []Example
 			for _, e := range exs {
-				// dev3 to dev9 are the rounds' own files within the development part.
+				// dev3 to dev10 are the rounds' own files within the development part.
 				if e.Lang == lang && (e.part() == part || e.part() == "dev" && e.Round == part) {
 					sel = append(sel, e)
 				}
@@ -185,7 +190,7 @@ func main() {
 			if part == "test" {
 				printGoals(lang, summarise(sel, after))
 			}
-			if *misses && part != "test" && part != "holdout" && part != "fresh5" && part != "fresh6" && part != "fresh9" {
+			if *misses && part != "test" && part != "holdout" && part != "fresh5" && part != "fresh6" && part != "fresh10" {
 				if *rulesOnly {
 					listMisses(sel, rules)
 				} else {
@@ -218,9 +223,9 @@ func load(dir string) ([]Example, error) {
 			return nil, err
 		}
 		out = append(out, exs...)
-		// dev3- to dev9-<lang>.txt hold development texts of
+		// dev3- to dev10-<lang>.txt hold development texts of
 		// later rounds, in themes of their own.
-		for _, round := range []string{"dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9"} {
+		for _, round := range []string{"dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10"} {
 			more := filepath.Join(dir, round+"-"+lang+".txt")
 			if !fileExists(more) {
 				continue
@@ -234,7 +239,7 @@ func load(dir string) ([]Example, error) {
 			}
 			out = append(out, exs...)
 		}
-		// Parts measured apart from dev and test: fresh2 to fresh9 are read
+		// Parts measured apart from dev and test: fresh2 to fresh10 are read
 		// as fresh texts are, the holdout as the benchmark is.
 		for _, part := range []struct {
 			name  string
@@ -249,6 +254,7 @@ func load(dir string) ([]Example, error) {
 			{"fresh7", true, func(e *Example) { e.Fresh7 = true }},
 			{"fresh8", true, func(e *Example) { e.Fresh8 = true }},
 			{"fresh9", true, func(e *Example) { e.Fresh9 = true }},
+			{"fresh10", true, func(e *Example) { e.Fresh10 = true }},
 			{"holdout", false, func(e *Example) { e.Holdout = true }},
 		} {
 			more := filepath.Join(dir, part.name+"-"+lang+".txt")
