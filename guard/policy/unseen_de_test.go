@@ -202,3 +202,65 @@ func checkCategories(t *testing.T, c *policy.Checker, tests []categoryCase) {
 		})
 	}
 }
+
+// TestFresh9CleanDE covers lawful German copy of fresh9 (written without
+// sight of the checker) that the rules flagged, by cause, each beside a
+// violation of the same shape that is still found.
+func TestFresh9CleanDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	tests := []categoryCase{
+		// Nothing to sign after the free lesson is no condition.
+		{"nothing to sign", "Die Schnupperstunde kostet nichts, und Sie müssen danach nichts unterschreiben.", nil},
+		{"contract after the free lesson", "Die Schnupperstunde kostet nichts, danach läuft ein Vertrag über zwölf Monate.", []string{"free_claim"}},
+		// A survey that names how many answered.
+		{"survey with its base", "Bei unserer Umfrage im Mai haben 180 von 200 Gästen geantwortet, und 90 % davon würden uns weiterempfehlen.", nil},
+		{"crowd without a base", "Über 10.000 Familien würden uns jederzeit wieder wählen.", []string{"endorsement"}},
+		// A device setting in per cent beside a price.
+		{"font size", "Schrift bis 200 % vergrößerbar, Helligkeit einstellbar. Preis 299 €.", nil},
+		{"brightness", "Display mit Helligkeit bis 100 %, Akku für zehn Stunden, Preis 199 €.", nil},
+		{"discount beside a price", "Bis zu 50 % auf alle Tablets, schon ab 199 €.", []string{"price_claim"}},
+		// The commonest criticism or question is no top position.
+		{"commonest criticism", "Die häufigste Kritik betrifft die Ladeschale, die zu leicht verrutscht.", nil},
+		{"commonest questions", "Hier beantworten wir die häufigsten Fragen zur Anmeldung.", nil},
+		{"most popular school", "Die beliebteste Musikschule in Leipzig.", []string{"superlative_claim"}},
+		// A verb ending in -sten is no superlative.
+		{"knew", "Das wussten schon die Großeltern: Rotwein gehört zum Herbst.", nil},
+		{"must", "Die mussten wir erst einmal neu stimmen.", nil},
+		{"quietest tablet", "Das leiseste Tablet am Markt.", []string{"superlative_claim"}},
+	}
+	checkCategories(t, de, tests)
+}
+
+// TestFresh9RecallDE covers German violations of fresh9 that the rules
+// missed, each beside lawful copy of the same shape.
+func TestFresh9RecallDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	tests := []categoryCase{
+		// A promise in other words.
+		{"we give our word", "Darauf geben wir Ihnen unser Wort: Nach einem Jahr spielt jedes Kind sicher vom Blatt.", []string{"guaranteed_success"}},
+		{"everyone without exception", "Mit dem Tablet kommt wirklich jeder zurecht, vom ersten Tag an und ohne Ausnahme.", []string{"guaranteed_success"}},
+		{"everyone copes", "Mit dem Tablet kommen die meisten nach einer Woche gut zurecht.", nil},
+		// Nowhere better is a top position, not a comparison.
+		{"nowhere faster", "Nirgendwo in Leipzig lernen Kinder schneller Geige als bei uns.", []string{"superlative_claim"}},
+		{"nowhere else in town", "Nirgendwo in Leipzig gibt es eine Musikschule am Sonntag geöffnet? Doch, bei uns.", nil},
+		// Mandatory fees beside a price per month.
+		{"monthly price with fees", "Gitarre in der Gruppe: 49 € im Monat.* *Zuzüglich Materialpauschale von 60 € pro Halbjahr und Verwaltungsgebühr von 4 € im Monat.", []string{"price_claim"}},
+		{"monthly price with fees included", "Gitarre in der Gruppe: 49 € im Monat, inklusive Materialpauschale und Verwaltungsgebühr.", nil},
+		{"monthly price with postage", "Kaffee-Abo: 19 € im Monat, zuzüglich Versandpauschale von 4,90 €.", nil},
+		// Health in lay words.
+		{"good for the heart", "Und ein Glas am Abend tut bekanntlich dem Herzen gut.", []string{"health_claim"}},
+		{"good for the soul", "Ein Glas am Abend tut einfach gut.", nil},
+		{"stay healthy longer", "Mit dem Tablet bleiben Ihre Eltern länger gesund und selbstständig.", []string{"health_claim"}},
+		{"fewer colds", "Babyschwimmen macht die Kleinen robust: weniger Schnupfen, weniger Husten!", []string{"health_claim"}},
+		// Trades that recommend.
+		{"recommended by nurses", "Von Pflegekräften und Hausärzten empfohlen: das Tablet für Ihre Eltern.", []string{"endorsement"}},
+		{"recommended age", "Empfohlen ab sechs Jahren, der Kurs dauert 45 Minuten.", nil},
+		// Free with an add-on booked.
+		{"free with an add-on", "Ihr Tablet gratis! Einfach Luma Care dazubuchen.", []string{"free_claim"}},
+		// A device with internet at a monthly price is a contract.
+		{"device with internet per month", "Was kostet das Tab mit Internet? Nur 19,90 € im Monat! Jetzt bestellen.", []string{"price_claim"}},
+	}
+	checkCategories(t, de, tests)
+}
