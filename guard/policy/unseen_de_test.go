@@ -264,3 +264,65 @@ func TestFresh9RecallDE(t *testing.T) {
 	}
 	checkCategories(t, de, tests)
 }
+
+// TestDev10CleanDE covers lawful German copy of dev10 that the rules
+// flagged on its arrival, each beside a violation of the same shape.
+func TestDev10CleanDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	tests := []categoryCase{
+		// A free fitting with no obligation to buy.
+		{"no obligation to buy", "Ein Helm schützt nur, wenn er richtig sitzt, deshalb stellen wir ihn Ihnen im Laden kostenlos und ohne Kaufpflicht ein.", nil},
+		{"free only when you buy", "Ein Helm schützt nur, wenn er richtig sitzt, deshalb stellen wir ihn kostenlos ein, wenn Sie ihn bei uns kaufen.", []string{"free_claim"}},
+		// A green property denied.
+		{"not carbon neutral", "Wir zahlen für jede 1.000 Liter 38 € in ein Aufforstungsprojekt. Ihr Heizöl wird dadurch nicht klimaneutral.", nil},
+		{"not only carbon neutral", "Unser Heizöl ist nicht nur klimaneutral, sondern auch günstig.", []string{"green_claim"}},
+		{"carbon neutral", "Unser Heizöl ist klimaneutral.", []string{"green_claim"}},
+		// What others do for someone every time is no promise.
+		{"coffee every time", "Danke an alle, die ihm jedes Mal einen Kaffee hinstellen.", nil},
+		{"every time", "Jeder Fleck geht raus, jedes Mal.", []string{"guaranteed_success"}},
+		// A product's own weight is no weight loss.
+		{"lighter bike", "Der neue Kargo L3 wiegt 4 kg weniger als der L2.", nil},
+	}
+	checkCategories(t, de, tests)
+}
+
+// TestDev10RecallDE covers German violations of dev10 that the rules
+// missed on its arrival, each beside lawful copy of the same shape.
+func TestDev10RecallDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	tests := []categoryCase{
+		// Promises in other words.
+		{"our name on it", "Mit ihm stehst du nach jedem Sturz wieder auf, dafür stehen wir mit unserem Namen.", []string{"guaranteed_success"}},
+		{"we stand for quality", "Dafür stehen wir seit 1998: saubere Arbeit und faire Preise.", nil},
+		{"nothing can happen", "Mit unserem Set kann Ihnen nichts passieren, es hält in jeder Situation.", []string{"guaranteed_success"}},
+		{"never, whatever", "Unsere Küchen verziehen sich nie, ganz gleich, wie feucht Ihre Wohnung ist.", []string{"guaranteed_success"}},
+		{"never too much", "Mit unserem Preisalarm zahlen Sie garantiert nie zu viel.", []string{"guaranteed_success"}},
+		{"never broken", "Unser Preisalarm ist garantiert nicht kaputt.", nil},
+		// Top position without a superlative.
+		{"none on the market better", "Kein Helm auf dem Markt schützt besser als unser Aero 2.", []string{"superlative_claim"}},
+		{"nobody keeps up", "100 Liter für 89,90 €, da kommt keiner mit!", []string{"superlative_claim"}},
+		// Fees seen only at the last step.
+		{"fees at the last step", "Heizöl: 100 Liter für 89,90 €. Lieferpauschale und Schlauchzuschlag sehen Sie im letzten Bestellschritt.", []string{"price_claim"}},
+		// A green question answered for oneself.
+		{"carbon neutral? with us, yes", "Klimaneutral heizen mit Öl? Bei uns ja: Die Emissionen gleichen wir über Waldschutz aus.", []string{"green_claim"}},
+		{"carbon neutral? no", "Klimaneutral heizen mit Öl? Nein, das geht nicht.", nil},
+		// Health in lay words.
+		{"calms the heartbeat", "Der Duft der Zirbe beruhigt den Herzschlag.", []string{"health_claim"}},
+		{"sleeps through", "Wer schlecht einschläft, schläft darin endlich wieder durch.", []string{"health_claim"}},
+		{"kilos lighter home", "Viele gehen nach zwei Tagen mit drei Kilo weniger nach Hause.", []string{"health_claim"}},
+		{"for children with ADHD", "Ein Kuchen ohne Zucker, ideal gerade auch für Kinder mit ADHS.", []string{"health_claim"}},
+		// Free with a membership or with what you pay.
+		{"free with joining", "Ihre kostenlose Stirnlampe wartet! Sie müssen nur bis Sonntag dem Gipfelclub beitreten.", []string{"free_claim"}},
+		{"free but you pay", "Ihr feiert komplett kostenlos! Ihr zahlt nur Eintritt und Essen für die Gäste.", []string{"free_claim"}},
+		// A crowd without a figure.
+		{"thousands trust us", "Tausende Eltern vertrauen uns jedes Jahr den großen Tag ihrer Kinder an.", []string{"endorsement"}},
+		// The rival next door.
+		{"the park next door", "Anders als im Trampolinpark nebenan gibt es bei uns keine überfüllten Hallen.", []string{"comparative_claim"}},
+		{"last year", "Anders als im Vorjahr beginnt die Saison schon im März.", nil},
+		// Others looking now.
+		{"people looking now", "Unser Zimtstern ist zurück. Gerade schauen sie sich 12 Leute an!", []string{"false_urgency"}},
+	}
+	checkCategories(t, de, tests)
+}
