@@ -326,3 +326,21 @@ func TestDev10RecallDE(t *testing.T) {
 	}
 	checkCategories(t, de, tests)
 }
+
+// TestRivalFlawDE covers a named rival's goods run down, then one's own
+// (fresh9), and a profession that agrees, beside copy of the same shape.
+func TestRivalFlawDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	tests := []categoryCase{
+		{"rival's gel dries the skin", "Duschgel von Nivea trocknet die Haut mit Chemie aus. Unsere Seife pflegt.", []string{"comparative_claim"}},
+		{"rival's carports lean", "Die Billig-Carports von OBI stehen nach dem ersten Sturm schief. Ein Sonnport steht.", []string{"comparative_claim"}},
+		{"rival's pool is cold", "Bei der Schwimmschule Delfinchen frieren die Babys in kaltem Wasser. Bei uns hat das Becken 32 °C.", []string{"comparative_claim"}},
+		{"own supplier's tiles", "Die Fliesen von unserem Lieferanten trocknen über Nacht. Wir verlegen sie am Montag.", nil},
+		{"frost", "Bei Frost frieren die Finger schnell. Unsere Handschuhe sind gefüttert.", nil},
+		{"advisers agree", "Energieberater sind sich einig: Ein Solarcarport lohnt sich.", []string{"endorsement"}},
+		{"doctors agree", "Ärzte sind sich einig: Unser Tee stärkt die Abwehr.", []string{"endorsement", "health_claim"}},
+		{"we agree", "Wir sind uns einig: Der Sommer kann kommen.", nil},
+	}
+	checkCategories(t, de, tests)
+}
