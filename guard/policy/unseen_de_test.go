@@ -316,6 +316,10 @@ func TestDev10RecallDE(t *testing.T) {
 		// Free with a membership or with what you pay.
 		{"free with joining", "Ihre kostenlose Stirnlampe wartet! Sie müssen nur bis Sonntag dem Gipfelclub beitreten.", []string{"free_claim"}},
 		{"free but you pay", "Ihr feiert komplett kostenlos! Ihr zahlt nur Eintritt und Essen für die Gäste.", []string{"free_claim"}},
+		// Free delivery, but every order pays a flat fee.
+		{"fee on every order", "Ist der Versand kostenlos? Ja, wir versenden immer kostenlos! Es fällt lediglich eine Bearbeitungspauschale von 4,95 € pro Bestellung an.", []string{"free_claim", "price_claim"}},
+		{"surcharge below a quantity", "Ja, wir liefern gratis bis an Ihre Haustür. Bei Bestellungen unter sechs Kästen kommt ein Mindermengenzuschlag von 5,90 € dazu.", []string{"free_claim"}},
+		{"postage per order", "Versand 4,95 € pro Bestellung, ab 50 € versandkostenfrei.", nil},
 		// A crowd without a figure.
 		{"thousands trust us", "Tausende Eltern vertrauen uns jedes Jahr den großen Tag ihrer Kinder an.", []string{"endorsement"}},
 		// The rival next door.
