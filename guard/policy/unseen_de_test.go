@@ -281,6 +281,10 @@ func TestDev10CleanDE(t *testing.T) {
 		// What others do for someone every time is no promise.
 		{"coffee every time", "Danke an alle, die ihm jedes Mal einen Kaffee hinstellen.", nil},
 		{"every time", "Jeder Fleck geht raus, jedes Mal.", []string{"guaranteed_success"}},
+		// "Und das Beste:" leads to the next point; a top claim stays one.
+		{"and the best part", "Neu bei uns: Geburtstagspartys im Kletterwald. Und das Beste: Ein Lagerfeuer gibt es auch.", nil},
+		{"the best for your child", "Das Beste für Ihr Kind: unser Kletterkurs.", []string{"superlative_claim"}},
+		{"coffee gets no better", "Besser wird Kaffee nicht.", []string{"superlative_claim"}},
 		// A product's own weight is no weight loss.
 		{"lighter bike", "Der neue Kargo L3 wiegt 4 kg weniger als der L2.", nil},
 	}
