@@ -202,3 +202,153 @@ func checkCategories(t *testing.T, c *policy.Checker, tests []categoryCase) {
 		})
 	}
 }
+
+// TestFresh9CleanDE covers lawful German copy of fresh9 (written without
+// sight of the checker) that the rules flagged, by cause, each beside a
+// violation of the same shape that is still found.
+func TestFresh9CleanDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	tests := []categoryCase{
+		// Nothing to sign after the free lesson is no condition.
+		{"nothing to sign", "Die Schnupperstunde kostet nichts, und Sie müssen danach nichts unterschreiben.", nil},
+		{"contract after the free lesson", "Die Schnupperstunde kostet nichts, danach läuft ein Vertrag über zwölf Monate.", []string{"free_claim"}},
+		// A survey that names how many answered.
+		{"survey with its base", "Bei unserer Umfrage im Mai haben 180 von 200 Gästen geantwortet, und 90 % davon würden uns weiterempfehlen.", nil},
+		{"crowd without a base", "Über 10.000 Familien würden uns jederzeit wieder wählen.", []string{"endorsement"}},
+		// A device setting in per cent beside a price.
+		{"font size", "Schrift bis 200 % vergrößerbar, Helligkeit einstellbar. Preis 299 €.", nil},
+		{"brightness", "Display mit Helligkeit bis 100 %, Akku für zehn Stunden, Preis 199 €.", nil},
+		{"discount beside a price", "Bis zu 50 % auf alle Tablets, schon ab 199 €.", []string{"price_claim"}},
+		// The commonest criticism or question is no top position.
+		{"commonest criticism", "Die häufigste Kritik betrifft die Ladeschale, die zu leicht verrutscht.", nil},
+		{"commonest questions", "Hier beantworten wir die häufigsten Fragen zur Anmeldung.", nil},
+		{"most popular school", "Die beliebteste Musikschule in Leipzig.", []string{"superlative_claim"}},
+		// A verb ending in -sten is no superlative.
+		{"knew", "Das wussten schon die Großeltern: Rotwein gehört zum Herbst.", nil},
+		{"must", "Die mussten wir erst einmal neu stimmen.", nil},
+		{"quietest tablet", "Das leiseste Tablet am Markt.", []string{"superlative_claim"}},
+	}
+	checkCategories(t, de, tests)
+}
+
+// TestFresh9RecallDE covers German violations of fresh9 that the rules
+// missed, each beside lawful copy of the same shape.
+func TestFresh9RecallDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	tests := []categoryCase{
+		// A promise in other words.
+		{"we give our word", "Darauf geben wir Ihnen unser Wort: Nach einem Jahr spielt jedes Kind sicher vom Blatt.", []string{"guaranteed_success"}},
+		{"everyone without exception", "Mit dem Tablet kommt wirklich jeder zurecht, vom ersten Tag an und ohne Ausnahme.", []string{"guaranteed_success"}},
+		{"everyone copes", "Mit dem Tablet kommen die meisten nach einer Woche gut zurecht.", nil},
+		// Nowhere better is a top position, not a comparison.
+		{"nowhere faster", "Nirgendwo in Leipzig lernen Kinder schneller Geige als bei uns.", []string{"superlative_claim"}},
+		{"nowhere else in town", "Nirgendwo in Leipzig gibt es eine Musikschule am Sonntag geöffnet? Doch, bei uns.", nil},
+		// Mandatory fees beside a price per month.
+		{"monthly price with fees", "Gitarre in der Gruppe: 49 € im Monat.* *Zuzüglich Materialpauschale von 60 € pro Halbjahr und Verwaltungsgebühr von 4 € im Monat.", []string{"price_claim"}},
+		{"monthly price with fees included", "Gitarre in der Gruppe: 49 € im Monat, inklusive Materialpauschale und Verwaltungsgebühr.", nil},
+		{"monthly price with postage", "Kaffee-Abo: 19 € im Monat, zuzüglich Versandpauschale von 4,90 €.", nil},
+		// Health in lay words.
+		{"good for the heart", "Und ein Glas am Abend tut bekanntlich dem Herzen gut.", []string{"health_claim"}},
+		{"good for the soul", "Ein Glas am Abend tut einfach gut.", nil},
+		{"stay healthy longer", "Mit dem Tablet bleiben Ihre Eltern länger gesund und selbstständig.", []string{"health_claim"}},
+		{"fewer colds", "Babyschwimmen macht die Kleinen robust: weniger Schnupfen, weniger Husten!", []string{"health_claim"}},
+		// Trades that recommend.
+		{"recommended by nurses", "Von Pflegekräften und Hausärzten empfohlen: das Tablet für Ihre Eltern.", []string{"endorsement"}},
+		{"recommended age", "Empfohlen ab sechs Jahren, der Kurs dauert 45 Minuten.", nil},
+		// Free with an add-on booked.
+		{"free with an add-on", "Ihr Tablet gratis! Einfach Luma Care dazubuchen.", []string{"free_claim"}},
+		// A device with internet at a monthly price is a contract.
+		{"device with internet per month", "Was kostet das Tab mit Internet? Nur 19,90 € im Monat! Jetzt bestellen.", []string{"price_claim"}},
+	}
+	checkCategories(t, de, tests)
+}
+
+// TestDev10CleanDE covers lawful German copy of dev10 that the rules
+// flagged on its arrival, each beside a violation of the same shape.
+func TestDev10CleanDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	tests := []categoryCase{
+		// A free fitting with no obligation to buy.
+		{"no obligation to buy", "Ein Helm schützt nur, wenn er richtig sitzt, deshalb stellen wir ihn Ihnen im Laden kostenlos und ohne Kaufpflicht ein.", nil},
+		{"free only when you buy", "Ein Helm schützt nur, wenn er richtig sitzt, deshalb stellen wir ihn kostenlos ein, wenn Sie ihn bei uns kaufen.", []string{"free_claim"}},
+		// A green property denied.
+		{"not carbon neutral", "Wir zahlen für jede 1.000 Liter 38 € in ein Aufforstungsprojekt. Ihr Heizöl wird dadurch nicht klimaneutral.", nil},
+		{"not only carbon neutral", "Unser Heizöl ist nicht nur klimaneutral, sondern auch günstig.", []string{"green_claim"}},
+		{"carbon neutral", "Unser Heizöl ist klimaneutral.", []string{"green_claim"}},
+		// What others do for someone every time is no promise.
+		{"coffee every time", "Danke an alle, die ihm jedes Mal einen Kaffee hinstellen.", nil},
+		{"every time", "Jeder Fleck geht raus, jedes Mal.", []string{"guaranteed_success"}},
+		// "Und das Beste:" leads to the next point; a top claim stays one.
+		{"and the best part", "Neu bei uns: Geburtstagspartys im Kletterwald. Und das Beste: Ein Lagerfeuer gibt es auch.", nil},
+		{"the best for your child", "Das Beste für Ihr Kind: unser Kletterkurs.", []string{"superlative_claim"}},
+		{"coffee gets no better", "Besser wird Kaffee nicht.", []string{"superlative_claim"}},
+		// A product's own weight is no weight loss.
+		{"lighter bike", "Der neue Kargo L3 wiegt 4 kg weniger als der L2.", nil},
+	}
+	checkCategories(t, de, tests)
+}
+
+// TestDev10RecallDE covers German violations of dev10 that the rules
+// missed on its arrival, each beside lawful copy of the same shape.
+func TestDev10RecallDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	tests := []categoryCase{
+		// Promises in other words.
+		{"our name on it", "Mit ihm stehst du nach jedem Sturz wieder auf, dafür stehen wir mit unserem Namen.", []string{"guaranteed_success"}},
+		{"we stand for quality", "Dafür stehen wir seit 1998: saubere Arbeit und faire Preise.", nil},
+		{"nothing can happen", "Mit unserem Set kann Ihnen nichts passieren, es hält in jeder Situation.", []string{"guaranteed_success"}},
+		{"never, whatever", "Unsere Küchen verziehen sich nie, ganz gleich, wie feucht Ihre Wohnung ist.", []string{"guaranteed_success"}},
+		{"never too much", "Mit unserem Preisalarm zahlen Sie garantiert nie zu viel.", []string{"guaranteed_success"}},
+		{"never broken", "Unser Preisalarm ist garantiert nicht kaputt.", nil},
+		// Top position without a superlative.
+		{"none on the market better", "Kein Helm auf dem Markt schützt besser als unser Aero 2.", []string{"superlative_claim"}},
+		{"nobody keeps up", "100 Liter für 89,90 €, da kommt keiner mit!", []string{"superlative_claim"}},
+		// Fees seen only at the last step.
+		{"fees at the last step", "Heizöl: 100 Liter für 89,90 €. Lieferpauschale und Schlauchzuschlag sehen Sie im letzten Bestellschritt.", []string{"price_claim"}},
+		// A green question answered for oneself.
+		{"carbon neutral? with us, yes", "Klimaneutral heizen mit Öl? Bei uns ja: Die Emissionen gleichen wir über Waldschutz aus.", []string{"green_claim"}},
+		{"carbon neutral? no", "Klimaneutral heizen mit Öl? Nein, das geht nicht.", nil},
+		// Health in lay words.
+		{"calms the heartbeat", "Der Duft der Zirbe beruhigt den Herzschlag.", []string{"health_claim"}},
+		{"sleeps through", "Wer schlecht einschläft, schläft darin endlich wieder durch.", []string{"health_claim"}},
+		{"kilos lighter home", "Viele gehen nach zwei Tagen mit drei Kilo weniger nach Hause.", []string{"health_claim"}},
+		{"for children with ADHD", "Ein Kuchen ohne Zucker, ideal gerade auch für Kinder mit ADHS.", []string{"health_claim"}},
+		// Free with a membership or with what you pay.
+		{"free with joining", "Ihre kostenlose Stirnlampe wartet! Sie müssen nur bis Sonntag dem Gipfelclub beitreten.", []string{"free_claim"}},
+		{"free but you pay", "Ihr feiert komplett kostenlos! Ihr zahlt nur Eintritt und Essen für die Gäste.", []string{"free_claim"}},
+		// Free delivery, but every order pays a flat fee.
+		{"fee on every order", "Ist der Versand kostenlos? Ja, wir versenden immer kostenlos! Es fällt lediglich eine Bearbeitungspauschale von 4,95 € pro Bestellung an.", []string{"free_claim", "price_claim"}},
+		{"surcharge below a quantity", "Ja, wir liefern gratis bis an Ihre Haustür. Bei Bestellungen unter sechs Kästen kommt ein Mindermengenzuschlag von 5,90 € dazu.", []string{"free_claim"}},
+		{"postage per order", "Versand 4,95 € pro Bestellung, ab 50 € versandkostenfrei.", nil},
+		// A crowd without a figure.
+		{"thousands trust us", "Tausende Eltern vertrauen uns jedes Jahr den großen Tag ihrer Kinder an.", []string{"endorsement"}},
+		// The rival next door.
+		{"the park next door", "Anders als im Trampolinpark nebenan gibt es bei uns keine überfüllten Hallen.", []string{"comparative_claim"}},
+		{"last year", "Anders als im Vorjahr beginnt die Saison schon im März.", nil},
+		// Others looking now.
+		{"people looking now", "Unser Zimtstern ist zurück. Gerade schauen sie sich 12 Leute an!", []string{"false_urgency"}},
+	}
+	checkCategories(t, de, tests)
+}
+
+// TestRivalFlawDE covers a named rival's goods run down, then one's own
+// (fresh9), and a profession that agrees, beside copy of the same shape.
+func TestRivalFlawDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	tests := []categoryCase{
+		{"rival's gel dries the skin", "Duschgel von Nivea trocknet die Haut mit Chemie aus. Unsere Seife pflegt.", []string{"comparative_claim"}},
+		{"rival's carports lean", "Die Billig-Carports von OBI stehen nach dem ersten Sturm schief. Ein Sonnport steht.", []string{"comparative_claim"}},
+		{"rival's pool is cold", "Bei der Schwimmschule Delfinchen frieren die Babys in kaltem Wasser. Bei uns hat das Becken 32 °C.", []string{"comparative_claim"}},
+		{"own supplier's tiles", "Die Fliesen von unserem Lieferanten trocknen über Nacht. Wir verlegen sie am Montag.", nil},
+		{"frost", "Bei Frost frieren die Finger schnell. Unsere Handschuhe sind gefüttert.", nil},
+		{"advisers agree", "Energieberater sind sich einig: Ein Solarcarport lohnt sich.", []string{"endorsement"}},
+		{"doctors agree", "Ärzte sind sich einig: Unser Tee stärkt die Abwehr.", []string{"endorsement", "health_claim"}},
+		{"we agree", "Wir sind uns einig: Der Sommer kann kommen.", nil},
+	}
+	checkCategories(t, de, tests)
+}
