@@ -66,6 +66,20 @@ func TestUnseenCleanEN(t *testing.T) {
 		{"claim doubted", "We'd be sceptical of any claim that alkaline water fights disease; we've never seen evidence for it.", nil},
 		{"customers addressed", "Existing customers with an emergency can call 0161 555 0142.", nil},
 		{"customers' numbers", "Our customers' numbers: 0161 555 0142, 0161 555 0143.", []string{"personal_data"}},
+		// fresh9, dev10: an authority's fee beside a free service, postage free above an order value, free delivery
+		// right after the goods' price, customers' taste, a platform's reviews, a comparison asked and refused.
+		{"council's fee", "If you need permission, we prepare the application at no charge. The council's fee, currently £258, is paid by you.", nil},
+		{"our fee beside free", "We prepare the application at no charge. Our handling fee of £95 is added to your invoice.", []string{"free_claim"}},
+		{"postage free over", "Sea Salt soap, 100 g, £6.50. UK postage £2.95, or free on orders over £30.", nil},
+		{"gift free over", "Sea Salt soap, 100 g, £6.50. A free soap dish on orders over £30.", []string{"free_claim"}},
+		{"price then free uk delivery", "Road helmet, size M. £89.00, free UK delivery included in the price.", nil},
+		{"free uk delivery with check", "Free UK delivery on every e-bike! A pre-delivery safety check (£49) is added to all orders at checkout.", []string{"free_claim"}},
+		{"customers prefer", "Some customers with sensitive skin prefer our unscented bars.", nil},
+		{"dermatologists prefer", "Dermatologists prefer our unscented bars.", []string{"endorsement"}},
+		{"etsy reviews", "4.9 stars from 687 Etsy reviews; Etsy only lets people who bought from the shop leave one.", nil},
+		{"stars no source", "4.9 stars from 687 happy customers.", []string{"endorsement"}},
+		{"compare asked refused", "Are you cheaper than the big outdoor chains? We don't compare ourselves with them. Our prices are on every product page.", nil},
+		{"big chains set against us", "The big outdoor chains sell you last year's boots. We sell you this year's.", []string{"comparative_claim"}},
 	}
 	checkCategories(t, en, tests)
 }
