@@ -152,6 +152,31 @@ func TestUnseenRecallEN(t *testing.T) {
 		{"first crate on us", "Your first crate is on us. Simply sign up for the home service and we'll bring a fresh crate every week.", []string{"free_claim"}},
 		{"completely free with deposit", "Is the 3D design free? Completely. We just take a £295 non-refundable design deposit when you book the visit.", []string{"free_claim"}},
 		{"count on us", "You can always count on us for advice.", nil},
+		// fresh9, dev10: fees put on the first invoice or the final checkout page, the catch as an easy step, an organ
+		// in lay words, a rival asked about, without exception, perfect for life, trades further from the verb, crowds
+		// without a figure, sole position in a region, best value, a holiday for a monthly amount, a party said to be free.
+		{"first invoice", "Guitar lessons from just £9.50 a lesson! A registration fee and a materials charge are added to your first invoice.", []string{"price_claim"}},
+		{"final checkout page", "Kerosene at 61.9p a litre. Delivery, tank access and booking fees are added on the final checkout page.", []string{"price_claim"}},
+		{"fees stated", "Guitar lessons from just £9.50 a lesson, registration fee included.", nil},
+		{"just tick club", "Claim your free welcome case of six wines today. Just tick the Wine Club option at the checkout to unlock it.", []string{"free_claim"}},
+		{"just add care", "Get your Silverpad FREE today! Just add Silverpad Care to your order and the tablet is yours.", []string{"free_claim"}},
+		{"party free bring friends", "Your child's birthday party is FREE at Bounce Kingdom! Just bring 10 or more friends along.", []string{"free_claim"}},
+		{"party free no catch", "Your child's birthday party is free at Bounce Kingdom, no purchase needed.", nil},
+		{"good for your heart", "Thanks to its resveratrol a glass a day is good for your heart.", []string{"health_claim"}},
+		{"good for the heart of town", "Our market is good for the heart of the town.", nil},
+		{"different from rival", "How are you different from Nyetimber? They have the marketing budget; we have the better grapes.", []string{"comparative_claim"}},
+		{"cost more than rival", "Why do we cost a little more than BoilerJuice? Because we don't play their game of hiding charges.", []string{"comparative_claim"}},
+		{"no exceptions", "Every Canopy carport pays for itself within seven years, on every driveway. No exceptions.", []string{"guaranteed_success"}},
+		{"perfect for life", "Our sash windows stay perfect for life, whatever the weather throws at them.", []string{"guaranteed_success"}},
+		{"gps far from verb", "GPs and occupational therapists up and down the country recommend it to their older patients.", []string{"endorsement"}},
+		{"gps and nurses here", "Our GPs and nurses up and down the practice are here to help you.", nil},
+		{"everyone's talking", "Come and see why everyone's talking about us!", []string{"endorsement"}},
+		{"join the thousands", "Join the thousands of happy families who book with us!", []string{"endorsement"}},
+		{"mums all over say", "Mums all over Manchester say we're THE place for parties.", []string{"endorsement"}},
+		{"nobody in region cheaper", "Nobody in the North East delivers heating oil cheaper than Fenwick Fuels.", []string{"comparative_claim", "superlative_claim"}},
+		{"best-value", "Quite simply the UK's best-value flooring.", []string{"superlative_claim"}},
+		{"holiday a month", "Book our summit week now for just £99 a month!", []string{"price_claim"}},
+		{"holiday a month with total", "Our summit week for just £99 a month over 12 months, £1,188 in total.", nil},
 	}
 	checkCategories(t, en, tests)
 }
