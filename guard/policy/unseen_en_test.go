@@ -173,10 +173,19 @@ func TestUnseenRecallEN(t *testing.T) {
 		{"everyone's talking", "Come and see why everyone's talking about us!", []string{"endorsement"}},
 		{"join the thousands", "Join the thousands of happy families who book with us!", []string{"endorsement"}},
 		{"mums all over say", "Mums all over Manchester say we're THE place for parties.", []string{"endorsement"}},
-		{"nobody in region cheaper", "Nobody in the North East delivers heating oil cheaper than Fenwick Fuels.", []string{"comparative_claim", "superlative_claim"}},
+		{"nobody in region cheaper", "Nobody in the North East delivers heating oil cheaper than Fenwick Fuels.", []string{"superlative_claim"}},
 		{"best-value", "Quite simply the UK's best-value flooring.", []string{"superlative_claim"}},
 		{"holiday a month", "Book our summit week now for just £99 a month!", []string{"price_claim"}},
 		{"holiday a month with total", "Our summit week for just £99 a month over 12 months, £1,188 in total.", nil},
+		// The mind kept fit, a product named for the heart; "than anyone else" is a superlative, no comparison; a deadline's
+		// end is no later charge.
+		{"mentally active", "It keeps them connected and mentally active.", []string{"health_claim"}},
+		{"healthy heart class", "Our Healthy Heart class is on Tuesdays.", []string{"health_claim"}},
+		{"keeps them connected", "It keeps them connected with the grandchildren.", nil},
+		{"more than anyone else", "The UK's No. 1 solar carport. More installs than anyone else, year after year.", []string{"superlative_claim"}},
+		{"more than a rival", "More installs than Tesla, year after year.", []string{"comparative_claim"}},
+		{"free survey deadline", "Our carport deal ends in 23:59:59. Book your free survey before the clock hits zero – after that, it's gone!", []string{"false_urgency"}},
+		{"free survey then charge", "Book your free survey today – after that, it's £95.", []string{"free_claim"}},
 	}
 	checkCategories(t, en, tests)
 }
