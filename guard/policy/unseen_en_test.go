@@ -79,6 +79,14 @@ func TestUnseenCleanEN(t *testing.T) {
 		{"etsy reviews", "4.9 stars from 687 Etsy reviews; Etsy only lets people who bought from the shop leave one.", nil},
 		{"stars no source", "4.9 stars from 687 happy customers.", []string{"endorsement"}},
 		{"compare asked refused", "Are you cheaper than the big outdoor chains? We don't compare ourselves with them. Our prices are on every product page.", nil},
+		// dev10: advice to the reader, a testimonial's own experience, one's own range.
+		{"tip for the best", "Chef Aisha's tip for the best roast potatoes: parboil, shake them in the pan, then roast in very hot dripping.", nil},
+		{"best roast potatoes in town", "The best roast potatoes in Leeds, every Sunday.", []string{"superlative_claim"}},
+		{"tastiest in our kitchen", "Not the healthiest thing we make, but the tastiest in our kitchen.", nil},
+		{"tastiest in yorkshire", "The tastiest pies in Yorkshire.", []string{"superlative_claim"}},
+		{"best candle I've smelled", "\"Honestly the best candle I've ever smelled\" says Jo from Leeds.", nil},
+		{"best thing we've made", "Our new rope is the best thing we've made in ten years of rope making.", nil},
+		{"best rope on the market", "Our new rope is the best on the market.", []string{"superlative_claim"}},
 		{"big chains set against us", "The big outdoor chains sell you last year's boots. We sell you this year's.", []string{"comparative_claim"}},
 	}
 	checkCategories(t, en, tests)
