@@ -194,6 +194,32 @@ func TestUnseenRecallEN(t *testing.T) {
 		{"more than a rival", "More installs than Tesla, year after year.", []string{"comparative_claim"}},
 		{"free survey deadline", "Our carport deal ends in 23:59:59. Book your free survey before the clock hits zero – after that, it's gone!", []string{"false_urgency"}},
 		{"free survey then charge", "Book your free survey today – after that, it's £95.", []string{"free_claim"}},
+		// Written here, in the shape of the unseen copy: health in lay words (an organ or sense kept well, bugs fought
+		// off, children helped through a condition, cholesterol kept in check) and others of a trade by what they do
+		// or by their kind, beside lawful copy of the same shape.
+		{"tummy happy immune strong", "Our kombucha keeps your tummy happy and your immune system strong.", []string{"health_claim"}},
+		{"eyesight sharp", "Packed with nutrients that keep your eyesight sharp.", []string{"health_claim"}},
+		{"memory sharp", "Keeps your memory sharp well into old age.", []string{"health_claim"}},
+		{"garden healthy", "Keeps your garden healthy all summer.", nil},
+		{"fight off winter bugs", "Helps you fight off winter bugs.", []string{"health_claim"}},
+		{"stronger bones", "Stronger bones for life with our milk.", []string{"health_claim"}},
+		{"authorised bones wording", "Calcium is needed for the maintenance of normal bones.", nil},
+		{"little ones with colic", "Chamomile drops to help little ones with colic.", []string{"health_claim"}},
+		{"help with paperwork", "Our staff will help you with the paperwork if you have arthritis in your hands.", nil},
+		{"cholesterol in check", "Eat our oat bars and keep your cholesterol in check.", []string{"health_claim"}},
+		{"mould in check", "Our cleaners help you keep the mould in check in damp winters.", nil},
+		{"other bakeries frozen", "Other bakeries use frozen dough. We bake from scratch every night.", []string{"comparative_claim"}},
+		{"some bakers use rye", "Some bakers use rye; we use spelt.", nil},
+		{"most opticians upsell", "Most opticians will upsell you lenses you don't need. We won't.", []string{"comparative_claim"}},
+		{"agencies send whoever", "Most tutoring agencies send whoever is free. We match your child with a specialist.", []string{"comparative_claim"}},
+		{"most teachers use", "Most teachers will use the workbook in class, and we send it free.", nil},
+		{"high-street prices", "Tired of paying high-street prices for glasses? Come to us.", []string{"comparative_claim"}},
+		{"big energy firms", "Fed up with the big energy firms? Switch to a local one.", []string{"comparative_claim"}},
+		{"switch to our app", "Switch to our app to book faster.", nil},
+		{"online-only banks", "Those online-only banks won't pick up the phone. We will.", []string{"comparative_claim"}},
+		{"so-called craft", "Some so-called craft breweries buy their beer in. Not us.", []string{"comparative_claim"}},
+		{"cheap imports", "Cheap imports fall apart in a year. Our tables last generations.", []string{"comparative_claim"}},
+		{"big-name trainers", "Forget the big-name trainers. Our shoes are made to last.", []string{"comparative_claim"}},
 	}
 	checkCategories(t, en, tests)
 }
