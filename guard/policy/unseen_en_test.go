@@ -220,6 +220,23 @@ func TestUnseenRecallEN(t *testing.T) {
 		{"so-called craft", "Some so-called craft breweries buy their beer in. Not us.", []string{"comparative_claim"}},
 		{"cheap imports", "Cheap imports fall apart in a year. Our tables last generations.", []string{"comparative_claim"}},
 		{"big-name trainers", "Forget the big-name trainers. Our shoes are made to last.", []string{"comparative_claim"}},
+		{"keeps the doctor away", "One shot a day keeps the doctor away.", []string{"health_claim"}},
+		{"dentist away from weekend", "Keep the dentist away from your weekend: book the Saturday slot.", nil},
+		{"gut back on track", "Our blend gets your gut back on track.", []string{"health_claim"}},
+		{"body back on track", "Put your body back on track after Christmas with our running club.", nil},
+		{"calms the nerves", "Our herbal tea calms the nerves before an exam.", []string{"health_claim"}},
+		{"calm your nerves planners", "Calm your nerves before the big day: our planners handle everything.", nil},
+		{"sleep better tonight", "Sleep better tonight with our lavender drops.", []string{"health_claim"}},
+		{"nature's cough medicine", "Our honey is nature's own cough medicine.", []string{"health_claim"}},
+		{"nature's own colours", "Nature's own colours: our wool is undyed.", nil},
+		{"joints years younger", "Our collagen drinks make your joints feel twenty years younger.", []string{"health_claim"}},
+		{"lifts your mood", "A natural pick-me-up that lifts your mood.", []string{"health_claim"}},
+		{"lifts the mood of a party", "Our new menu lifts the mood of any office party.", nil},
+		{"foggy head", "Wake up without that foggy head.", []string{"health_claim"}},
+		{"coffee chains charge", "The coffee chains charge £4 for a flat white. Ours is £2.80.", []string{"comparative_claim"}},
+		{"chains open", "The chains open at 9 on Sundays; we open at 8.", nil},
+		{"current provider overcharging", "Your current provider is probably overcharging you.", []string{"comparative_claim"}},
+		{"current provider final bill", "Your current provider will send you a final bill.", nil},
 	}
 	checkCategories(t, en, tests)
 }
