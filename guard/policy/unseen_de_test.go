@@ -352,3 +352,21 @@ func TestRivalFlawDE(t *testing.T) {
 	}
 	checkCategories(t, de, tests)
 }
+
+// TestRivalClauseDE covers "wer … bei/mit …" clauses: a loss in the main
+// clause after someone else's offer is comparative; how one pays, one's
+// own shop and a loss denied are not. "ärgert sich" also shows that an
+// expression part starting with an umlaut is matched.
+func TestRivalClauseDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	tests := []categoryCase{
+		{"pays by card", "Wer mit Karte zahlt, bekommt den Beleg per E-Mail.", nil},
+		{"cycles and is not annoyed", "Wer mit dem Rad kommt, ärgert sich nicht über Parkplätze.", nil},
+		{"orders from us", "Wer bei uns bestellt, zahlt nie mehr als den Preis im Warenkorb.", nil},
+		{"still on spreadsheets", "Wer noch mit den Tabellen von Excelsoft rechnet, verschenkt jeden Monat Stunden.", []string{"comparative_claim"}},
+		{"pays extra elsewhere", "Wer bei der Allgemeinen Assekuranz versichert ist, zahlt im Schadensfall oft drauf.", []string{"comparative_claim"}},
+		{"annoyed at the rival", "Wer noch mit dem alten Router vom Telefonriesen surft, ärgert sich über jede Videokonferenz.", []string{"comparative_claim"}},
+	}
+	checkCategories(t, de, tests)
+}
