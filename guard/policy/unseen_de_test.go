@@ -370,3 +370,17 @@ func TestRivalClauseDE(t *testing.T) {
 	}
 	checkCategories(t, de, tests)
 }
+
+// TestPlaceGenitiveDE covers a superlative after a town's or a region's
+// genitive ("Kölns älteste Bäckerei"), beside the place's genitive in
+// lawful copy.
+func TestPlaceGenitiveDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	checkCategories(t, de, []categoryCase{
+		{"oldest bakery of Cologne", "Kölns älteste Bäckerei backt seit 1870 im Severinsviertel.", []string{"superlative_claim"}},
+		{"finest campsite of Saxony", "Sachsens schönster Campingplatz liegt direkt am See.", []string{"superlative_claim"}},
+		{"Cologne's old town", "Unsere Bäckerei liegt in Kölns Altstadt, zwei Minuten vom Dom.", nil},
+		{"Saxony's first", "Wir waren 1998 der erste Campingplatz mit Solarstrom in Sachsen.", nil},
+	})
+}

@@ -240,3 +240,18 @@ func TestUnseenRecallEN(t *testing.T) {
 	}
 	checkCategories(t, en, tests)
 }
+
+// TestPlaceGenitiveEN covers a superlative or a favourite after a town's
+// or a region's genitive ("London's oldest bakery"), beside the place's
+// genitive in lawful copy.
+func TestPlaceGenitiveEN(t *testing.T) {
+	t.Parallel()
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	checkCategories(t, en, []categoryCase{
+		{"oldest bakery of London", "London's oldest bakery has been baking in Spitalfields since 1870.", []string{"superlative_claim"}},
+		{"favourite barber", "Manchester's favourite barber is back on Oldham Street!", []string{"superlative_claim"}},
+		{"friendliest gym", "Come and train at Leeds's friendliest gym.", []string{"superlative_claim"}},
+		{"West End", "Our shop is in London's West End, two minutes from Covent Garden.", nil},
+		{"latest news", "Here is the town's latest news from the high street.", nil},
+	})
+}
