@@ -18,7 +18,7 @@
 // examples. The fresh part, measured as a held-out check in earlier rounds,
 // counts as development now. The holdout part is a reviewer's set written
 // without sight of the checker (-part holdout); -misses never lists it,
-// nor the fresh5, fresh6 and fresh10 parts, kept held out for later rounds.
+// nor the fresh5, fresh6, fresh10 and fresh11 parts, kept held out.
 package main
 
 import (
@@ -48,41 +48,13 @@ type Example struct {
 	// Want holds the expected pack categories; empty means clean.
 	Want []string
 	Test bool
-	// Fresh marks the held-out examples of fresh-<lang>.txt, written after
-	// the rules and never tuned on.
+	// Fresh marks the examples of fresh-<lang>.txt, measured as a held-out
+	// part in the first round and a development part since.
 	Fresh bool
-	// Fresh2 marks the held-out examples of fresh2-<lang>.txt, written
-	// after the rules of the third round and measured once.
-	Fresh2 bool
-	// Fresh3 marks the held-out examples of fresh3-<lang>.txt, written
-	// after the rules of the fourth round and measured once.
-	Fresh3 bool
-	// Fresh4 marks the held-out examples of fresh4-<lang>.txt, written
-	// after the rules of the fifth round and measured once.
-	Fresh4 bool
-	// Fresh5 marks the held-out examples of fresh5-<lang>.txt, written
-	// after all rules of the fifth round; -misses never lists them, so
-	// that they stay held out for the next round.
-	Fresh5 bool
-	// Fresh6 marks the held-out examples of fresh6-<lang>.txt, written
-	// before the claims model of the sixth round was retrained; like
-	// fresh5, never listed by -misses.
-	Fresh6 bool
-	// Fresh7 and Fresh8 mark the examples of fresh7- and
-	// fresh8-<lang>.txt, written with dev7 and dev8 by people who had not
-	// seen the checker, measured once as held-out parts and development
-	// parts since.
-	Fresh7, Fresh8 bool
-	// Fresh9 marks the examples of fresh9-<lang>.txt, written with dev9,
-	// measured once as a held-out part and a development part since.
-	Fresh9 bool
-	// Fresh10 marks the held-out examples of fresh10-<lang>.txt, written
-	// with dev10; like fresh5, never listed by -misses.
-	Fresh10 bool
-	// Holdout marks the reviewer's held-out set of holdout-<lang>.txt,
-	// written without sight of the checker; like the test part, never
-	// listed by -misses and never tuned on.
-	Holdout bool
+	// Part names the file of a part measured apart from dev and test
+	// ("fresh2" to "fresh11", "holdout"; see parts); empty for the
+	// development and test files.
+	Part string
 	// Round names the later development file an example comes from
 	// ("dev3" to "dev10"); empty for bench-<lang>.txt.
 	Round string
@@ -102,26 +74,8 @@ func (e Example) source() string {
 // part names the part of the benchmark an example belongs to.
 func (e Example) part() string {
 	switch {
-	case e.Holdout:
-		return "holdout"
-	case e.Fresh10:
-		return "fresh10"
-	case e.Fresh9:
-		return "fresh9"
-	case e.Fresh8:
-		return "fresh8"
-	case e.Fresh7:
-		return "fresh7"
-	case e.Fresh6:
-		return "fresh6"
-	case e.Fresh5:
-		return "fresh5"
-	case e.Fresh4:
-		return "fresh4"
-	case e.Fresh3:
-		return "fresh3"
-	case e.Fresh2:
-		return "fresh2"
+	case e.Part != "":
+		return e.Part
 	case e.Fresh:
 		return "fresh"
 	case e.Test:
@@ -130,13 +84,56 @@ func (e Example) part() string {
 	return "dev"
 }
 
+// devRounds are the later development files, dev3- to dev12-<lang>.txt, in
+// themes of their own; they belong to the development part.
+var devRounds = []string{"dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12"}
+
+// parts are the files measured apart from dev and test, in the order they
+// were written:
+//   - fresh2 to fresh4 were measured once after the round they were written
+//     in, fresh7 to fresh9 once as held-out parts; all are development
+//     parts since;
+//   - fresh5, fresh6, fresh10 and fresh11 are held out: never tuned on,
+//     never listed by -misses;
+//   - holdout is a reviewer's set written without sight of the checker;
+//     like the test part never tuned on.
+var parts = []struct {
+	name    string
+	heldOut bool
+}{
+	{"fresh2", false},
+	{"fresh3", false},
+	{"fresh4", false},
+	{"fresh5", true},
+	{"fresh6", true},
+	{"fresh7", false},
+	{"fresh8", false},
+	{"fresh9", false},
+	{"fresh10", true},
+	{"fresh11", true},
+	{"holdout", true},
+}
+
+// heldOut reports whether -misses must not list the examples of part.
+func heldOut(part string) bool {
+	if part == "test" {
+		return true
+	}
+	for _, p := range parts {
+		if p.name == part {
+			return p.heldOut
+		}
+	}
+	return false
+}
+
 func main() {
 	dir := flag.String("dir", "testdata/policy", "benchmark directory")
 	misses := flag.Bool("misses", false, "list the development and fresh examples the current packs get wrong")
 	rulesOnly := flag.Bool("rules", false, "with -misses, list what the rules alone get wrong (without the claims model)")
 	lat := flag.Bool("latency", false, "with -part, also time the check of a 2 KB draft")
 	suite := flag.String("write-suite", "", "write the test part as an eval suite to this file and exit")
-	only := flag.String("part", "", "print only this part: dev (dev3 to dev10: its later rounds alone), test, fresh, fresh2 to fresh10 or holdout (default all)")
+	only := flag.String("part", "", "print only this part: dev (dev3 to dev12: its later rounds alone), test, fresh, fresh2 to fresh11 or holdout (default all)")
 	flag.Parse()
 	exs, err := load(*dir)
 	if err != nil {
@@ -170,14 +167,18 @@ func main() {
 			policy.NewChecker(cur, policy.WithPersonalData(det), policy.WithModel(nil)), policy.NewChecker(cur, policy.WithPersonalData(det))}
 	}
 	fmt.Printf("Policy benchmark: %d examples (%s)\n", len(exs), *dir)
-	for _, part := range []string{"dev", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "test", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9", "fresh10", "holdout"} {
+	names := append(append([]string{"dev"}, devRounds...), "test", "fresh")
+	for _, p := range parts {
+		names = append(names, p.name)
+	}
+	for _, part := range names {
 		if *only != "" && *only != part {
 			continue
 		}
 		for _, lang := range []string{"de", "en"} {
 			var sel []Example
 			for _, e := range exs {
-				// dev3 to dev10 are the rounds' own files within the development part.
+				// dev3 to dev12 are the rounds' own files within the development part.
 				if e.Lang == lang && (e.part() == part || e.part() == "dev" && e.Round == part) {
 					sel = append(sel, e)
 				}
@@ -190,7 +191,7 @@ func main() {
 			if part == "test" {
 				printGoals(lang, summarise(sel, after))
 			}
-			if *misses && part != "test" && part != "holdout" && part != "fresh5" && part != "fresh6" && part != "fresh10" {
+			if *misses && !heldOut(part) {
 				if *rulesOnly {
 					listMisses(sel, rules)
 				} else {
@@ -223,9 +224,7 @@ func load(dir string) ([]Example, error) {
 			return nil, err
 		}
 		out = append(out, exs...)
-		// dev3- to dev10-<lang>.txt hold development texts of
-		// later rounds, in themes of their own.
-		for _, round := range []string{"dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10"} {
+		for _, round := range devRounds {
 			more := filepath.Join(dir, round+"-"+lang+".txt")
 			if !fileExists(more) {
 				continue
@@ -239,34 +238,17 @@ func load(dir string) ([]Example, error) {
 			}
 			out = append(out, exs...)
 		}
-		// Parts measured apart from dev and test: fresh2 to fresh10 are read
-		// as fresh texts are, the holdout as the benchmark is.
-		for _, part := range []struct {
-			name  string
-			fresh bool
-			mark  func(*Example)
-		}{
-			{"fresh2", true, func(e *Example) { e.Fresh2 = true }},
-			{"fresh3", true, func(e *Example) { e.Fresh3 = true }},
-			{"fresh4", true, func(e *Example) { e.Fresh4 = true }},
-			{"fresh5", true, func(e *Example) { e.Fresh5 = true }},
-			{"fresh6", true, func(e *Example) { e.Fresh6 = true }},
-			{"fresh7", true, func(e *Example) { e.Fresh7 = true }},
-			{"fresh8", true, func(e *Example) { e.Fresh8 = true }},
-			{"fresh9", true, func(e *Example) { e.Fresh9 = true }},
-			{"fresh10", true, func(e *Example) { e.Fresh10 = true }},
-			{"holdout", false, func(e *Example) { e.Holdout = true }},
-		} {
+		for _, part := range parts {
 			more := filepath.Join(dir, part.name+"-"+lang+".txt")
 			if !fileExists(more) {
 				continue
 			}
-			exs, err = loadFile(more, lang, nil, part.fresh)
+			exs, err = loadFile(more, lang, nil, false)
 			if err != nil {
 				return nil, err
 			}
 			for i := range exs {
-				part.mark(&exs[i])
+				exs[i].Part = part.name
 			}
 			out = append(out, exs...)
 		}
