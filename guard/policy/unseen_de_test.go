@@ -384,3 +384,36 @@ func TestPlaceGenitiveDE(t *testing.T) {
 		{"Saxony's first", "Wir waren 1998 der erste Campingplatz mit Solarstrom in Sachsen.", nil},
 	})
 }
+
+// TestDev11CleanDE covers lawful German copy of dev11 (written without
+// sight of the checker) that the rules flagged, by cause, each beside copy
+// of the same shape that is still found.
+func TestDev11CleanDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	checkCategories(t, de, []categoryCase{
+		// Lice on plants, fought with a pesticide or beneficial insects, are no disease.
+		{"lice on the trees", "Gegen Läuse spritzen wir nur im Notfall ein zugelassenes Insektizid.", nil},
+		{"lice on the roses", "Gegen Läuse an den Rosen setzen wir Marienkäfer ein.", nil},
+		{"lice shampoo", "Gegen Läuse hilft unser Kräutershampoo schon nach einer Wäsche.", []string{"health_claim"}},
+		// Kilos of goods roasted or sold in a day are no weight loss.
+		{"batch of forty kilos", "Wir rösten in Chargen von 30 Kilo und mahlen noch am selben Tag.", nil},
+		{"kilos sold", "Im Hofladen verkaufen wir 50 Kilo Mandeln pro Woche.", nil},
+		{"kilos lost", "Mit unserem Shake sind 4 Kilo in zwei Wochen weg.", []string{"health_claim"}},
+		// A green property denied with the adjective in front.
+		{"not climate neutral", "Klimaneutral ist unsere Flotte damit noch nicht, wir arbeiten daran.", nil},
+		{"climate neutral fleet", "Klimaneutral ist unsere Flotte schon heute.", []string{"green_claim"}},
+		// One's own charge in the passive is no rival's price.
+		{"charged in the passive", "Berechnet wird der Sehtest (90 €) nur, wenn Sie danach keine Brille bei uns kaufen.", nil},
+		{"others charge", "Andere Optiker verlangen 90 € für den Sehtest, bei uns ist er inklusive.", []string{"comparative_claim"}},
+		// A heading over one's own figures, and a won award named with its year.
+		{"key figures", "Unser Jahresbericht ist da. Die wichtigsten Kennzahlen: Der Stromverbrauch sank um 12 %.", nil},
+		{"most important provider", "Wir sind der wichtigste Anbieter für Bootsferien in Brandenburg.", []string{"superlative_claim"}},
+		{"award with its year", "Danke für Platz 1 bei der Leserwahl „Beste Bäckerei 2025“ des Stadtanzeigers!", nil},
+		{"best without an award", "Die beste Bäckerei der ganzen Stadt!", []string{"superlative_claim"}},
+		// A doctor or an assessor named in the role, with a title.
+		{"doctor who operates", "Operiert werden Sie von Dr. med. Jonas Wirth, Facharzt für Augenheilkunde.", nil},
+		{"assessor who checked", "Die Zahlen hat die Umweltgutachterin Dr. Ines Brandt aus Potsdam geprüft.", nil},
+		{"customer named", "Herzlichen Glückwunsch an Ines Brandt aus Potsdam zum Gewinn!", []string{"personal_data"}},
+	})
+}
