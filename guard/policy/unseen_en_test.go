@@ -255,3 +255,42 @@ func TestPlaceGenitiveEN(t *testing.T) {
 		{"latest news", "Here is the town's latest news from the high street.", nil},
 	})
 }
+
+// TestDev12CleanEN covers lawful English copy of dev12 (written without
+// sight of the checker) that the rules flagged, by cause, each case failing
+// before the change that passes it, beside a violation of the same shape
+// that is still found.
+func TestDev12CleanEN(t *testing.T) {
+	t.Parallel()
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	checkCategories(t, en, []categoryCase{
+		// The prior price of a second product told by pointing back to the first.
+		{"lowest price same period", "The Ridge boot is £60, down from £75, its lowest price in the previous 30 days. The Fell is £48, down from £55, its lowest price over the same period.", nil},
+		{"lowest price in town", "The Fell boot is £48: the lowest price in town.", []string{"price_claim", "superlative_claim"}},
+		// One's own advice, also shortened; the maker's care instructions followed.
+		{"we'll recommend", "We'll only recommend retainers if your teeth need them.", nil},
+		{"makers' care advice", "Wash it by hand in lukewarm water, as most jacket manufacturers recommend.", nil},
+		{"trade recommends", "Orthodontists recommend our retainers.", []string{"endorsement"}},
+		// Biodegradability with the test guideline named as its source.
+		{"oecd test report", "The OECD 301F test report from our supplier shows the cleaner is readily biodegradable.", nil},
+		{"biodegradable bare", "Our cleaner is readily biodegradable.", []string{"green_claim"}},
+		// Greener as a colour, set against one's own later crop.
+		{"greener oil colour", "Olives picked in October give a greener oil than later harvests.", nil},
+		{"greener than plastic", "Our bottles are the greener choice.", []string{"green_claim"}},
+		// Assistance dogs free beside a charge for pets.
+		{"guide dogs free", "Dogs are £4 a night each. Guide dogs stay free of charge.", nil},
+		{"dogs free with fee", "Dogs stay free of charge, plus a £4 cleaning fee per night.", []string{"free_claim"}},
+		// A product's or an award's name with "Family" is no customer.
+		{"family tin", "Kestrel Family Tin, 3 L. RRP £40.00, our price £29.50.", []string{"price_claim"}},
+		{"guest and family", "Sarah and her family stayed in our Family Room last week.", []string{"personal_data"}},
+		// An award won, named with its awards and year.
+		{"award named", "Sandy Lane Cafe was named Best Seaside Cafe in Devon at the South West Food Awards 2025.", nil},
+		{"best cafe", "Sandy Lane is the best seaside cafe in Devon.", []string{"superlative_claim"}},
+		// What to do if a symptom persists is a safety note.
+		{"if the pain persists", "Some people feel mild soreness for a day, which usually eases quickly. If the pain gets worse, call your dentist.", nil},
+		{"gel eases pain", "Our gel eases the pain of mouth ulcers in minutes.", []string{"health_claim"}},
+		// A registered professional named in their role.
+		{"registered dentist", "Meet the team: Dr Priya Nair (GDC 254310) leads treatment planning, supported by our hygienists Sam and Jo.", nil},
+		{"patient named", "Our patient Dr Priya Nair, supported by our hygienists Sam and Jo, finished her treatment.", []string{"personal_data"}},
+	})
+}
