@@ -294,3 +294,22 @@ func TestDev12CleanEN(t *testing.T) {
 		{"patient named", "Our patient Dr Priya Nair, supported by our hygienists Sam and Jo, finished her treatment.", []string{"personal_data"}},
 	})
 }
+
+// TestDev12RecallEN covers violations of dev12 (written without sight of
+// the checker) that the rules missed, by cause, each case failing before
+// the change that finds it, beside lawful copy of the same shape that
+// still passes.
+func TestDev12RecallEN(t *testing.T) {
+	t.Parallel()
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	checkCategories(t, en, []categoryCase{
+		// Drip pricing: a part everyone pays, said to be required or added to every booking.
+		{"required for every order", "Rollers from £24.99 a set. Your sizing kit (£5, required for every order) is added at the checkout.", []string{"price_claim"}},
+		{"optional kit", "Rollers from £24.99 a set. A sizing kit is available if you'd like one.", nil},
+		{"added to every booking", "Interior cleans start at £29. A £5 site fee is then added to every booking.", []string{"price_claim"}},
+		{"start at including", "Interior cleans start at £29, site fee included.", nil},
+		{"apply to every stay", "Hardstanding pitches from £18 a night! An awning fee and a £2 booking fee apply to every stay.", []string{"price_claim"}},
+		{"every guest pays", "Yurts from £40 a night. Every guest also pays a £5 nightly service pass at check-in.", []string{"price_claim"}},
+		{"every guest gets", "Yurts from £40 a night. Every guest also gets a welcome hamper.", nil},
+	})
+}
