@@ -12,6 +12,7 @@
 //	go run ./bench/policy                 # dev and test figures, latency
 //	go run ./bench/policy -misses         # also list what the dev and fresh parts get wrong
 //	go run ./bench/policy -part dev -latency
+//	go run ./bench/policy -part dev12 -model /tmp/m/model.bin   # a candidate model, trained with -out /tmp/m
 //	go run ./bench/policy -write-suite evals/suites/claims.yaml
 //
 // Rules are tuned on the development part only; -misses never lists test
@@ -133,6 +134,7 @@ func main() {
 	rulesOnly := flag.Bool("rules", false, "with -misses, list what the rules alone get wrong (without the claims model)")
 	lat := flag.Bool("latency", false, "with -part, also time the check of a 2 KB draft")
 	suite := flag.String("write-suite", "", "write the test part as an eval suite to this file and exit")
+	modelFile := flag.String("model", "", "a claims model file (model.bin written by go run ./guard/policy/train -out DIR) to measure instead of the embedded one")
 	only := flag.String("part", "", "print only this part: dev (dev3 to dev12: its later rounds alone), test, fresh, fresh2 to fresh11 or holdout (default all)")
 	flag.Parse()
 	exs, err := load(*dir)
@@ -150,6 +152,16 @@ func main() {
 		log.Fatal(err)
 	}
 	det := pii.NewDetector(pii.DetectorOptions{})
+	model := policy.DefaultModel()
+	if *modelFile != "" {
+		b, err := os.ReadFile(*modelFile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if model, err = policy.UnmarshalModel(b); err != nil {
+			log.Fatalf("%s: %v", *modelFile, err)
+		}
+	}
 	// Per language: the first packs, the packs' rules alone, the rules
 	// with the claims model.
 	checkers := map[string][3]*policy.Checker{}
@@ -164,7 +176,7 @@ func main() {
 			log.Fatal(err)
 		}
 		checkers[lang] = [3]*policy.Checker{policy.NewChecker(old, policy.WithPersonalData(det), policy.WithModel(nil)),
-			policy.NewChecker(cur, policy.WithPersonalData(det), policy.WithModel(nil)), policy.NewChecker(cur, policy.WithPersonalData(det))}
+			policy.NewChecker(cur, policy.WithPersonalData(det), policy.WithModel(nil)), policy.NewChecker(cur, policy.WithPersonalData(det), policy.WithModel(model))}
 	}
 	fmt.Printf("Policy benchmark: %d examples (%s)\n", len(exs), *dir)
 	names := append(append([]string{"dev"}, devRounds...), "test", "fresh")
