@@ -313,3 +313,35 @@ func TestDev12RecallEN(t *testing.T) {
 		{"every guest gets", "Yurts from £40 a night. Every guest also gets a welcome hamper.", nil},
 	})
 }
+
+// TestDev11CleanEN covers lawful English copy of dev11 (written without
+// sight of the checker) that the rules flagged, by cause, each case failing
+// before the change that passes it, beside a violation of the same shape
+// that is still found.
+func TestDev11CleanEN(t *testing.T) {
+	t.Parallel()
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	checkCategories(t, en, []categoryCase{
+		// A claim disowned, endorsements refused.
+		{"no claim made", "Night mode just dims the display; we make no claim that it is better for the planet.", nil},
+		{"claim made", "Night mode is better for the planet.", []string{"green_claim"}},
+		{"no endorsements used", "We don't use dentists' endorsements in our adverts, but your dentist can refer you and send your X-rays to us.", nil},
+		{"dentists send us", "Dentists all over Leeds send their patients to us.", []string{"endorsement"}},
+		// Superlatives within one's own fleet or shop, a pick, the reader's best, a testimonial's life.
+		{"roomiest in our fleet", "The Kingfisher is the roomiest boat in our holiday fleet.", nil},
+		{"roomiest on the canal", "The Kingfisher is the roomiest boat on the canal.", []string{"superlative_claim"}},
+		{"best-selling in our cafe", "The Ember mug, best-selling at our own café in 2025, with 900 sold.", nil},
+		{"best-selling in Britain", "The Ember mug, Britain's best-selling mug.", []string{"superlative_claim"}},
+		{"picked the scruffiest", "The children picked the scruffiest one on purpose.", nil},
+		{"tallest trees", "We grow the tallest trees in Kent.", []string{"superlative_claim"}},
+		{"post your best", "Post your best holiday snap in the comments to win a voucher.", nil},
+		{"best of our lives", "The best fortnight of our lives, thank you!", nil},
+		{"best cottage", "The best cottage in Wales, thank you!", []string{"superlative_claim"}},
+		// What a procedure feels like.
+		{"pressure rather than pain", "Numbing drops mean most patients feel pressure rather than pain during treatment.", nil},
+		{"pain during treatment", "Our numbing drops stop the pain during treatment.", []string{"health_claim"}},
+		// A job ad's pay and perks.
+		{"job perks", "Seasonal guide wanted, £12.60 an hour plus free staff kayak hire.", nil},
+		{"free with fee", "Free kayak hire, plus a £10 booking fee.", []string{"free_claim"}},
+	})
+}
