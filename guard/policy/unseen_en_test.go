@@ -345,3 +345,34 @@ func TestDev11CleanEN(t *testing.T) {
 		{"free with fee", "Free kayak hire, plus a £10 booking fee.", []string{"free_claim"}},
 	})
 }
+
+// TestDev11RecallEN covers violations of dev11 and dev12 (written without
+// sight of the checker) that the rules missed, by cause, each case failing
+// before the change that finds it, beside lawful copy of the same shape
+// that still passes.
+func TestDev11RecallEN(t *testing.T) {
+	t.Parallel()
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	checkCategories(t, en, []categoryCase{
+		// A rating from a count of reviews, with no source or check.
+		{"rating from reviews", "★★★★★ 4.7 out of 5 from 1,980 reviews – order yours today.", []string{"endorsement"}},
+		{"rating checked", "4.7 out of 5 from 1,980 reviews. Every review is checked against an order before it goes live.", nil},
+		// The medicine made needless.
+		{"no inhaler needed", "A week of sea air and your chest clears up, no inhaler needed.", []string{"health_claim"}},
+		{"bring your inhaler", "Bring your inhaler if you need one; the coast path is steep.", nil},
+		{"forget the statins", "Two spoons a day and you can forget about the statins.", []string{"health_claim"}},
+		{"forget the jam", "Two spoons a day and you can forget about the jam.", nil},
+		{"calmer than any pill", "An hour at the wheel leaves you calmer than any pill could.", []string{"health_claim"}},
+		{"calmer than any spa", "An hour at the wheel leaves you calmer than any spa day.", nil},
+		// Weight loss in stones with a time frame.
+		{"half a stone a month", "Swap breakfast for our shake and drop half a stone in a month.", []string{"health_claim"}},
+		{"stone into the pond", "Drop a stone into the pond and watch the ripples.", nil},
+		// A stock count in figures.
+		{"only units remain", "Only 3 units remain at this price – the counter updates live.", []string{"false_urgency"}},
+		{"only units weigh", "Only 3 units in the range weigh under 900 g.", nil},
+		// Drip pricing: payable by all, a mandatory fee.
+		{"payable by all", "Scans from £49*. *The report (£20) is payable by all patients.", []string{"price_claim"}},
+		{"on request", "Scans from £49*. *A printed report (£20) is available on request.", nil},
+		{"mandatory fee", "E-bikes from £899. Mandatory set-up fee £39.", []string{"price_claim"}},
+	})
+}
