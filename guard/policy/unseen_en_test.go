@@ -376,3 +376,27 @@ func TestDev11RecallEN(t *testing.T) {
 		{"mandatory fee", "E-bikes from £899. Mandatory set-up fee £39.", []string{"price_claim"}},
 	})
 }
+
+// TestDev12ComparativeEN covers comparisons of dev11 and dev12 (written
+// without sight of the checker) with others described by their kind that
+// the rules missed, each case failing before the change that finds it,
+// beside lawful copy of the same shape that still passes.
+func TestDev12ComparativeEN(t *testing.T) {
+	t.Parallel()
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	checkCategories(t, en, []categoryCase{
+		{"big DIY shed", "Paid £40 for that rug at the big DIY shed? We sell the same one for £25.", []string{"comparative_claim"}},
+		{"garden shed", "The big garden shed in our catalogue comes flat-packed.", nil},
+		{"chain's cushions", "Sick of that big sofa chain's cushions going flat? Treat yourself to real feathers.", []string{"comparative_claim"}},
+		{"sofa's cushions", "That big sofa's cushions are filled with real feathers.", nil},
+		{"doorstep outfits", "Signed up with one of those doorstep roofing outfits? Send us their quote.", []string{"comparative_claim"}},
+		{"doorstep check", "Send us your quote for a doorstep roofing check.", nil},
+		{"other shops vanish", "The other scooter shops online sell you a box and disappear. We stay around for the repairs.", []string{"comparative_claim"}},
+		{"why pay a dentist", "Why pay a high-street dentist £500 for whitening? We do it for half.", []string{"comparative_claim"}},
+		{"why pay a sum", "Why pay £500 for whitening when a kit does the job?", nil},
+		{"warmer than anything", "Warmer than anything the national installers fit.", []string{"comparative_claim"}},
+		{"warmer than ever", "Our new duvet: warmer than ever.", nil},
+		{"service station instead", "Those jet washes at the service station? Sandpaper for your paint. Get a hand wash with us instead.", []string{"comparative_claim"}},
+		{"next to the service station", "Our car wash is next to the service station on the A61, with a proper hand finish.", nil},
+	})
+}
