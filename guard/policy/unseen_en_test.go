@@ -400,3 +400,30 @@ func TestDev12ComparativeEN(t *testing.T) {
 		{"next to the service station", "Our car wash is next to the service station on the A61, with a proper hand finish.", nil},
 	})
 }
+
+// TestDev11HealthEN covers lay health claims, a place's "most" and findings
+// on other categories in dev11 and dev12 (written without sight of the
+// checker), each case failing before the change, beside copy of the same
+// shape with the opposite outcome.
+func TestDev11HealthEN(t *testing.T) {
+	t.Parallel()
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	checkCategories(t, en, []categoryCase{
+		{"pain-free from first run", "Pain-free from the very first run.", []string{"health_claim"}},
+		{"comfortable from first run", "Comfortable from the very first run.", nil},
+		{"snore less", "Most wearers snore much less after a week.", []string{"health_claim"}},
+		{"spend less", "Most wearers spend much less on batteries.", nil},
+		{"watch cholesterol", "Watch your cholesterol come down with our oat bars.", []string{"health_claim"}},
+		{"watch savings", "Watch your savings go up with our plan.", nil},
+		{"colds stay away", "Three drops a day and the sniffles stay away all winter.", []string{"health_claim"}},
+		{"birds stay away", "Three drops a day and the birds stay away from your seedlings.", nil},
+		{"county's most", "Yorkshire's most relaxing spa.", []string{"superlative_claim"}},
+		{"most of the county's", "Most of Yorkshire's spas open at nine.", nil},
+		// A time had in the writer's voice; a distance told; a code named without the word.
+		{"spent the loveliest week", "Spent the loveliest week at @SeabreezeParks with the kids.", []string{"endorsement"}},
+		{"loveliest campsite", "Seabreeze: the loveliest campsite in Cornwall.", []string{"superlative_claim"}},
+		{"nearest pub miles away", "The nearest pub is two miles away, so the nights are quiet.", nil},
+		{"code for off", "Use TOM15 for 15% off your first box!", nil},
+		{"off this week", "15% off all boxes this week!", []string{"price_claim"}},
+	})
+}
