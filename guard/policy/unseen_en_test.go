@@ -255,3 +255,175 @@ func TestPlaceGenitiveEN(t *testing.T) {
 		{"latest news", "Here is the town's latest news from the high street.", nil},
 	})
 }
+
+// TestDev12CleanEN covers lawful English copy of dev12 (written without
+// sight of the checker) that the rules flagged, by cause, each case failing
+// before the change that passes it, beside a violation of the same shape
+// that is still found.
+func TestDev12CleanEN(t *testing.T) {
+	t.Parallel()
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	checkCategories(t, en, []categoryCase{
+		// The prior price of a second product told by pointing back to the first.
+		{"lowest price same period", "The Ridge boot is £60, down from £75, its lowest price in the previous 30 days. The Fell is £48, down from £55, its lowest price over the same period.", nil},
+		{"lowest price in town", "The Fell boot is £48: the lowest price in town.", []string{"price_claim", "superlative_claim"}},
+		// One's own advice, also shortened; the maker's care instructions followed.
+		{"we'll recommend", "We'll only recommend retainers if your teeth need them.", nil},
+		{"makers' care advice", "Wash it by hand in lukewarm water, as most jacket manufacturers recommend.", nil},
+		{"trade recommends", "Orthodontists recommend our retainers.", []string{"endorsement"}},
+		// Biodegradability with the test guideline named as its source.
+		{"oecd test report", "The OECD 301F test report from our supplier shows the cleaner is readily biodegradable.", nil},
+		{"biodegradable bare", "Our cleaner is readily biodegradable.", []string{"green_claim"}},
+		// Greener as a colour, set against one's own later crop.
+		{"greener oil colour", "Olives picked in October give a greener oil than later harvests.", nil},
+		{"greener than plastic", "Our bottles are the greener choice.", []string{"green_claim"}},
+		// Assistance dogs free beside a charge for pets.
+		{"guide dogs free", "Dogs are £4 a night each. Guide dogs stay free of charge.", nil},
+		{"dogs free with fee", "Dogs stay free of charge, plus a £4 cleaning fee per night.", []string{"free_claim"}},
+		// A product's or an award's name with "Family" is no customer.
+		{"family tin", "Kestrel Family Tin, 3 L. RRP £40.00, our price £29.50.", []string{"price_claim"}},
+		{"guest and family", "Sarah and her family stayed in our Family Room last week.", []string{"personal_data"}},
+		// An award won, named with its awards and year.
+		{"award named", "Sandy Lane Cafe was named Best Seaside Cafe in Devon at the South West Food Awards 2025.", nil},
+		{"best cafe", "Sandy Lane is the best seaside cafe in Devon.", []string{"superlative_claim"}},
+		// What to do if a symptom persists is a safety note.
+		{"if the pain persists", "Some people feel mild soreness for a day, which usually eases quickly. If the pain gets worse, call your dentist.", nil},
+		{"gel eases pain", "Our gel eases the pain of mouth ulcers in minutes.", []string{"health_claim"}},
+		// A registered professional named in their role.
+		{"registered dentist", "Meet the team: Dr Priya Nair (GDC 254310) leads treatment planning, supported by our hygienists Sam and Jo.", nil},
+		{"patient named", "Our patient Dr Priya Nair, supported by our hygienists Sam and Jo, finished her treatment.", []string{"personal_data"}},
+	})
+}
+
+// TestDev12RecallEN covers violations of dev12 (written without sight of
+// the checker) that the rules missed, by cause, each case failing before
+// the change that finds it, beside lawful copy of the same shape that
+// still passes.
+func TestDev12RecallEN(t *testing.T) {
+	t.Parallel()
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	checkCategories(t, en, []categoryCase{
+		// Drip pricing: a part everyone pays, said to be required or added to every booking.
+		{"required for every order", "Rollers from £24.99 a set. Your sizing kit (£5, required for every order) is added at the checkout.", []string{"price_claim"}},
+		{"optional kit", "Rollers from £24.99 a set. A sizing kit is available if you'd like one.", nil},
+		{"added to every booking", "Interior cleans start at £29. A £5 site fee is then added to every booking.", []string{"price_claim"}},
+		{"start at including", "Interior cleans start at £29, site fee included.", nil},
+		{"apply to every stay", "Hardstanding pitches from £18 a night! An awning fee and a £2 booking fee apply to every stay.", []string{"price_claim"}},
+		{"every guest pays", "Yurts from £40 a night. Every guest also pays a £5 nightly service pass at check-in.", []string{"price_claim"}},
+		{"every guest gets", "Yurts from £40 a night. Every guest also gets a welcome hamper.", nil},
+	})
+}
+
+// TestDev11CleanEN covers lawful English copy of dev11 (written without
+// sight of the checker) that the rules flagged, by cause, each case failing
+// before the change that passes it, beside a violation of the same shape
+// that is still found.
+func TestDev11CleanEN(t *testing.T) {
+	t.Parallel()
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	checkCategories(t, en, []categoryCase{
+		// A claim disowned, endorsements refused.
+		{"no claim made", "Night mode just dims the display; we make no claim that it is better for the planet.", nil},
+		{"claim made", "Night mode is better for the planet.", []string{"green_claim"}},
+		{"no endorsements used", "We don't use dentists' endorsements in our adverts, but your dentist can refer you and send your X-rays to us.", nil},
+		{"dentists send us", "Dentists all over Leeds send their patients to us.", []string{"endorsement"}},
+		// Superlatives within one's own fleet or shop, a pick, the reader's best, a testimonial's life.
+		{"roomiest in our fleet", "The Kingfisher is the roomiest boat in our holiday fleet.", nil},
+		{"roomiest on the canal", "The Kingfisher is the roomiest boat on the canal.", []string{"superlative_claim"}},
+		{"best-selling in our cafe", "The Ember mug, best-selling at our own café in 2025, with 900 sold.", nil},
+		{"best-selling in Britain", "The Ember mug, Britain's best-selling mug.", []string{"superlative_claim"}},
+		{"picked the scruffiest", "The children picked the scruffiest one on purpose.", nil},
+		{"tallest trees", "We grow the tallest trees in Kent.", []string{"superlative_claim"}},
+		{"post your best", "Post your best holiday snap in the comments to win a voucher.", nil},
+		{"best of our lives", "The best fortnight of our lives, thank you!", nil},
+		{"best cottage", "The best cottage in Wales, thank you!", []string{"superlative_claim"}},
+		// What a procedure feels like.
+		{"pressure rather than pain", "Numbing drops mean most patients feel pressure rather than pain during treatment.", nil},
+		{"pain during treatment", "Our numbing drops stop the pain during treatment.", []string{"health_claim"}},
+		// A job ad's pay and perks.
+		{"job perks", "Seasonal guide wanted, £12.60 an hour plus free staff kayak hire.", nil},
+		{"free with fee", "Free kayak hire, plus a £10 booking fee.", []string{"free_claim"}},
+	})
+}
+
+// TestDev11RecallEN covers violations of dev11 and dev12 (written without
+// sight of the checker) that the rules missed, by cause, each case failing
+// before the change that finds it, beside lawful copy of the same shape
+// that still passes.
+func TestDev11RecallEN(t *testing.T) {
+	t.Parallel()
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	checkCategories(t, en, []categoryCase{
+		// A rating from a count of reviews, with no source or check.
+		{"rating from reviews", "★★★★★ 4.7 out of 5 from 1,980 reviews – order yours today.", []string{"endorsement"}},
+		{"rating checked", "4.7 out of 5 from 1,980 reviews. Every review is checked against an order before it goes live.", nil},
+		// The medicine made needless.
+		{"no inhaler needed", "A week of sea air and your chest clears up, no inhaler needed.", []string{"health_claim"}},
+		{"bring your inhaler", "Bring your inhaler if you need one; the coast path is steep.", nil},
+		{"forget the statins", "Two spoons a day and you can forget about the statins.", []string{"health_claim"}},
+		{"forget the jam", "Two spoons a day and you can forget about the jam.", nil},
+		{"calmer than any pill", "An hour at the wheel leaves you calmer than any pill could.", []string{"health_claim"}},
+		{"calmer than any spa", "An hour at the wheel leaves you calmer than any spa day.", nil},
+		// Weight loss in stones with a time frame.
+		{"half a stone a month", "Swap breakfast for our shake and drop half a stone in a month.", []string{"health_claim"}},
+		{"stone into the pond", "Drop a stone into the pond and watch the ripples.", nil},
+		// A stock count in figures.
+		{"only units remain", "Only 3 units remain at this price – the counter updates live.", []string{"false_urgency"}},
+		{"only units weigh", "Only 3 units in the range weigh under 900 g.", nil},
+		// Drip pricing: payable by all, a mandatory fee.
+		{"payable by all", "Scans from £49*. *The report (£20) is payable by all patients.", []string{"price_claim"}},
+		{"on request", "Scans from £49*. *A printed report (£20) is available on request.", nil},
+		{"mandatory fee", "E-bikes from £899. Mandatory set-up fee £39.", []string{"price_claim"}},
+	})
+}
+
+// TestDev12ComparativeEN covers comparisons of dev11 and dev12 (written
+// without sight of the checker) with others described by their kind that
+// the rules missed, each case failing before the change that finds it,
+// beside lawful copy of the same shape that still passes.
+func TestDev12ComparativeEN(t *testing.T) {
+	t.Parallel()
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	checkCategories(t, en, []categoryCase{
+		{"big DIY shed", "Paid £40 for that rug at the big DIY shed? We sell the same one for £25.", []string{"comparative_claim"}},
+		{"garden shed", "The big garden shed in our catalogue comes flat-packed.", nil},
+		{"chain's cushions", "Sick of that big sofa chain's cushions going flat? Treat yourself to real feathers.", []string{"comparative_claim"}},
+		{"sofa's cushions", "That big sofa's cushions are filled with real feathers.", nil},
+		{"doorstep outfits", "Signed up with one of those doorstep roofing outfits? Send us their quote.", []string{"comparative_claim"}},
+		{"doorstep check", "Send us your quote for a doorstep roofing check.", nil},
+		{"other shops vanish", "The other scooter shops online sell you a box and disappear. We stay around for the repairs.", []string{"comparative_claim"}},
+		{"why pay a dentist", "Why pay a high-street dentist £500 for whitening? We do it for half.", []string{"comparative_claim"}},
+		{"why pay a sum", "Why pay £500 for whitening when a kit does the job?", nil},
+		{"warmer than anything", "Warmer than anything the national installers fit.", []string{"comparative_claim"}},
+		{"warmer than ever", "Our new duvet: warmer than ever.", nil},
+		{"service station instead", "Those jet washes at the service station? Sandpaper for your paint. Get a hand wash with us instead.", []string{"comparative_claim"}},
+		{"next to the service station", "Our car wash is next to the service station on the A61, with a proper hand finish.", nil},
+	})
+}
+
+// TestDev11HealthEN covers lay health claims, a place's "most" and findings
+// on other categories in dev11 and dev12 (written without sight of the
+// checker), each case failing before the change, beside copy of the same
+// shape with the opposite outcome.
+func TestDev11HealthEN(t *testing.T) {
+	t.Parallel()
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	checkCategories(t, en, []categoryCase{
+		{"pain-free from first run", "Pain-free from the very first run.", []string{"health_claim"}},
+		{"comfortable from first run", "Comfortable from the very first run.", nil},
+		{"snore less", "Most wearers snore much less after a week.", []string{"health_claim"}},
+		{"spend less", "Most wearers spend much less on batteries.", nil},
+		{"watch cholesterol", "Watch your cholesterol come down with our oat bars.", []string{"health_claim"}},
+		{"watch savings", "Watch your savings go up with our plan.", nil},
+		{"colds stay away", "Three drops a day and the sniffles stay away all winter.", []string{"health_claim"}},
+		{"birds stay away", "Three drops a day and the birds stay away from your seedlings.", nil},
+		{"county's most", "Yorkshire's most relaxing spa.", []string{"superlative_claim"}},
+		{"most of the county's", "Most of Yorkshire's spas open at nine.", nil},
+		// A time had in the writer's voice; a distance told; a code named without the word.
+		{"spent the loveliest week", "Spent the loveliest week at @SeabreezeParks with the kids.", []string{"endorsement"}},
+		{"loveliest campsite", "Seabreeze: the loveliest campsite in Cornwall.", []string{"superlative_claim"}},
+		{"nearest pub miles away", "The nearest pub is two miles away, so the nights are quiet.", nil},
+		{"code for off", "Use TOM15 for 15% off your first box!", nil},
+		{"off this week", "15% off all boxes this week!", []string{"price_claim"}},
+	})
+}
