@@ -417,3 +417,56 @@ func TestDev11CleanDE(t *testing.T) {
 		{"customer named", "Herzlichen Glückwunsch an Ines Brandt aus Potsdam zum Gewinn!", []string{"personal_data"}},
 	})
 }
+
+// TestDev12CleanDE covers lawful German copy of dev12 (written without
+// sight of the checker) that the rules flagged, by cause, each beside copy
+// of the same shape that is still found.
+func TestDev12CleanDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	checkCategories(t, de, []categoryCase{
+		// A machine programme named Eco, with the word last.
+		{"programme eco", "Bei Programm Eco spült die Maschine mit weniger Wasser und kälter.", nil},
+		{"eco washing", "Unsere Waschanlage ist jetzt eco und spart Wasser.", []string{"green_claim"}},
+		// The life-cycle assessment is the evidence, and neutrality only bought is a hypothesis.
+		{"life-cycle assessment", "Unsere Ökobilanz von 2024 weist 0,4 kg CO2 je Liter aus.", nil},
+		{"neutral only by certificates", "Klimaneutral wäre unser Kaffee nur mit gekauften Zertifikaten, und die kaufen wir aus gutem Grund nicht.", nil},
+		{"neutral coffee", "Klimaneutral ist unser Kaffee schon seit 2023.", []string{"green_claim"}},
+		// What one often hears, reported in the subjunctive.
+		{"hearsay", "Man hört oft, Glasflaschen seien umweltfreundlicher als Dosen. Wir haben das nachgerechnet.", nil},
+		{"own claim", "Unsere Glasflaschen sind umweltfreundlicher als Dosen.", []string{"green_claim"}},
+		// The treating doctor is no effect.
+		{"treating dentist", "Bei anhaltenden Schmerzen wende dich an deinen behandelnden Zahnarzt.", nil},
+		{"treats pain", "Unser Gel behandelt Schmerzen beim Zahnen in Minuten.", []string{"health_claim"}},
+		// A noun ending in -ster, a setting of one's own device, one's own experience.
+		{"pomace", "Der Trester geht als Futter an einen Hof im Nachbarort.", nil},
+		{"lowest setting", "Nachts läuft der Lüfter auf der niedrigsten Stufe.", nil},
+		{"softest I knitted", "Die Wolle ist die weichste, mit der ich je gestrickt habe. #anzeige", nil},
+		{"softest wool", "Die weichste Wolle im ganzen Land.", []string{"superlative_claim"}},
+		// A range of humidity is no discount.
+		{"humidity range", "Im Schlafzimmer sind 45 bis 55 % Luftfeuchte ideal, ein Hygrometer zeigt es an.", nil},
+		{"discount up to", "Im Sale bis 55 % auf alle Hygrometer!", []string{"price_claim"}},
+		// How reviews are checked, in the next clause.
+		{"verified buyers", "4,8 von 5 Sternen aus 90 Bewertungen; bewerten darf nur, wer hier gekauft hat.", nil},
+		{"stars without a source", "4,8 von 5 Sternen aus 90 Bewertungen!", []string{"endorsement"}},
+		// A newsletter subscription, an optional extra, a download without in-app subscriptions.
+		{"newsletter thanks", "Danke, dass du unseren Newsletter abonniert hast! Dafür gibt es ein Rezeptheft gratis.", nil},
+		{"gift with a subscription", "Das Rezeptheft gibt es gratis, wenn du unser Kochbox-Abo abschließt.", []string{"free_claim"}},
+		{"optional upgrade", "Parken ist für Gäste kostenlos. Für E-Autos bieten wir zusätzlich eine Ladesäule für 5 € pro Ladung an.", nil},
+		{"download", "Kostenloser Download für iOS und Android, ohne In-App-Abos.", nil},
+		// The delivery charge below the threshold.
+		{"charge below the threshold", "Ab drei Flaschen ist der Versand kostenlos, darunter berechnen wir 4,90 €.", nil},
+		{"fee with free delivery", "Der Versand ist kostenlos, wir berechnen nur eine Servicepauschale von 3 €.", []string{"free_claim"}},
+	})
+}
+
+// TestDev12RecallDE covers dev12 violations the rules missed.
+func TestDev12RecallDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	checkCategories(t, de, []categoryCase{
+		// "Not only we say so" affirms; "we do not say so" still talks about a claim.
+		{"not only we say so", "Die schönste Ferienwohnung auf Rügen – und das sagen nicht nur wir!", []string{"superlative_claim"}},
+		{"we do not say so", "Die schönste Ferienwohnung auf Rügen? Das sagen wir nicht, das sollen Sie selbst entscheiden.", nil},
+	})
+}
