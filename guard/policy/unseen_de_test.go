@@ -470,3 +470,20 @@ func TestDev12RecallDE(t *testing.T) {
 		{"we do not say so", "Die schönste Ferienwohnung auf Rügen? Das sagen wir nicht, das sollen Sie selbst entscheiden.", nil},
 	})
 }
+
+// TestDev11RecallDE covers dev11 and dev12 violations the rules missed, by
+// cause, each beside lawful copy of the same shape.
+func TestDev11RecallDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	checkCategories(t, de, []categoryCase{
+		// Mandatory fees left out of an "ab" price: at the handover, "dazu kommen", in the basket, as a duty.
+		{"due at the handover", "Ferienhaus schon ab 120 € pro Nacht. Bei der Schlüsselübergabe zahlen Sie die Reinigungspauschale (90 €) und die Kurtaxe.", []string{"price_claim"}},
+		{"fees come on top", "Umzug schon ab 299 €. Dazu kommen die Anfahrtspauschale und die Halteverbotszone.", []string{"price_claim"}},
+		{"added in the basket", "Tickets ab 19 €! Im Warenkorb kommt pro Ticket eine Servicegebühr von 3 € hinzu.", []string{"price_claim"}},
+		{"mandatory surcharges", "Stellplatz ab 25 € pro Nacht! Pflichtaufschläge: Kurtaxe 3 €, Müll 2 €.", []string{"price_claim"}},
+		{"a compulsory card fee", "Mitgliedschaft ab 24,90 € im Monat, die verpflichtende Kartengebühr von 39 € buchen wir einmal im Jahr ab.", []string{"price_claim"}},
+		{"optional breakfast", "Zimmer ab 79 €. Dazu kommt auf Wunsch eine Frühstückspauschale von 12 €.", nil},
+		{"cleaning included", "Ferienhaus ab 120 € pro Nacht, die Endreinigung ist im Preis enthalten.", nil},
+	})
+}
