@@ -485,5 +485,16 @@ func TestDev11RecallDE(t *testing.T) {
 		{"a compulsory card fee", "Mitgliedschaft ab 24,90 € im Monat, die verpflichtende Kartengebühr von 39 € buchen wir einmal im Jahr ab.", []string{"price_claim"}},
 		{"optional breakfast", "Zimmer ab 79 €. Dazu kommt auf Wunsch eine Frühstückspauschale von 12 €.", nil},
 		{"cleaning included", "Ferienhaus ab 120 € pro Nacht, die Endreinigung ist im Preis enthalten.", nil},
+		// Nobody makes a cheaper offer.
+		{"no cheaper offer", "Kein Malerbetrieb in Kassel macht dir ein günstigeres Angebot.", []string{"price_claim"}},
+		{"no firm has more stock", "Kein Malerbetrieb in Kassel hat so viele Farbtöne vorrätig.", nil},
+		// The period between the verb and the kilos.
+		{"kilos tumble in weeks", "Mit dem Shake purzeln in vier Wochen ganz nebenbei drei Kilo.", []string{"health_claim"}},
+		{"kilos delivered in weeks", "In vier Wochen liefern wir drei Kilo Honig nach.", nil},
+		// Free of complaints after suffering, and an organ kept fit.
+		{"free of complaints", "Wer an Sodbrennen leidet, ist mit unserem Tee nach wenigen Tagen beschwerdefrei.", []string{"health_claim"}},
+		{"sufferers should ask", "Wer an Sodbrennen leidet, fragt vor dem Kurs bitte kurz nach.", nil},
+		{"keeps the bladder fit", "Ein Glas Cranberrysaft am Tag hält die Blase fit.", []string{"health_claim"}},
+		{"keeps the back fit", "Unser Pilateskurs hält den Rücken fit.", nil},
 	})
 }
