@@ -496,5 +496,23 @@ func TestDev11RecallDE(t *testing.T) {
 		{"sufferers should ask", "Wer an Sodbrennen leidet, fragt vor dem Kurs bitte kurz nach.", nil},
 		{"keeps the bladder fit", "Ein Glas Cranberrysaft am Tag hält die Blase fit.", []string{"health_claim"}},
 		{"keeps the back fit", "Unser Pilateskurs hält den Rücken fit.", nil},
+		// Scarcity followed by another sentence, others booking now, goods running short.
+		{"few left, then a sentence", "Nur noch ganz wenige Plätze! Wir freuen uns auf euch.", []string{"false_urgency"}},
+		{"families booking now", "Gerade buchen 9 Familien denselben Termin wie du!", []string{"false_urgency"}},
+		{"tickets running short", "Die Tickets für das Finale werden knapp.", []string{"false_urgency"}},
+		{"air running short", "Über 8000 Metern wird die Luft knapp, deshalb steigen wir langsam.", nil},
+		{"mould never returns is no urgency", "Mit unserer Versiegelung haben Sie für immer Ruhe: Der Schimmel kommt nie wieder.", []string{"guaranteed_success"}},
+		{"offer never returns", "Zugreifen, so ein Angebot kommt nie wieder!", []string{"false_urgency"}},
+		// A gifted product, one's own link, one's own name as a referral.
+		{"thanks for sending", "Danke an Lumix fürs Zuschicken! Alle Infos im Link in meiner Bio.", []string{"endorsement"}},
+		{"sent to me", "Ich hab die Creme zugeschickt bekommen und liebe sie jetzt schon.", []string{"endorsement"}},
+		{"my link", "Über meinen Link bekommt ihr das Set auch.", []string{"endorsement"}},
+		{"my name as referral", "Wenn ihr im Studio meinen Namen nennt, bekommt ihr eine Probe dazu.", []string{"endorsement"}},
+		{"invoice sent", "Wir haben Ihnen die Rechnung per Post zugeschickt.", nil},
+		{"your name at sign-up", "Bitte nennt bei der Anmeldung euren Namen und die Kursnummer.", nil},
+		// Lasting a lifetime, every error caught.
+		{"roofs last a lifetime", "Unsere Dächer halten ein Leben lang.", []string{"guaranteed_success"}},
+		{"every driving error", "Der Spurassistent fängt jeden Fahrfehler ab.", []string{"guaranteed_success"}},
+		{"absorbs bumps", "Die Federgabel fängt Stöße auf Schotter gut ab.", nil},
 	})
 }
