@@ -514,5 +514,12 @@ func TestDev11RecallDE(t *testing.T) {
 		{"roofs last a lifetime", "Unsere Dächer halten ein Leben lang.", []string{"guaranteed_success"}},
 		{"every driving error", "Der Spurassistent fängt jeden Fahrfehler ab.", []string{"guaranteed_success"}},
 		{"absorbs bumps", "Die Federgabel fängt Stöße auf Schotter gut ab.", nil},
+		// Greener on the road.
+		{"ride greener", "Mit unserem E-Roller fährst du grüner als mit jedem Auto.", []string{"green_claim"}},
+		{"greener lawn", "Im Mai wird der Rasen grüner, dann beginnt die Mähsaison.", nil},
+		// A rival described by where it is, in a question to the reader; three times the price.
+		{"why still the one opposite", "Warum noch zum Bäcker gegenüber gehen, wenn ihr bei uns die frischeren Brötchen bekommt?", []string{"comparative_claim"}},
+		{"park opposite", "Parken Sie im Parkhaus gegenüber, wir erstatten die Gebühr.", nil},
+		{"three times the price", "Im Fachhandel bekommst du Massenware und zahlst dafür das Dreifache. Bei uns wird jedes Paar angepasst.", []string{"comparative_claim"}},
 	})
 }
