@@ -514,6 +514,10 @@ func TestDev11RecallDE(t *testing.T) {
 		{"roofs last a lifetime", "Unsere Dächer halten ein Leben lang.", []string{"guaranteed_success"}},
 		{"every driving error", "Der Spurassistent fängt jeden Fahrfehler ab.", []string{"guaranteed_success"}},
 		{"absorbs bumps", "Die Federgabel fängt Stöße auf Schotter gut ab.", nil},
+		// Charged at the till although "fest enthalten" and not to be deselected; included in the price stays lawful.
+		{"charged extra at the till", "Die Komfortwäsche gibt es ab 12 €. Wachs und Trocknung werden an der Kasse zusätzlich berechnet, sie gehören fest zum Programm und lassen sich nicht abwählen.", []string{"price_claim"}},
+		{"firmly included yet charged", "Das Menü gibt es ab 39 €. Die Weinbegleitung wird an der Kasse zusätzlich berechnet, sie ist im Menü fest enthalten.", []string{"price_claim"}},
+		{"included in the menu price", "Das Menü gibt es ab 39 €, die Weinbegleitung ist im Menüpreis enthalten.", nil},
 		// Greener on the road.
 		{"ride greener", "Mit unserem E-Roller fährst du grüner als mit jedem Auto.", []string{"green_claim"}},
 		{"greener lawn", "Im Mai wird der Rasen grüner, dann beginnt die Mähsaison.", nil},
