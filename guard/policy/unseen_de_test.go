@@ -434,6 +434,7 @@ func TestDev12CleanDE(t *testing.T) {
 		{"neutral coffee", "Klimaneutral ist unser Kaffee schon seit 2023.", []string{"green_claim"}},
 		// What one often hears, reported in the subjunctive.
 		{"hearsay", "Man hört oft, Glasflaschen seien umweltfreundlicher als Dosen. Wir haben das nachgerechnet.", nil},
+		{"hearsay about one's own tea", "Wir hören oft, unser Tee sei gut gegen Migräne.", []string{"health_claim"}},
 		{"own claim", "Unsere Glasflaschen sind umweltfreundlicher als Dosen.", []string{"green_claim"}},
 		// The treating doctor is no effect.
 		{"treating dentist", "Bei anhaltenden Schmerzen wende dich an deinen behandelnden Zahnarzt.", nil},
@@ -443,6 +444,7 @@ func TestDev12CleanDE(t *testing.T) {
 		{"lowest setting", "Nachts läuft der Lüfter auf der niedrigsten Stufe.", nil},
 		{"softest I knitted", "Die Wolle ist die weichste, mit der ich je gestrickt habe. #anzeige", nil},
 		{"softest wool", "Die weichste Wolle im ganzen Land.", []string{"superlative_claim"}},
+		{"softest we slept on", "Die bequemste Matratze, auf der wir je geschlafen haben.", []string{"superlative_claim"}},
 		// A range of humidity is no discount.
 		{"humidity range", "Im Schlafzimmer sind 45 bis 55 % Luftfeuchte ideal, ein Hygrometer zeigt es an.", nil},
 		{"discount up to", "Im Sale bis 55 % auf alle Hygrometer!", []string{"price_claim"}},
@@ -453,6 +455,7 @@ func TestDev12CleanDE(t *testing.T) {
 		{"newsletter thanks", "Danke, dass du unseren Newsletter abonniert hast! Dafür gibt es ein Rezeptheft gratis.", nil},
 		{"gift with a subscription", "Das Rezeptheft gibt es gratis, wenn du unser Kochbox-Abo abschließt.", []string{"free_claim"}},
 		{"optional upgrade", "Parken ist für Gäste kostenlos. Für E-Autos bieten wir zusätzlich eine Ladesäule für 5 € pro Ladung an.", nil},
+		{"extra beside a contract", "Die Probestunde ist kostenlos, danach läuft ein Vertrag über 12 Monate. Wir bieten zusätzlich Getränke für 2 € an.", []string{"free_claim"}},
 		{"download", "Kostenloser Download für iOS und Android, ohne In-App-Abos.", nil},
 		// The delivery charge below the threshold.
 		{"charge below the threshold", "Ab drei Flaschen ist der Versand kostenlos, darunter berechnen wir 4,90 €.", nil},
@@ -485,9 +488,11 @@ func TestDev11RecallDE(t *testing.T) {
 		{"a compulsory card fee", "Mitgliedschaft ab 24,90 € im Monat, die verpflichtende Kartengebühr von 39 € buchen wir einmal im Jahr ab.", []string{"price_claim"}},
 		{"optional breakfast", "Zimmer ab 79 €. Dazu kommt auf Wunsch eine Frühstückspauschale von 12 €.", nil},
 		{"cleaning included", "Ferienhaus ab 120 € pro Nacht, die Endreinigung ist im Preis enthalten.", nil},
+		{"no connection fee", "Ab 29 € im Monat. Dazu kommt: keine Anschlussgebühr!", nil},
 		// Nobody makes a cheaper offer.
 		{"no cheaper offer", "Kein Malerbetrieb in Kassel macht dir ein günstigeres Angebot.", []string{"price_claim"}},
 		{"no firm has more stock", "Kein Malerbetrieb in Kassel hat so viele Farbtöne vorrätig.", nil},
+		{"no worry, a cheaper tariff", "Keine Sorge: Wir finden einen günstigeren Tarif für dich.", nil},
 		// The period between the verb and the kilos.
 		{"kilos tumble in weeks", "Mit dem Shake purzeln in vier Wochen ganz nebenbei drei Kilo.", []string{"health_claim"}},
 		{"kilos delivered in weeks", "In vier Wochen liefern wir drei Kilo Honig nach.", nil},
