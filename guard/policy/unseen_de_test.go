@@ -514,6 +514,8 @@ func TestDev11RecallDE(t *testing.T) {
 		{"my link", "Über meinen Link bekommt ihr das Set auch.", []string{"endorsement"}},
 		{"my name as referral", "Wenn ihr im Studio meinen Namen nennt, bekommt ihr eine Probe dazu.", []string{"endorsement"}},
 		{"invoice sent", "Wir haben Ihnen die Rechnung per Post zugeschickt.", nil},
+		{"thanks for the photos", "Danke fürs Zuschicken der Fotos, wir melden uns morgen.", nil},
+		{"invoice not received", "Falls Sie die Rechnung nicht zugeschickt bekommen haben, schreiben Sie uns.", nil},
 		{"your name at sign-up", "Bitte nennt bei der Anmeldung euren Namen und die Kursnummer.", nil},
 		// Lasting a lifetime, every error caught.
 		{"roofs last a lifetime", "Unsere Dächer halten ein Leben lang.", []string{"guaranteed_success"}},
