@@ -57,7 +57,7 @@ type Example struct {
 	// development and test files.
 	Part string
 	// Round names the later development file an example comes from
-	// ("dev3" to "dev10"); empty for bench-<lang>.txt.
+	// ("dev3" to "dev12"); empty for bench-<lang>.txt.
 	Round string
 }
 
