@@ -76,6 +76,21 @@ func TestOpenAIChatFailures(t *testing.T) {
 			t.Errorf("server saw %d requests; want 3", n)
 		}
 	})
+	t.Run("a deadline that cuts a retry keeps the provider's error", func(t *testing.T) {
+		// The provider answers 500, then stalls on the retry until the total
+		// timeout: the call failed upstream, whichever attempt the clock cut.
+		srv := llmtest.New(t)
+		srv.FailNext(http.StatusInternalServerError, 1, "0")
+		srv.Hang(true)
+		c := newChat(t, srv, llm.OpenAIChatConfig{Timeout: 10 * time.Second, MaxRetries: 3, TotalTimeout: 300 * time.Millisecond})
+		_, err := c.Chat(context.Background(), hello, nil)
+		if !errors.Is(err, kontext.ErrUpstream) || errors.Is(err, kontext.ErrTimeout) || !strings.Contains(err.Error(), "500") {
+			t.Errorf("err = %v; want ErrUpstream naming the 500", err)
+		}
+		if n := len(srv.Requests()); n != 2 {
+			t.Errorf("server saw %d requests; want 2", n)
+		}
+	})
 	t.Run("400 is not retried", func(t *testing.T) {
 		srv := llmtest.New(t)
 		srv.FailNext(http.StatusBadRequest, 1, "")

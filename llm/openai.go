@@ -267,7 +267,13 @@ const (
 // retry calls fn until it succeeds, fails with an error not worth
 // retrying, or has been retried maxRetries times. It stops at once when
 // ctx ends, and does not start a wait that would outlast ctx's deadline.
+//
+// When ctx's deadline ends an attempt after the provider has answered an
+// earlier one with an error, the call fails with that answer, not with the
+// deadline: the provider was failing, not silent, and the caller's error
+// code must not depend on which attempt the clock happened to cut.
 func retry(ctx context.Context, maxRetries int, sleep func(context.Context, time.Duration) error, fn func(context.Context) error) error {
+	var answered error // the last error the provider answered with, if any
 	for attempt := 0; ; attempt++ {
 		ra := &retryAfter{}
 		err := fn(context.WithValue(ctx, retryAfterKey{}, ra))
@@ -275,7 +281,13 @@ func retry(ctx context.Context, maxRetries int, sleep func(context.Context, time
 			return nil
 		}
 		if ctx.Err() != nil {
+			if answered != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return fmt.Errorf("after %d attempts (the deadline ended the last): %w", attempt+1, answered)
+			}
 			return context.Cause(ctx)
+		}
+		if !errors.Is(err, context.DeadlineExceeded) {
+			answered = err
 		}
 		if !Retryable(err) || attempt >= maxRetries {
 			if attempt > 0 {
