@@ -476,6 +476,21 @@ func TestDev12RecallDE(t *testing.T) {
 
 // TestDev11RecallDE covers dev11 and dev12 violations the rules missed, by
 // cause, each beside lawful copy of the same shape.
+// TestQuotedSentenceDE: a full stop inside closing quotation marks ends
+// the sentence, so a quoted testimonial is read apart from the question
+// after it, and "nur noch" after a habit is no scarcity.
+func TestQuotedSentenceDE(t *testing.T) {
+	t.Parallel()
+	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	checkCategories(t, de, []categoryCase{
+		{"testimonial before a question", "„Als Ernährungsberaterin empfehle ich meinen Klientinnen nur noch ein Mandelmus – das von Nusswerk Kemmler.“ Melanie R., Ernährungsberaterin. Überzeugt? Jetzt im Shop bestellen!", []string{"endorsement"}},
+		{"habit", "Seit dem Kurs nehmen wir zu Hause nur noch ein Olivenöl: unseres.", nil},
+		{"habit, verb first", "Zum Backen verwende ich nur noch ein Mehl.", nil},
+		{"one left", "Kaufen Sie jetzt, es gibt nur noch ein Exemplar!", []string{"false_urgency"}},
+		{"one left, we have", "Wir haben nur noch ein Zimmer frei für Silvester!", []string{"false_urgency"}},
+	})
+}
+
 func TestDev11RecallDE(t *testing.T) {
 	t.Parallel()
 	de := policy.NewChecker(mustPack(t, "de-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))

@@ -307,7 +307,7 @@ func Tokenize(s string, toks []Token) []Token {
 		case 6:
 			toks = append(toks, Token{Start: int32(i), End: int32(i + size)})
 		case 3:
-			if c == '.' && (i+1 >= len(s) || s[i+1] == ' ' || s[i+1] == '\n') {
+			if c == '.' && stopEnds(s, i+1) {
 				boundary = true
 			}
 		case 4:
@@ -317,6 +317,30 @@ func Tokenize(s string, toks []Token) []Token {
 	}
 	markPrices(s, toks)
 	return toks
+}
+
+// stopEnds reports whether a full stop just before s[i] ends a sentence:
+// a space, a line break or the end of the text follows, perhaps after
+// closing quotation marks or brackets (a testimonial „… gut.“ Danach …,
+// "… good." Then …).
+func stopEnds(s string, i int) bool {
+	for i < len(s) {
+		switch s[i] {
+		case ' ', '\n':
+			return true
+		case '"', '\'', ')', ']':
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch r {
+		case '“', '”', '‘', '’', '»', '«':
+			i += size
+			continue
+		}
+		return false
+	}
+	return true
 }
 
 func wordRuneAt(s string, i int) bool {
