@@ -471,13 +471,16 @@ func (s *piiScan) fullName(k, e int) bool {
 // namedAfterHeads are the nouns that make a name before them (joined by a
 // hyphen or followed by the noun) the name of an institution, a prize or
 // a thing rather than a person: "Robert Koch-Institut", "Robert Koch
-// Institute", "Max-Planck-Gesellschaft", "Anne-Frank-Schule".
+// Institute", "Max-Planck-Gesellschaft", "Anne-Frank-Schule", and the trees
+// and dishes named after someone: "Fraser Fir", "Douglas-Tanne", "Caesar
+// Salad".
 var namedAfterHeads = func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`institut institute stiftung foundation gesellschaft society universität university
 		klinik klinikum krankenhaus hospital schule school gymnasium akademie academy museum zentrum center centre
 		preis prize award medaille medal stadion stadium bahnhof flughafen airport kaserne kirche church brücke bridge
-		krise syndrom syndrome krankheit disease effekt effect prinzip principle gesetz verlag`) {
+		krise syndrom syndrome krankheit disease effekt effect prinzip principle gesetz verlag
+		fir firs spruce tanne tannen fichte salad salat torte sponge`) {
 		m[w] = true
 	}
 	return m
