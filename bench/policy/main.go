@@ -135,6 +135,7 @@ func main() {
 	lat := flag.Bool("latency", false, "with -part, also time the check of a 2 KB draft")
 	suite := flag.String("write-suite", "", "write the test part as an eval suite to this file and exit")
 	modelFile := flag.String("model", "", "a claims model file (model.bin written by go run ./guard/policy/train -out DIR) to measure instead of the embedded one")
+	cv := flag.Bool("cv", false, "cross-validate the rules with the claims model by theme on its training texts (a model per fold) and exit")
 	only := flag.String("part", "", "print only this part: dev (dev3 to dev12: its later rounds alone), test, fresh, fresh2 to fresh11 or holdout (default all)")
 	flag.Parse()
 	exs, err := load(*dir)
@@ -152,6 +153,12 @@ func main() {
 		log.Fatal(err)
 	}
 	det := pii.NewDetector(pii.DetectorOptions{})
+	if *cv {
+		if err := crossValidate(*dir, brand, det); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	model := policy.DefaultModel()
 	if *modelFile != "" {
 		b, err := os.ReadFile(*modelFile)

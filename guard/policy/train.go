@@ -20,6 +20,9 @@ type TrainExample struct {
 	// cross-validation holds out whole groups, the German and the English
 	// texts of a theme together.
 	Group string
+	// Channel is the text's channel, for checking it with the rules; the
+	// model does not read it.
+	Channel string
 }
 
 // TrainOptions configures Train; zero fields take the defaults used for the
@@ -416,7 +419,7 @@ func LoadTrainingData(dir string) ([]TrainExample, error) {
 				case file != "bench":
 					group = fmt.Sprintf("%s:%d", file, slices.Index(themes, t.Theme))
 				}
-				e := TrainExample{Text: t.Text, Lang: lang, Group: group}
+				e := TrainExample{Text: t.Text, Lang: lang, Group: group, Channel: t.Channel}
 				if len(t.Categories) > 0 {
 					for _, c := range t.Categories {
 						if c != "personal_data" {
