@@ -379,7 +379,17 @@ func (r *checkRun) unansweredQuestion(b int) bool {
 		// A question nothing follows is the writer's own (rhetorical).
 		return false
 	}
-	return !r.c.pack.answers[m.Word(b)]
+	// The answer of a question-and-answer layout: "Q: … ? A: Yes, …".
+	if w := m.Word(b); (w == "a" || w == "answer" || w == "antwort") && b+1 < len(m.Tokens) &&
+		strings.HasPrefix(strings.TrimLeft(r.ft.Text[m.Tokens[b].End:m.Tokens[b+1].Start], " "), ":") {
+		b++
+	}
+	answers := r.c.pack.answers
+	if answers[m.Word(b)] {
+		return false
+	}
+	// An answer of two words ("of course").
+	return b+1 >= len(m.Tokens) || m.Tokens[b+1].Flags&textnorm.SentStart != 0 || !answers[m.Word(b)+" "+m.Word(b+1)]
 }
 
 // nearMatch reports whether one of the clause's patterns starts within

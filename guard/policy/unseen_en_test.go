@@ -244,6 +244,19 @@ func TestUnseenRecallEN(t *testing.T) {
 // TestPlaceGenitiveEN covers a superlative or a favourite after a town's
 // or a region's genitive ("London's oldest bakery"), beside the place's
 // genitive in lawful copy.
+// TestAnsweredQuestionEN: a claim in a question stands when the answer
+// affirms it, in a two-word answer and after a Q/A layout's "A:".
+func TestAnsweredQuestionEN(t *testing.T) {
+	t.Parallel()
+	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
+	checkCategories(t, en, []categoryCase{
+		{"of course", "Is the first lesson free? Of course. Just book a slot, no card needed, and we'll charge £30 a month from the second lesson on.", []string{"free_claim"}},
+		{"Q and A", "Q: Is the first lesson free? A: Yes. Just book a slot, no card needed, and we'll charge £30 a month from the second lesson on.", []string{"free_claim"}},
+		{"Q and A, of course", "Q: Is the first lesson free? A: Of course! Just book a slot, no card needed, and we'll charge £30 a month from the second lesson on.", []string{"free_claim"}},
+		{"not answered", "Q: Is the first lesson free? A: No, it costs £30, like every lesson.", nil},
+	})
+}
+
 func TestPlaceGenitiveEN(t *testing.T) {
 	t.Parallel()
 	en := policy.NewChecker(mustPack(t, "en-marketing"), policy.WithPersonalData(newPII()), policy.WithModel(nil))
