@@ -228,6 +228,14 @@ func TestDatabaseRestart(t *testing.T) {
 }
 
 // batchItems submits n items as one batch and returns its id.
+// runs numbers the batch briefs of each run of a test, so that a test run
+// again in the same process (go test -count=2) submits briefs no earlier
+// run stored.
+var runs atomic.Int64
+
+// runPrefix returns name made unique to this run of the test.
+func runPrefix(name string) string { return fmt.Sprintf("%s-%d", name, runs.Add(1)) }
+
 func submitBatch(t *testing.T, p *proc, prefix string, n int) string {
 	t.Helper()
 	items := make([]map[string]any, n)
@@ -289,7 +297,8 @@ func TestKillServeMidBatch(t *testing.T) {
 	suite.provider.slow(300 * time.Millisecond)
 	defer suite.provider.slow(0)
 	a := start(t, "--concurrency", "4")
-	id := submitBatch(t, a, "kill-serve", n)
+	prefix := runPrefix("kill-serve")
+	id := submitBatch(t, a, prefix, n)
 	waitFor(t, 60*time.Second, "5 items done", func() bool { return batchDone(t, id) >= 5 }, a)
 	a.kill()
 	left := n - batchDone(t, id)
@@ -299,7 +308,7 @@ func TestKillServeMidBatch(t *testing.T) {
 	b := start(t, "--concurrency", "4")
 	waitFor(t, 90*time.Second, "batch done after the kill", func() bool { return batchDone(t, id) == n }, b)
 	t.Logf("%d items left at the kill", left)
-	exactlyOnce(t, id, "kill-serve", n)
+	exactlyOnce(t, id, prefix, n)
 }
 
 func TestKillWorkerMidBatch(t *testing.T) {
@@ -308,7 +317,8 @@ func TestKillWorkerMidBatch(t *testing.T) {
 	defer suite.provider.slow(0)
 	api := start(t, "--no-workers")
 	w1 := start(t, "worker", "--concurrency", "4")
-	id := submitBatch(t, api, "kill-worker", n)
+	prefix := runPrefix("kill-worker")
+	id := submitBatch(t, api, prefix, n)
 	waitFor(t, 60*time.Second, "5 items done", func() bool { return batchDone(t, id) >= 5 }, w1)
 	w1.kill()
 	left := n - batchDone(t, id)
@@ -318,7 +328,7 @@ func TestKillWorkerMidBatch(t *testing.T) {
 	w2 := start(t, "worker", "--concurrency", "4")
 	waitFor(t, 90*time.Second, "batch done after the kill", func() bool { return batchDone(t, id) == n }, w2)
 	t.Logf("%d items left at the kill", left)
-	exactlyOnce(t, id, "kill-worker", n)
+	exactlyOnce(t, id, prefix, n)
 }
 
 func TestKillServeMidIngest(t *testing.T) {
@@ -392,7 +402,7 @@ func TestBatchItemErrorIsTheAPIError(t *testing.T) {
 	suite.provider.set("500")
 	defer suite.provider.set("ok")
 	p := start(t, "--concurrency", "2", "--batch-max-attempts", "2")
-	id := submitBatch(t, p, "item-error", 2)
+	id := submitBatch(t, p, runPrefix("item-error"), 2)
 	waitFor(t, 60*time.Second, "both items failed", func() bool { return batchDone(t, id) == 2 }, p)
 	_, _, sync, err := p.call(http.MethodPost, "/v1/generate", suite.key, map[string]any{"brief": "Ein Post", "channel": "social_post", "lang": "de"})
 	if err != nil {
